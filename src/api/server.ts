@@ -1,0 +1,176 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { MeshError, errorMessage, isMeshError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import type { AddressInfo } from 'node:net'
+
+/** What the API needs from a node: nothing more. */
+export interface ApiNode {
+  status: () => unknown
+  peers: () => Promise<unknown>
+  dial: (addr: string) => Promise<unknown>
+}
+
+export interface ApiServerInit {
+  node: ApiNode
+  host: string
+  port: number
+  logger: Logger
+  /** Bearer token for requests that change anything; a fresh random one by default. */
+  token?: string
+}
+
+export const MAX_BODY_BYTES = 64 * 1024
+
+type Handler = (ctx: { body: unknown }) => Promise<unknown>
+
+interface Route {
+  handler: Handler
+  /** Mutating routes need the bearer token. */
+  mutates: boolean
+}
+
+class HttpError extends Error {
+  constructor (readonly status: number, readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+async function readJsonBody (req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'BODY_TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  if (size === 0) return {}
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    throw new HttpError(400, 'BAD_JSON', 'request body is not valid JSON')
+  }
+}
+
+function tokensEqual (given: string, expected: string): boolean {
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/**
+ * The control API: JSON over HTTP on loopback. Reads are open to local processes; anything
+ * that changes state needs `Authorization: Bearer <token>`. The Host header must name a
+ * loopback host, so a web page cannot reach the API through DNS rebinding.
+ */
+export class ApiServer {
+  readonly token: string
+  private readonly init: ApiServerInit
+  private readonly routes: Map<string, Route>
+  private server?: Server
+  private address?: AddressInfo
+
+  constructor (init: ApiServerInit) {
+    this.init = init
+    this.token = init.token ?? randomBytes(32).toString('hex')
+    const { node } = init
+    this.routes = new Map<string, Route>([
+      ['GET /v1/status', { mutates: false, handler: async () => node.status() }],
+      ['GET /v1/peers', { mutates: false, handler: async () => await node.peers() }],
+      ['POST /v1/peers', {
+        mutates: true,
+        handler: async ({ body }) => {
+          const addr = (body as { addr?: unknown } | null)?.addr
+          if (typeof addr !== 'string' || addr === '') throw new HttpError(400, 'BAD_REQUEST', 'body must be {"addr": "<multiaddr>"}')
+          return await node.dial(addr)
+        }
+      }]
+    ])
+  }
+
+  get url (): string {
+    if (this.address == null) throw new MeshError('NOT_STARTED', 'API server is not listening')
+    const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address
+    return `http://${host}:${this.address.port}`
+  }
+
+  /** The bound address, for checks that the API listens where it should. */
+  get boundAddress (): AddressInfo | undefined {
+    return this.address
+  }
+
+  async start (): Promise<void> {
+    if (this.server != null) return
+    const server = createServer((req, res) => { void this.handle(req, res) })
+    server.headersTimeout = 10_000
+    server.requestTimeout = 30_000
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.init.port, this.init.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    }).catch(err => {
+      throw new MeshError('CONFIG_INVALID', `cannot listen for the API on ${this.init.host}:${this.init.port}: ${errorMessage(err)}`)
+    })
+    this.server = server
+    this.address = server.address() as AddressInfo
+  }
+
+  async stop (): Promise<void> {
+    const server = this.server
+    if (server == null) return
+    this.server = undefined
+    await new Promise<void>(resolve => {
+      server.close(() => { resolve() })
+      server.closeAllConnections()
+    })
+  }
+
+  private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const result = await this.dispatch(req)
+      this.send(res, 200, result)
+    } catch (err) {
+      if (err instanceof HttpError) {
+        this.send(res, err.status, { error: { code: err.code, message: err.message } })
+      } else if (isMeshError(err)) {
+        this.send(res, err.code === 'BAD_REQUEST' ? 400 : 500, { error: { code: err.code, message: err.message } })
+      } else {
+        this.init.logger.error({ err, url: req.url }, 'API request failed')
+        this.send(res, 500, { error: { code: 'INTERNAL', message: errorMessage(err) } })
+      }
+    }
+  }
+
+  private async dispatch (req: IncomingMessage): Promise<unknown> {
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
+    if (!['127.0.0.1', 'localhost', '::1'].includes(host) && !/^127\./.test(host)) {
+      throw new HttpError(403, 'FORBIDDEN_HOST', 'the API answers only requests addressed to a loopback host')
+    }
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    const route = this.routes.get(`${req.method ?? 'GET'} ${path}`)
+    if (route == null) {
+      const known = [...this.routes.keys()].some(key => key.endsWith(` ${path}`))
+      throw known
+        ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? ''} is not allowed on ${path}`)
+        : new HttpError(404, 'NOT_FOUND', `no such endpoint: ${path}`)
+    }
+    if (route.mutates) {
+      const header = req.headers.authorization ?? ''
+      const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : ''
+      if (!tokensEqual(given, this.token)) {
+        throw new HttpError(401, 'UNAUTHORIZED', 'this request needs Authorization: Bearer <token> (see api.json in the data dir)')
+      }
+    }
+    const body = req.method === 'GET' || req.method === 'HEAD' ? {} : await readJsonBody(req)
+    return await route.handler({ body })
+  }
+
+  private send (res: ServerResponse, status: number, body: unknown): void {
+    if (res.headersSent) return
+    const text = JSON.stringify(body)
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    res.end(text)
+  }
+}

@@ -1,0 +1,10 @@
+import './polyfill.js'
+
+export { createMeshNode, MeshNode, type MeshNodeStatus, type PeerSummary, type MeshNodeDeps } from './node/mesh-node.js'
+export { compileConfig, type MeshNodeConfig, type RawConfig } from './node/config.js'
+export { MeshError, isMeshError, type MeshErrorCode } from './errors.js'
+export { topicName, parseTopic } from './gossip/topics.js'
+export type { GossipBus, GossipMessage, GossipHandler } from './gossip/gossip-bus.js'
+export { generateSwarmKey, parseSwarmKey } from './node/swarm-key.js'
+export { systemClock, type Clock } from './clock.js'
+export { createLogger, type Logger } from './logger.js'

@@ -1,0 +1,136 @@
+import { homedir } from 'node:os'
+import { isAbsolute, join, resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { z } from 'zod'
+import { MeshError } from '../errors.js'
+
+/**
+ * Node options, compiled and validated once into the strict shape the rest of the code uses
+ * (Temporal's compileWorkerOptions). Raw input comes from flags, env and a JSON file, merged in
+ * ./config-sources.ts.
+ */
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = typeof LOG_LEVELS[number]
+
+export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4001'
+export const DEFAULT_API = '127.0.0.1:7373'
+export const DEFAULT_NETWORK = 'mesh'
+export const DEFAULT_BOOTSTRAP_REDIAL_MS = 10_000
+
+export interface ApiAddress {
+  host: string
+  port: number
+}
+
+export interface MeshNodeConfig {
+  dataDir: string
+  listen: string[]
+  bootstrap: string[]
+  network: string
+  /** Path of the swarm key file; set means a private network. */
+  swarmKeyFile?: string
+  mdns: boolean
+  dht: boolean
+  /** Where the control API listens; null runs the node without one (library use, simulations). */
+  api: ApiAddress | null
+  logLevel: LogLevel
+  /** How often a node with no connections dials its bootstrap list again. */
+  bootstrapRedialMs: number
+}
+
+export function defaultDataDir (): string {
+  return join(homedir(), '.mesh-node')
+}
+
+const multiaddrString = z.string().refine(value => {
+  try {
+    multiaddr(value)
+    return value.startsWith('/')
+  } catch {
+    return false
+  }
+}, { message: 'not a valid multiaddr (for example /ip4/127.0.0.1/tcp/4001)' })
+
+const bootstrapAddr = multiaddrString.refine(value => multiaddr(value).getComponents().some(c => c.name === 'p2p'),
+  { message: 'a bootstrap address must end in /p2p/<peer id>' })
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+
+export function isLoopbackHost (host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
+/** Parses "host:port" or "http://host:port"; the control API listens on loopback only. */
+export function parseApiAddress (value: string): ApiAddress | undefined {
+  const match = /^(?:http:\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(value.trim())
+  if (match == null) return undefined
+  const port = Number(match[2])
+  if (port > 65535) return undefined
+  const host = match[1] as string
+  return { host: host.startsWith('[') ? host.slice(1, -1) : host, port }
+}
+
+const apiAddress = z.union([z.literal(false), z.literal('off'), z.null(), z.string()]).transform((value, ctx) => {
+  if (value === false || value === null || value === 'off') return null
+  const parsed = parseApiAddress(value)
+  if (parsed == null) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not host:port (for example 127.0.0.1:7373)` })
+    return z.NEVER
+  }
+  if (!isLoopbackHost(parsed.host)) {
+    ctx.addIssue({ code: 'custom', message: `the control API listens on loopback only, not on ${parsed.host}` })
+    return z.NEVER
+  }
+  return parsed
+})
+
+const booleanLike = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform(value => value === true || value === 'true' || value === '1' || value === 'yes')
+
+export const rawConfigSchema = z.strictObject({
+  dataDir: z.string().min(1).default(defaultDataDir),
+  listen: z.array(multiaddrString).min(1).default([DEFAULT_LISTEN]),
+  bootstrap: z.array(bootstrapAddr).default([]),
+  network: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/,
+    { message: 'must be 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit' })
+    .default(DEFAULT_NETWORK),
+  swarmKey: z.string().min(1).optional(),
+  mdns: booleanLike.default(false),
+  dht: booleanLike.default(false),
+  api: apiAddress.prefault(DEFAULT_API),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  bootstrapRedialMs: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_BOOTSTRAP_REDIAL_MS)
+})
+
+/** What a config file, the environment or flags may hold: every field optional. */
+export type RawConfig = z.input<typeof rawConfigSchema>
+
+function describeIssue (issue: z.core.$ZodIssue): string {
+  const path = issue.path.map((part, i) => typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`).join('')
+  return `${path === '' ? 'config' : path}: ${issue.message}`
+}
+
+/** Validates raw options; throws a CONFIG_INVALID MeshError whose message is one line naming the field. */
+export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshNodeConfig {
+  const result = rawConfigSchema.safeParse(raw ?? {})
+  if (!result.success) {
+    const first = result.error.issues[0]
+    const message = first == null ? 'invalid config' : `invalid config: ${describeIssue(first)}`
+    throw new MeshError('CONFIG_INVALID', message, { issues: result.error.issues })
+  }
+  const value = result.data
+  const absolute = (path: string): string => isAbsolute(path) ? path : resolve(cwd, path)
+  return {
+    dataDir: absolute(value.dataDir),
+    listen: value.listen,
+    bootstrap: value.bootstrap,
+    network: value.network,
+    ...(value.swarmKey != null ? { swarmKeyFile: absolute(value.swarmKey) } : {}),
+    mdns: value.mdns,
+    dht: value.dht,
+    api: value.api,
+    logLevel: value.logLevel,
+    bootstrapRedialMs: value.bootstrapRedialMs
+  }
+}

@@ -1,0 +1,100 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { bootstrap } from '@libp2p/bootstrap'
+import { gossipsub, StrictSign } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { KEEP_ALIVE } from '@libp2p/interface'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
+import { protocolName } from '../gossip/topics.js'
+import type { MeshNodeConfig } from './config.js'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Identify } from '@libp2p/identify'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+import type { Datastore } from 'interface-datastore'
+
+export type MeshServices = {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+  dht?: KadDHT
+}
+
+export type MeshLibp2p = Libp2p<MeshServices>
+
+export interface Libp2pInit {
+  config: MeshNodeConfig
+  privateKey: PrivateKey
+  datastore: Datastore
+  /** Canonical swarm key bytes; set means a private network. */
+  swarmKey?: Uint8Array
+}
+
+/** The bootstrap tag starts with KEEP_ALIVE so libp2p's reconnect queue redials a lost bootstrap peer. */
+export const BOOTSTRAP_TAG = `${KEEP_ALIVE}-mesh-bootstrap`
+
+/**
+ * Assembles libp2p for one mesh node. Every option that differs from libp2p's defaults is here,
+ * with the reason.
+ */
+export async function buildLibp2p ({ config, privateKey, datastore, swarmKey }: Libp2pInit): Promise<MeshLibp2p> {
+  const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
+  if (config.bootstrap.length > 0) {
+    peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: 0, tagName: BOOTSTRAP_TAG }))
+  }
+  if (config.mdns) {
+    peerDiscovery.push(mdns({ serviceTag: `_mesh-node-${config.network}._udp.local` }))
+  }
+
+  const base = {
+    identify: identify(),
+    ping: ping(),
+    pubsub: gossipsub({
+      // Authorship matters on this mesh: every message is signed and the signature checked.
+      globalSignaturePolicy: StrictSign,
+      emitSelf: false,
+      allowPublishToZeroTopicPeers: true,
+      scoreParams: {
+        // Many peers of one mesh share a host (simulations, a LAN behind one NAT); the
+        // IP-colocation penalty would graylist them all past 10 peers.
+        IPColocationFactorWeight: 0
+      }
+    })
+  }
+  const services = !config.dht
+    ? base
+    : {
+        ...base,
+        dht: kadDHT({
+          // A DHT of our own per network, so peer discovery never mixes networks.
+          protocol: protocolName({ network: config.network, name: 'kad', version: 1 }),
+          clientMode: false,
+          // Keep every address: the mesh runs on LANs and loopback as well as the internet.
+          peerInfoMapper: passthroughMapper
+        })
+      }
+
+  return await createLibp2p({
+    start: false,
+    privateKey,
+    datastore,
+    addresses: { listen: config.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(swarmKey != null ? { connectionProtector: preSharedKey({ psk: swarmKey, timeout: 5_000 }) } : {}),
+    peerDiscovery,
+    connectionManager: {
+      // The defaults (5 per second per host) reset dials when several local nodes start at once.
+      inboundConnectionThreshold: 1_000,
+      maxIncomingPendingConnections: 256
+    },
+    services
+  }) as unknown as MeshLibp2p // the optional dht service widens the inferred map
+}

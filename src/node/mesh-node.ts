@@ -1,0 +1,240 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { FsDatastore } from 'datastore-fs'
+import { removeApiFile, writeApiFile } from '../api/api-file.js'
+import { ApiServer } from '../api/server.js'
+import { systemClock, type Clock } from '../clock.js'
+import { MeshError, errorMessage } from '../errors.js'
+import { GossipBus } from '../gossip/gossip-bus.js'
+import { createLogger, type Logger } from '../logger.js'
+import { VERSION } from '../version.js'
+import { BootstrapRedialer } from './bootstrap-redialer.js'
+import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
+import { lockDataDir } from './data-dir-lock.js'
+import { ensureDataDir, loadOrCreatePrivateKey } from './identity.js'
+import { buildLibp2p, type MeshLibp2p } from './libp2p.js'
+import { parseSwarmKey } from './swarm-key.js'
+
+export interface MeshNodeStatus {
+  peerId: string
+  network: string
+  version: string
+  /** Full listen multiaddrs, each ending in /p2p/<peer id>. */
+  addrs: string[]
+  /** Number of connected peers. */
+  peers: number
+  uptimeMs: number
+  privateNetwork: boolean
+  mdns: boolean
+  dht: boolean
+  api: string | null
+}
+
+export interface PeerSummary {
+  peerId: string
+  addrs: string[]
+  connected: boolean
+}
+
+export interface MeshNodeDeps {
+  /** Per-node logger; silent when not given. */
+  logger?: Logger
+  clock?: Clock
+}
+
+/** The parts that exist only while the node runs. */
+interface Running {
+  libp2p: MeshLibp2p
+  datastore: FsDatastore
+  gossip: GossipBus
+  redialer: BootstrapRedialer
+  api?: ApiServer
+  unlock: () => Promise<void>
+  startedAt: number
+}
+
+/**
+ * One mesh node: libp2p, its gossip bus, its data dir and its control API. Nothing here is a
+ * module-level singleton, so any number of nodes run side by side in one process.
+ */
+export class MeshNode {
+  readonly config: MeshNodeConfig
+  readonly logger: Logger
+  private readonly clock: Clock
+  private running?: Running
+  private transition?: Promise<void>
+
+  constructor (config: MeshNodeConfig, deps: MeshNodeDeps = {}) {
+    this.config = config
+    this.logger = deps.logger ?? createLogger({ level: 'silent' })
+    this.clock = deps.clock ?? systemClock
+  }
+
+  get isStarted (): boolean {
+    return this.running != null
+  }
+
+  get libp2p (): MeshLibp2p {
+    return this.require().libp2p
+  }
+
+  get gossip (): GossipBus {
+    return this.require().gossip
+  }
+
+  get peerId (): string {
+    return this.require().libp2p.peerId.toString()
+  }
+
+  /** URL of the control API, or null when the node runs without one. */
+  get apiUrl (): string | null {
+    return this.running?.api?.url ?? null
+  }
+
+  get apiServer (): ApiServer | undefined {
+    return this.running?.api
+  }
+
+  async start (): Promise<void> {
+    await this.transition
+    if (this.running != null) return
+    this.transition = this.doStart().finally(() => { this.transition = undefined })
+    await this.transition
+  }
+
+  async stop (): Promise<void> {
+    await this.transition
+    if (this.running == null) return
+    this.transition = this.doStop().finally(() => { this.transition = undefined })
+    await this.transition
+  }
+
+  status (): MeshNodeStatus {
+    const { libp2p, startedAt, api } = this.require()
+    return {
+      peerId: libp2p.peerId.toString(),
+      network: this.config.network,
+      version: VERSION,
+      addrs: libp2p.getMultiaddrs().map(addr => addr.toString()),
+      peers: libp2p.getPeers().length,
+      uptimeMs: this.clock.now() - startedAt,
+      privateNetwork: this.config.swarmKeyFile != null,
+      mdns: this.config.mdns,
+      dht: this.config.dht,
+      api: api?.url ?? null
+    }
+  }
+
+  /** Peers this node knows (its peer store) and whether each is connected now; connected first. */
+  async peers (): Promise<PeerSummary[]> {
+    const { libp2p } = this.require()
+    const self = libp2p.peerId.toString()
+    const known = new Map<string, PeerSummary>()
+    for (const peer of await libp2p.peerStore.all()) {
+      const peerId = peer.id.toString()
+      if (peerId === self) continue
+      known.set(peerId, { peerId, addrs: peer.addresses.map(a => a.multiaddr.toString()), connected: false })
+    }
+    for (const connection of libp2p.getConnections()) {
+      const peerId = connection.remotePeer.toString()
+      const entry = known.get(peerId) ?? { peerId, addrs: [], connected: false }
+      entry.connected = true
+      const remote = connection.remoteAddr.toString()
+      if (!entry.addrs.includes(remote)) entry.addrs.push(remote)
+      known.set(peerId, entry)
+    }
+    return [...known.values()].sort((a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId))
+  }
+
+  /** Connects to a peer by multiaddr (with /p2p/<id>); returns the peer id. */
+  async dial (addr: string): Promise<{ peerId: string }> {
+    const { libp2p } = this.require()
+    let target
+    try {
+      target = multiaddr(addr)
+    } catch (err) {
+      throw new MeshError('BAD_REQUEST', `not a multiaddr: ${addr}`, { addr }, { cause: err })
+    }
+    try {
+      const connection = await libp2p.dial(target, { signal: AbortSignal.timeout(10_000) })
+      return { peerId: connection.remotePeer.toString() }
+    } catch (err) {
+      throw new MeshError('BAD_REQUEST', `cannot dial ${addr}: ${errorMessage(err)}`, { addr }, { cause: err })
+    }
+  }
+
+  private require (): Running {
+    if (this.running == null) throw new MeshError('NOT_STARTED', 'the node is not started')
+    return this.running
+  }
+
+  private async doStart (): Promise<void> {
+    const { config } = this
+    await ensureDataDir(config.dataDir)
+    const swarmKey = config.swarmKeyFile != null ? await readSwarmKey(config.swarmKeyFile) : undefined
+    const unlock = await lockDataDir(config.dataDir)
+    const cleanup: Array<() => Promise<void>> = [unlock]
+    try {
+      const privateKey = await loadOrCreatePrivateKey(config.dataDir)
+      const datastore = new FsDatastore(join(config.dataDir, 'datastore'))
+      await datastore.open()
+      cleanup.unshift(async () => { await datastore.close() })
+      const libp2p = await buildLibp2p({ config, privateKey, datastore, ...(swarmKey != null ? { swarmKey } : {}) })
+      await libp2p.start()
+      cleanup.unshift(async () => { await libp2p.stop() })
+      const logger = this.logger
+      const gossip = new GossipBus({ pubsub: libp2p.services.pubsub, network: config.network, logger })
+      gossip.start()
+      const redialer = new BootstrapRedialer({ libp2p, addrs: config.bootstrap, intervalMs: config.bootstrapRedialMs, clock: this.clock, logger })
+      redialer.start()
+      cleanup.unshift(async () => { redialer.stop(); gossip.stop() })
+      let api: ApiServer | undefined
+      if (config.api != null) {
+        api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger })
+        await api.start()
+        cleanup.unshift(async () => { await api?.stop() })
+        await writeApiFile(config.dataDir, { url: api.url, token: api.token })
+      }
+      this.running = { libp2p, datastore, gossip, redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
+    } catch (err) {
+      for (const step of cleanup) await step().catch(() => {})
+      throw err
+    }
+  }
+
+  private async doStop (): Promise<void> {
+    const running = this.running
+    if (running == null) return
+    this.running = undefined
+    running.redialer.stop()
+    running.gossip.stop()
+    if (running.api != null) {
+      await removeApiFile(this.config.dataDir, running.api.token)
+      await running.api.stop()
+    }
+    await running.libp2p.stop()
+    await running.datastore.close()
+    await running.unlock()
+    this.logger.info('node stopped')
+  }
+}
+
+async function readSwarmKey (path: string): Promise<Uint8Array> {
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(path)
+  } catch (err) {
+    throw new MeshError('SWARM_KEY_INVALID', `cannot read swarm key ${path}: ${errorMessage(err)}`, { path })
+  }
+  return parseSwarmKey(bytes, path)
+}
+
+/**
+ * The library entry point: validates the options (throws a CONFIG_INVALID MeshError naming the
+ * field) and returns a node that is not started yet.
+ */
+export function createMeshNode (config: RawConfig, deps: MeshNodeDeps = {}): MeshNode {
+  return new MeshNode(compileConfig(config), deps)
+}

@@ -1,0 +1,28 @@
+import { generateKey } from '@libp2p/pnet'
+import { MeshError } from '../errors.js'
+
+const HEADER = '/key/swarm/psk/1.0.0/'
+const CODEC = '/base16/'
+const KEY_HEX_LENGTH = 64
+
+/** A new swarm key in the IPFS `swarm.key` format (95 bytes, three lines, no trailing newline). */
+export function generateSwarmKey (): Uint8Array {
+  const bytes = new Uint8Array(HEADER.length + 1 + CODEC.length + 1 + KEY_HEX_LENGTH)
+  generateKey(bytes)
+  return bytes
+}
+
+/**
+ * Checks a swarm key file's bytes and returns them in the canonical 95-byte form that
+ * @libp2p/pnet expects, so a trailing newline or CRLF line ends do not break a private network.
+ */
+export function parseSwarmKey (bytes: Uint8Array, source: string): Uint8Array {
+  const lines = new TextDecoder().decode(bytes).trim().split(/\r?\n/)
+  const [header, codec, key] = lines
+  if (lines.length !== 3 || header !== HEADER || codec !== CODEC || key == null || !/^[0-9a-fA-F]{64}$/.test(key)) {
+    throw new MeshError('SWARM_KEY_INVALID',
+      `swarm key ${source} is not a swarm key (expected "${HEADER}", "${CODEC}" and 64 hex digits on three lines; make one with "mesh-node psk")`,
+      { source })
+  }
+  return new TextEncoder().encode(`${HEADER}\n${CODEC}\n${key.toLowerCase()}`)
+}
