@@ -1,0 +1,97 @@
+import { resolve } from 'node:path'
+import { Command, Option } from 'commander'
+import { configFromEnv, mergeConfigSources, readConfigFile } from '../../node/config-sources.js'
+import { LOG_LEVELS } from '../../node/config.js'
+import { createMeshNode } from '../../node/mesh-node.js'
+import { createLogger } from '../../logger.js'
+import { VERSION } from '../../version.js'
+import { EXIT, Output, reportError, type CliIo, type GlobalOptions } from '../context.js'
+
+interface StartFlags extends GlobalOptions {
+  listen?: string[]
+  bootstrap?: string[]
+  network?: string
+  swarmKey?: string
+  mdns?: boolean
+  dht?: boolean
+  logLevel?: string
+}
+
+/** How long a stop may take before the process exits anyway (later: drain bound + kill grace). */
+export const SHUTDOWN_BOUND_MS = 12_000
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]
+
+export function startCommand (io: CliIo, setExitCode: (code: number) => void): Command {
+  return new Command('start')
+    .description('run a node in the foreground until SIGINT/SIGTERM')
+    .option('--listen <multiaddr>', 'address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4001)', collect)
+    .option('--bootstrap <multiaddr>', 'peer to join through, /.../p2p/<id>, repeatable', collect)
+    .option('--network <name>', 'network name; topics and protocols are namespaced by it (default mesh)')
+    .option('--swarm-key <file>', 'pre-shared key file for a private network (make one with "mesh-node psk")')
+    .option('--mdns', 'discover peers on the LAN with mDNS')
+    .option('--no-mdns', 'do not use mDNS (the default)')
+    .option('--dht', 'join the Kademlia DHT for peer discovery')
+    .option('--no-dht', 'do not join the DHT (the default)')
+    .addOption(new Option('--log-level <level>', 'log level (default info)').choices([...LOG_LEVELS]))
+    .addHelpText('after', `
+The API address comes from the global --api (default 127.0.0.1:7373; port 0 picks a free one).
+Precedence: flags > environment (MESH_DATA_DIR, MESH_LISTEN, MESH_BOOTSTRAP, MESH_NETWORK,
+MESH_SWARM_KEY, MESH_MDNS, MESH_DHT, MESH_API, MESH_LOG_LEVEL; lists comma-separated) >
+--config file (JSON) > defaults.`)
+    .action(async (_options: unknown, command: Command) => {
+      setExitCode(await runStart(command.optsWithGlobals<StartFlags>(), io))
+    })
+}
+
+export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {
+  const out = new Output(io, flags.json === true)
+  let node
+  try {
+    const file = flags.config != null ? await readConfigFile(resolve(io.cwd, flags.config)) : {}
+    const raw = mergeConfigSources(file, configFromEnv(io.env), {
+      dataDir: flags.dataDir,
+      listen: flags.listen,
+      bootstrap: flags.bootstrap,
+      network: flags.network,
+      swarmKey: flags.swarmKey,
+      mdns: flags.mdns,
+      dht: flags.dht,
+      api: flags.api,
+      logLevel: flags.logLevel
+    })
+    const level = typeof raw.logLevel === 'string' && (LOG_LEVELS as readonly string[]).includes(raw.logLevel) ? raw.logLevel as typeof LOG_LEVELS[number] : 'info'
+    const logger = createLogger({ level, pretty: io.stderr.isTTY === true, destination: io.stderr })
+    node = createMeshNode(raw, { logger })
+    await node.start()
+  } catch (err) {
+    return reportError(io, err)
+  }
+
+  const status = node.status()
+  out.result(status, () => [
+    `mesh-node ${VERSION} started`,
+    `peer id: ${status.peerId}`,
+    `network: ${status.network}${status.privateNetwork ? ' (private)' : ''}`,
+    'listening on:',
+    ...status.addrs.map(addr => `  ${addr}`),
+    `api: ${status.api ?? 'off'}`
+  ].join('\n'))
+
+  const signal = await new Promise<string>(resolveSignal => {
+    signals.once('SIGINT', () => { resolveSignal('SIGINT') })
+    signals.once('SIGTERM', () => { resolveSignal('SIGTERM') })
+  })
+  node.logger.info({ signal }, 'shutting down')
+  // A second signal, or a stop that overruns its bound, ends the process at once.
+  const forced = new Promise<number>(resolveForced => {
+    const timer = setTimeout(() => { resolveForced(EXIT.failed) }, SHUTDOWN_BOUND_MS)
+    timer.unref()
+    signals.once('SIGINT', () => { resolveForced(EXIT.failed) })
+    signals.once('SIGTERM', () => { resolveForced(EXIT.failed) })
+  })
+  return await Promise.race([
+    node.stop().then(() => EXIT.ok, err => reportError(io, err)),
+    forced
+  ])
+}

@@ -1,0 +1,78 @@
+import { ApiClient } from '../api/client.js'
+import { readApiFile } from '../api/api-file.js'
+import { MeshError, isMeshError, errorMessage } from '../errors.js'
+import { defaultDataDir, parseApiAddress } from '../node/config.js'
+import { ENV_VARS, readConfigFile } from '../node/config-sources.js'
+import { resolve } from 'node:path'
+
+/** Options every subcommand accepts, before or after its name. */
+export interface GlobalOptions {
+  dataDir?: string
+  api?: string
+  token?: string
+  json?: boolean
+  config?: string
+}
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  env: NodeJS.ProcessEnv
+  cwd: string
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const
+
+export function exitCodeFor (err: unknown): number {
+  if (!isMeshError(err)) return EXIT.failed
+  switch (err.code) {
+    case 'CONFIG_INVALID':
+    case 'SWARM_KEY_INVALID':
+    case 'KEY_INVALID':
+      return EXIT.usage
+    case 'NODE_UNREACHABLE':
+      return EXIT.unreachable
+    default:
+      return EXIT.failed
+  }
+}
+
+/** One line on stderr, never a stack trace. */
+export function reportError (io: CliIo, err: unknown): number {
+  const code = exitCodeFor(err)
+  io.stderr.write(`mesh-node: ${errorMessage(err).split('\n')[0] ?? 'error'}\n`)
+  return code
+}
+
+export class Output {
+  constructor (private readonly io: CliIo, readonly json: boolean) {}
+
+  /** Writes `value` as JSON with --json, else the human-readable text. */
+  result (value: unknown, text: () => string): void {
+    this.io.stdout.write(this.json ? JSON.stringify(value) + '\n' : text() + '\n')
+  }
+
+  line (text: string): void {
+    this.io.stdout.write(text + '\n')
+  }
+}
+
+/** The data dir a client command looks at: --data-dir, MESH_DATA_DIR, the config file's, the default. */
+export async function resolveDataDir (options: GlobalOptions, io: CliIo): Promise<string> {
+  const fromFile = options.config != null ? (await readConfigFile(resolve(io.cwd, options.config))).dataDir : undefined
+  const dir = options.dataDir ?? io.env[ENV_VARS.dataDir] ?? (typeof fromFile === 'string' ? fromFile : undefined) ?? defaultDataDir()
+  return resolve(io.cwd, dir)
+}
+
+/** A client for the running node: --api (+ --token / MESH_TOKEN), else the data dir's api.json. */
+export async function connectToNode (options: GlobalOptions, io: CliIo): Promise<ApiClient> {
+  const token = options.token ?? io.env.MESH_TOKEN
+  if (options.api != null) {
+    const address = parseApiAddress(options.api)
+    if (address == null) throw new MeshError('CONFIG_INVALID', `--api: "${options.api}" is not host:port (for example 127.0.0.1:7373)`)
+    const host = address.host.includes(':') ? `[${address.host}]` : address.host
+    return new ApiClient({ url: `http://${host}:${address.port}`, ...(token != null ? { token } : {}) })
+  }
+  const file = await readApiFile(await resolveDataDir(options, io))
+  return new ApiClient({ url: file.url, token: token ?? file.token })
+}

@@ -1,0 +1,54 @@
+import { Command, CommanderError, Option } from 'commander'
+import { VERSION } from '../version.js'
+import { connectCommand, peersCommand, statusCommand } from './commands/status.js'
+import { idCommand, pskCommand } from './commands/keys.js'
+import { startCommand } from './commands/start.js'
+import { EXIT, reportError, type CliIo } from './context.js'
+
+export function buildProgram (io: CliIo, setExitCode: (code: number) => void): Command {
+  const program = new Command('mesh-node')
+    .description('a peer-to-peer worker mesh on libp2p gossipsub')
+    .version(VERSION, '-V, --version')
+    .option('--data-dir <dir>', 'data directory (env MESH_DATA_DIR, default ~/.mesh-node)')
+    .option('--api <host:port>', 'control API address: where "start" listens (default 127.0.0.1:7373), where other commands connect (default: read <data-dir>/api.json)')
+    .option('--token <token>', 'API token for commands that change state (env MESH_TOKEN; default: from api.json)')
+    .addOption(new Option('--config <file>', 'JSON config file'))
+    .option('--json', 'machine-readable output')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: text => { io.stdout.write(text) },
+      writeErr: text => { io.stderr.write(text) },
+      outputError: (text, write) => { write(`mesh-node: ${text.replace(/^error: /, '').trim()}\n`) }
+    })
+    .exitOverride()
+
+  for (const command of [
+    startCommand(io, setExitCode),
+    statusCommand(io),
+    peersCommand(io),
+    connectCommand(io),
+    idCommand(io),
+    pskCommand(io)
+  ]) {
+    program.addCommand(command
+      .configureOutput(program.configureOutput())
+      .configureHelp({ showGlobalOptions: true })
+      .exitOverride())
+  }
+  return program
+}
+
+/** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 usage or config, 3 node unreachable. */
+export async function runCli (argv: string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok
+  const program = buildProgram(io, c => { code = c })
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return code
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) ? EXIT.ok : EXIT.usage
+    }
+    return reportError(io, err)
+  }
+}

@@ -1,0 +1,51 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
+
+export const BIN = fileURLToPath(new URL('../../bin/mesh-node', import.meta.url))
+
+export interface CliResult { code: number, stdout: string, stderr: string }
+
+/** Runs the real binary (compiled JS; `npm test` builds first) to completion. */
+export async function runBin (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return await new Promise(resolve => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err == null ? 0 : typeof err.code === 'number' ? err.code : 1
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/** `mesh-node start` processes of one test file; killAll() ends any still running. */
+export class NodeProcesses {
+  private readonly children = new Set<ChildProcess>()
+
+  start (args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess, exited: Promise<number | null>, output: () => string } {
+    const child = spawn(process.execPath, [BIN, 'start', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    this.children.add(child)
+    let output = ''
+    child.stdout?.on('data', chunk => { output += String(chunk) })
+    child.stderr?.on('data', chunk => { output += String(chunk) })
+    const exited = new Promise<number | null>(resolve => {
+      child.once('exit', code => { this.children.delete(child); resolve(code) })
+    })
+    return { child, exited, output: () => output }
+  }
+
+  async killAll (): Promise<void> {
+    await Promise.all([...this.children].map(async child => {
+      const gone = new Promise(resolve => child.once('exit', resolve))
+      child.kill('SIGKILL')
+      await gone
+    }))
+  }
+}
+
+/** Waits for a started node to write its api.json. */
+export async function waitForApiFile (dataDir: string): Promise<{ url: string, token: string }> {
+  await expect.poll(async () => await readFile(join(dataDir, 'api.json'), 'utf8').then(() => true, () => false),
+    { timeout: 30_000, interval: 100 }).toBe(true)
+  return JSON.parse(await readFile(join(dataDir, 'api.json'), 'utf8'))
+}

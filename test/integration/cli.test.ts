@@ -1,0 +1,138 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { NodeProcesses, runBin, waitForApiFile } from '../helpers/cli.js'
+import { TestMesh } from '../helpers/nodes.js'
+
+const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--log-level', 'warn']
+
+function expectOneLineError (stderr: string): void {
+  const lines = stderr.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toMatch(/^mesh-node: /)
+  expect(stderr).not.toMatch(/\n\s+at /)
+}
+
+describe('mesh-node binary end to end', () => {
+  const procs = new NodeProcesses()
+  const mesh = new TestMesh()
+  afterEach(async () => {
+    await procs.killAll()
+    await mesh.cleanup()
+  })
+
+  it('starts, answers status and peers, joins a second node through --bootstrap, and exits 0 on SIGTERM', async () => {
+    const dirA = await mesh.tempDir()
+    const dirB = await mesh.tempDir()
+    const a = procs.start(['--data-dir', dirA, ...LOOPBACK])
+    await waitForApiFile(dirA)
+
+    const status = await runBin(['status', '--json', '--data-dir', dirA])
+    expect(status.code).toBe(0)
+    const parsed = JSON.parse(status.stdout)
+    expect(parsed).toMatchObject({ network: 'mesh', peers: 0 })
+    expect(parsed.peerId).toMatch(/^12D3KooW/)
+    const bootstrapAddr = parsed.addrs.find((addr: string) => addr.startsWith('/ip4/127.0.0.1/tcp/')) as string
+    expect(bootstrapAddr).toMatch(new RegExp(`/p2p/${parsed.peerId as string}$`))
+    expect(a.output()).toContain(bootstrapAddr)
+
+    // Global options are accepted before the subcommand too; MESH_DATA_DIR works as --data-dir.
+    const b = procs.start(['--bootstrap', bootstrapAddr, ...LOOPBACK], { MESH_DATA_DIR: dirB })
+    await waitForApiFile(dirB)
+    await expect.poll(async () => JSON.parse((await runBin(['--json', '--data-dir', dirA, 'peers'])).stdout), { timeout: 30_000 })
+      .toEqual([expect.objectContaining({ connected: true, addrs: expect.any(Array) })])
+    const idB = JSON.parse((await runBin(['id', '--json'], { MESH_DATA_DIR: dirB })).stdout).peerId
+    const peersOfA = JSON.parse((await runBin(['peers', '--json', '--data-dir', dirA])).stdout)
+    expect(peersOfA[0].peerId).toBe(idB)
+
+    const text = await runBin(['status', '--data-dir', dirB])
+    expect(text.stdout).toMatch(/peers\s+1 connected/)
+
+    b.child.kill('SIGTERM')
+    a.child.kill('SIGTERM')
+    expect(await b.exited).toBe(0)
+    expect(await a.exited).toBe(0)
+
+    // The node is gone: a CLI call against it exits 3 with one line.
+    const stopped = await runBin(['status', '--data-dir', dirA])
+    expect(stopped.code).toBe(3)
+    expectOneLineError(stopped.stderr)
+  })
+
+  it('exits 3 when --api points at a port where no node listens', async () => {
+    const result = await runBin(['status', '--api', '127.0.0.1:1'])
+    expect(result.code).toBe(3)
+    expectOneLineError(result.stderr)
+  })
+
+  it('refuses bad flag values and unknown flags with exit 2 and one line, no stack trace', async () => {
+    const dir = await mesh.tempDir()
+    const cases = [
+      ['start', '--data-dir', dir, '--listen', 'nope'],
+      ['start', '--data-dir', dir, '--network', 'Bad/Name'],
+      ['start', '--data-dir', dir, '--api', '0.0.0.0:7373'],
+      ['start', '--data-dir', dir, '--bootstrap', '/ip4/127.0.0.1/tcp/4001'],
+      ['start', '--data-dir', dir, '--log-level', 'loud'],
+      ['start', '--data-dir', dir, '--swarm-key', join(dir, 'missing.key')],
+      ['start', '--no-such-flag'],
+      ['no-such-command']
+    ]
+    for (const args of cases) {
+      const result = await runBin(args)
+      expect(result.code, args.join(' ')).toBe(2)
+      expectOneLineError(result.stderr)
+    }
+    const named = await runBin(['start', '--data-dir', dir, '--listen', 'nope'])
+    expect(named.stderr).toContain('listen[0]')
+  })
+
+  it('takes config from a JSON file, with flags over env over file', async () => {
+    const dir = await mesh.tempDir()
+    const config = join(dir, 'config.json')
+    await writeFile(config, JSON.stringify({ dataDir: dir, network: 'from-file', listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', logLevel: 'warn' }))
+    const fileOnly = procs.start(['--config', config])
+    await waitForApiFile(dir)
+    expect(JSON.parse((await runBin(['status', '--json', '--config', config])).stdout).network).toBe('from-file')
+    fileOnly.child.kill('SIGTERM')
+    expect(await fileOnly.exited).toBe(0)
+
+    const envOverFile = procs.start(['--config', config], { MESH_NETWORK: 'from-env' })
+    await waitForApiFile(dir)
+    expect(JSON.parse((await runBin(['status', '--json', '--data-dir', dir])).stdout).network).toBe('from-env')
+    envOverFile.child.kill('SIGTERM')
+    expect(await envOverFile.exited).toBe(0)
+
+    const flagOverEnv = procs.start(['--config', config, '--network', 'from-flag'], { MESH_NETWORK: 'from-env' })
+    await waitForApiFile(dir)
+    expect(JSON.parse((await runBin(['status', '--json', '--data-dir', dir])).stdout).network).toBe('from-flag')
+    flagOverEnv.child.kill('SIGTERM')
+    expect(await flagOverEnv.exited).toBe(0)
+
+    await writeFile(config, '{"network": 7}')
+    const bad = await runBin(['start', '--config', config])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('network')
+    expectOneLineError(bad.stderr)
+  })
+
+  it('prints ids, swarm keys, help and version', async () => {
+    const dir = await mesh.tempDir()
+    const first = await runBin(['id', '--data-dir', dir])
+    const second = await runBin(['--data-dir', dir, 'id'])
+    expect(first.code).toBe(0)
+    expect(first.stdout.trim()).toMatch(/^12D3KooW\w+$/)
+    expect(second.stdout).toBe(first.stdout)
+
+    const psk = await runBin(['psk'])
+    expect(psk.stdout).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/)
+    expect(Buffer.byteLength(psk.stdout)).toBe(95)
+
+    for (const args of [['--help'], ['help', 'start'], ['status', '--help'], ['--version']]) {
+      const result = await runBin(args)
+      expect(result.code, args.join(' ')).toBe(0)
+      expect(result.stdout.length).toBeGreaterThan(0)
+    }
+    expect((await runBin(['help', 'start'])).stdout).toContain('--swarm-key')
+    expect((await runBin(['peers', '--help'])).stdout).toContain('--data-dir')
+  })
+})
