@@ -68,6 +68,7 @@ export class ApiServer {
   private readonly init: ApiServerInit
   private readonly routes: Map<string, Route>
   private server?: Server
+  private starting?: Promise<void>
   private address?: AddressInfo
 
   constructor (init: ApiServerInit) {
@@ -100,7 +101,28 @@ export class ApiServer {
   }
 
   async start (): Promise<void> {
-    if (this.server != null) return
+    this.starting ??= this.listen().catch(err => {
+      this.starting = undefined
+      throw err
+    })
+    await this.starting
+  }
+
+  async stop (): Promise<void> {
+    const starting = this.starting
+    if (starting == null) return
+    this.starting = undefined
+    await starting.catch(() => {})
+    const server = this.server
+    this.server = undefined
+    if (server == null) return
+    await new Promise<void>(resolve => {
+      server.close(() => { resolve() })
+      server.closeAllConnections()
+    })
+  }
+
+  private async listen (): Promise<void> {
     const server = createServer((req, res) => { void this.handle(req, res) })
     server.headersTimeout = 10_000
     server.requestTimeout = 30_000
@@ -115,16 +137,6 @@ export class ApiServer {
     })
     this.server = server
     this.address = server.address() as AddressInfo
-  }
-
-  async stop (): Promise<void> {
-    const server = this.server
-    if (server == null) return
-    this.server = undefined
-    await new Promise<void>(resolve => {
-      server.close(() => { resolve() })
-      server.closeAllConnections()
-    })
   }
 
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -63,7 +63,8 @@ export class MeshNode {
   readonly logger: Logger
   private readonly clock: Clock
   private running?: Running
-  private transition?: Promise<void>
+  /** start() and stop() run one at a time, in call order. */
+  private transitions: Promise<void> = Promise.resolve()
 
   constructor (config: MeshNodeConfig, deps: MeshNodeDeps = {}) {
     this.config = config
@@ -97,17 +98,17 @@ export class MeshNode {
   }
 
   async start (): Promise<void> {
-    await this.transition
-    if (this.running != null) return
-    this.transition = this.doStart().finally(() => { this.transition = undefined })
-    await this.transition
+    await this.serialize(async () => { if (this.running == null) await this.doStart() })
   }
 
   async stop (): Promise<void> {
-    await this.transition
-    if (this.running == null) return
-    this.transition = this.doStop().finally(() => { this.transition = undefined })
-    await this.transition
+    await this.serialize(async () => { if (this.running != null) await this.doStop() })
+  }
+
+  private async serialize (step: () => Promise<void>): Promise<void> {
+    const next = this.transitions.then(step)
+    this.transitions = next.catch(() => {})
+    await next
   }
 
   status (): MeshNodeStatus {

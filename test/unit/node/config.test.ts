@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import { compileConfig, DEFAULT_LISTEN, parseApiAddress } from '../../../src/node/config.js'
+import { configFromEnv, mergeConfigSources } from '../../../src/node/config-sources.js'
+
+const PEER = '12D3KooWQuySoVr5biAFub8SFZNXhQp1DVnbtAw3a9oV1U6CjEsj'
+
+describe('compileConfig', () => {
+  it('fills defaults', () => {
+    const config = compileConfig({}, '/work')
+    expect(config).toMatchObject({
+      listen: [DEFAULT_LISTEN],
+      bootstrap: [],
+      network: 'mesh',
+      mdns: false,
+      dht: false,
+      api: { host: '127.0.0.1', port: 7373 },
+      logLevel: 'info'
+    })
+    expect(config.dataDir).toMatch(/\.mesh-node$/)
+    expect(config.swarmKeyFile).toBeUndefined()
+  })
+
+  it('resolves relative paths against the working directory', () => {
+    const config = compileConfig({ dataDir: 'data', swarmKey: 'keys/swarm.key' }, '/work')
+    expect(config.dataDir).toBe('/work/data')
+    expect(config.swarmKeyFile).toBe('/work/keys/swarm.key')
+  })
+
+  it.each([
+    [{ listen: ['nope'] }, 'listen[0]'],
+    [{ listen: [] }, 'listen'],
+    [{ bootstrap: ['/ip4/127.0.0.1/tcp/4001'] }, 'bootstrap[0]: a bootstrap address must end in /p2p/'],
+    [{ network: 'Has Space' }, 'network'],
+    [{ network: 'a/b' }, 'network'],
+    [{ api: '0.0.0.0:7373' }, 'api: the control API listens on loopback only'],
+    [{ api: '127.0.0.1' }, 'api'],
+    [{ api: '127.0.0.1:99999' }, 'api'],
+    [{ logLevel: 'loud' }, 'logLevel'],
+    [{ mdns: 'maybe' }, 'mdns'],
+    [{ unknownField: 1 }, 'unknownField'],
+    [{ bootstrapRedialMs: 5 }, 'bootstrapRedialMs']
+  ])('refuses %j with one line naming the field', (raw, field) => {
+    let caught: unknown
+    try {
+      compileConfig(raw)
+    } catch (err) {
+      caught = err
+    }
+    expect(caught).toMatchObject({ code: 'CONFIG_INVALID' })
+    const message = (caught as Error).message
+    expect(message).toContain(field)
+    expect(message).not.toContain('\n')
+  })
+
+  it('accepts loopback API hosts, port 0, and "off"', () => {
+    expect(compileConfig({ api: '127.0.0.1:0' }).api).toEqual({ host: '127.0.0.1', port: 0 })
+    expect(compileConfig({ api: 'localhost:8080' }).api).toEqual({ host: 'localhost', port: 8080 })
+    expect(compileConfig({ api: '[::1]:8080' }).api).toEqual({ host: '::1', port: 8080 })
+    expect(compileConfig({ api: 'off' }).api).toBeNull()
+    expect(compileConfig({ api: null }).api).toBeNull()
+    expect(compileConfig({ bootstrap: [`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`] }).bootstrap).toHaveLength(1)
+  })
+
+  it('parses API addresses with or without http://', () => {
+    expect(parseApiAddress('http://127.0.0.1:7373')).toEqual({ host: '127.0.0.1', port: 7373 })
+    expect(parseApiAddress('127.0.0.1:7373/')).toEqual({ host: '127.0.0.1', port: 7373 })
+    expect(parseApiAddress('7373')).toBeUndefined()
+  })
+})
+
+describe('config sources', () => {
+  it('reads MESH_* variables, lists comma-separated', () => {
+    expect(configFromEnv({
+      MESH_DATA_DIR: '/d',
+      MESH_LISTEN: '/ip4/127.0.0.1/tcp/1, /ip4/127.0.0.1/tcp/2',
+      MESH_MDNS: 'true',
+      MESH_NETWORK: '',
+      OTHER: 'x'
+    })).toEqual({ dataDir: '/d', listen: ['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'], mdns: 'true' })
+  })
+
+  it('gives flags precedence over env over file, field by field, lists replaced whole', () => {
+    const file = { network: 'file', listen: ['/ip4/127.0.0.1/tcp/1'], dht: true, logLevel: 'debug' }
+    const env = { network: 'env', listen: ['/ip4/127.0.0.1/tcp/2'] }
+    const flags = { network: 'flag', listen: undefined, dht: undefined }
+    const merged = compileConfig(mergeConfigSources(file, env, flags))
+    expect(merged).toMatchObject({ network: 'flag', listen: ['/ip4/127.0.0.1/tcp/2'], dht: true, logLevel: 'debug' })
+  })
+})
