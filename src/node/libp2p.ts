@@ -58,6 +58,8 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey }: 
     pubsub: gossipsub({
       // Authorship matters on this mesh: every message is signed and the signature checked.
       globalSignaturePolicy: StrictSign,
+      // Floodsub peers get none of gossipsub's scoring or flood protection: speak gossipsub only.
+      fallbackToFloodsub: false,
       emitSelf: false,
       allowPublishToZeroTopicPeers: true,
       scoreParams: {

@@ -29,6 +29,9 @@ describe('gossip mesh on 127.0.0.1', () => {
     const b = await mesh.node({ bootstrap: [addrOf(a)] })
     const c = await mesh.node({ bootstrap: [addrOf(a)] })
     const nodes = [a, b, c]
+    expect(a.libp2p.getProtocols()).toContain('/meshsub/1.2.0')
+    expect(a.libp2p.getProtocols()).not.toContain('/floodsub/1.0.0')
+    expect(a.libp2p.services.pubsub.globalSignaturePolicy).toBe('StrictSign')
     const inboxes = nodes.map(node => collect(node, 'chat'))
     await meshReady(nodes, 'chat')
     for (const node of nodes) await expect.poll(() => node.status().peers, { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
