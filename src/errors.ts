@@ -10,6 +10,7 @@ export type MeshErrorCode =
   | 'API_UNAUTHORIZED'
   | 'NOT_STARTED'
   | 'BAD_REQUEST'
+  | 'LISTEN_FAILED'
 
 export class MeshError<C extends MeshErrorCode = MeshErrorCode> extends Error {
   readonly code: C

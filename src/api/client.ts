@@ -53,7 +53,8 @@ export class ApiClient {
     if (!response.ok) {
       const error = (parsed as { error?: { code?: string, message?: string } } | undefined)?.error
       const message = error?.message ?? `HTTP ${response.status}`
-      throw new MeshError(response.status === 401 ? 'API_UNAUTHORIZED' : 'API_ERROR', message, { status: response.status, code: error?.code })
+      const code = response.status === 401 ? 'API_UNAUTHORIZED' : response.status === 400 ? 'BAD_REQUEST' : 'API_ERROR'
+      throw new MeshError(code, message, { status: response.status, code: error?.code })
     }
     return parsed as T
   }

@@ -133,7 +133,7 @@ export class ApiServer {
         resolve()
       })
     }).catch(err => {
-      throw new MeshError('CONFIG_INVALID', `cannot listen for the API on ${this.init.host}:${this.init.port}: ${errorMessage(err)}`)
+      throw new MeshError('LISTEN_FAILED', `cannot listen for the API on ${this.init.host}:${this.init.port}: ${errorMessage(err)}`)
     })
     this.server = server
     this.address = server.address() as AddressInfo

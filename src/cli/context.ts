@@ -3,6 +3,7 @@ import { readApiFile } from '../api/api-file.js'
 import { MeshError, isMeshError, errorMessage } from '../errors.js'
 import { defaultDataDir, parseApiAddress } from '../node/config.js'
 import { ENV_VARS, readConfigFile } from '../node/config-sources.js'
+import { lockHolder } from '../node/data-dir-lock.js'
 import { resolve } from 'node:path'
 
 /** Options every subcommand accepts, before or after its name. */
@@ -29,6 +30,7 @@ export function exitCodeFor (err: unknown): number {
     case 'CONFIG_INVALID':
     case 'SWARM_KEY_INVALID':
     case 'KEY_INVALID':
+    case 'BAD_REQUEST':
       return EXIT.usage
     case 'NODE_UNREACHABLE':
       return EXIT.unreachable
@@ -73,6 +75,11 @@ export async function connectToNode (options: GlobalOptions, io: CliIo): Promise
     const host = address.host.includes(':') ? `[${address.host}]` : address.host
     return new ApiClient({ url: `http://${host}:${address.port}`, ...(token != null ? { token } : {}) })
   }
-  const file = await readApiFile(await resolveDataDir(options, io))
+  const dataDir = await resolveDataDir(options, io)
+  const file = await readApiFile(dataDir).catch(async err => {
+    const pid = await lockHolder(dataDir)
+    if (pid == null) throw err
+    throw new MeshError('NODE_UNREACHABLE', `the node on data dir ${dataDir} (pid ${pid}) runs without a control API (--api off)`, { dataDir, pid })
+  })
   return new ApiClient({ url: file.url, token: token ?? file.token })
 }

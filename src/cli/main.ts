@@ -47,7 +47,8 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
     return code
   } catch (err) {
     if (err instanceof CommanderError) {
-      return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) ? EXIT.ok : EXIT.usage
+      // --help and --version exit 0; help shown because of a mistake (no command, unknown topic) is a usage error.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage
     }
     return reportError(io, err)
   }

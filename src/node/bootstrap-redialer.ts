@@ -19,6 +19,8 @@ export interface BootstrapRedialerInit {
 export class BootstrapRedialer {
   private handle?: unknown
   private dialing = false
+  /** One warning per outage; the rest go to debug. */
+  private warned = false
 
   constructor (private readonly init: BootstrapRedialerInit) {}
 
@@ -34,17 +36,27 @@ export class BootstrapRedialer {
   }
 
   async tick (): Promise<void> {
-    if (this.dialing || this.init.libp2p.getConnections().length > 0) return
+    if (this.init.libp2p.getConnections().length > 0) {
+      this.warned = false
+      return
+    }
+    if (this.dialing) return
     this.dialing = true
     try {
       await Promise.all(this.init.addrs.map(async addr => {
         try {
           await this.init.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.init.intervalMs) })
         } catch (err) {
-          this.init.logger.debug({ addr, err: (err as Error).message }, 'bootstrap redial failed')
+          const fields = { addr, err: (err as Error).message }
+          if (this.warned) {
+            this.init.logger.debug(fields, 'bootstrap redial failed')
+          } else {
+            this.init.logger.warn(fields, 'no connection and cannot reach a bootstrap peer (is it up? a different --swarm-key on either side fails the same way)')
+          }
         }
       }))
     } finally {
+      this.warned = true
       this.dialing = false
     }
   }

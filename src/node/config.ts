@@ -85,8 +85,17 @@ const apiAddress = z.union([z.literal(false), z.literal('off'), z.null(), z.stri
   return parsed
 })
 
-const booleanLike = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
-  .transform(value => value === true || value === 'true' || value === '1' || value === 'yes')
+const TRUE_WORDS = ['true', '1', 'yes', 'on']
+const BOOLEAN_WORDS = [...TRUE_WORDS, 'false', '0', 'no', 'off']
+const booleanLike = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'boolean') return value
+  const word = value.trim().toLowerCase()
+  if (!BOOLEAN_WORDS.includes(word)) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a boolean (use one of ${BOOLEAN_WORDS.join(', ')})` })
+    return z.NEVER
+  }
+  return TRUE_WORDS.includes(word)
+})
 
 export const rawConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(defaultDataDir),

@@ -13,6 +13,12 @@ function isAlive (pid: number): boolean {
   }
 }
 
+/** The pid of the live process holding the data dir's lock, if any. */
+export async function lockHolder (dataDir: string): Promise<number | undefined> {
+  const holder = Number((await readFile(join(dataDir, LOCK_FILE), 'utf8').catch(() => '')).split(':')[0])
+  return Number.isInteger(holder) && holder > 0 && isAlive(holder) ? holder : undefined
+}
+
 /**
  * One node per data dir: two nodes sharing a key and a store would corrupt both. A lock left by
  * a process that no longer exists (a crash, SIGKILL) is taken over.
@@ -31,8 +37,8 @@ export async function lockDataDir (dataDir: string): Promise<() => Promise<void>
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      const holder = Number((await readFile(path, 'utf8').catch(() => '')).split(':')[0])
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      const holder = await lockHolder(dataDir)
+      if (holder != null) {
         throw new MeshError('CONFIG_INVALID', `data dir ${dataDir} is in use by another mesh-node (pid ${holder})`, { dataDir, pid: holder })
       }
       await unlink(path).catch(() => {})

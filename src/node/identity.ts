@@ -1,16 +1,34 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { MeshError, errorMessage } from '../errors.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 export const KEY_FILE = 'peer.key'
 
+/**
+ * Creates the data dir and any missing parents, mode 0700. Not `mkdir({recursive: true})`:
+ * on Node 20 that loops forever on a path the kernel refuses (e.g. under /proc).
+ */
 export async function ensureDataDir (dataDir: string): Promise<void> {
   try {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 })
+    await makeDir(dataDir, 64)
   } catch (err) {
     throw new MeshError('CONFIG_INVALID', `cannot create data dir ${dataDir}: ${errorMessage(err)}`, { dataDir })
+  }
+}
+
+async function makeDir (dir: string, depth: number): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return
+    if (code !== 'ENOENT' || depth === 0 || dirname(dir) === dir) throw err
+    await makeDir(dirname(dir), depth - 1)
+    await mkdir(dir, { mode: 0o700 }).catch(again => {
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again
+    })
   }
 }
 

@@ -182,7 +182,7 @@ export class MeshNode {
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
       const libp2p = await buildLibp2p({ config, privateKey, datastore, ...(swarmKey != null ? { swarmKey } : {}) })
-      await libp2p.start()
+      await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
       const logger = this.logger
       const gossip = new GossipBus({ pubsub: libp2p.services.pubsub, network: config.network, logger })
@@ -219,6 +219,17 @@ export class MeshNode {
     await running.datastore.close()
     await running.unlock()
     this.logger.info('node stopped')
+  }
+}
+
+/** Starts libp2p; a listen failure becomes one line naming each address and its cause. */
+async function startListening (libp2p: MeshLibp2p): Promise<void> {
+  try {
+    await libp2p.start()
+  } catch (err) {
+    if ((err as Error).name !== 'UnsupportedListenAddressesError') throw err
+    const details = errorMessage(err).split('\n').slice(1).map(line => line.trim()).filter(line => line !== '')
+    throw new MeshError('LISTEN_FAILED', `cannot listen on ${details.join('; ') || 'the configured addresses'}`, {}, { cause: err })
   }
 }
 

@@ -48,6 +48,18 @@ describe('mesh-node binary end to end', () => {
     const text = await runBin(['status', '--data-dir', dirB])
     expect(text.stdout).toMatch(/peers\s+1 connected/)
 
+    // A bad argument the node refuses is a usage error too.
+    const badDial = await runBin(['connect', 'not-a-multiaddr', '--data-dir', dirA])
+    expect(badDial.code).toBe(2)
+    expectOneLineError(badDial.stderr)
+
+    // A listen address that is taken: exit 1, one line naming the address.
+    const taken = bootstrapAddr.replace(`/p2p/${parsed.peerId as string}`, '')
+    const clash = await runBin(['start', '--data-dir', await mesh.tempDir(), '--listen', taken, '--api', '127.0.0.1:0'])
+    expect(clash.code).toBe(1)
+    expectOneLineError(clash.stderr)
+    expect(clash.stderr).toContain(taken)
+
     b.child.kill('SIGTERM')
     a.child.kill('SIGTERM')
     expect(await b.exited).toBe(0)
@@ -65,6 +77,18 @@ describe('mesh-node binary end to end', () => {
     expectOneLineError(result.stderr)
   })
 
+  it('says so when the node on a data dir runs without an API', async () => {
+    const dir = await mesh.tempDir()
+    const node = procs.start(['--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', 'off'])
+    await expect.poll(() => node.output(), { timeout: 30_000 }).toContain('api: off')
+    const result = await runBin(['status', '--data-dir', dir])
+    expect(result.code).toBe(3)
+    expectOneLineError(result.stderr)
+    expect(result.stderr).toContain('without a control API')
+    node.child.kill('SIGTERM')
+    expect(await node.exited).toBe(0)
+  })
+
   it('refuses bad flag values and unknown flags with exit 2 and one line, no stack trace', async () => {
     const dir = await mesh.tempDir()
     const cases = [
@@ -74,6 +98,7 @@ describe('mesh-node binary end to end', () => {
       ['start', '--data-dir', dir, '--bootstrap', '/ip4/127.0.0.1/tcp/4001'],
       ['start', '--data-dir', dir, '--log-level', 'loud'],
       ['start', '--data-dir', dir, '--swarm-key', join(dir, 'missing.key')],
+      ['start', '--data-dir', '/proc/mesh-node-test'],
       ['start', '--no-such-flag'],
       ['no-such-command']
     ]
@@ -81,6 +106,13 @@ describe('mesh-node binary end to end', () => {
       const result = await runBin(args)
       expect(result.code, args.join(' ')).toBe(2)
       expectOneLineError(result.stderr)
+    }
+    // No command, or help on a command that does not exist: the usage text on stderr, exit 2.
+    for (const args of [[], ['help', 'no-such-command']]) {
+      const result = await runBin(args)
+      expect(result.code, args.join(' ')).toBe(2)
+      expect(result.stderr).toContain('Usage: mesh-node')
+      expect(result.stderr).not.toMatch(/\n\s+at /)
     }
     const named = await runBin(['start', '--data-dir', dir, '--listen', 'nope'])
     expect(named.stderr).toContain('listen[0]')

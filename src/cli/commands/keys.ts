@@ -21,8 +21,8 @@ export function pskCommand (io: CliIo): Command {
     .action((_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>()
       const key = new TextDecoder().decode(generateSwarmKey())
-      // The bare key is written without a trailing newline: exactly the 95-byte swarm.key format.
+      // Into a file the key goes without a trailing newline: exactly the 95-byte swarm.key format.
       if (options.json === true) new Output(io, true).result({ swarmKey: key }, () => key)
-      else io.stdout.write(key)
+      else io.stdout.write(io.stdout.isTTY === true ? key + '\n' : key)
     })
 }
