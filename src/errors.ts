@@ -11,6 +11,8 @@ export type MeshErrorCode =
   | 'NOT_STARTED'
   | 'BAD_REQUEST'
   | 'LISTEN_FAILED'
+  | 'DIAL_FAILED'
+  | 'DATA_DIR_LOCKED'
 
 export class MeshError<C extends MeshErrorCode = MeshErrorCode> extends Error {
   readonly code: C

@@ -13,7 +13,8 @@ export class ApiClient {
   private readonly token?: string
   private readonly timeoutMs: number
 
-  constructor ({ url, token, timeoutMs = 10_000 }: ApiClientInit) {
+  /** Longer than the node's own bounds (a dial takes up to 10 s), so the node answers first. */
+  constructor ({ url, token, timeoutMs = 20_000 }: ApiClientInit) {
     this.url = url.replace(/\/+$/, '')
     if (token != null) this.token = token
     this.timeoutMs = timeoutMs
@@ -40,6 +41,9 @@ export class ApiClient {
         signal: AbortSignal.timeout(this.timeoutMs)
       })
     } catch (err) {
+      if ((err as Error).name === 'TimeoutError') {
+        throw new MeshError('API_ERROR', `the node at ${this.url} did not answer within ${this.timeoutMs / 1000} s`, { url: this.url })
+      }
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? errorMessage(err)
       throw new MeshError('NODE_UNREACHABLE', `cannot reach the node at ${this.url} (${cause}); is it running?`, { url: this.url })
     }

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { MeshError, errorMessage, isMeshError } from '../errors.js'
+import { MeshError, errorMessage, isMeshError, type MeshErrorCode } from '../errors.js'
+import { isLoopbackHost } from '../node/config.js'
 import type { Logger } from '../logger.js'
 import type { AddressInfo } from 'node:net'
 
@@ -50,6 +51,12 @@ async function readJsonBody (req: IncomingMessage): Promise<unknown> {
   } catch {
     throw new HttpError(400, 'BAD_JSON', 'request body is not valid JSON')
   }
+}
+
+function statusFor (code: MeshErrorCode): number {
+  if (code === 'BAD_REQUEST') return 400
+  if (code === 'DIAL_FAILED') return 502
+  return 500
 }
 
 function tokensEqual (given: string, expected: string): boolean {
@@ -135,6 +142,7 @@ export class ApiServer {
     }).catch(err => {
       throw new MeshError('LISTEN_FAILED', `cannot listen for the API on ${this.init.host}:${this.init.port}: ${errorMessage(err)}`)
     })
+    server.on('error', err => { this.init.logger.error({ err }, 'API server error') })
     this.server = server
     this.address = server.address() as AddressInfo
   }
@@ -147,7 +155,7 @@ export class ApiServer {
       if (err instanceof HttpError) {
         this.send(res, err.status, { error: { code: err.code, message: err.message } })
       } else if (isMeshError(err)) {
-        this.send(res, err.code === 'BAD_REQUEST' ? 400 : 500, { error: { code: err.code, message: err.message } })
+        this.send(res, statusFor(err.code), { error: { code: err.code, message: err.message } })
       } else {
         this.init.logger.error({ err, url: req.url }, 'API request failed')
         this.send(res, 500, { error: { code: 'INTERNAL', message: errorMessage(err) } })
@@ -156,8 +164,8 @@ export class ApiServer {
   }
 
   private async dispatch (req: IncomingMessage): Promise<unknown> {
-    const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
-    if (!['127.0.0.1', 'localhost', '::1'].includes(host) && !/^127\./.test(host)) {
+    const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '')
+    if (!isLoopbackHost(host)) {
       throw new HttpError(403, 'FORBIDDEN_HOST', 'the API answers only requests addressed to a loopback host')
     }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname

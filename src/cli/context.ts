@@ -1,7 +1,7 @@
 import { ApiClient } from '../api/client.js'
 import { readApiFile } from '../api/api-file.js'
 import { MeshError, isMeshError, errorMessage } from '../errors.js'
-import { defaultDataDir, parseApiAddress } from '../node/config.js'
+import { defaultDataDir, isLoopbackHost, parseApiAddress, rawConfigSchema } from '../node/config.js'
 import { ENV_VARS, readConfigFile } from '../node/config-sources.js'
 import { lockHolder } from '../node/data-dir-lock.js'
 import { resolve } from 'node:path'
@@ -31,6 +31,7 @@ export function exitCodeFor (err: unknown): number {
     case 'SWARM_KEY_INVALID':
     case 'KEY_INVALID':
     case 'BAD_REQUEST':
+    case 'DATA_DIR_LOCKED':
       return EXIT.usage
     case 'NODE_UNREACHABLE':
       return EXIT.unreachable
@@ -53,16 +54,18 @@ export class Output {
   result (value: unknown, text: () => string): void {
     this.io.stdout.write(this.json ? JSON.stringify(value) + '\n' : text() + '\n')
   }
-
-  line (text: string): void {
-    this.io.stdout.write(text + '\n')
-  }
 }
 
 /** The data dir a client command looks at: --data-dir, MESH_DATA_DIR, the config file's, the default. */
 export async function resolveDataDir (options: GlobalOptions, io: CliIo): Promise<string> {
-  const fromFile = options.config != null ? (await readConfigFile(resolve(io.cwd, options.config))).dataDir : undefined
-  const dir = options.dataDir ?? io.env[ENV_VARS.dataDir] ?? (typeof fromFile === 'string' ? fromFile : undefined) ?? defaultDataDir()
+  let fromFile: string | undefined
+  if (options.config != null) {
+    const value = (await readConfigFile(resolve(io.cwd, options.config))).dataDir
+    const parsed = rawConfigSchema.shape.dataDir.safeParse(value)
+    if (!parsed.success) throw new MeshError('CONFIG_INVALID', `invalid config: dataDir: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+    if (value !== undefined) fromFile = parsed.data
+  }
+  const dir = options.dataDir ?? io.env[ENV_VARS.dataDir] ?? fromFile ?? defaultDataDir()
   return resolve(io.cwd, dir)
 }
 
@@ -72,6 +75,8 @@ export async function connectToNode (options: GlobalOptions, io: CliIo): Promise
   if (options.api != null) {
     const address = parseApiAddress(options.api)
     if (address == null) throw new MeshError('CONFIG_INVALID', `--api: "${options.api}" is not host:port (for example 127.0.0.1:7373)`)
+    // The token travels in clear HTTP: only ever to this machine.
+    if (!isLoopbackHost(address.host)) throw new MeshError('CONFIG_INVALID', `--api: the control API is on loopback only, not on ${address.host}`)
     const host = address.host.includes(':') ? `[${address.host}]` : address.host
     return new ApiClient({ url: `http://${host}:${address.port}`, ...(token != null ? { token } : {}) })
   }

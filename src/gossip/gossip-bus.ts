@@ -69,7 +69,8 @@ export class GossipBus {
       current.delete(handler)
       if (current.size === 0) {
         this.handlers.delete(topic)
-        this.pubsub.unsubscribe(topic)
+        // After a stop gossipsub has dropped its subscriptions already (and would throw).
+        if (this.started) this.pubsub.unsubscribe(topic)
       }
     }
   }

@@ -63,6 +63,12 @@ export async function loadOrCreatePrivateKey (dataDir: string): Promise<PrivateK
     }
   }
   const key = await generateKeyPair('Ed25519')
-  await writePrivateFile(path, privateKeyToProtobuf(key))
+  try {
+    // 'wx': if another process (a concurrent "mesh-node id") made a key meanwhile, use that one.
+    await writeFile(path, privateKeyToProtobuf(key), { mode: 0o600, flag: 'wx' })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    return await loadOrCreatePrivateKey(dataDir)
+  }
   return key
 }

@@ -9,6 +9,7 @@ import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
+import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { protocolName } from '../gossip/topics.js'
 import type { MeshNodeConfig } from './config.js'
@@ -38,6 +39,18 @@ export interface Libp2pInit {
 
 /** The bootstrap tag starts with KEEP_ALIVE so libp2p's reconnect queue redials a lost bootstrap peer. */
 export const BOOTSTRAP_TAG = `${KEEP_ALIVE}-mesh-bootstrap`
+
+/**
+ * The bootstrap tag lives in the on-disk peer store, and libp2p redials every KEEP_ALIVE peer at
+ * start: drop it from peers no longer in the bootstrap list, before libp2p starts.
+ */
+export async function clearStaleBootstrapTags (libp2p: MeshLibp2p, bootstrapList: string[]): Promise<void> {
+  const listed = new Set(bootstrapList.map(addr => multiaddr(addr).getComponents().find(c => c.name === 'p2p')?.value))
+  const tagged = await libp2p.peerStore.all({ filters: [peer => peer.tags.has(BOOTSTRAP_TAG)] })
+  for (const peer of tagged) {
+    if (!listed.has(peer.id.toString())) await libp2p.peerStore.merge(peer.id, { tags: { [BOOTSTRAP_TAG]: undefined } })
+  }
+}
 
 /**
  * Assembles libp2p for one mesh node. Every option that differs from libp2p's defaults is here,

@@ -13,7 +13,7 @@ import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
 import { lockDataDir } from './data-dir-lock.js'
 import { ensureDataDir, loadOrCreatePrivateKey } from './identity.js'
-import { buildLibp2p, type MeshLibp2p } from './libp2p.js'
+import { buildLibp2p, clearStaleBootstrapTags, type MeshLibp2p } from './libp2p.js'
 import { parseSwarmKey } from './swarm-key.js'
 
 export interface MeshNodeStatus {
@@ -161,7 +161,7 @@ export class MeshNode {
       const connection = await libp2p.dial(target, { signal: AbortSignal.timeout(10_000) })
       return { peerId: connection.remotePeer.toString() }
     } catch (err) {
-      throw new MeshError('BAD_REQUEST', `cannot dial ${addr}: ${errorMessage(err)}`, { addr }, { cause: err })
+      throw new MeshError('DIAL_FAILED', `cannot dial ${addr}: ${errorMessage(err)}`, { addr }, { cause: err })
     }
   }
 
@@ -182,6 +182,7 @@ export class MeshNode {
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
       const libp2p = await buildLibp2p({ config, privateKey, datastore, ...(swarmKey != null ? { swarmKey } : {}) })
+      await clearStaleBootstrapTags(libp2p, config.bootstrap)
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
       const logger = this.logger
@@ -209,15 +210,26 @@ export class MeshNode {
     const running = this.running
     if (running == null) return
     this.running = undefined
-    running.redialer.stop()
-    running.gossip.stop()
-    if (running.api != null) {
-      await removeApiFile(this.config.dataDir, running.api.token)
-      await running.api.stop()
+    const { api } = running
+    // Every step runs even if an earlier one fails, so the lock is always released.
+    const steps: Array<() => unknown> = [
+      () => { running.redialer.stop() },
+      () => { running.gossip.stop() },
+      async () => { if (api != null) await removeApiFile(this.config.dataDir, api.token) },
+      async () => { await api?.stop() },
+      async () => { await running.libp2p.stop() },
+      async () => { await running.datastore.close() },
+      async () => { await running.unlock() }
+    ]
+    const errors: unknown[] = []
+    for (const step of steps) {
+      try {
+        await step()
+      } catch (err) {
+        errors.push(err)
+      }
     }
-    await running.libp2p.stop()
-    await running.datastore.close()
-    await running.unlock()
+    if (errors.length > 0) throw errors[0]
     this.logger.info('node stopped')
   }
 }

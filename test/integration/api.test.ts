@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { API_FILE, readApiFile } from '../../src/api/api-file.js'
+import { compileConfig } from '../../src/node/config.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 
 interface Reply { status: number, body: any }
@@ -78,8 +79,14 @@ describe('control API', () => {
     expect(node.apiServer?.boundAddress?.address).toBe('127.0.0.1')
     expect(() => new URL(node.apiUrl ?? '')).not.toThrow()
     const { url } = await readApiFile(node.config.dataDir)
-    const rebinding = await call(url, 'GET', '/v1/status', { host: 'evil.example:80' })
-    expect(rebinding.status).toBe(403)
+    for (const host of ['evil.example:80', '127.attacker.example', '127.0.0.1.nip.io:80']) {
+      const rebinding = await call(url, 'GET', '/v1/status', { host })
+      expect(rebinding.status, host).toBe(403)
+    }
+    for (const host of ['127.0.0.1', 'localhost:7373', '[::1]:7373']) {
+      expect((await call(url, 'GET', '/v1/status', { host })).status, host).toBe(200)
+    }
+    expect(compileConfig({}).api?.host).toBe('127.0.0.1')
     await expect(mesh.node({ api: '0.0.0.0:0' })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('api') })
   })
 

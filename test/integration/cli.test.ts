@@ -71,10 +71,13 @@ describe('mesh-node binary end to end', () => {
     expectOneLineError(stopped.stderr)
   })
 
-  it('exits 3 when --api points at a port where no node listens', async () => {
+  it('exits 3 when --api points at a port where no node listens, and never sends the token off the machine', async () => {
     const result = await runBin(['status', '--api', '127.0.0.1:1'])
     expect(result.code).toBe(3)
     expectOneLineError(result.stderr)
+    const remote = await runBin(['status', '--api', '10.0.0.5:7373', '--token', 'secret'])
+    expect(remote.code).toBe(2)
+    expectOneLineError(remote.stderr)
   })
 
   it('says so when the node on a data dir runs without an API', async () => {

@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { KEY_FILE } from '../../src/node/identity.js'
+import { BOOTSTRAP_TAG } from '../../src/node/libp2p.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 
 describe('node identity and data dir', () => {
@@ -24,6 +26,23 @@ describe('node identity and data dir', () => {
     // The peer store is on disk: the peer met before the restart is still known.
     const known = await again.peers()
     expect(known.map(p => p.peerId)).toContain(other.peerId)
+  })
+
+  it('forgets a bootstrap peer that was removed from the list, so libp2p stops redialling it after a restart', async () => {
+    const dataDir = await mesh.tempDir()
+    const hub = await mesh.node()
+    const first = await mesh.node({ dataDir, bootstrap: [addrOf(hub)] })
+    await expect.poll(() => first.status().peers, { timeout: 20_000 }).toBe(1)
+    const hubId = peerIdFromString(hub.peerId)
+    expect((await first.libp2p.peerStore.get(hubId)).tags.has(BOOTSTRAP_TAG)).toBe(true)
+    await first.stop()
+
+    const kept = await mesh.node({ dataDir, bootstrap: [addrOf(hub)] })
+    expect((await kept.libp2p.peerStore.get(hubId)).tags.has(BOOTSTRAP_TAG)).toBe(true)
+    await kept.stop()
+
+    const without = await mesh.node({ dataDir })
+    expect((await without.libp2p.peerStore.get(hubId)).tags.has(BOOTSTRAP_TAG)).toBe(false)
   })
 
   it('gives a new data dir a new peer id', async () => {

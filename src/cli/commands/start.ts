@@ -20,6 +20,11 @@ interface StartFlags extends GlobalOptions {
 /** How long a stop may take before the process exits anyway (later: drain bound + kill grace). */
 export const SHUTDOWN_BOUND_MS = 12_000
 
+interface StopRequest {
+  signal: 'SIGINT' | 'SIGTERM' | 'fatal'
+  err?: unknown
+}
+
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]
 
 export function startCommand (io: CliIo, setExitCode: (code: number) => void): Command {
@@ -46,6 +51,14 @@ MESH_SWARM_KEY, MESH_MDNS, MESH_DHT, MESH_API, MESH_LOG_LEVEL; lists comma-separ
 
 export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {
   const out = new Output(io, flags.json === true)
+  // Listen before starting, so a signal that arrives while the node starts still stops it cleanly.
+  const stopRequest = new Promise<StopRequest>(resolveStop => {
+    signals.once('SIGINT', () => { resolveStop({ signal: 'SIGINT' }) })
+    signals.once('SIGTERM', () => { resolveStop({ signal: 'SIGTERM' }) })
+    // A bug must not leave api.json and the lock behind: log it on one line and stop.
+    signals.once('uncaughtException', (err: unknown) => { resolveStop({ signal: 'fatal', err }) })
+    signals.once('unhandledRejection', (err: unknown) => { resolveStop({ signal: 'fatal', err }) })
+  })
   let node
   try {
     const file = flags.config != null ? await readConfigFile(resolve(io.cwd, flags.config)) : {}
@@ -78,11 +91,13 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
     `api: ${status.api ?? 'off'}`
   ].join('\n'))
 
-  const signal = await new Promise<string>(resolveSignal => {
-    signals.once('SIGINT', () => { resolveSignal('SIGINT') })
-    signals.once('SIGTERM', () => { resolveSignal('SIGTERM') })
-  })
-  node.logger.info({ signal }, 'shutting down')
+  const request = await stopRequest
+  if (request.signal === 'fatal') {
+    node.logger.fatal({ err: request.err }, 'unexpected error, shutting down')
+  } else {
+    node.logger.info({ signal: request.signal }, 'shutting down')
+  }
+  const exitCode = request.signal === 'fatal' ? EXIT.failed : EXIT.ok
   // A second signal, or a stop that overruns its bound, ends the process at once.
   const forced = new Promise<number>(resolveForced => {
     const timer = setTimeout(() => { resolveForced(EXIT.failed) }, SHUTDOWN_BOUND_MS)
@@ -91,7 +106,7 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
     signals.once('SIGTERM', () => { resolveForced(EXIT.failed) })
   })
   return await Promise.race([
-    node.stop().then(() => EXIT.ok, err => reportError(io, err)),
+    node.stop().then(() => exitCode, err => reportError(io, err)),
     forced
   ])
 }

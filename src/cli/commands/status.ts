@@ -1,6 +1,6 @@
 import { Command } from 'commander'
 import { connectToNode, Output, type CliIo, type GlobalOptions } from '../context.js'
-import type { MeshNodeStatus, PeerSummary } from '../../node/mesh-node.js'
+import type { MeshNodeStatus } from '../../node/mesh-node.js'
 
 function formatUptime (ms: number): string {
   const s = Math.floor(ms / 1000)
@@ -25,28 +25,5 @@ export function statusCommand (io: CliIo): Command {
         'addrs',
         ...status.addrs.map(addr => `  ${addr}`)
       ].join('\n'))
-    })
-}
-
-export function peersCommand (io: CliIo): Command {
-  return new Command('peers')
-    .description('peers the running node knows, with addresses and whether each is connected')
-    .action(async (_options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<GlobalOptions>()
-      const peers = await (await connectToNode(options, io)).get<PeerSummary[]>('/v1/peers')
-      new Output(io, options.json === true).result(peers, () => peers.length === 0
-        ? 'no known peers'
-        : peers.map(peer => `${peer.connected ? 'connected   ' : 'disconnected'} ${peer.peerId}\n${peer.addrs.map(a => `    ${a}`).join('\n')}`).join('\n'))
-    })
-}
-
-export function connectCommand (io: CliIo): Command {
-  return new Command('connect')
-    .description('dial a peer now by its multiaddr (/.../p2p/<id>)')
-    .argument('<multiaddr>', 'address of the peer, ending in /p2p/<peer id>')
-    .action(async (addr: string, _options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<GlobalOptions>()
-      const result = await (await connectToNode(options, io)).post<{ peerId: string }>('/v1/peers', { addr })
-      new Output(io, options.json === true).result(result, () => `connected to ${result.peerId}`)
     })
 }

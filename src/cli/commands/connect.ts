@@ -1,0 +1,13 @@
+import { Command } from 'commander'
+import { connectToNode, Output, type CliIo, type GlobalOptions } from '../context.js'
+
+export function connectCommand (io: CliIo): Command {
+  return new Command('connect')
+    .description('dial a peer now by its multiaddr (/.../p2p/<id>)')
+    .argument('<multiaddr>', 'address of the peer, ending in /p2p/<peer id>')
+    .action(async (addr: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions>()
+      const result = await (await connectToNode(options, io)).post<{ peerId: string }>('/v1/peers', { addr })
+      new Output(io, options.json === true).result(result, () => `connected to ${result.peerId}`)
+    })
+}
