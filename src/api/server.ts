@@ -10,6 +10,12 @@ export interface ApiNode {
   status: () => unknown
   peers: () => Promise<unknown>
   dial: (addr: string) => Promise<unknown>
+  metricsText: () => Promise<string>
+}
+
+/** A handler's answer that is sent as it is rather than as JSON. */
+class TextBody {
+  constructor (readonly contentType: string, readonly text: string) {}
 }
 
 export interface ApiServerInit {
@@ -85,6 +91,7 @@ export class ApiServer {
     this.routes = new Map<string, Route>([
       ['GET /v1/status', { mutates: false, handler: async () => node.status() }],
       ['GET /v1/peers', { mutates: false, handler: async () => await node.peers() }],
+      ['GET /metrics', { mutates: false, handler: async () => new TextBody('text/plain; version=0.0.4; charset=utf-8', await node.metricsText()) }],
       ['POST /v1/peers', {
         mutates: true,
         handler: async ({ body }) => {
@@ -189,8 +196,8 @@ export class ApiServer {
 
   private send (res: ServerResponse, status: number, body: unknown): void {
     if (res.headersSent) return
-    const text = JSON.stringify(body)
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    const [contentType, text] = body instanceof TextBody ? [body.contentType, body.text] : ['application/json; charset=utf-8', JSON.stringify(body)]
+    res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' })
     res.end(text)
   }
 }

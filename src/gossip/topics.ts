@@ -36,3 +36,18 @@ export function parseTopic (topic: string): TopicParts | undefined {
 
 /** Stream protocol ids share the topic shape. */
 export const protocolName = topicName
+
+/** The gossip message types, each on a topic of its own. */
+export const GOSSIP_TYPES = ['announce', 'cancel', 'heartbeat', 'verdict'] as const
+export type GossipType = typeof GOSSIP_TYPES[number]
+
+export const WIRE_VERSION = 1
+
+export function meshTopic (network: string, type: GossipType): string {
+  return topicName({ network, name: type, version: WIRE_VERSION })
+}
+
+/** The point-to-point lease protocol between a task's worker and its owner. */
+export function leaseProtocol (network: string): string {
+  return protocolName({ network, name: 'lease', version: WIRE_VERSION })
+}

@@ -18,7 +18,9 @@ export const ENV_VARS = {
   mdns: 'MESH_MDNS',
   dht: 'MESH_DHT',
   api: 'MESH_API',
-  logLevel: 'MESH_LOG_LEVEL'
+  logLevel: 'MESH_LOG_LEVEL',
+  slots: 'MESH_SLOTS',
+  heartbeatMs: 'MESH_HEARTBEAT_MS'
 } as const satisfies Partial<Record<keyof RawConfig, string>>
 
 const LIST_FIELDS = new Set<string>(['listen', 'bootstrap'])

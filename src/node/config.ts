@@ -1,4 +1,4 @@
-import { homedir } from 'node:os'
+import { availableParallelism, homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
@@ -17,6 +17,7 @@ export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4001'
 export const DEFAULT_API = '127.0.0.1:7373'
 export const DEFAULT_NETWORK = 'mesh'
 export const DEFAULT_BOOTSTRAP_REDIAL_MS = 10_000
+export const DEFAULT_HEARTBEAT_MS = 1_000
 
 export interface ApiAddress {
   host: string
@@ -37,6 +38,12 @@ export interface MeshNodeConfig {
   logLevel: LogLevel
   /** How often a node with no connections dials its bootstrap list again. */
   bootstrapRedialMs: number
+  /** Heartbeat interval on a small mesh; it widens with the mesh (docs/PROTOCOL.md). */
+  heartbeatMs: number
+  /** Heartbeats a node should receive per second at most, whatever the mesh size. */
+  heartbeatMaxPerSecond: number
+  /** Tasks this node runs at once. */
+  slots: number
 }
 
 export function defaultDataDir (): string {
@@ -109,7 +116,10 @@ export const rawConfigSchema = z.strictObject({
   dht: booleanLike.default(false),
   api: apiAddress.prefault(DEFAULT_API),
   logLevel: z.enum(LOG_LEVELS).default('info'),
-  bootstrapRedialMs: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_BOOTSTRAP_REDIAL_MS)
+  bootstrapRedialMs: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_BOOTSTRAP_REDIAL_MS),
+  heartbeatMs: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_HEARTBEAT_MS),
+  heartbeatMaxPerSecond: z.coerce.number().int().min(1).max(10_000).default(50),
+  slots: z.coerce.number().int().min(0).max(4096).default(() => availableParallelism())
 })
 
 /** What a config file, the environment or flags may hold: every field optional. */
@@ -140,6 +150,9 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     dht: value.dht,
     api: value.api,
     logLevel: value.logLevel,
-    bootstrapRedialMs: value.bootstrapRedialMs
+    bootstrapRedialMs: value.bootstrapRedialMs,
+    heartbeatMs: value.heartbeatMs,
+    heartbeatMaxPerSecond: value.heartbeatMaxPerSecond,
+    slots: value.slots
   }
 }

@@ -11,7 +11,12 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
-import { protocolName } from '../gossip/topics.js'
+import { TOPIC_WEIGHTS } from '../gossip/mesh-protocol.js'
+import { peerScoreParams, SCORE_THRESHOLDS } from '../gossip/score-params.js'
+import { GOSSIP_TYPES, meshTopic, protocolName } from '../gossip/topics.js'
+import { LIMITS } from '../gossip/wire/limits.js'
+import type { MessageIds } from '../gossip/message-ids.js'
+import type { ReputationHook } from '../reputation/hook.js'
 import type { MeshNodeConfig } from './config.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
@@ -35,6 +40,8 @@ export interface Libp2pInit {
   datastore: Datastore
   /** Canonical swarm key bytes; set means a private network. */
   swarmKey?: Uint8Array
+  messageIds: MessageIds
+  reputation: ReputationHook
 }
 
 /** The bootstrap tag starts with KEEP_ALIVE so libp2p's reconnect queue redials a lost bootstrap peer. */
@@ -56,7 +63,7 @@ export async function clearStaleBootstrapTags (libp2p: MeshLibp2p, bootstrapList
  * Assembles libp2p for one mesh node. Every option that differs from libp2p's defaults is here,
  * with the reason.
  */
-export async function buildLibp2p ({ config, privateKey, datastore, swarmKey }: Libp2pInit): Promise<MeshLibp2p> {
+export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, messageIds, reputation }: Libp2pInit): Promise<MeshLibp2p> {
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
   if (config.bootstrap.length > 0) {
     peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: 0, tagName: BOOTSTRAP_TAG }))
@@ -75,11 +82,18 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey }: 
       fallbackToFloodsub: false,
       emitSelf: false,
       allowPublishToZeroTopicPeers: true,
-      scoreParams: {
-        // Many peers of one mesh share a host (simulations, a LAN behind one NAT); the
-        // IP-colocation penalty would graylist them all past 10 peers.
-        IPColocationFactorWeight: 0
-      }
+      // Content-addressed ids: the same bytes are one message whoever relays them.
+      msgIdFn: messageIds.msgIdFn,
+      msgIdToStrFn: messageIds.msgIdToStrFn,
+      // Longer than a message stays fresh (max age + skew), so gossipsub drops replays of
+      // fresh messages as duplicates and the timestamp window rejects the older ones.
+      seenTTL: LIMITS.maxAgeMs + LIMITS.futureSkewMs + 30_000,
+      maxInboundDataLength: LIMITS.gossipMessageBytes + 64 * 1024,
+      scoreParams: peerScoreParams({
+        topics: Object.fromEntries(GOSSIP_TYPES.map(type => [meshTopic(config.network, type), TOPIC_WEIGHTS[type]])),
+        appSpecificScore: peerId => reputation.gossipScore(peerId)
+      }),
+      scoreThresholds: SCORE_THRESHOLDS
     })
   }
   const services = !config.dht

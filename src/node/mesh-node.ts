@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { freemem, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { FsDatastore } from 'datastore-fs'
@@ -7,6 +8,12 @@ import { ApiServer } from '../api/server.js'
 import { systemClock, type Clock } from '../clock.js'
 import { MeshError, errorMessage } from '../errors.js'
 import { GossipBus } from '../gossip/gossip-bus.js'
+import { LeaseChannel } from '../gossip/lease-channel.js'
+import { MeshProtocol, type LocalCapacity } from '../gossip/mesh-protocol.js'
+import { MessageIds } from '../gossip/message-ids.js'
+import { stateAt, type Capability, type PeerState } from '../gossip/peer-table.js'
+import { createMetrics, type MeshMetrics } from '../metrics.js'
+import { noReputation, type ReputationHook } from '../reputation/hook.js'
 import { createLogger, type Logger } from '../logger.js'
 import { VERSION } from '../version.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
@@ -35,12 +42,21 @@ export interface PeerSummary {
   peerId: string
   addrs: string[]
   connected: boolean
+  /** From heartbeats: alive, suspect or gone; `unknown` for a peer never heard from. */
+  state: PeerState | 'unknown'
+  capabilities: Capability[]
+  slots: { free: number, total: number } | null
+  /** Time since its last heartbeat, or null if none was heard. */
+  lastSeenMs: number | null
 }
 
 export interface MeshNodeDeps {
   /** Per-node logger; silent when not given. */
   logger?: Logger
   clock?: Clock
+  reputation?: ReputationHook
+  /** What the heartbeat advertises; the node's slots and the machine's memory and load by default. */
+  capacity?: () => LocalCapacity
 }
 
 /** The parts that exist only while the node runs. */
@@ -48,6 +64,8 @@ interface Running {
   libp2p: MeshLibp2p
   datastore: FsDatastore
   gossip: GossipBus
+  protocol: MeshProtocol
+  leases: LeaseChannel
   redialer: BootstrapRedialer
   api?: ApiServer
   unlock: () => Promise<void>
@@ -61,7 +79,10 @@ interface Running {
 export class MeshNode {
   readonly config: MeshNodeConfig
   readonly logger: Logger
+  readonly metrics: MeshMetrics
   private readonly clock: Clock
+  private readonly reputation: ReputationHook
+  private readonly capacity: () => LocalCapacity
   private running?: Running
   /** start() and stop() run one at a time, in call order. */
   private transitions: Promise<void> = Promise.resolve()
@@ -70,6 +91,15 @@ export class MeshNode {
     this.config = config
     this.logger = deps.logger ?? createLogger({ level: 'silent' })
     this.clock = deps.clock ?? systemClock
+    this.metrics = createMetrics()
+    this.reputation = deps.reputation ?? noReputation
+    this.capacity = deps.capacity ?? (() => ({
+      capabilities: [],
+      slotsFree: config.slots,
+      slotsTotal: config.slots,
+      memoryFree: freemem(),
+      load: loadavg()[0] ?? 0
+    }))
   }
 
   get isStarted (): boolean {
@@ -82,6 +112,16 @@ export class MeshNode {
 
   get gossip (): GossipBus {
     return this.require().gossip
+  }
+
+  /** The gossiped protocol: typed topics, heartbeats, the peer table. */
+  get protocol (): MeshProtocol {
+    return this.require().protocol
+  }
+
+  /** The point-to-point lease protocol. */
+  get leases (): LeaseChannel {
+    return this.require().leases
   }
 
   get peerId (): string {
@@ -127,25 +167,45 @@ export class MeshNode {
     }
   }
 
-  /** Peers this node knows (its peer store) and whether each is connected now; connected first. */
+  /**
+   * Peers this node knows, from its peer store, its connections and the heartbeats it hears:
+   * addresses, connected or not, heartbeat state, capabilities and slots. Connected first.
+   */
   async peers (): Promise<PeerSummary[]> {
-    const { libp2p } = this.require()
+    const { libp2p, protocol } = this.require()
     const self = libp2p.peerId.toString()
+    const now = this.clock.now()
     const known = new Map<string, PeerSummary>()
+    const entry = (peerId: string): PeerSummary => {
+      let found = known.get(peerId)
+      if (found == null) {
+        found = { peerId, addrs: [], connected: false, state: 'unknown', capabilities: [], slots: null, lastSeenMs: null }
+        known.set(peerId, found)
+      }
+      return found
+    }
     for (const peer of await libp2p.peerStore.all()) {
-      const peerId = peer.id.toString()
-      if (peerId === self) continue
-      known.set(peerId, { peerId, addrs: peer.addresses.map(a => a.multiaddr.toString()), connected: false })
+      if (peer.id.toString() !== self) entry(peer.id.toString()).addrs = peer.addresses.map(a => a.multiaddr.toString())
     }
     for (const connection of libp2p.getConnections()) {
-      const peerId = connection.remotePeer.toString()
-      const entry = known.get(peerId) ?? { peerId, addrs: [], connected: false }
-      entry.connected = true
+      const found = entry(connection.remotePeer.toString())
+      found.connected = true
       const remote = connection.remoteAddr.toString()
-      if (!entry.addrs.includes(remote)) entry.addrs.push(remote)
-      known.set(peerId, entry)
+      if (!found.addrs.includes(remote)) found.addrs.push(remote)
+    }
+    for (const record of protocol.peerTable.list()) {
+      const found = entry(record.peerId)
+      found.state = stateAt(record, now)
+      found.capabilities = record.capabilities
+      found.slots = { free: record.slotsFree, total: record.slotsTotal }
+      found.lastSeenMs = now - record.lastSeen
     }
     return [...known.values()].sort((a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId))
+  }
+
+  /** Prometheus text exposition of this node's metrics. */
+  async metricsText (): Promise<string> {
+    return await this.metrics.registry.metrics()
   }
 
   /** Connects to a peer by multiaddr (with /p2p/<id>); returns the peer id. */
@@ -181,7 +241,8 @@ export class MeshNode {
       const datastore = new FsDatastore(join(config.dataDir, 'datastore'))
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
-      const libp2p = await buildLibp2p({ config, privateKey, datastore, ...(swarmKey != null ? { swarmKey } : {}) })
+      const messageIds = new MessageIds()
+      const libp2p = await buildLibp2p({ config, privateKey, datastore, messageIds, reputation: this.reputation, ...(swarmKey != null ? { swarmKey } : {}) })
       await clearStaleBootstrapTags(libp2p, config.bootstrap)
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
@@ -190,7 +251,18 @@ export class MeshNode {
       gossip.start()
       const redialer = new BootstrapRedialer({ libp2p, addrs: config.bootstrap, intervalMs: config.bootstrapRedialMs, clock: this.clock, logger })
       redialer.start()
-      cleanup.unshift(async () => { redialer.stop(); gossip.stop() })
+      const shared = { network: config.network, clock: this.clock, logger, metrics: this.metrics, reputation: this.reputation }
+      const protocol = new MeshProtocol({
+        ...shared,
+        pubsub: libp2p.services.pubsub,
+        selfId: libp2p.peerId,
+        messageIds,
+        heartbeat: { baseMs: config.heartbeatMs, maxPerSecond: config.heartbeatMaxPerSecond, capacity: this.capacity, agent: `mesh-node/${VERSION}` }
+      })
+      protocol.start()
+      const leases = new LeaseChannel({ ...shared, libp2p })
+      await leases.start()
+      cleanup.unshift(async () => { await leases.stop(); protocol.stop(); redialer.stop(); gossip.stop() })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger })
@@ -198,7 +270,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url, token: api.token })
       }
-      this.running = { libp2p, datastore, gossip, redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, gossip, protocol, leases, redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -213,6 +285,8 @@ export class MeshNode {
     const { api } = running
     // Every step runs even if an earlier one fails, so the lock is always released.
     const steps: Array<() => unknown> = [
+      async () => { await running.leases.stop() },
+      () => { running.protocol.stop() },
       () => { running.redialer.stop() },
       () => { running.gossip.stop() },
       async () => { if (api != null) await removeApiFile(this.config.dataDir, api.token) },

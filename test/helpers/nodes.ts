@@ -31,7 +31,7 @@ export class TestMesh {
 
   async cleanup (): Promise<void> {
     await Promise.all(this.nodes.splice(0).map(async node => { await node.stop() }))
-    await Promise.all(this.dirs.splice(0).map(async dir => { await rm(dir, { recursive: true, force: true }) }))
+    await Promise.all(this.dirs.splice(0).map(async dir => { await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }) }))
   }
 }
 

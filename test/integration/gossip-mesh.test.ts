@@ -58,7 +58,7 @@ describe('gossip mesh on 127.0.0.1', () => {
     // Each node's libp2p and gossip bus are its own: a topic one node subscribes to is not another's.
     nodes[0]?.gossip.subscribe('only-zero', () => {})
     expect(nodes[0]?.libp2p.services.pubsub.getTopics()).toContain(nodes[0]?.gossip.topic('only-zero'))
-    for (const other of nodes.slice(1)) expect(other.libp2p.services.pubsub.getTopics()).toEqual([])
+    for (const other of nodes.slice(1)) expect(other.libp2p.services.pubsub.getTopics()).not.toContain(nodes[0]?.gossip.topic('only-zero'))
     // Stopping one leaves the others running and connected to each other.
     const [first, second, third] = nodes as [MeshNode, MeshNode, MeshNode, MeshNode]
     await second.dial(addrOf(third))

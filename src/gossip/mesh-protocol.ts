@@ -1,0 +1,242 @@
+import { decodeHeartbeat, decodeTaskAnnounce, decodeTaskCancel, decodeVerdict } from './wire/codec.js'
+import { LIMITS, PROTOCOL_VERSION } from './wire/limits.js'
+import { Heartbeat, TaskAnnounce, TaskCancel, Verdict, type Capability, type TaskOffer } from './wire/mesh.js'
+import { isPeer, peerIdToBytes } from './wire/peer-bytes.js'
+import { GOSSIP_TYPES, meshTopic, type GossipType } from './topics.js'
+import { fail, toGossipResult } from './validation.js'
+import { runValidation, type AdapterSinks } from './validator-adapter.js'
+import { RateLimiter, type RateLimit } from './rate-limit.js'
+import { ReplayCache } from './replay-cache.js'
+import { PeerTable, heartbeatInterval, type PeerTransition } from './peer-table.js'
+import type { MessageIds } from './message-ids.js'
+import type { Clock } from '../clock.js'
+import type { Logger } from '../logger.js'
+import type { MeshMetrics } from '../metrics.js'
+import type { ReputationHook } from '../reputation/hook.js'
+import type { GossipSub, GossipsubMessage, Message, TopicValidatorResult } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+
+/** Decoded message per gossip type. */
+export interface GossipTypes {
+  announce: TaskAnnounce
+  cancel: TaskCancel
+  heartbeat: Heartbeat
+  verdict: Verdict
+}
+
+type Decoders = { [K in GossipType]: (bytes: Uint8Array) => GossipTypes[K] }
+const DECODERS: Decoders = {
+  announce: decodeTaskAnnounce,
+  cancel: decodeTaskCancel,
+  heartbeat: decodeHeartbeat,
+  verdict: decodeVerdict
+}
+
+/** Per-author rate limits per topic (messages per second, burst). */
+export const GOSSIP_RATE_LIMITS: Record<GossipType, RateLimit> = {
+  announce: { rate: 20, burst: 100 },
+  cancel: { rate: 20, burst: 100 },
+  heartbeat: { rate: 2, burst: 5 },
+  verdict: { rate: 10, burst: 50 }
+}
+
+/** Score weight of each topic (see score-params.ts). */
+export const TOPIC_WEIGHTS: Record<GossipType, number> = { announce: 1, cancel: 1, heartbeat: 0.5, verdict: 1 }
+
+/** What a heartbeat says about this node, read at each beat. */
+export interface LocalCapacity {
+  capabilities: Capability[]
+  slotsFree: number
+  slotsTotal: number
+  memoryFree: number
+  load: number
+}
+
+export interface HeartbeatSettings {
+  /** The interval on a small mesh. */
+  baseMs: number
+  /** Heartbeats per second any node should receive at most, whatever the mesh size. */
+  maxPerSecond: number
+  capacity: () => LocalCapacity
+  agent: string
+}
+
+export interface MeshProtocolInit {
+  pubsub: GossipSub
+  selfId: PeerId
+  network: string
+  messageIds: MessageIds
+  clock: Clock
+  logger: Logger
+  metrics: MeshMetrics
+  reputation: ReputationHook
+  heartbeat: HeartbeatSettings
+}
+
+export type GossipHandler<K extends GossipType> = (message: GossipTypes[K], from: string) => void
+
+/**
+ * The gossiped half of the wire protocol: the four topics with their validators, typed publish
+ * and handlers, heartbeats and the peer table. Handlers only ever see validated messages.
+ */
+export class MeshProtocol {
+  readonly peerTable = new PeerTable()
+  private readonly init: MeshProtocolInit
+  private readonly topics: Record<GossipType, string>
+  private readonly topicTypes = new Map<string, GossipType>()
+  private readonly limiters: Record<GossipType, RateLimiter>
+  private readonly replays = new ReplayCache(LIMITS.maxAgeMs + LIMITS.futureSkewMs)
+  private readonly decoded = new WeakMap<Message, GossipTypes[GossipType]>()
+  private readonly handlers: { [K in GossipType]: Set<GossipHandler<K>> } = {
+    announce: new Set(), cancel: new Set(), heartbeat: new Set(), verdict: new Set()
+  }
+
+  private readonly sinks: AdapterSinks
+  private readonly selfBytes: Uint8Array
+  private beatTimer?: unknown
+  private sweepTimer?: unknown
+  private started = false
+
+  constructor (init: MeshProtocolInit) {
+    this.init = init
+    this.selfBytes = peerIdToBytes(init.selfId)
+    this.topics = Object.fromEntries(GOSSIP_TYPES.map(type => [type, meshTopic(init.network, type)])) as Record<GossipType, string>
+    for (const type of GOSSIP_TYPES) this.topicTypes.set(this.topics[type], type)
+    this.limiters = Object.fromEntries(GOSSIP_TYPES.map(type => [type, new RateLimiter(GOSSIP_RATE_LIMITS[type])])) as Record<GossipType, RateLimiter>
+    this.sinks = { counter: init.metrics.gossipMessages, channelLabel: 'topic', reputation: init.reputation, logger: init.logger }
+  }
+
+  start (): void {
+    if (this.started) return
+    this.started = true
+    const { pubsub } = this.init
+    for (const type of GOSSIP_TYPES) {
+      const topic = this.topics[type]
+      pubsub.topicValidators.set(topic, async (peer, message) => await this.validate(type, peer, message))
+      pubsub.subscribe(topic)
+    }
+    pubsub.addEventListener('gossipsub:message', this.onMessage)
+    this.scheduleBeat(0)
+    this.sweepTimer = this.init.clock.setInterval(() => { this.sweep() }, 250)
+  }
+
+  stop (): void {
+    if (!this.started) return
+    this.started = false
+    const { pubsub, clock } = this.init
+    clock.clearTimeout(this.beatTimer)
+    clock.clearInterval(this.sweepTimer)
+    pubsub.removeEventListener('gossipsub:message', this.onMessage)
+    for (const topic of Object.values(this.topics)) pubsub.topicValidators.delete(topic)
+  }
+
+  on<K extends GossipType>(type: K, handler: GossipHandler<K>): () => void {
+    const set = this.handlers[type] as Set<GossipHandler<K>>
+    set.add(handler)
+    return () => { set.delete(handler) }
+  }
+
+  topicOf (type: GossipType): string {
+    return this.topics[type]
+  }
+
+  /** The heartbeat interval this node uses now (it widens with the mesh). */
+  currentHeartbeatMs (): number {
+    const { baseMs, maxPerSecond } = this.init.heartbeat
+    return heartbeatInterval(baseMs, this.peerTable.liveCount(), maxPerSecond)
+  }
+
+  async announce (tasks: TaskOffer[]): Promise<number> {
+    return await this.publish('announce', TaskAnnounce.encode({ ...this.header(), tasks }))
+  }
+
+  async cancel (taskIds: Uint8Array[], reason: string): Promise<number> {
+    return await this.publish('cancel', TaskCancel.encode({ ...this.header(), taskIds: taskIds as Array<Uint8Array<ArrayBuffer>>, reason }))
+  }
+
+  async verdict (verdict: Omit<Verdict, 'version' | 'author' | 'timestamp'>): Promise<number> {
+    return await this.publish('verdict', Verdict.encode({ ...this.header(), ...verdict }))
+  }
+
+  async heartbeat (): Promise<number> {
+    const { capacity, agent } = this.init.heartbeat
+    const local = capacity()
+    return await this.publish('heartbeat', Heartbeat.encode({
+      ...this.header(),
+      capabilities: local.capabilities,
+      slotsFree: local.slotsFree,
+      slotsTotal: local.slotsTotal,
+      memoryFree: BigInt(Math.max(0, Math.floor(local.memoryFree))),
+      loadMilli: Math.round(local.load * 1000),
+      intervalMs: this.currentHeartbeatMs(),
+      agent
+    }))
+  }
+
+  private header (): { version: number, author: Uint8Array<ArrayBuffer>, timestamp: bigint } {
+    return { version: PROTOCOL_VERSION, author: this.selfBytes as Uint8Array<ArrayBuffer>, timestamp: BigInt(this.init.clock.now()) }
+  }
+
+  private async publish (type: GossipType, data: Uint8Array): Promise<number> {
+    const result = await this.init.pubsub.publish(this.topics[type], data)
+    return result.recipients.length
+  }
+
+  private scheduleBeat (delayMs: number): void {
+    this.beatTimer = this.init.clock.setTimeout(() => {
+      if (!this.started) return
+      this.heartbeat().catch(err => { this.init.logger.debug({ err }, 'heartbeat publish failed') })
+      this.scheduleBeat(this.currentHeartbeatMs())
+    }, delayMs)
+  }
+
+  private sweep (): void {
+    const changes = this.peerTable.sweep(this.init.clock.now())
+    for (const change of changes) this.logTransition(change)
+    const counts = { alive: 0, suspect: 0, gone: 0 }
+    for (const record of this.peerTable.list()) counts[record.state]++
+    for (const [state, count] of Object.entries(counts)) this.init.metrics.peers.set({ state }, count)
+  }
+
+  private logTransition (change: PeerTransition): void {
+    this.init.logger.info({ peer: change.peerId, from: change.from, to: change.to }, 'peer state changed')
+  }
+
+  private async validate (type: GossipType, propagationSource: PeerId, message: Message): Promise<TopicValidatorResult> {
+    const outcome = await runValidation(this.sinks, type,
+      () => message.type === 'signed' ? message.from.toString() : propagationSource.toString(),
+      () => {
+        if (message.type !== 'signed') fail('unsigned', 'message carries no signature')
+        const decoded = DECODERS[type](message.data)
+        if (!isPeer(decoded.author, message.from)) fail('author_mismatch', 'author is not the signer')
+        const now = this.init.clock.now()
+        const timestamp = Number(decoded.timestamp)
+        if (timestamp > now + LIMITS.futureSkewMs) fail('future_timestamp', `${timestamp - now} ms ahead`)
+        if (timestamp < now - LIMITS.maxAgeMs) fail('stale_timestamp', `${now - timestamp} ms old`)
+        if (!this.limiters[type].take(message.from.toString(), now)) fail('rate_limited', `over ${GOSSIP_RATE_LIMITS[type].rate}/s`)
+        if (!this.replays.add(this.init.messageIds.idOf(message), now)) fail('replay', 'message seen before')
+        this.decoded.set(message, decoded)
+      })
+    return toGossipResult(outcome.action)
+  }
+
+  private readonly onMessage = (event: CustomEvent<GossipsubMessage>): void => {
+    const { msg } = event.detail
+    const type = this.topicTypes.get(msg.topic)
+    const decoded = this.decoded.get(msg)
+    if (type == null || decoded == null || msg.type !== 'signed') return
+    this.decoded.delete(msg)
+    const from = msg.from.toString()
+    if (type === 'heartbeat') {
+      const change = this.peerTable.observe(from, decoded as Heartbeat, this.init.clock.now())
+      if (change != null) this.logTransition(change)
+    }
+    for (const handler of this.handlers[type] as Set<GossipHandler<typeof type>>) {
+      try {
+        handler(decoded as never, from)
+      } catch (err) {
+        this.init.logger.error({ err, type }, 'gossip handler failed')
+      }
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Token buckets per key (peer, or peer and topic): `rate` tokens per second, up to `burst`.
+ * Pure apart from the time passed in; buckets of quiet keys are dropped so memory stays bounded.
+ */
+export interface RateLimit {
+  /** Sustained messages per second. */
+  rate: number
+  /** Messages allowed at once after a quiet spell. */
+  burst: number
+}
+
+interface Bucket {
+  tokens: number
+  updatedAt: number
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>()
+
+  constructor (private readonly limit: RateLimit, private readonly maxKeys = 100_000) {}
+
+  /** Takes `cost` tokens for `key` at time `now`; false when the bucket has too few. */
+  take (key: string, now: number, cost = 1): boolean {
+    let bucket = this.buckets.get(key)
+    if (bucket == null) {
+      if (this.buckets.size >= this.maxKeys) this.prune(now)
+      bucket = { tokens: this.limit.burst, updatedAt: now }
+      this.buckets.set(key, bucket)
+    } else {
+      const elapsed = Math.max(0, now - bucket.updatedAt) / 1000
+      bucket.tokens = Math.min(this.limit.burst, bucket.tokens + elapsed * this.limit.rate)
+      bucket.updatedAt = now
+    }
+    if (bucket.tokens < cost) return false
+    bucket.tokens -= cost
+    return true
+  }
+
+  get size (): number {
+    return this.buckets.size
+  }
+
+  /** Drops buckets that have refilled completely (they hold no information), oldest first if that is not enough. */
+  private prune (now: number): void {
+    const fullAfterMs = (this.limit.burst / this.limit.rate) * 1000
+    for (const [key, bucket] of this.buckets) {
+      if (now - bucket.updatedAt >= fullAfterMs) this.buckets.delete(key)
+    }
+    for (const key of this.buckets.keys()) {
+      if (this.buckets.size < this.maxKeys) break
+      this.buckets.delete(key)
+    }
+  }
+}

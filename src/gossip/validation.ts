@@ -1,0 +1,55 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+
+/**
+ * Every way a message can fail validation, with what gossipsub should do about it.
+ * REJECT penalizes the peer that delivered it (gossipsub P4) and is reported to reputation;
+ * IGNORE drops it without penalty (a newer protocol version must not get peers banned).
+ */
+export const VIOLATIONS = {
+  malformed: 'reject',
+  oversized: 'reject',
+  bad_field: 'reject',
+  unsupported_version: 'reject',
+  future_version: 'ignore',
+  author_mismatch: 'reject',
+  unsigned: 'reject',
+  future_timestamp: 'reject',
+  stale_timestamp: 'reject',
+  replay: 'reject',
+  rate_limited: 'reject',
+  self: 'ignore'
+} as const
+
+export type ViolationCode = keyof typeof VIOLATIONS
+export type ValidationAction = typeof VIOLATIONS[ViolationCode]
+
+/** Thrown by decoders and validators; carries the code, and so the action. */
+export class ValidationError extends Error {
+  readonly code: ViolationCode
+  readonly action: ValidationAction
+
+  constructor (code: ViolationCode, detail: string) {
+    super(`${code}: ${detail}`)
+    this.name = 'ValidationError'
+    this.code = code
+    this.action = VIOLATIONS[code]
+  }
+}
+
+export function fail (code: ViolationCode, detail: string): never {
+  throw new ValidationError(code, detail)
+}
+
+/** An error that is not a ValidationError (a decoder bug, a protons error) counts as malformed. */
+export function asValidationError (err: unknown): ValidationError {
+  if (err instanceof ValidationError) return err
+  return new ValidationError('malformed', err instanceof Error ? err.message : String(err))
+}
+
+export function toGossipResult (action: ValidationAction | 'accept'): TopicValidatorResult {
+  switch (action) {
+    case 'accept': return TopicValidatorResult.Accept
+    case 'ignore': return TopicValidatorResult.Ignore
+    case 'reject': return TopicValidatorResult.Reject
+  }
+}

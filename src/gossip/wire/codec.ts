@@ -1,0 +1,203 @@
+import { PROTOCOL_VERSION, LIMITS } from './limits.js'
+import {
+  Heartbeat, LeaseFrame, ResultStatus, TaskAnnounce, TaskCancel, Verdict, VerdictKind, VersionPeek,
+  type Claim, type Grant, type LeaseMessage, type Release, type Renew, type Result, type SignedResult,
+  type TaskOffer, type TaskRef
+} from './mesh.js'
+import { fail, ValidationError } from '../validation.js'
+
+/**
+ * Decoders for every message type. Each takes untrusted bytes, enforces every limit in
+ * ./limits.ts, and returns the message or throws a ValidationError (never anything else).
+ */
+
+function bytesField (value: Uint8Array, field: string, min: number, max: number): void {
+  if (value.byteLength < min || value.byteLength > max) fail('bad_field', `${field} has ${value.byteLength} bytes (allowed ${min}-${max})`)
+}
+
+function stringField (value: string, field: string, max: number): void {
+  if (value.length > max) fail('bad_field', `${field} is ${value.length} characters (max ${max})`)
+}
+
+function intField (value: number | bigint, field: string, min: number, max: number): void {
+  if (value < min || value > max) fail('bad_field', `${field} is ${value} (allowed ${min}-${max})`)
+}
+
+const MAX_TIME = BigInt(Number.MAX_SAFE_INTEGER)
+
+function timeField (value: bigint, field: string): void {
+  if (value > MAX_TIME) fail('bad_field', `${field} is out of range`)
+}
+
+const peerField = (value: Uint8Array, field: string): void => { bytesField(value, field, 1, LIMITS.peerIdBytes) }
+
+/** Size first, then a full decode; if that fails, a newer version is ignored, anything else rejected. */
+function decodeWith<T extends { version: number }> (bytes: Uint8Array, max: number, decode: () => T): T {
+  if (bytes.byteLength > max) fail('oversized', `${bytes.byteLength} bytes (max ${max})`)
+  let message: T
+  try {
+    message = decode()
+  } catch (err) {
+    let version = 0
+    try { version = VersionPeek.decode(bytes).version } catch {}
+    if (version > PROTOCOL_VERSION) fail('future_version', `version ${version}`)
+    fail('malformed', err instanceof Error ? err.message : String(err))
+  }
+  if (message.version > PROTOCOL_VERSION) fail('future_version', `version ${message.version}`)
+  if (message.version !== PROTOCOL_VERSION) fail('unsupported_version', `version ${message.version}`)
+  return message
+}
+
+interface Header { version: number, author: Uint8Array, timestamp: bigint }
+
+function checkHeader (message: Header): void {
+  peerField(message.author, 'author')
+  timeField(message.timestamp, 'timestamp')
+}
+
+export function checkTaskRef (ref: TaskRef | undefined, field: string): asserts ref is TaskRef {
+  if (ref == null) fail('bad_field', `${field} is missing`)
+  peerField(ref.owner, `${field}.owner`)
+  bytesField(ref.taskId, `${field}.taskId`, LIMITS.taskIdBytes, LIMITS.taskIdBytes)
+  intField(ref.replica, `${field}.replica`, 0, LIMITS.redundancy * 4 - 1)
+  timeField(ref.epoch, `${field}.epoch`)
+}
+
+function checkOffer (offer: TaskOffer, field: string): void {
+  bytesField(offer.taskId, `${field}.taskId`, LIMITS.taskIdBytes, LIMITS.taskIdBytes)
+  if (offer.kind === '') fail('bad_field', `${field}.kind is empty`)
+  stringField(offer.kind, `${field}.kind`, LIMITS.kindChars)
+  intField(offer.redundancy, `${field}.redundancy`, 1, LIMITS.redundancy)
+  intField(offer.timeoutMs, `${field}.timeoutMs`, 1, LIMITS.timeoutMs)
+  intField(offer.maxAttempts, `${field}.maxAttempts`, 1, LIMITS.maxAttempts)
+  intField(offer.priority, `${field}.priority`, -LIMITS.priority, LIMITS.priority)
+  timeField(offer.deadline, `${field}.deadline`)
+  bytesField(offer.input, `${field}.input`, 0, LIMITS.inlineInputBytes)
+  bytesField(offer.inputHash, `${field}.inputHash`, LIMITS.hashBytes, LIMITS.hashBytes)
+  timeField(offer.inputSize, `${field}.inputSize`)
+  if (offer.input.byteLength > 0 && BigInt(offer.input.byteLength) !== offer.inputSize) fail('bad_field', `${field}.inputSize does not match the inline input`)
+  for (const replica of offer.openReplicas) intField(replica, `${field}.openReplicas`, 0, LIMITS.redundancy * 4 - 1)
+  intField(offer.slots, `${field}.slots`, 0, 1024)
+  timeField(offer.memoryBytes, `${field}.memoryBytes`)
+}
+
+export function decodeTaskAnnounce (bytes: Uint8Array): TaskAnnounce {
+  const message = decodeWith(bytes, LIMITS.gossipMessageBytes, () => TaskAnnounce.decode(bytes, {
+    limits: { tasks: LIMITS.tasksPerAnnounce, tasks$: { openReplicas: LIMITS.openReplicas } }
+  }))
+  checkHeader(message)
+  if (message.tasks.length === 0) fail('bad_field', 'tasks is empty')
+  message.tasks.forEach((offer, i) => { checkOffer(offer, `tasks[${i}]`) })
+  return message
+}
+
+export function decodeTaskCancel (bytes: Uint8Array): TaskCancel {
+  const message = decodeWith(bytes, LIMITS.gossipMessageBytes, () => TaskCancel.decode(bytes, { limits: { taskIds: LIMITS.taskIdsPerCancel } }))
+  checkHeader(message)
+  if (message.taskIds.length === 0) fail('bad_field', 'taskIds is empty')
+  message.taskIds.forEach((id, i) => { bytesField(id, `taskIds[${i}]`, LIMITS.taskIdBytes, LIMITS.taskIdBytes) })
+  stringField(message.reason, 'reason', LIMITS.reasonChars)
+  return message
+}
+
+export function decodeHeartbeat (bytes: Uint8Array): Heartbeat {
+  const message = decodeWith(bytes, LIMITS.gossipMessageBytes, () => Heartbeat.decode(bytes, { limits: { capabilities: LIMITS.capabilities } }))
+  checkHeader(message)
+  message.capabilities.forEach((cap, i) => {
+    if (cap.kind === '') fail('bad_field', `capabilities[${i}].kind is empty`)
+    stringField(cap.kind, `capabilities[${i}].kind`, LIMITS.kindChars)
+  })
+  intField(message.slotsTotal, 'slotsTotal', 0, 65_536)
+  intField(message.slotsFree, 'slotsFree', 0, message.slotsTotal)
+  timeField(message.memoryFree, 'memoryFree')
+  intField(message.intervalMs, 'intervalMs', 100, 3_600_000)
+  stringField(message.agent, 'agent', LIMITS.agentChars)
+  return message
+}
+
+export function checkSignedResult (signed: SignedResult | undefined, field: string): asserts signed is SignedResult {
+  if (signed == null) fail('bad_field', `${field} is missing`)
+  checkTaskRef(signed.task, `${field}.task`)
+  peerField(signed.worker, `${field}.worker`)
+  if (signed.status === ResultStatus.RESULT_UNSPECIFIED) fail('bad_field', `${field}.status is missing`)
+  bytesField(signed.outputHash, `${field}.outputHash`, LIMITS.hashBytes, LIMITS.hashBytes)
+  bytesField(signed.signature, `${field}.signature`, 1, LIMITS.signatureBytes)
+}
+
+export function decodeVerdict (bytes: Uint8Array): Verdict {
+  const message = decodeWith(bytes, LIMITS.gossipMessageBytes, () => Verdict.decode(bytes, { limits: { evidence: LIMITS.evidence } }))
+  checkHeader(message)
+  peerField(message.subject, 'subject')
+  if (message.kind === VerdictKind.VERDICT_UNSPECIFIED) fail('bad_field', 'kind is missing')
+  checkTaskRef(message.task, 'task')
+  message.evidence.forEach((signed, i) => { checkSignedResult(signed, `evidence[${i}]`) })
+  return message
+}
+
+/** Who may send each point-to-point message: its author field must be the stream's remote peer. */
+export type LeaseBody =
+  | { type: 'claim', claim: Claim }
+  | { type: 'grant', grant: Grant }
+  | { type: 'renew', renew: Renew }
+  | { type: 'release', release: Release }
+  | { type: 'result', result: Result }
+  | { type: 'refusal', refusal: NonNullable<LeaseMessage['refusal']> }
+  | { type: 'cancel', cancel: NonNullable<LeaseMessage['cancel']> }
+
+/** The body of a lease message and the peer that must have sent it. */
+export function checkLeaseMessage (message: LeaseMessage, field: string): { body: LeaseBody, author: Uint8Array } {
+  const { claim, grant, renew, release, result, refusal, cancel } = message
+  if (claim != null) {
+    checkTaskRef(claim.task, `${field}.claim.task`)
+    peerField(claim.worker, `${field}.claim.worker`)
+    return { body: { type: 'claim', claim }, author: claim.worker }
+  }
+  if (grant != null) {
+    checkTaskRef(grant.task, `${field}.grant.task`)
+    peerField(grant.worker, `${field}.grant.worker`)
+    timeField(grant.expiresAt, `${field}.grant.expiresAt`)
+    return { body: { type: 'grant', grant }, author: grant.task.owner }
+  }
+  if (renew != null) {
+    checkTaskRef(renew.task, `${field}.renew.task`)
+    peerField(renew.worker, `${field}.renew.worker`)
+    intField(renew.progress, `${field}.renew.progress`, 0, LIMITS.progress)
+    return { body: { type: 'renew', renew }, author: renew.worker }
+  }
+  if (release != null) {
+    checkTaskRef(release.task, `${field}.release.task`)
+    peerField(release.worker, `${field}.release.worker`)
+    stringField(release.reason, `${field}.release.reason`, LIMITS.reasonChars)
+    return { body: { type: 'release', release }, author: release.worker }
+  }
+  if (result != null) {
+    checkSignedResult(result.signed, `${field}.result.signed`)
+    bytesField(result.output, `${field}.result.output`, 0, LIMITS.inlineOutputBytes)
+    timeField(result.outputSize, `${field}.result.outputSize`)
+    if (result.output.byteLength > 0 && BigInt(result.output.byteLength) !== result.outputSize) fail('bad_field', `${field}.result.outputSize does not match the inline output`)
+    stringField(result.stderrTail, `${field}.result.stderrTail`, LIMITS.stderrTailChars)
+    stringField(result.error, `${field}.result.error`, LIMITS.errorChars)
+    timeField(result.startedAt, `${field}.result.startedAt`)
+    timeField(result.finishedAt, `${field}.result.finishedAt`)
+    return { body: { type: 'result', result }, author: result.signed.worker }
+  }
+  if (refusal != null) {
+    checkTaskRef(refusal.task, `${field}.refusal.task`)
+    stringField(refusal.reason, `${field}.refusal.reason`, LIMITS.reasonChars)
+    return { body: { type: 'refusal', refusal }, author: refusal.task.owner }
+  }
+  if (cancel != null) {
+    checkTaskRef(cancel.task, `${field}.cancel.task`)
+    stringField(cancel.reason, `${field}.cancel.reason`, LIMITS.reasonChars)
+    return { body: { type: 'cancel', cancel }, author: cancel.task.owner }
+  }
+  return fail('bad_field', `${field} has no body`)
+}
+
+export function decodeLeaseFrame (bytes: Uint8Array): LeaseFrame {
+  const frame = decodeWith(bytes, LIMITS.frameBytes, () => LeaseFrame.decode(bytes, { limits: { messages: LIMITS.messagesPerFrame } }))
+  if (frame.messages.length === 0) fail('bad_field', 'messages is empty')
+  return frame
+}
+
+export { ValidationError }

@@ -1,0 +1,40 @@
+/**
+ * Limits on every variable field of the wire protocol (docs/PROTOCOL.md, "Limits").
+ * A message over any of them is rejected before anything else looks at it.
+ */
+export const PROTOCOL_VERSION = 1
+
+export const LIMITS = {
+  /** Whole gossip message (the data of one gossipsub message). */
+  gossipMessageBytes: 1024 * 1024,
+  /** Whole point-to-point frame. */
+  frameBytes: 1024 * 1024,
+  peerIdBytes: 64,
+  taskIdBytes: 32,
+  hashBytes: 32,
+  signatureBytes: 64,
+  kindChars: 64,
+  tasksPerAnnounce: 256,
+  inlineInputBytes: 64 * 1024,
+  openReplicas: 16,
+  redundancy: 16,
+  maxAttempts: 100,
+  timeoutMs: 24 * 3600 * 1000,
+  priority: 1000,
+  taskIdsPerCancel: 256,
+  reasonChars: 256,
+  capabilities: 64,
+  agentChars: 64,
+  evidence: 8,
+  messagesPerFrame: 256,
+  inlineOutputBytes: 64 * 1024,
+  stderrTailChars: 4096,
+  errorChars: 1024,
+  progress: 100,
+  /** Clock skew tolerated on message timestamps, either way. */
+  futureSkewMs: 30_000,
+  /** Age past which a gossiped message is stale (and a replay can no longer be told apart). */
+  maxAgeMs: 120_000
+} as const
+
+export type Limits = typeof LIMITS

@@ -1,0 +1,4265 @@
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface TaskAnnounce {
+  version: number
+  author: Uint8Array<ArrayBuffer>
+  timestamp: bigint
+  tasks: TaskOffer[]
+}
+
+export namespace TaskAnnounce {
+  let _codec: Codec<TaskAnnounce>
+
+  export const codec = (): Codec<TaskAnnounce> => {
+    if (_codec == null) {
+      _codec = message<TaskAnnounce>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.author)
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.timestamp)
+        }
+
+        if (obj.tasks != null && obj.tasks.length > 0) {
+          for (const value of obj.tasks) {
+            w.uint32(34)
+            TaskOffer.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          author: uint8ArrayAlloc(0),
+          timestamp: 0n,
+          tasks: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.author = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.timestamp = reader.uint64()
+              break
+            }
+            case 4: {
+              if (opts.limits?.tasks != null && obj.tasks.length === opts.limits.tasks) {
+                throw new MaxLengthError('Decode error - repeated field "tasks" had too many elements')
+              }
+
+              obj.tasks.push(TaskOffer.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.tasks$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          tasks: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.author`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.tasks != null && obj.tasks === opts.limits.tasks) {
+                throw new MaxLengthError('Streaming decode error - repeated field "tasks" had too many elements')
+              }
+
+              for (const evt of TaskOffer.codec().stream(reader, reader.uint32(), `${prefix}.tasks[]`, {
+                limits: opts.limits?.tasks$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.tasks
+                }
+              }
+
+              obj.tasks++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface TaskAnnounceVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface TaskAnnounceAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TaskAnnounceTimestampFieldEvent {
+    field: '$.timestamp'
+    value: bigint
+  }
+
+  export interface TaskAnnounceTasksTaskIdFieldEvent {
+    field: '$.tasks[].taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface TaskAnnounceTasksKindFieldEvent {
+    field: '$.tasks[].kind'
+    value: string
+    index: number
+  }
+
+  export interface TaskAnnounceTasksRedundancyFieldEvent {
+    field: '$.tasks[].redundancy'
+    value: number
+    index: number
+  }
+
+  export interface TaskAnnounceTasksTimeoutMsFieldEvent {
+    field: '$.tasks[].timeoutMs'
+    value: number
+    index: number
+  }
+
+  export interface TaskAnnounceTasksMaxAttemptsFieldEvent {
+    field: '$.tasks[].maxAttempts'
+    value: number
+    index: number
+  }
+
+  export interface TaskAnnounceTasksPriorityFieldEvent {
+    field: '$.tasks[].priority'
+    value: number
+    index: number
+  }
+
+  export interface TaskAnnounceTasksDeadlineFieldEvent {
+    field: '$.tasks[].deadline'
+    value: bigint
+    index: number
+  }
+
+  export interface TaskAnnounceTasksInputFieldEvent {
+    field: '$.tasks[].input'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface TaskAnnounceTasksInputHashFieldEvent {
+    field: '$.tasks[].inputHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface TaskAnnounceTasksInputSizeFieldEvent {
+    field: '$.tasks[].inputSize'
+    value: bigint
+    index: number
+  }
+
+  export interface TaskAnnounceTasksOpenReplicasFieldEvent {
+    field: '$.tasks[].openReplicas[]'
+    index: number
+    value: number
+  }
+
+  export interface TaskAnnounceTasksSlotsFieldEvent {
+    field: '$.tasks[].slots'
+    value: number
+    index: number
+  }
+
+  export interface TaskAnnounceTasksMemoryBytesFieldEvent {
+    field: '$.tasks[].memoryBytes'
+    value: bigint
+    index: number
+  }
+
+  export interface TaskAnnounceTasksDeterministicFieldEvent {
+    field: '$.tasks[].deterministic'
+    value: boolean
+    index: number
+  }
+
+  export function encode (obj: Partial<TaskAnnounce>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, TaskAnnounce.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskAnnounce>): TaskAnnounce {
+    return decodeMessage(buf, TaskAnnounce.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskAnnounce>): Generator<TaskAnnounceVersionFieldEvent | TaskAnnounceAuthorFieldEvent | TaskAnnounceTimestampFieldEvent | TaskAnnounceTasksTaskIdFieldEvent | TaskAnnounceTasksKindFieldEvent | TaskAnnounceTasksRedundancyFieldEvent | TaskAnnounceTasksTimeoutMsFieldEvent | TaskAnnounceTasksMaxAttemptsFieldEvent | TaskAnnounceTasksPriorityFieldEvent | TaskAnnounceTasksDeadlineFieldEvent | TaskAnnounceTasksInputFieldEvent | TaskAnnounceTasksInputHashFieldEvent | TaskAnnounceTasksInputSizeFieldEvent | TaskAnnounceTasksOpenReplicasFieldEvent | TaskAnnounceTasksSlotsFieldEvent | TaskAnnounceTasksMemoryBytesFieldEvent | TaskAnnounceTasksDeterministicFieldEvent> {
+    return streamMessage(buf, TaskAnnounce.codec(), opts)
+  }
+}
+
+export interface TaskOffer {
+  taskId: Uint8Array<ArrayBuffer>
+  kind: string
+  redundancy: number
+  timeoutMs: number
+  maxAttempts: number
+  priority: number
+  deadline: bigint
+  input: Uint8Array<ArrayBuffer>
+  inputHash: Uint8Array<ArrayBuffer>
+  inputSize: bigint
+  openReplicas: number[]
+  slots: number
+  memoryBytes: bigint
+  deterministic: boolean
+}
+
+export namespace TaskOffer {
+  let _codec: Codec<TaskOffer>
+
+  export const codec = (): Codec<TaskOffer> => {
+    if (_codec == null) {
+      _codec = message<TaskOffer>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.taskId != null && obj.taskId.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.taskId)
+        }
+
+        if ((obj.kind != null && obj.kind !== '')) {
+          w.uint32(18)
+          w.string(obj.kind)
+        }
+
+        if ((obj.redundancy != null && obj.redundancy !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.redundancy)
+        }
+
+        if ((obj.timeoutMs != null && obj.timeoutMs !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.timeoutMs)
+        }
+
+        if ((obj.maxAttempts != null && obj.maxAttempts !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.maxAttempts)
+        }
+
+        if ((obj.priority != null && obj.priority !== 0)) {
+          w.uint32(48)
+          w.sint32(obj.priority)
+        }
+
+        if ((obj.deadline != null && obj.deadline !== 0n)) {
+          w.uint32(56)
+          w.uint64(obj.deadline)
+        }
+
+        if ((obj.input != null && obj.input.byteLength > 0)) {
+          w.uint32(66)
+          w.bytes(obj.input)
+        }
+
+        if ((obj.inputHash != null && obj.inputHash.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.inputHash)
+        }
+
+        if ((obj.inputSize != null && obj.inputSize !== 0n)) {
+          w.uint32(80)
+          w.uint64(obj.inputSize)
+        }
+
+        if (obj.openReplicas != null && obj.openReplicas.length > 0) {
+          for (const value of obj.openReplicas) {
+            w.uint32(88)
+            w.uint32(value)
+          }
+        }
+
+        if ((obj.slots != null && obj.slots !== 0)) {
+          w.uint32(96)
+          w.uint32(obj.slots)
+        }
+
+        if ((obj.memoryBytes != null && obj.memoryBytes !== 0n)) {
+          w.uint32(104)
+          w.uint64(obj.memoryBytes)
+        }
+
+        if ((obj.deterministic != null && obj.deterministic !== false)) {
+          w.uint32(112)
+          w.bool(obj.deterministic)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          taskId: uint8ArrayAlloc(0),
+          kind: '',
+          redundancy: 0,
+          timeoutMs: 0,
+          maxAttempts: 0,
+          priority: 0,
+          deadline: 0n,
+          input: uint8ArrayAlloc(0),
+          inputHash: uint8ArrayAlloc(0),
+          inputSize: 0n,
+          openReplicas: [],
+          slots: 0,
+          memoryBytes: 0n,
+          deterministic: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.taskId = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.kind = reader.string()
+              break
+            }
+            case 3: {
+              obj.redundancy = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.timeoutMs = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.maxAttempts = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.priority = reader.sint32()
+              break
+            }
+            case 7: {
+              obj.deadline = reader.uint64()
+              break
+            }
+            case 8: {
+              obj.input = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.inputHash = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.inputSize = reader.uint64()
+              break
+            }
+            case 11: {
+              if (opts.limits?.openReplicas != null && obj.openReplicas.length === opts.limits.openReplicas) {
+                throw new MaxLengthError('Decode error - repeated field "openReplicas" had too many elements')
+              }
+
+              obj.openReplicas.push(reader.uint32())
+              break
+            }
+            case 12: {
+              obj.slots = reader.uint32()
+              break
+            }
+            case 13: {
+              obj.memoryBytes = reader.uint64()
+              break
+            }
+            case 14: {
+              obj.deterministic = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          openReplicas: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.taskId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.kind`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.redundancy`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.timeoutMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.maxAttempts`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.priority`,
+                value: reader.sint32()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.deadline`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.input`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.inputHash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.inputSize`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 11: {
+              if (opts.limits?.openReplicas != null && obj.openReplicas === opts.limits.openReplicas) {
+                throw new MaxLengthError('Streaming decode error - repeated field "openReplicas" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.openReplicas[]`,
+                index: obj.openReplicas,
+                value: reader.uint32()
+              }
+
+              obj.openReplicas++
+
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.slots`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 13: {
+              yield {
+                field: `${prefix}.memoryBytes`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 14: {
+              yield {
+                field: `${prefix}.deterministic`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface TaskOfferTaskIdFieldEvent {
+    field: '$.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TaskOfferKindFieldEvent {
+    field: '$.kind'
+    value: string
+  }
+
+  export interface TaskOfferRedundancyFieldEvent {
+    field: '$.redundancy'
+    value: number
+  }
+
+  export interface TaskOfferTimeoutMsFieldEvent {
+    field: '$.timeoutMs'
+    value: number
+  }
+
+  export interface TaskOfferMaxAttemptsFieldEvent {
+    field: '$.maxAttempts'
+    value: number
+  }
+
+  export interface TaskOfferPriorityFieldEvent {
+    field: '$.priority'
+    value: number
+  }
+
+  export interface TaskOfferDeadlineFieldEvent {
+    field: '$.deadline'
+    value: bigint
+  }
+
+  export interface TaskOfferInputFieldEvent {
+    field: '$.input'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TaskOfferInputHashFieldEvent {
+    field: '$.inputHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TaskOfferInputSizeFieldEvent {
+    field: '$.inputSize'
+    value: bigint
+  }
+
+  export interface TaskOfferOpenReplicasFieldEvent {
+    field: '$.openReplicas[]'
+    index: number
+    value: number
+  }
+
+  export interface TaskOfferSlotsFieldEvent {
+    field: '$.slots'
+    value: number
+  }
+
+  export interface TaskOfferMemoryBytesFieldEvent {
+    field: '$.memoryBytes'
+    value: bigint
+  }
+
+  export interface TaskOfferDeterministicFieldEvent {
+    field: '$.deterministic'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<TaskOffer>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, TaskOffer.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskOffer>): TaskOffer {
+    return decodeMessage(buf, TaskOffer.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskOffer>): Generator<TaskOfferTaskIdFieldEvent | TaskOfferKindFieldEvent | TaskOfferRedundancyFieldEvent | TaskOfferTimeoutMsFieldEvent | TaskOfferMaxAttemptsFieldEvent | TaskOfferPriorityFieldEvent | TaskOfferDeadlineFieldEvent | TaskOfferInputFieldEvent | TaskOfferInputHashFieldEvent | TaskOfferInputSizeFieldEvent | TaskOfferOpenReplicasFieldEvent | TaskOfferSlotsFieldEvent | TaskOfferMemoryBytesFieldEvent | TaskOfferDeterministicFieldEvent> {
+    return streamMessage(buf, TaskOffer.codec(), opts)
+  }
+}
+
+export interface TaskCancel {
+  version: number
+  author: Uint8Array<ArrayBuffer>
+  timestamp: bigint
+  taskIds: Uint8Array<ArrayBuffer>[]
+  reason: string
+}
+
+export namespace TaskCancel {
+  let _codec: Codec<TaskCancel>
+
+  export const codec = (): Codec<TaskCancel> => {
+    if (_codec == null) {
+      _codec = message<TaskCancel>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.author)
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.timestamp)
+        }
+
+        if (obj.taskIds != null && obj.taskIds.length > 0) {
+          for (const value of obj.taskIds) {
+            w.uint32(34)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(42)
+          w.string(obj.reason)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          author: uint8ArrayAlloc(0),
+          timestamp: 0n,
+          taskIds: [],
+          reason: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.author = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.timestamp = reader.uint64()
+              break
+            }
+            case 4: {
+              if (opts.limits?.taskIds != null && obj.taskIds.length === opts.limits.taskIds) {
+                throw new MaxLengthError('Decode error - repeated field "taskIds" had too many elements')
+              }
+
+              obj.taskIds.push(reader.bytes())
+              break
+            }
+            case 5: {
+              obj.reason = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          taskIds: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.author`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.taskIds != null && obj.taskIds === opts.limits.taskIds) {
+                throw new MaxLengthError('Streaming decode error - repeated field "taskIds" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.taskIds[]`,
+                index: obj.taskIds,
+                value: reader.bytes()
+              }
+
+              obj.taskIds++
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface TaskCancelVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface TaskCancelAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TaskCancelTimestampFieldEvent {
+    field: '$.timestamp'
+    value: bigint
+  }
+
+  export interface TaskCancelTaskIdsFieldEvent {
+    field: '$.taskIds[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TaskCancelReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<TaskCancel>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, TaskCancel.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskCancel>): TaskCancel {
+    return decodeMessage(buf, TaskCancel.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskCancel>): Generator<TaskCancelVersionFieldEvent | TaskCancelAuthorFieldEvent | TaskCancelTimestampFieldEvent | TaskCancelTaskIdsFieldEvent | TaskCancelReasonFieldEvent> {
+    return streamMessage(buf, TaskCancel.codec(), opts)
+  }
+}
+
+export interface Heartbeat {
+  version: number
+  author: Uint8Array<ArrayBuffer>
+  timestamp: bigint
+  capabilities: Capability[]
+  slotsFree: number
+  slotsTotal: number
+  memoryFree: bigint
+  loadMilli: number
+  intervalMs: number
+  agent: string
+}
+
+export namespace Heartbeat {
+  let _codec: Codec<Heartbeat>
+
+  export const codec = (): Codec<Heartbeat> => {
+    if (_codec == null) {
+      _codec = message<Heartbeat>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.author)
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.timestamp)
+        }
+
+        if (obj.capabilities != null && obj.capabilities.length > 0) {
+          for (const value of obj.capabilities) {
+            w.uint32(34)
+            Capability.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.slotsFree != null && obj.slotsFree !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.slotsFree)
+        }
+
+        if ((obj.slotsTotal != null && obj.slotsTotal !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.slotsTotal)
+        }
+
+        if ((obj.memoryFree != null && obj.memoryFree !== 0n)) {
+          w.uint32(56)
+          w.uint64(obj.memoryFree)
+        }
+
+        if ((obj.loadMilli != null && obj.loadMilli !== 0)) {
+          w.uint32(64)
+          w.uint32(obj.loadMilli)
+        }
+
+        if ((obj.intervalMs != null && obj.intervalMs !== 0)) {
+          w.uint32(72)
+          w.uint32(obj.intervalMs)
+        }
+
+        if ((obj.agent != null && obj.agent !== '')) {
+          w.uint32(82)
+          w.string(obj.agent)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          author: uint8ArrayAlloc(0),
+          timestamp: 0n,
+          capabilities: [],
+          slotsFree: 0,
+          slotsTotal: 0,
+          memoryFree: 0n,
+          loadMilli: 0,
+          intervalMs: 0,
+          agent: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.author = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.timestamp = reader.uint64()
+              break
+            }
+            case 4: {
+              if (opts.limits?.capabilities != null && obj.capabilities.length === opts.limits.capabilities) {
+                throw new MaxLengthError('Decode error - repeated field "capabilities" had too many elements')
+              }
+
+              obj.capabilities.push(Capability.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.capabilities$
+              }))
+              break
+            }
+            case 5: {
+              obj.slotsFree = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.slotsTotal = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.memoryFree = reader.uint64()
+              break
+            }
+            case 8: {
+              obj.loadMilli = reader.uint32()
+              break
+            }
+            case 9: {
+              obj.intervalMs = reader.uint32()
+              break
+            }
+            case 10: {
+              obj.agent = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          capabilities: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.author`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.capabilities != null && obj.capabilities === opts.limits.capabilities) {
+                throw new MaxLengthError('Streaming decode error - repeated field "capabilities" had too many elements')
+              }
+
+              for (const evt of Capability.codec().stream(reader, reader.uint32(), `${prefix}.capabilities[]`, {
+                limits: opts.limits?.capabilities$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.capabilities
+                }
+              }
+
+              obj.capabilities++
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.slotsFree`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.slotsTotal`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.memoryFree`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.loadMilli`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.intervalMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.agent`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HeartbeatVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface HeartbeatAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface HeartbeatTimestampFieldEvent {
+    field: '$.timestamp'
+    value: bigint
+  }
+
+  export interface HeartbeatCapabilitiesKindFieldEvent {
+    field: '$.capabilities[].kind'
+    value: string
+    index: number
+  }
+
+  export interface HeartbeatCapabilitiesDeterministicFieldEvent {
+    field: '$.capabilities[].deterministic'
+    value: boolean
+    index: number
+  }
+
+  export interface HeartbeatSlotsFreeFieldEvent {
+    field: '$.slotsFree'
+    value: number
+  }
+
+  export interface HeartbeatSlotsTotalFieldEvent {
+    field: '$.slotsTotal'
+    value: number
+  }
+
+  export interface HeartbeatMemoryFreeFieldEvent {
+    field: '$.memoryFree'
+    value: bigint
+  }
+
+  export interface HeartbeatLoadMilliFieldEvent {
+    field: '$.loadMilli'
+    value: number
+  }
+
+  export interface HeartbeatIntervalMsFieldEvent {
+    field: '$.intervalMs'
+    value: number
+  }
+
+  export interface HeartbeatAgentFieldEvent {
+    field: '$.agent'
+    value: string
+  }
+
+  export function encode (obj: Partial<Heartbeat>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Heartbeat.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Heartbeat {
+    return decodeMessage(buf, Heartbeat.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatVersionFieldEvent | HeartbeatAuthorFieldEvent | HeartbeatTimestampFieldEvent | HeartbeatCapabilitiesKindFieldEvent | HeartbeatCapabilitiesDeterministicFieldEvent | HeartbeatSlotsFreeFieldEvent | HeartbeatSlotsTotalFieldEvent | HeartbeatMemoryFreeFieldEvent | HeartbeatLoadMilliFieldEvent | HeartbeatIntervalMsFieldEvent | HeartbeatAgentFieldEvent> {
+    return streamMessage(buf, Heartbeat.codec(), opts)
+  }
+}
+
+export interface Capability {
+  kind: string
+  deterministic: boolean
+}
+
+export namespace Capability {
+  let _codec: Codec<Capability>
+
+  export const codec = (): Codec<Capability> => {
+    if (_codec == null) {
+      _codec = message<Capability>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.kind != null && obj.kind !== '')) {
+          w.uint32(10)
+          w.string(obj.kind)
+        }
+
+        if ((obj.deterministic != null && obj.deterministic !== false)) {
+          w.uint32(16)
+          w.bool(obj.deterministic)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          kind: '',
+          deterministic: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.kind = reader.string()
+              break
+            }
+            case 2: {
+              obj.deterministic = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.kind`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.deterministic`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CapabilityKindFieldEvent {
+    field: '$.kind'
+    value: string
+  }
+
+  export interface CapabilityDeterministicFieldEvent {
+    field: '$.deterministic'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<Capability>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Capability.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Capability>): Capability {
+    return decodeMessage(buf, Capability.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Capability>): Generator<CapabilityKindFieldEvent | CapabilityDeterministicFieldEvent> {
+    return streamMessage(buf, Capability.codec(), opts)
+  }
+}
+
+export interface Verdict {
+  version: number
+  author: Uint8Array<ArrayBuffer>
+  timestamp: bigint
+  subject: Uint8Array<ArrayBuffer>
+  kind: VerdictKind
+  task?: TaskRef
+  evidence: SignedResult[]
+}
+
+export namespace Verdict {
+  let _codec: Codec<Verdict>
+
+  export const codec = (): Codec<Verdict> => {
+    if (_codec == null) {
+      _codec = message<Verdict>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.author)
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.timestamp)
+        }
+
+        if ((obj.subject != null && obj.subject.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.subject)
+        }
+
+        if (obj.kind != null && __VerdictKindValues[obj.kind] !== 0) {
+          w.uint32(40)
+          VerdictKind.codec().encode(obj.kind, w)
+        }
+
+        if (obj.task != null) {
+          w.uint32(50)
+          TaskRef.codec().encode(obj.task, w)
+        }
+
+        if (obj.evidence != null && obj.evidence.length > 0) {
+          for (const value of obj.evidence) {
+            w.uint32(58)
+            SignedResult.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          author: uint8ArrayAlloc(0),
+          timestamp: 0n,
+          subject: uint8ArrayAlloc(0),
+          kind: VerdictKind.VERDICT_UNSPECIFIED,
+          evidence: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.author = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.timestamp = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.subject = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.kind = VerdictKind.codec().decode(reader)
+              break
+            }
+            case 6: {
+              obj.task = TaskRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.task
+              })
+              break
+            }
+            case 7: {
+              if (opts.limits?.evidence != null && obj.evidence.length === opts.limits.evidence) {
+                throw new MaxLengthError('Decode error - repeated field "evidence" had too many elements')
+              }
+
+              obj.evidence.push(SignedResult.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.evidence$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          evidence: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.author`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.subject`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.kind`,
+                value: VerdictKind.codec().decode(reader)
+              }
+              break
+            }
+            case 6: {
+              yield * TaskRef.codec().stream(reader, reader.uint32(), `${prefix}.task`, {
+                limits: opts.limits?.task
+              })
+
+              break
+            }
+            case 7: {
+              if (opts.limits?.evidence != null && obj.evidence === opts.limits.evidence) {
+                throw new MaxLengthError('Streaming decode error - repeated field "evidence" had too many elements')
+              }
+
+              for (const evt of SignedResult.codec().stream(reader, reader.uint32(), `${prefix}.evidence[]`, {
+                limits: opts.limits?.evidence$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.evidence
+                }
+              }
+
+              obj.evidence++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface VerdictVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface VerdictAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface VerdictTimestampFieldEvent {
+    field: '$.timestamp'
+    value: bigint
+  }
+
+  export interface VerdictSubjectFieldEvent {
+    field: '$.subject'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface VerdictKindFieldEvent {
+    field: '$.kind'
+    value: VerdictKind
+  }
+
+  export interface VerdictTaskOwnerFieldEvent {
+    field: '$.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface VerdictTaskTaskIdFieldEvent {
+    field: '$.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface VerdictTaskReplicaFieldEvent {
+    field: '$.task.replica'
+    value: number
+  }
+
+  export interface VerdictTaskEpochFieldEvent {
+    field: '$.task.epoch'
+    value: bigint
+  }
+
+  export interface VerdictEvidenceTaskOwnerFieldEvent {
+    field: '$.evidence[].task.owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface VerdictEvidenceTaskTaskIdFieldEvent {
+    field: '$.evidence[].task.taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface VerdictEvidenceTaskReplicaFieldEvent {
+    field: '$.evidence[].task.replica'
+    value: number
+    index: number
+  }
+
+  export interface VerdictEvidenceTaskEpochFieldEvent {
+    field: '$.evidence[].task.epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface VerdictEvidenceWorkerFieldEvent {
+    field: '$.evidence[].worker'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface VerdictEvidenceStatusFieldEvent {
+    field: '$.evidence[].status'
+    value: ResultStatus
+    index: number
+  }
+
+  export interface VerdictEvidenceOutputHashFieldEvent {
+    field: '$.evidence[].outputHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface VerdictEvidenceSignatureFieldEvent {
+    field: '$.evidence[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export function encode (obj: Partial<Verdict>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Verdict.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Verdict>): Verdict {
+    return decodeMessage(buf, Verdict.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Verdict>): Generator<VerdictVersionFieldEvent | VerdictAuthorFieldEvent | VerdictTimestampFieldEvent | VerdictSubjectFieldEvent | VerdictKindFieldEvent | VerdictTaskOwnerFieldEvent | VerdictTaskTaskIdFieldEvent | VerdictTaskReplicaFieldEvent | VerdictTaskEpochFieldEvent | VerdictEvidenceTaskOwnerFieldEvent | VerdictEvidenceTaskTaskIdFieldEvent | VerdictEvidenceTaskReplicaFieldEvent | VerdictEvidenceTaskEpochFieldEvent | VerdictEvidenceWorkerFieldEvent | VerdictEvidenceStatusFieldEvent | VerdictEvidenceOutputHashFieldEvent | VerdictEvidenceSignatureFieldEvent> {
+    return streamMessage(buf, Verdict.codec(), opts)
+  }
+}
+
+export enum VerdictKind {
+  VERDICT_UNSPECIFIED = 'VERDICT_UNSPECIFIED',
+  VERIFIED_SUCCESS = 'VERIFIED_SUCCESS',
+  MISREPORT = 'MISREPORT'
+}
+
+enum __VerdictKindValues {
+  VERDICT_UNSPECIFIED = 0,
+  VERIFIED_SUCCESS = 1,
+  MISREPORT = 2
+}
+
+export namespace VerdictKind {
+  export const codec = (): Codec<VerdictKind> => {
+    return enumeration<VerdictKind>(__VerdictKindValues)
+  }
+}
+
+export interface LeaseFrame {
+  version: number
+  messages: LeaseMessage[]
+}
+
+export namespace LeaseFrame {
+  let _codec: Codec<LeaseFrame>
+
+  export const codec = (): Codec<LeaseFrame> => {
+    if (_codec == null) {
+      _codec = message<LeaseFrame>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.messages != null && obj.messages.length > 0) {
+          for (const value of obj.messages) {
+            w.uint32(18)
+            LeaseMessage.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          messages: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              if (opts.limits?.messages != null && obj.messages.length === opts.limits.messages) {
+                throw new MaxLengthError('Decode error - repeated field "messages" had too many elements')
+              }
+
+              obj.messages.push(LeaseMessage.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.messages$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          messages: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.messages != null && obj.messages === opts.limits.messages) {
+                throw new MaxLengthError('Streaming decode error - repeated field "messages" had too many elements')
+              }
+
+              for (const evt of LeaseMessage.codec().stream(reader, reader.uint32(), `${prefix}.messages[]`, {
+                limits: opts.limits?.messages$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.messages
+                }
+              }
+
+              obj.messages++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LeaseFrameVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface LeaseFrameMessagesClaimTaskOwnerFieldEvent {
+    field: '$.messages[].claim.task.owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesClaimTaskTaskIdFieldEvent {
+    field: '$.messages[].claim.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesClaimTaskReplicaFieldEvent {
+    field: '$.messages[].claim.task.replica'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesClaimTaskEpochFieldEvent {
+    field: '$.messages[].claim.task.epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesClaimWorkerFieldEvent {
+    field: '$.messages[].claim.worker'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantTaskOwnerFieldEvent {
+    field: '$.messages[].grant.task.owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantTaskTaskIdFieldEvent {
+    field: '$.messages[].grant.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantTaskReplicaFieldEvent {
+    field: '$.messages[].grant.task.replica'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantTaskEpochFieldEvent {
+    field: '$.messages[].grant.task.epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantWorkerFieldEvent {
+    field: '$.messages[].grant.worker'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantExpiresAtFieldEvent {
+    field: '$.messages[].grant.expiresAt'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRenewTaskOwnerFieldEvent {
+    field: '$.messages[].renew.task.owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRenewTaskTaskIdFieldEvent {
+    field: '$.messages[].renew.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRenewTaskReplicaFieldEvent {
+    field: '$.messages[].renew.task.replica'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRenewTaskEpochFieldEvent {
+    field: '$.messages[].renew.task.epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRenewWorkerFieldEvent {
+    field: '$.messages[].renew.worker'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRenewProgressFieldEvent {
+    field: '$.messages[].renew.progress'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesReleaseTaskOwnerFieldEvent {
+    field: '$.messages[].release.task.owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesReleaseTaskTaskIdFieldEvent {
+    field: '$.messages[].release.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesReleaseTaskReplicaFieldEvent {
+    field: '$.messages[].release.task.replica'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesReleaseTaskEpochFieldEvent {
+    field: '$.messages[].release.task.epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesReleaseWorkerFieldEvent {
+    field: '$.messages[].release.worker'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesReleaseReasonFieldEvent {
+    field: '$.messages[].release.reason'
+    value: string
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultSignedTaskOwnerFieldEvent {
+    field: '$.messages[].result.signed.task.owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultSignedTaskTaskIdFieldEvent {
+    field: '$.messages[].result.signed.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultSignedTaskReplicaFieldEvent {
+    field: '$.messages[].result.signed.task.replica'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultSignedTaskEpochFieldEvent {
+    field: '$.messages[].result.signed.task.epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultSignedWorkerFieldEvent {
+    field: '$.messages[].result.signed.worker'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultSignedStatusFieldEvent {
+    field: '$.messages[].result.signed.status'
+    value: ResultStatus
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultSignedOutputHashFieldEvent {
+    field: '$.messages[].result.signed.outputHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultSignedSignatureFieldEvent {
+    field: '$.messages[].result.signed.signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultOutputFieldEvent {
+    field: '$.messages[].result.output'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultOutputSizeFieldEvent {
+    field: '$.messages[].result.outputSize'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultStderrTailFieldEvent {
+    field: '$.messages[].result.stderrTail'
+    value: string
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultExitCodeFieldEvent {
+    field: '$.messages[].result.exitCode'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultStartedAtFieldEvent {
+    field: '$.messages[].result.startedAt'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultFinishedAtFieldEvent {
+    field: '$.messages[].result.finishedAt'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesResultErrorFieldEvent {
+    field: '$.messages[].result.error'
+    value: string
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRefusalTaskOwnerFieldEvent {
+    field: '$.messages[].refusal.task.owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRefusalTaskTaskIdFieldEvent {
+    field: '$.messages[].refusal.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRefusalTaskReplicaFieldEvent {
+    field: '$.messages[].refusal.task.replica'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRefusalTaskEpochFieldEvent {
+    field: '$.messages[].refusal.task.epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRefusalCodeFieldEvent {
+    field: '$.messages[].refusal.code'
+    value: RefusalCode
+    index: number
+  }
+
+  export interface LeaseFrameMessagesRefusalReasonFieldEvent {
+    field: '$.messages[].refusal.reason'
+    value: string
+    index: number
+  }
+
+  export interface LeaseFrameMessagesCancelTaskOwnerFieldEvent {
+    field: '$.messages[].cancel.task.owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesCancelTaskTaskIdFieldEvent {
+    field: '$.messages[].cancel.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesCancelTaskReplicaFieldEvent {
+    field: '$.messages[].cancel.task.replica'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesCancelTaskEpochFieldEvent {
+    field: '$.messages[].cancel.task.epoch'
+    value: bigint
+    index: number
+  }
+
+  export interface LeaseFrameMessagesCancelReasonFieldEvent {
+    field: '$.messages[].cancel.reason'
+    value: string
+    index: number
+  }
+
+  export function encode (obj: Partial<LeaseFrame>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LeaseFrame.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseFrame>): LeaseFrame {
+    return decodeMessage(buf, LeaseFrame.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseFrame>): Generator<LeaseFrameVersionFieldEvent | LeaseFrameMessagesClaimTaskOwnerFieldEvent | LeaseFrameMessagesClaimTaskTaskIdFieldEvent | LeaseFrameMessagesClaimTaskReplicaFieldEvent | LeaseFrameMessagesClaimTaskEpochFieldEvent | LeaseFrameMessagesClaimWorkerFieldEvent | LeaseFrameMessagesGrantTaskOwnerFieldEvent | LeaseFrameMessagesGrantTaskTaskIdFieldEvent | LeaseFrameMessagesGrantTaskReplicaFieldEvent | LeaseFrameMessagesGrantTaskEpochFieldEvent | LeaseFrameMessagesGrantWorkerFieldEvent | LeaseFrameMessagesGrantExpiresAtFieldEvent | LeaseFrameMessagesRenewTaskOwnerFieldEvent | LeaseFrameMessagesRenewTaskTaskIdFieldEvent | LeaseFrameMessagesRenewTaskReplicaFieldEvent | LeaseFrameMessagesRenewTaskEpochFieldEvent | LeaseFrameMessagesRenewWorkerFieldEvent | LeaseFrameMessagesRenewProgressFieldEvent | LeaseFrameMessagesReleaseTaskOwnerFieldEvent | LeaseFrameMessagesReleaseTaskTaskIdFieldEvent | LeaseFrameMessagesReleaseTaskReplicaFieldEvent | LeaseFrameMessagesReleaseTaskEpochFieldEvent | LeaseFrameMessagesReleaseWorkerFieldEvent | LeaseFrameMessagesReleaseReasonFieldEvent | LeaseFrameMessagesResultSignedTaskOwnerFieldEvent | LeaseFrameMessagesResultSignedTaskTaskIdFieldEvent | LeaseFrameMessagesResultSignedTaskReplicaFieldEvent | LeaseFrameMessagesResultSignedTaskEpochFieldEvent | LeaseFrameMessagesResultSignedWorkerFieldEvent | LeaseFrameMessagesResultSignedStatusFieldEvent | LeaseFrameMessagesResultSignedOutputHashFieldEvent | LeaseFrameMessagesResultSignedSignatureFieldEvent | LeaseFrameMessagesResultOutputFieldEvent | LeaseFrameMessagesResultOutputSizeFieldEvent | LeaseFrameMessagesResultStderrTailFieldEvent | LeaseFrameMessagesResultExitCodeFieldEvent | LeaseFrameMessagesResultStartedAtFieldEvent | LeaseFrameMessagesResultFinishedAtFieldEvent | LeaseFrameMessagesResultErrorFieldEvent | LeaseFrameMessagesRefusalTaskOwnerFieldEvent | LeaseFrameMessagesRefusalTaskTaskIdFieldEvent | LeaseFrameMessagesRefusalTaskReplicaFieldEvent | LeaseFrameMessagesRefusalTaskEpochFieldEvent | LeaseFrameMessagesRefusalCodeFieldEvent | LeaseFrameMessagesRefusalReasonFieldEvent | LeaseFrameMessagesCancelTaskOwnerFieldEvent | LeaseFrameMessagesCancelTaskTaskIdFieldEvent | LeaseFrameMessagesCancelTaskReplicaFieldEvent | LeaseFrameMessagesCancelTaskEpochFieldEvent | LeaseFrameMessagesCancelReasonFieldEvent> {
+    return streamMessage(buf, LeaseFrame.codec(), opts)
+  }
+}
+
+export interface LeaseMessage {
+  claim?: Claim
+  grant?: Grant
+  renew?: Renew
+  release?: Release
+  result?: Result
+  refusal?: Refusal
+  cancel?: CancelNotice
+}
+
+export namespace LeaseMessage {
+  let _codec: Codec<LeaseMessage>
+
+  export const codec = (): Codec<LeaseMessage> => {
+    if (_codec == null) {
+      _codec = message<LeaseMessage>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        obj = { ...obj }
+
+        if (obj.cancel != null) {
+          obj.refusal = undefined
+          obj.result = undefined
+          obj.release = undefined
+          obj.renew = undefined
+          obj.grant = undefined
+          obj.claim = undefined
+        }
+
+        if (obj.refusal != null) {
+          obj.cancel = undefined
+          obj.result = undefined
+          obj.release = undefined
+          obj.renew = undefined
+          obj.grant = undefined
+          obj.claim = undefined
+        }
+
+        if (obj.result != null) {
+          obj.cancel = undefined
+          obj.refusal = undefined
+          obj.release = undefined
+          obj.renew = undefined
+          obj.grant = undefined
+          obj.claim = undefined
+        }
+
+        if (obj.release != null) {
+          obj.cancel = undefined
+          obj.refusal = undefined
+          obj.result = undefined
+          obj.renew = undefined
+          obj.grant = undefined
+          obj.claim = undefined
+        }
+
+        if (obj.renew != null) {
+          obj.cancel = undefined
+          obj.refusal = undefined
+          obj.result = undefined
+          obj.release = undefined
+          obj.grant = undefined
+          obj.claim = undefined
+        }
+
+        if (obj.grant != null) {
+          obj.cancel = undefined
+          obj.refusal = undefined
+          obj.result = undefined
+          obj.release = undefined
+          obj.renew = undefined
+          obj.claim = undefined
+        }
+
+        if (obj.claim != null) {
+          obj.cancel = undefined
+          obj.refusal = undefined
+          obj.result = undefined
+          obj.release = undefined
+          obj.renew = undefined
+          obj.grant = undefined
+        }
+
+        if (obj.claim != null) {
+          w.uint32(10)
+          Claim.codec().encode(obj.claim, w)
+        }
+
+        if (obj.grant != null) {
+          w.uint32(18)
+          Grant.codec().encode(obj.grant, w)
+        }
+
+        if (obj.renew != null) {
+          w.uint32(26)
+          Renew.codec().encode(obj.renew, w)
+        }
+
+        if (obj.release != null) {
+          w.uint32(34)
+          Release.codec().encode(obj.release, w)
+        }
+
+        if (obj.result != null) {
+          w.uint32(42)
+          Result.codec().encode(obj.result, w)
+        }
+
+        if (obj.refusal != null) {
+          w.uint32(50)
+          Refusal.codec().encode(obj.refusal, w)
+        }
+
+        if (obj.cancel != null) {
+          w.uint32(58)
+          CancelNotice.codec().encode(obj.cancel, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.claim = Claim.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.claim
+              })
+              break
+            }
+            case 2: {
+              obj.grant = Grant.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.grant
+              })
+              break
+            }
+            case 3: {
+              obj.renew = Renew.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.renew
+              })
+              break
+            }
+            case 4: {
+              obj.release = Release.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.release
+              })
+              break
+            }
+            case 5: {
+              obj.result = Result.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.result
+              })
+              break
+            }
+            case 6: {
+              obj.refusal = Refusal.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.refusal
+              })
+              break
+            }
+            case 7: {
+              obj.cancel = CancelNotice.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.cancel
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        if (obj.cancel != null) {
+          delete obj.refusal
+          delete obj.result
+          delete obj.release
+          delete obj.renew
+          delete obj.grant
+          delete obj.claim
+        }
+
+        if (obj.refusal != null) {
+          delete obj.cancel
+          delete obj.result
+          delete obj.release
+          delete obj.renew
+          delete obj.grant
+          delete obj.claim
+        }
+
+        if (obj.result != null) {
+          delete obj.cancel
+          delete obj.refusal
+          delete obj.release
+          delete obj.renew
+          delete obj.grant
+          delete obj.claim
+        }
+
+        if (obj.release != null) {
+          delete obj.cancel
+          delete obj.refusal
+          delete obj.result
+          delete obj.renew
+          delete obj.grant
+          delete obj.claim
+        }
+
+        if (obj.renew != null) {
+          delete obj.cancel
+          delete obj.refusal
+          delete obj.result
+          delete obj.release
+          delete obj.grant
+          delete obj.claim
+        }
+
+        if (obj.grant != null) {
+          delete obj.cancel
+          delete obj.refusal
+          delete obj.result
+          delete obj.release
+          delete obj.renew
+          delete obj.claim
+        }
+
+        if (obj.claim != null) {
+          delete obj.cancel
+          delete obj.refusal
+          delete obj.result
+          delete obj.release
+          delete obj.renew
+          delete obj.grant
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * Claim.codec().stream(reader, reader.uint32(), `${prefix}.claim`, {
+                limits: opts.limits?.claim
+              })
+
+              break
+            }
+            case 2: {
+              yield * Grant.codec().stream(reader, reader.uint32(), `${prefix}.grant`, {
+                limits: opts.limits?.grant
+              })
+
+              break
+            }
+            case 3: {
+              yield * Renew.codec().stream(reader, reader.uint32(), `${prefix}.renew`, {
+                limits: opts.limits?.renew
+              })
+
+              break
+            }
+            case 4: {
+              yield * Release.codec().stream(reader, reader.uint32(), `${prefix}.release`, {
+                limits: opts.limits?.release
+              })
+
+              break
+            }
+            case 5: {
+              yield * Result.codec().stream(reader, reader.uint32(), `${prefix}.result`, {
+                limits: opts.limits?.result
+              })
+
+              break
+            }
+            case 6: {
+              yield * Refusal.codec().stream(reader, reader.uint32(), `${prefix}.refusal`, {
+                limits: opts.limits?.refusal
+              })
+
+              break
+            }
+            case 7: {
+              yield * CancelNotice.codec().stream(reader, reader.uint32(), `${prefix}.cancel`, {
+                limits: opts.limits?.cancel
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LeaseMessageClaimTaskOwnerFieldEvent {
+    field: '$.claim.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageClaimTaskTaskIdFieldEvent {
+    field: '$.claim.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageClaimTaskReplicaFieldEvent {
+    field: '$.claim.task.replica'
+    value: number
+  }
+
+  export interface LeaseMessageClaimTaskEpochFieldEvent {
+    field: '$.claim.task.epoch'
+    value: bigint
+  }
+
+  export interface LeaseMessageClaimWorkerFieldEvent {
+    field: '$.claim.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageGrantTaskOwnerFieldEvent {
+    field: '$.grant.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageGrantTaskTaskIdFieldEvent {
+    field: '$.grant.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageGrantTaskReplicaFieldEvent {
+    field: '$.grant.task.replica'
+    value: number
+  }
+
+  export interface LeaseMessageGrantTaskEpochFieldEvent {
+    field: '$.grant.task.epoch'
+    value: bigint
+  }
+
+  export interface LeaseMessageGrantWorkerFieldEvent {
+    field: '$.grant.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageGrantExpiresAtFieldEvent {
+    field: '$.grant.expiresAt'
+    value: bigint
+  }
+
+  export interface LeaseMessageRenewTaskOwnerFieldEvent {
+    field: '$.renew.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageRenewTaskTaskIdFieldEvent {
+    field: '$.renew.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageRenewTaskReplicaFieldEvent {
+    field: '$.renew.task.replica'
+    value: number
+  }
+
+  export interface LeaseMessageRenewTaskEpochFieldEvent {
+    field: '$.renew.task.epoch'
+    value: bigint
+  }
+
+  export interface LeaseMessageRenewWorkerFieldEvent {
+    field: '$.renew.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageRenewProgressFieldEvent {
+    field: '$.renew.progress'
+    value: number
+  }
+
+  export interface LeaseMessageReleaseTaskOwnerFieldEvent {
+    field: '$.release.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageReleaseTaskTaskIdFieldEvent {
+    field: '$.release.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageReleaseTaskReplicaFieldEvent {
+    field: '$.release.task.replica'
+    value: number
+  }
+
+  export interface LeaseMessageReleaseTaskEpochFieldEvent {
+    field: '$.release.task.epoch'
+    value: bigint
+  }
+
+  export interface LeaseMessageReleaseWorkerFieldEvent {
+    field: '$.release.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageReleaseReasonFieldEvent {
+    field: '$.release.reason'
+    value: string
+  }
+
+  export interface LeaseMessageResultSignedTaskOwnerFieldEvent {
+    field: '$.result.signed.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageResultSignedTaskTaskIdFieldEvent {
+    field: '$.result.signed.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageResultSignedTaskReplicaFieldEvent {
+    field: '$.result.signed.task.replica'
+    value: number
+  }
+
+  export interface LeaseMessageResultSignedTaskEpochFieldEvent {
+    field: '$.result.signed.task.epoch'
+    value: bigint
+  }
+
+  export interface LeaseMessageResultSignedWorkerFieldEvent {
+    field: '$.result.signed.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageResultSignedStatusFieldEvent {
+    field: '$.result.signed.status'
+    value: ResultStatus
+  }
+
+  export interface LeaseMessageResultSignedOutputHashFieldEvent {
+    field: '$.result.signed.outputHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageResultSignedSignatureFieldEvent {
+    field: '$.result.signed.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageResultOutputFieldEvent {
+    field: '$.result.output'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageResultOutputSizeFieldEvent {
+    field: '$.result.outputSize'
+    value: bigint
+  }
+
+  export interface LeaseMessageResultStderrTailFieldEvent {
+    field: '$.result.stderrTail'
+    value: string
+  }
+
+  export interface LeaseMessageResultExitCodeFieldEvent {
+    field: '$.result.exitCode'
+    value: number
+  }
+
+  export interface LeaseMessageResultStartedAtFieldEvent {
+    field: '$.result.startedAt'
+    value: bigint
+  }
+
+  export interface LeaseMessageResultFinishedAtFieldEvent {
+    field: '$.result.finishedAt'
+    value: bigint
+  }
+
+  export interface LeaseMessageResultErrorFieldEvent {
+    field: '$.result.error'
+    value: string
+  }
+
+  export interface LeaseMessageRefusalTaskOwnerFieldEvent {
+    field: '$.refusal.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageRefusalTaskTaskIdFieldEvent {
+    field: '$.refusal.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageRefusalTaskReplicaFieldEvent {
+    field: '$.refusal.task.replica'
+    value: number
+  }
+
+  export interface LeaseMessageRefusalTaskEpochFieldEvent {
+    field: '$.refusal.task.epoch'
+    value: bigint
+  }
+
+  export interface LeaseMessageRefusalCodeFieldEvent {
+    field: '$.refusal.code'
+    value: RefusalCode
+  }
+
+  export interface LeaseMessageRefusalReasonFieldEvent {
+    field: '$.refusal.reason'
+    value: string
+  }
+
+  export interface LeaseMessageCancelTaskOwnerFieldEvent {
+    field: '$.cancel.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageCancelTaskTaskIdFieldEvent {
+    field: '$.cancel.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageCancelTaskReplicaFieldEvent {
+    field: '$.cancel.task.replica'
+    value: number
+  }
+
+  export interface LeaseMessageCancelTaskEpochFieldEvent {
+    field: '$.cancel.task.epoch'
+    value: bigint
+  }
+
+  export interface LeaseMessageCancelReasonFieldEvent {
+    field: '$.cancel.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<LeaseMessage>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LeaseMessage.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseMessage>): LeaseMessage {
+    return decodeMessage(buf, LeaseMessage.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseMessage>): Generator<LeaseMessageClaimTaskOwnerFieldEvent | LeaseMessageClaimTaskTaskIdFieldEvent | LeaseMessageClaimTaskReplicaFieldEvent | LeaseMessageClaimTaskEpochFieldEvent | LeaseMessageClaimWorkerFieldEvent | LeaseMessageGrantTaskOwnerFieldEvent | LeaseMessageGrantTaskTaskIdFieldEvent | LeaseMessageGrantTaskReplicaFieldEvent | LeaseMessageGrantTaskEpochFieldEvent | LeaseMessageGrantWorkerFieldEvent | LeaseMessageGrantExpiresAtFieldEvent | LeaseMessageRenewTaskOwnerFieldEvent | LeaseMessageRenewTaskTaskIdFieldEvent | LeaseMessageRenewTaskReplicaFieldEvent | LeaseMessageRenewTaskEpochFieldEvent | LeaseMessageRenewWorkerFieldEvent | LeaseMessageRenewProgressFieldEvent | LeaseMessageReleaseTaskOwnerFieldEvent | LeaseMessageReleaseTaskTaskIdFieldEvent | LeaseMessageReleaseTaskReplicaFieldEvent | LeaseMessageReleaseTaskEpochFieldEvent | LeaseMessageReleaseWorkerFieldEvent | LeaseMessageReleaseReasonFieldEvent | LeaseMessageResultSignedTaskOwnerFieldEvent | LeaseMessageResultSignedTaskTaskIdFieldEvent | LeaseMessageResultSignedTaskReplicaFieldEvent | LeaseMessageResultSignedTaskEpochFieldEvent | LeaseMessageResultSignedWorkerFieldEvent | LeaseMessageResultSignedStatusFieldEvent | LeaseMessageResultSignedOutputHashFieldEvent | LeaseMessageResultSignedSignatureFieldEvent | LeaseMessageResultOutputFieldEvent | LeaseMessageResultOutputSizeFieldEvent | LeaseMessageResultStderrTailFieldEvent | LeaseMessageResultExitCodeFieldEvent | LeaseMessageResultStartedAtFieldEvent | LeaseMessageResultFinishedAtFieldEvent | LeaseMessageResultErrorFieldEvent | LeaseMessageRefusalTaskOwnerFieldEvent | LeaseMessageRefusalTaskTaskIdFieldEvent | LeaseMessageRefusalTaskReplicaFieldEvent | LeaseMessageRefusalTaskEpochFieldEvent | LeaseMessageRefusalCodeFieldEvent | LeaseMessageRefusalReasonFieldEvent | LeaseMessageCancelTaskOwnerFieldEvent | LeaseMessageCancelTaskTaskIdFieldEvent | LeaseMessageCancelTaskReplicaFieldEvent | LeaseMessageCancelTaskEpochFieldEvent | LeaseMessageCancelReasonFieldEvent> {
+    return streamMessage(buf, LeaseMessage.codec(), opts)
+  }
+}
+
+export interface TaskRef {
+  owner: Uint8Array<ArrayBuffer>
+  taskId: Uint8Array<ArrayBuffer>
+  replica: number
+  epoch: bigint
+}
+
+export namespace TaskRef {
+  let _codec: Codec<TaskRef>
+
+  export const codec = (): Codec<TaskRef> => {
+    if (_codec == null) {
+      _codec = message<TaskRef>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.owner != null && obj.owner.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.owner)
+        }
+
+        if ((obj.taskId != null && obj.taskId.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.taskId)
+        }
+
+        if ((obj.replica != null && obj.replica !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.replica)
+        }
+
+        if ((obj.epoch != null && obj.epoch !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.epoch)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          owner: uint8ArrayAlloc(0),
+          taskId: uint8ArrayAlloc(0),
+          replica: 0,
+          epoch: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.owner = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.taskId = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.replica = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.epoch = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.owner`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.taskId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.replica`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.epoch`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface TaskRefOwnerFieldEvent {
+    field: '$.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TaskRefTaskIdFieldEvent {
+    field: '$.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TaskRefReplicaFieldEvent {
+    field: '$.replica'
+    value: number
+  }
+
+  export interface TaskRefEpochFieldEvent {
+    field: '$.epoch'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<TaskRef>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, TaskRef.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskRef>): TaskRef {
+    return decodeMessage(buf, TaskRef.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskRef>): Generator<TaskRefOwnerFieldEvent | TaskRefTaskIdFieldEvent | TaskRefReplicaFieldEvent | TaskRefEpochFieldEvent> {
+    return streamMessage(buf, TaskRef.codec(), opts)
+  }
+}
+
+export interface Claim {
+  task?: TaskRef
+  worker: Uint8Array<ArrayBuffer>
+}
+
+export namespace Claim {
+  let _codec: Codec<Claim>
+
+  export const codec = (): Codec<Claim> => {
+    if (_codec == null) {
+      _codec = message<Claim>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.task != null) {
+          w.uint32(10)
+          TaskRef.codec().encode(obj.task, w)
+        }
+
+        if ((obj.worker != null && obj.worker.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.worker)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          worker: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.task = TaskRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.task
+              })
+              break
+            }
+            case 2: {
+              obj.worker = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * TaskRef.codec().stream(reader, reader.uint32(), `${prefix}.task`, {
+                limits: opts.limits?.task
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.worker`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ClaimTaskOwnerFieldEvent {
+    field: '$.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ClaimTaskTaskIdFieldEvent {
+    field: '$.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ClaimTaskReplicaFieldEvent {
+    field: '$.task.replica'
+    value: number
+  }
+
+  export interface ClaimTaskEpochFieldEvent {
+    field: '$.task.epoch'
+    value: bigint
+  }
+
+  export interface ClaimWorkerFieldEvent {
+    field: '$.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Claim>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Claim.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Claim>): Claim {
+    return decodeMessage(buf, Claim.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Claim>): Generator<ClaimTaskOwnerFieldEvent | ClaimTaskTaskIdFieldEvent | ClaimTaskReplicaFieldEvent | ClaimTaskEpochFieldEvent | ClaimWorkerFieldEvent> {
+    return streamMessage(buf, Claim.codec(), opts)
+  }
+}
+
+export interface Grant {
+  task?: TaskRef
+  worker: Uint8Array<ArrayBuffer>
+  expiresAt: bigint
+}
+
+export namespace Grant {
+  let _codec: Codec<Grant>
+
+  export const codec = (): Codec<Grant> => {
+    if (_codec == null) {
+      _codec = message<Grant>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.task != null) {
+          w.uint32(10)
+          TaskRef.codec().encode(obj.task, w)
+        }
+
+        if ((obj.worker != null && obj.worker.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.worker)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.expiresAt)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          worker: uint8ArrayAlloc(0),
+          expiresAt: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.task = TaskRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.task
+              })
+              break
+            }
+            case 2: {
+              obj.worker = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.expiresAt = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * TaskRef.codec().stream(reader, reader.uint32(), `${prefix}.task`, {
+                limits: opts.limits?.task
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.worker`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface GrantTaskOwnerFieldEvent {
+    field: '$.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GrantTaskTaskIdFieldEvent {
+    field: '$.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GrantTaskReplicaFieldEvent {
+    field: '$.task.replica'
+    value: number
+  }
+
+  export interface GrantTaskEpochFieldEvent {
+    field: '$.task.epoch'
+    value: bigint
+  }
+
+  export interface GrantWorkerFieldEvent {
+    field: '$.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GrantExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<Grant>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Grant.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Grant>): Grant {
+    return decodeMessage(buf, Grant.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Grant>): Generator<GrantTaskOwnerFieldEvent | GrantTaskTaskIdFieldEvent | GrantTaskReplicaFieldEvent | GrantTaskEpochFieldEvent | GrantWorkerFieldEvent | GrantExpiresAtFieldEvent> {
+    return streamMessage(buf, Grant.codec(), opts)
+  }
+}
+
+export interface Renew {
+  task?: TaskRef
+  worker: Uint8Array<ArrayBuffer>
+  progress: number
+}
+
+export namespace Renew {
+  let _codec: Codec<Renew>
+
+  export const codec = (): Codec<Renew> => {
+    if (_codec == null) {
+      _codec = message<Renew>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.task != null) {
+          w.uint32(10)
+          TaskRef.codec().encode(obj.task, w)
+        }
+
+        if ((obj.worker != null && obj.worker.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.worker)
+        }
+
+        if ((obj.progress != null && obj.progress !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.progress)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          worker: uint8ArrayAlloc(0),
+          progress: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.task = TaskRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.task
+              })
+              break
+            }
+            case 2: {
+              obj.worker = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.progress = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * TaskRef.codec().stream(reader, reader.uint32(), `${prefix}.task`, {
+                limits: opts.limits?.task
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.worker`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.progress`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RenewTaskOwnerFieldEvent {
+    field: '$.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RenewTaskTaskIdFieldEvent {
+    field: '$.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RenewTaskReplicaFieldEvent {
+    field: '$.task.replica'
+    value: number
+  }
+
+  export interface RenewTaskEpochFieldEvent {
+    field: '$.task.epoch'
+    value: bigint
+  }
+
+  export interface RenewWorkerFieldEvent {
+    field: '$.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RenewProgressFieldEvent {
+    field: '$.progress'
+    value: number
+  }
+
+  export function encode (obj: Partial<Renew>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Renew.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Renew>): Renew {
+    return decodeMessage(buf, Renew.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Renew>): Generator<RenewTaskOwnerFieldEvent | RenewTaskTaskIdFieldEvent | RenewTaskReplicaFieldEvent | RenewTaskEpochFieldEvent | RenewWorkerFieldEvent | RenewProgressFieldEvent> {
+    return streamMessage(buf, Renew.codec(), opts)
+  }
+}
+
+export interface Release {
+  task?: TaskRef
+  worker: Uint8Array<ArrayBuffer>
+  reason: string
+}
+
+export namespace Release {
+  let _codec: Codec<Release>
+
+  export const codec = (): Codec<Release> => {
+    if (_codec == null) {
+      _codec = message<Release>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.task != null) {
+          w.uint32(10)
+          TaskRef.codec().encode(obj.task, w)
+        }
+
+        if ((obj.worker != null && obj.worker.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.worker)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(26)
+          w.string(obj.reason)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          worker: uint8ArrayAlloc(0),
+          reason: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.task = TaskRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.task
+              })
+              break
+            }
+            case 2: {
+              obj.worker = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.reason = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * TaskRef.codec().stream(reader, reader.uint32(), `${prefix}.task`, {
+                limits: opts.limits?.task
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.worker`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ReleaseTaskOwnerFieldEvent {
+    field: '$.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ReleaseTaskTaskIdFieldEvent {
+    field: '$.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ReleaseTaskReplicaFieldEvent {
+    field: '$.task.replica'
+    value: number
+  }
+
+  export interface ReleaseTaskEpochFieldEvent {
+    field: '$.task.epoch'
+    value: bigint
+  }
+
+  export interface ReleaseWorkerFieldEvent {
+    field: '$.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ReleaseReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<Release>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Release.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Release>): Release {
+    return decodeMessage(buf, Release.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Release>): Generator<ReleaseTaskOwnerFieldEvent | ReleaseTaskTaskIdFieldEvent | ReleaseTaskReplicaFieldEvent | ReleaseTaskEpochFieldEvent | ReleaseWorkerFieldEvent | ReleaseReasonFieldEvent> {
+    return streamMessage(buf, Release.codec(), opts)
+  }
+}
+
+export enum ResultStatus {
+  RESULT_UNSPECIFIED = 'RESULT_UNSPECIFIED',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  FAILED_PERMANENT = 'FAILED_PERMANENT'
+}
+
+enum __ResultStatusValues {
+  RESULT_UNSPECIFIED = 0,
+  SUCCEEDED = 1,
+  FAILED = 2,
+  FAILED_PERMANENT = 3
+}
+
+export namespace ResultStatus {
+  export const codec = (): Codec<ResultStatus> => {
+    return enumeration<ResultStatus>(__ResultStatusValues)
+  }
+}
+
+export interface Result {
+  signed?: SignedResult
+  output: Uint8Array<ArrayBuffer>
+  outputSize: bigint
+  stderrTail: string
+  exitCode: number
+  startedAt: bigint
+  finishedAt: bigint
+  error: string
+}
+
+export namespace Result {
+  let _codec: Codec<Result>
+
+  export const codec = (): Codec<Result> => {
+    if (_codec == null) {
+      _codec = message<Result>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.signed != null) {
+          w.uint32(10)
+          SignedResult.codec().encode(obj.signed, w)
+        }
+
+        if ((obj.output != null && obj.output.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.output)
+        }
+
+        if ((obj.outputSize != null && obj.outputSize !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.outputSize)
+        }
+
+        if ((obj.stderrTail != null && obj.stderrTail !== '')) {
+          w.uint32(34)
+          w.string(obj.stderrTail)
+        }
+
+        if ((obj.exitCode != null && obj.exitCode !== 0)) {
+          w.uint32(40)
+          w.sint32(obj.exitCode)
+        }
+
+        if ((obj.startedAt != null && obj.startedAt !== 0n)) {
+          w.uint32(48)
+          w.uint64(obj.startedAt)
+        }
+
+        if ((obj.finishedAt != null && obj.finishedAt !== 0n)) {
+          w.uint32(56)
+          w.uint64(obj.finishedAt)
+        }
+
+        if ((obj.error != null && obj.error !== '')) {
+          w.uint32(66)
+          w.string(obj.error)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          output: uint8ArrayAlloc(0),
+          outputSize: 0n,
+          stderrTail: '',
+          exitCode: 0,
+          startedAt: 0n,
+          finishedAt: 0n,
+          error: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.signed = SignedResult.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.signed
+              })
+              break
+            }
+            case 2: {
+              obj.output = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.outputSize = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.stderrTail = reader.string()
+              break
+            }
+            case 5: {
+              obj.exitCode = reader.sint32()
+              break
+            }
+            case 6: {
+              obj.startedAt = reader.uint64()
+              break
+            }
+            case 7: {
+              obj.finishedAt = reader.uint64()
+              break
+            }
+            case 8: {
+              obj.error = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * SignedResult.codec().stream(reader, reader.uint32(), `${prefix}.signed`, {
+                limits: opts.limits?.signed
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.output`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.outputSize`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.stderrTail`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.exitCode`,
+                value: reader.sint32()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.startedAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.finishedAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.error`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ResultSignedTaskOwnerFieldEvent {
+    field: '$.signed.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResultSignedTaskTaskIdFieldEvent {
+    field: '$.signed.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResultSignedTaskReplicaFieldEvent {
+    field: '$.signed.task.replica'
+    value: number
+  }
+
+  export interface ResultSignedTaskEpochFieldEvent {
+    field: '$.signed.task.epoch'
+    value: bigint
+  }
+
+  export interface ResultSignedWorkerFieldEvent {
+    field: '$.signed.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResultSignedStatusFieldEvent {
+    field: '$.signed.status'
+    value: ResultStatus
+  }
+
+  export interface ResultSignedOutputHashFieldEvent {
+    field: '$.signed.outputHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResultSignedSignatureFieldEvent {
+    field: '$.signed.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResultOutputFieldEvent {
+    field: '$.output'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResultOutputSizeFieldEvent {
+    field: '$.outputSize'
+    value: bigint
+  }
+
+  export interface ResultStderrTailFieldEvent {
+    field: '$.stderrTail'
+    value: string
+  }
+
+  export interface ResultExitCodeFieldEvent {
+    field: '$.exitCode'
+    value: number
+  }
+
+  export interface ResultStartedAtFieldEvent {
+    field: '$.startedAt'
+    value: bigint
+  }
+
+  export interface ResultFinishedAtFieldEvent {
+    field: '$.finishedAt'
+    value: bigint
+  }
+
+  export interface ResultErrorFieldEvent {
+    field: '$.error'
+    value: string
+  }
+
+  export function encode (obj: Partial<Result>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Result.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Result>): Result {
+    return decodeMessage(buf, Result.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Result>): Generator<ResultSignedTaskOwnerFieldEvent | ResultSignedTaskTaskIdFieldEvent | ResultSignedTaskReplicaFieldEvent | ResultSignedTaskEpochFieldEvent | ResultSignedWorkerFieldEvent | ResultSignedStatusFieldEvent | ResultSignedOutputHashFieldEvent | ResultSignedSignatureFieldEvent | ResultOutputFieldEvent | ResultOutputSizeFieldEvent | ResultStderrTailFieldEvent | ResultExitCodeFieldEvent | ResultStartedAtFieldEvent | ResultFinishedAtFieldEvent | ResultErrorFieldEvent> {
+    return streamMessage(buf, Result.codec(), opts)
+  }
+}
+
+export interface SignedResult {
+  task?: TaskRef
+  worker: Uint8Array<ArrayBuffer>
+  status: ResultStatus
+  outputHash: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace SignedResult {
+  let _codec: Codec<SignedResult>
+
+  export const codec = (): Codec<SignedResult> => {
+    if (_codec == null) {
+      _codec = message<SignedResult>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.task != null) {
+          w.uint32(10)
+          TaskRef.codec().encode(obj.task, w)
+        }
+
+        if ((obj.worker != null && obj.worker.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.worker)
+        }
+
+        if (obj.status != null && __ResultStatusValues[obj.status] !== 0) {
+          w.uint32(24)
+          ResultStatus.codec().encode(obj.status, w)
+        }
+
+        if ((obj.outputHash != null && obj.outputHash.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.outputHash)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          worker: uint8ArrayAlloc(0),
+          status: ResultStatus.RESULT_UNSPECIFIED,
+          outputHash: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.task = TaskRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.task
+              })
+              break
+            }
+            case 2: {
+              obj.worker = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.status = ResultStatus.codec().decode(reader)
+              break
+            }
+            case 4: {
+              obj.outputHash = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * TaskRef.codec().stream(reader, reader.uint32(), `${prefix}.task`, {
+                limits: opts.limits?.task
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.worker`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.status`,
+                value: ResultStatus.codec().decode(reader)
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.outputHash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignedResultTaskOwnerFieldEvent {
+    field: '$.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SignedResultTaskTaskIdFieldEvent {
+    field: '$.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SignedResultTaskReplicaFieldEvent {
+    field: '$.task.replica'
+    value: number
+  }
+
+  export interface SignedResultTaskEpochFieldEvent {
+    field: '$.task.epoch'
+    value: bigint
+  }
+
+  export interface SignedResultWorkerFieldEvent {
+    field: '$.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SignedResultStatusFieldEvent {
+    field: '$.status'
+    value: ResultStatus
+  }
+
+  export interface SignedResultOutputHashFieldEvent {
+    field: '$.outputHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SignedResultSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SignedResult>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SignedResult.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedResult>): SignedResult {
+    return decodeMessage(buf, SignedResult.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedResult>): Generator<SignedResultTaskOwnerFieldEvent | SignedResultTaskTaskIdFieldEvent | SignedResultTaskReplicaFieldEvent | SignedResultTaskEpochFieldEvent | SignedResultWorkerFieldEvent | SignedResultStatusFieldEvent | SignedResultOutputHashFieldEvent | SignedResultSignatureFieldEvent> {
+    return streamMessage(buf, SignedResult.codec(), opts)
+  }
+}
+
+export enum RefusalCode {
+  REFUSAL_UNSPECIFIED = 'REFUSAL_UNSPECIFIED',
+  STALE_EPOCH = 'STALE_EPOCH',
+  NOT_LEASED = 'NOT_LEASED',
+  UNKNOWN_TASK = 'UNKNOWN_TASK',
+  NOT_ELIGIBLE = 'NOT_ELIGIBLE',
+  TASK_CLOSED = 'TASK_CLOSED'
+}
+
+enum __RefusalCodeValues {
+  REFUSAL_UNSPECIFIED = 0,
+  STALE_EPOCH = 1,
+  NOT_LEASED = 2,
+  UNKNOWN_TASK = 3,
+  NOT_ELIGIBLE = 4,
+  TASK_CLOSED = 5
+}
+
+export namespace RefusalCode {
+  export const codec = (): Codec<RefusalCode> => {
+    return enumeration<RefusalCode>(__RefusalCodeValues)
+  }
+}
+
+export interface Refusal {
+  task?: TaskRef
+  code: RefusalCode
+  reason: string
+}
+
+export namespace Refusal {
+  let _codec: Codec<Refusal>
+
+  export const codec = (): Codec<Refusal> => {
+    if (_codec == null) {
+      _codec = message<Refusal>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.task != null) {
+          w.uint32(10)
+          TaskRef.codec().encode(obj.task, w)
+        }
+
+        if (obj.code != null && __RefusalCodeValues[obj.code] !== 0) {
+          w.uint32(16)
+          RefusalCode.codec().encode(obj.code, w)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(26)
+          w.string(obj.reason)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          code: RefusalCode.REFUSAL_UNSPECIFIED,
+          reason: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.task = TaskRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.task
+              })
+              break
+            }
+            case 2: {
+              obj.code = RefusalCode.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.reason = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * TaskRef.codec().stream(reader, reader.uint32(), `${prefix}.task`, {
+                limits: opts.limits?.task
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.code`,
+                value: RefusalCode.codec().decode(reader)
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RefusalTaskOwnerFieldEvent {
+    field: '$.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RefusalTaskTaskIdFieldEvent {
+    field: '$.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RefusalTaskReplicaFieldEvent {
+    field: '$.task.replica'
+    value: number
+  }
+
+  export interface RefusalTaskEpochFieldEvent {
+    field: '$.task.epoch'
+    value: bigint
+  }
+
+  export interface RefusalCodeFieldEvent {
+    field: '$.code'
+    value: RefusalCode
+  }
+
+  export interface RefusalReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<Refusal>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Refusal.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refusal>): Refusal {
+    return decodeMessage(buf, Refusal.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refusal>): Generator<RefusalTaskOwnerFieldEvent | RefusalTaskTaskIdFieldEvent | RefusalTaskReplicaFieldEvent | RefusalTaskEpochFieldEvent | RefusalCodeFieldEvent | RefusalReasonFieldEvent> {
+    return streamMessage(buf, Refusal.codec(), opts)
+  }
+}
+
+export interface CancelNotice {
+  task?: TaskRef
+  reason: string
+}
+
+export namespace CancelNotice {
+  let _codec: Codec<CancelNotice>
+
+  export const codec = (): Codec<CancelNotice> => {
+    if (_codec == null) {
+      _codec = message<CancelNotice>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.task != null) {
+          w.uint32(10)
+          TaskRef.codec().encode(obj.task, w)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(18)
+          w.string(obj.reason)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          reason: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.task = TaskRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.task
+              })
+              break
+            }
+            case 2: {
+              obj.reason = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * TaskRef.codec().stream(reader, reader.uint32(), `${prefix}.task`, {
+                limits: opts.limits?.task
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CancelNoticeTaskOwnerFieldEvent {
+    field: '$.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CancelNoticeTaskTaskIdFieldEvent {
+    field: '$.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CancelNoticeTaskReplicaFieldEvent {
+    field: '$.task.replica'
+    value: number
+  }
+
+  export interface CancelNoticeTaskEpochFieldEvent {
+    field: '$.task.epoch'
+    value: bigint
+  }
+
+  export interface CancelNoticeReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<CancelNotice>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, CancelNotice.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CancelNotice>): CancelNotice {
+    return decodeMessage(buf, CancelNotice.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CancelNotice>): Generator<CancelNoticeTaskOwnerFieldEvent | CancelNoticeTaskTaskIdFieldEvent | CancelNoticeTaskReplicaFieldEvent | CancelNoticeTaskEpochFieldEvent | CancelNoticeReasonFieldEvent> {
+    return streamMessage(buf, CancelNotice.codec(), opts)
+  }
+}
+
+export interface VersionPeek {
+  version: number
+}
+
+export namespace VersionPeek {
+  let _codec: Codec<VersionPeek>
+
+  export const codec = (): Codec<VersionPeek> => {
+    if (_codec == null) {
+      _codec = message<VersionPeek>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface VersionPeekVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export function encode (obj: Partial<VersionPeek>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, VersionPeek.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<VersionPeek>): VersionPeek {
+    return decodeMessage(buf, VersionPeek.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<VersionPeek>): Generator<VersionPeekVersionFieldEvent> {
+    return streamMessage(buf, VersionPeek.codec(), opts)
+  }
+}

@@ -1,0 +1,36 @@
+import { Counter, Gauge, Registry } from 'prom-client'
+
+/** Per-node Prometheus metrics: each node has its own registry (no global default registry). */
+export interface MeshMetrics {
+  registry: Registry
+  /** Gossip messages by topic name and validation outcome. */
+  gossipMessages: Counter<'topic' | 'result' | 'reason'>
+  /** Point-to-point messages by type and outcome. */
+  directMessages: Counter<'type' | 'result' | 'reason'>
+  peers: Gauge<'state'>
+}
+
+export function createMetrics (): MeshMetrics {
+  const registry = new Registry()
+  return {
+    registry,
+    gossipMessages: new Counter({
+      name: 'mesh_gossip_messages_total',
+      help: 'Gossip messages received, by topic and validation result (accept, ignore, reject) and reason',
+      labelNames: ['topic', 'result', 'reason'],
+      registers: [registry]
+    }),
+    directMessages: new Counter({
+      name: 'mesh_direct_messages_total',
+      help: 'Point-to-point lease messages received, by type and validation result and reason',
+      labelNames: ['type', 'result', 'reason'],
+      registers: [registry]
+    }),
+    peers: new Gauge({
+      name: 'mesh_peers',
+      help: 'Peers in the peer table by state',
+      labelNames: ['state'],
+      registers: [registry]
+    })
+  }
+}
