@@ -92,7 +92,7 @@ export class MeshProtocol {
   }
 
   private readonly sinks: AdapterSinks
-  private readonly selfBytes: Uint8Array
+  private readonly selfBytes: Uint8Array<ArrayBuffer>
   private beatTimer?: unknown
   private sweepTimer?: unknown
   private started = false
@@ -166,15 +166,15 @@ export class MeshProtocol {
       capabilities: local.capabilities,
       slotsFree: local.slotsFree,
       slotsTotal: local.slotsTotal,
-      memoryFree: BigInt(Math.max(0, Math.floor(local.memoryFree))),
+      memoryFree: Math.max(0, Math.floor(local.memoryFree)),
       loadMilli: Math.round(local.load * 1000),
       intervalMs: this.currentHeartbeatMs(),
       agent
     }))
   }
 
-  private header (): { version: number, author: Uint8Array<ArrayBuffer>, timestamp: bigint } {
-    return { version: PROTOCOL_VERSION, author: this.selfBytes as Uint8Array<ArrayBuffer>, timestamp: BigInt(this.init.clock.now()) }
+  private header (): { version: number, author: Uint8Array<ArrayBuffer>, timestamp: number } {
+    return { version: PROTOCOL_VERSION, author: this.selfBytes, timestamp: this.init.clock.now() }
   }
 
   private async publish (type: GossipType, data: Uint8Array): Promise<number> {
@@ -210,7 +210,7 @@ export class MeshProtocol {
         const decoded = DECODERS[type](message.data)
         if (!isPeer(decoded.author, message.from)) fail('author_mismatch', 'author is not the signer')
         const now = this.init.clock.now()
-        const timestamp = Number(decoded.timestamp)
+        const timestamp = decoded.timestamp
         if (timestamp > now + LIMITS.futureSkewMs) fail('future_timestamp', `${timestamp - now} ms ahead`)
         if (timestamp < now - LIMITS.maxAgeMs) fail('stale_timestamp', `${now - timestamp} ms old`)
         if (!this.limiters[type].take(message.from.toString(), now)) fail('rate_limited', `over ${GOSSIP_RATE_LIMITS[type].rate}/s`)

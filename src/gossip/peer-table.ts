@@ -67,7 +67,7 @@ export class PeerTable {
       capabilities: heartbeat.capabilities.map(c => ({ kind: c.kind, deterministic: c.deterministic })),
       slotsFree: heartbeat.slotsFree,
       slotsTotal: heartbeat.slotsTotal,
-      memoryFree: Number(heartbeat.memoryFree),
+      memoryFree: heartbeat.memoryFree,
       load: heartbeat.loadMilli / 1000,
       agent: heartbeat.agent,
       state: 'alive'

@@ -15,18 +15,21 @@ function bytesField (value: Uint8Array, field: string, min: number, max: number)
   if (value.byteLength < min || value.byteLength > max) fail('bad_field', `${field} has ${value.byteLength} bytes (allowed ${min}-${max})`)
 }
 
+/** A lone surrogate: what the protobuf runtime makes of ill-formed UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 function stringField (value: string, field: string, max: number): void {
   if (value.length > max) fail('bad_field', `${field} is ${value.length} characters (max ${max})`)
+  if (LONE_SURROGATE.test(value)) fail('bad_field', `${field} is not well-formed UTF-8`)
 }
 
 function intField (value: number | bigint, field: string, min: number, max: number): void {
   if (value < min || value > max) fail('bad_field', `${field} is ${value} (allowed ${min}-${max})`)
 }
 
-const MAX_TIME = BigInt(Number.MAX_SAFE_INTEGER)
-
-function timeField (value: bigint, field: string): void {
-  if (value > MAX_TIME) fail('bad_field', `${field} is out of range`)
+/** 64-bit fields travel as JS numbers ([jstype = JS_NUMBER]): whole and within 2^53. */
+function timeField (value: number, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) fail('bad_field', `${field} is out of range`)
 }
 
 const peerField = (value: Uint8Array, field: string): void => { bytesField(value, field, 1, LIMITS.peerIdBytes) }
@@ -48,7 +51,7 @@ function decodeWith<T extends { version: number }> (bytes: Uint8Array, max: numb
   return message
 }
 
-interface Header { version: number, author: Uint8Array, timestamp: bigint }
+interface Header { version: number, author: Uint8Array, timestamp: number }
 
 function checkHeader (message: Header): void {
   peerField(message.author, 'author')
@@ -75,7 +78,7 @@ function checkOffer (offer: TaskOffer, field: string): void {
   bytesField(offer.input, `${field}.input`, 0, LIMITS.inlineInputBytes)
   bytesField(offer.inputHash, `${field}.inputHash`, LIMITS.hashBytes, LIMITS.hashBytes)
   timeField(offer.inputSize, `${field}.inputSize`)
-  if (offer.input.byteLength > 0 && BigInt(offer.input.byteLength) !== offer.inputSize) fail('bad_field', `${field}.inputSize does not match the inline input`)
+  if (offer.input.byteLength > 0 && offer.input.byteLength !== offer.inputSize) fail('bad_field', `${field}.inputSize does not match the inline input`)
   for (const replica of offer.openReplicas) intField(replica, `${field}.openReplicas`, 0, LIMITS.redundancy * 4 - 1)
   intField(offer.slots, `${field}.slots`, 0, 1024)
   timeField(offer.memoryBytes, `${field}.memoryBytes`)
@@ -110,6 +113,7 @@ export function decodeHeartbeat (bytes: Uint8Array): Heartbeat {
   intField(message.slotsTotal, 'slotsTotal', 0, 65_536)
   intField(message.slotsFree, 'slotsFree', 0, message.slotsTotal)
   timeField(message.memoryFree, 'memoryFree')
+  intField(message.loadMilli, 'loadMilli', 0, 0xFFFF_FFFF)
   intField(message.intervalMs, 'intervalMs', 100, 3_600_000)
   stringField(message.agent, 'agent', LIMITS.agentChars)
   return message
@@ -174,7 +178,7 @@ export function checkLeaseMessage (message: LeaseMessage, field: string): { body
     checkSignedResult(result.signed, `${field}.result.signed`)
     bytesField(result.output, `${field}.result.output`, 0, LIMITS.inlineOutputBytes)
     timeField(result.outputSize, `${field}.result.outputSize`)
-    if (result.output.byteLength > 0 && BigInt(result.output.byteLength) !== result.outputSize) fail('bad_field', `${field}.result.outputSize does not match the inline output`)
+    if (result.output.byteLength > 0 && result.output.byteLength !== result.outputSize) fail('bad_field', `${field}.result.outputSize does not match the inline output`)
     stringField(result.stderrTail, `${field}.result.stderrTail`, LIMITS.stderrTailChars)
     stringField(result.error, `${field}.result.error`, LIMITS.errorChars)
     timeField(result.startedAt, `${field}.result.startedAt`)

@@ -6,7 +6,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 export interface TaskAnnounce {
   version: number
   author: Uint8Array<ArrayBuffer>
-  timestamp: bigint
+  timestamp: number
   tasks: TaskOffer[]
 }
 
@@ -30,9 +30,9 @@ export namespace TaskAnnounce {
           w.bytes(obj.author)
         }
 
-        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+        if ((obj.timestamp != null && obj.timestamp !== 0)) {
           w.uint32(24)
-          w.uint64(obj.timestamp)
+          w.uint64Number(obj.timestamp)
         }
 
         if (obj.tasks != null && obj.tasks.length > 0) {
@@ -49,7 +49,7 @@ export namespace TaskAnnounce {
         const obj: any = {
           version: 0,
           author: uint8ArrayAlloc(0),
-          timestamp: 0n,
+          timestamp: 0,
           tasks: []
         }
 
@@ -68,7 +68,7 @@ export namespace TaskAnnounce {
               break
             }
             case 3: {
-              obj.timestamp = reader.uint64()
+              obj.timestamp = reader.uint64Number()
               break
             }
             case 4: {
@@ -117,7 +117,7 @@ export namespace TaskAnnounce {
             case 3: {
               yield {
                 field: `${prefix}.timestamp`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -163,7 +163,7 @@ export namespace TaskAnnounce {
 
   export interface TaskAnnounceTimestampFieldEvent {
     field: '$.timestamp'
-    value: bigint
+    value: number
   }
 
   export interface TaskAnnounceTasksTaskIdFieldEvent {
@@ -204,7 +204,7 @@ export namespace TaskAnnounce {
 
   export interface TaskAnnounceTasksDeadlineFieldEvent {
     field: '$.tasks[].deadline'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -222,7 +222,7 @@ export namespace TaskAnnounce {
 
   export interface TaskAnnounceTasksInputSizeFieldEvent {
     field: '$.tasks[].inputSize'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -240,7 +240,7 @@ export namespace TaskAnnounce {
 
   export interface TaskAnnounceTasksMemoryBytesFieldEvent {
     field: '$.tasks[].memoryBytes'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -270,13 +270,13 @@ export interface TaskOffer {
   timeoutMs: number
   maxAttempts: number
   priority: number
-  deadline: bigint
+  deadline: number
   input: Uint8Array<ArrayBuffer>
   inputHash: Uint8Array<ArrayBuffer>
-  inputSize: bigint
+  inputSize: number
   openReplicas: number[]
   slots: number
-  memoryBytes: bigint
+  memoryBytes: number
   deterministic: boolean
 }
 
@@ -320,9 +320,9 @@ export namespace TaskOffer {
           w.sint32(obj.priority)
         }
 
-        if ((obj.deadline != null && obj.deadline !== 0n)) {
+        if ((obj.deadline != null && obj.deadline !== 0)) {
           w.uint32(56)
-          w.uint64(obj.deadline)
+          w.uint64Number(obj.deadline)
         }
 
         if ((obj.input != null && obj.input.byteLength > 0)) {
@@ -335,9 +335,9 @@ export namespace TaskOffer {
           w.bytes(obj.inputHash)
         }
 
-        if ((obj.inputSize != null && obj.inputSize !== 0n)) {
+        if ((obj.inputSize != null && obj.inputSize !== 0)) {
           w.uint32(80)
-          w.uint64(obj.inputSize)
+          w.uint64Number(obj.inputSize)
         }
 
         if (obj.openReplicas != null && obj.openReplicas.length > 0) {
@@ -352,9 +352,9 @@ export namespace TaskOffer {
           w.uint32(obj.slots)
         }
 
-        if ((obj.memoryBytes != null && obj.memoryBytes !== 0n)) {
+        if ((obj.memoryBytes != null && obj.memoryBytes !== 0)) {
           w.uint32(104)
-          w.uint64(obj.memoryBytes)
+          w.uint64Number(obj.memoryBytes)
         }
 
         if ((obj.deterministic != null && obj.deterministic !== false)) {
@@ -373,13 +373,13 @@ export namespace TaskOffer {
           timeoutMs: 0,
           maxAttempts: 0,
           priority: 0,
-          deadline: 0n,
+          deadline: 0,
           input: uint8ArrayAlloc(0),
           inputHash: uint8ArrayAlloc(0),
-          inputSize: 0n,
+          inputSize: 0,
           openReplicas: [],
           slots: 0,
-          memoryBytes: 0n,
+          memoryBytes: 0,
           deterministic: false
         }
 
@@ -414,7 +414,7 @@ export namespace TaskOffer {
               break
             }
             case 7: {
-              obj.deadline = reader.uint64()
+              obj.deadline = reader.uint64Number()
               break
             }
             case 8: {
@@ -426,7 +426,7 @@ export namespace TaskOffer {
               break
             }
             case 10: {
-              obj.inputSize = reader.uint64()
+              obj.inputSize = reader.uint64Number()
               break
             }
             case 11: {
@@ -442,7 +442,7 @@ export namespace TaskOffer {
               break
             }
             case 13: {
-              obj.memoryBytes = reader.uint64()
+              obj.memoryBytes = reader.uint64Number()
               break
             }
             case 14: {
@@ -513,7 +513,7 @@ export namespace TaskOffer {
             case 7: {
               yield {
                 field: `${prefix}.deadline`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -534,7 +534,7 @@ export namespace TaskOffer {
             case 10: {
               yield {
                 field: `${prefix}.inputSize`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -563,7 +563,7 @@ export namespace TaskOffer {
             case 13: {
               yield {
                 field: `${prefix}.memoryBytes`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -618,7 +618,7 @@ export namespace TaskOffer {
 
   export interface TaskOfferDeadlineFieldEvent {
     field: '$.deadline'
-    value: bigint
+    value: number
   }
 
   export interface TaskOfferInputFieldEvent {
@@ -633,7 +633,7 @@ export namespace TaskOffer {
 
   export interface TaskOfferInputSizeFieldEvent {
     field: '$.inputSize'
-    value: bigint
+    value: number
   }
 
   export interface TaskOfferOpenReplicasFieldEvent {
@@ -649,7 +649,7 @@ export namespace TaskOffer {
 
   export interface TaskOfferMemoryBytesFieldEvent {
     field: '$.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface TaskOfferDeterministicFieldEvent {
@@ -673,7 +673,7 @@ export namespace TaskOffer {
 export interface TaskCancel {
   version: number
   author: Uint8Array<ArrayBuffer>
-  timestamp: bigint
+  timestamp: number
   taskIds: Uint8Array<ArrayBuffer>[]
   reason: string
 }
@@ -698,9 +698,9 @@ export namespace TaskCancel {
           w.bytes(obj.author)
         }
 
-        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+        if ((obj.timestamp != null && obj.timestamp !== 0)) {
           w.uint32(24)
-          w.uint64(obj.timestamp)
+          w.uint64Number(obj.timestamp)
         }
 
         if (obj.taskIds != null && obj.taskIds.length > 0) {
@@ -722,7 +722,7 @@ export namespace TaskCancel {
         const obj: any = {
           version: 0,
           author: uint8ArrayAlloc(0),
-          timestamp: 0n,
+          timestamp: 0,
           taskIds: [],
           reason: ''
         }
@@ -742,7 +742,7 @@ export namespace TaskCancel {
               break
             }
             case 3: {
-              obj.timestamp = reader.uint64()
+              obj.timestamp = reader.uint64Number()
               break
             }
             case 4: {
@@ -793,7 +793,7 @@ export namespace TaskCancel {
             case 3: {
               yield {
                 field: `${prefix}.timestamp`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -843,7 +843,7 @@ export namespace TaskCancel {
 
   export interface TaskCancelTimestampFieldEvent {
     field: '$.timestamp'
-    value: bigint
+    value: number
   }
 
   export interface TaskCancelTaskIdsFieldEvent {
@@ -873,11 +873,11 @@ export namespace TaskCancel {
 export interface Heartbeat {
   version: number
   author: Uint8Array<ArrayBuffer>
-  timestamp: bigint
+  timestamp: number
   capabilities: Capability[]
   slotsFree: number
   slotsTotal: number
-  memoryFree: bigint
+  memoryFree: number
   loadMilli: number
   intervalMs: number
   agent: string
@@ -903,9 +903,9 @@ export namespace Heartbeat {
           w.bytes(obj.author)
         }
 
-        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+        if ((obj.timestamp != null && obj.timestamp !== 0)) {
           w.uint32(24)
-          w.uint64(obj.timestamp)
+          w.uint64Number(obj.timestamp)
         }
 
         if (obj.capabilities != null && obj.capabilities.length > 0) {
@@ -925,9 +925,9 @@ export namespace Heartbeat {
           w.uint32(obj.slotsTotal)
         }
 
-        if ((obj.memoryFree != null && obj.memoryFree !== 0n)) {
+        if ((obj.memoryFree != null && obj.memoryFree !== 0)) {
           w.uint32(56)
-          w.uint64(obj.memoryFree)
+          w.uint64Number(obj.memoryFree)
         }
 
         if ((obj.loadMilli != null && obj.loadMilli !== 0)) {
@@ -952,11 +952,11 @@ export namespace Heartbeat {
         const obj: any = {
           version: 0,
           author: uint8ArrayAlloc(0),
-          timestamp: 0n,
+          timestamp: 0,
           capabilities: [],
           slotsFree: 0,
           slotsTotal: 0,
-          memoryFree: 0n,
+          memoryFree: 0,
           loadMilli: 0,
           intervalMs: 0,
           agent: ''
@@ -977,7 +977,7 @@ export namespace Heartbeat {
               break
             }
             case 3: {
-              obj.timestamp = reader.uint64()
+              obj.timestamp = reader.uint64Number()
               break
             }
             case 4: {
@@ -999,7 +999,7 @@ export namespace Heartbeat {
               break
             }
             case 7: {
-              obj.memoryFree = reader.uint64()
+              obj.memoryFree = reader.uint64Number()
               break
             }
             case 8: {
@@ -1050,7 +1050,7 @@ export namespace Heartbeat {
             case 3: {
               yield {
                 field: `${prefix}.timestamp`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -1089,7 +1089,7 @@ export namespace Heartbeat {
             case 7: {
               yield {
                 field: `${prefix}.memoryFree`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -1138,7 +1138,7 @@ export namespace Heartbeat {
 
   export interface HeartbeatTimestampFieldEvent {
     field: '$.timestamp'
-    value: bigint
+    value: number
   }
 
   export interface HeartbeatCapabilitiesKindFieldEvent {
@@ -1165,7 +1165,7 @@ export namespace Heartbeat {
 
   export interface HeartbeatMemoryFreeFieldEvent {
     field: '$.memoryFree'
-    value: bigint
+    value: number
   }
 
   export interface HeartbeatLoadMilliFieldEvent {
@@ -1311,7 +1311,7 @@ export namespace Capability {
 export interface Verdict {
   version: number
   author: Uint8Array<ArrayBuffer>
-  timestamp: bigint
+  timestamp: number
   subject: Uint8Array<ArrayBuffer>
   kind: VerdictKind
   task?: TaskRef
@@ -1338,9 +1338,9 @@ export namespace Verdict {
           w.bytes(obj.author)
         }
 
-        if ((obj.timestamp != null && obj.timestamp !== 0n)) {
+        if ((obj.timestamp != null && obj.timestamp !== 0)) {
           w.uint32(24)
-          w.uint64(obj.timestamp)
+          w.uint64Number(obj.timestamp)
         }
 
         if ((obj.subject != null && obj.subject.byteLength > 0)) {
@@ -1372,7 +1372,7 @@ export namespace Verdict {
         const obj: any = {
           version: 0,
           author: uint8ArrayAlloc(0),
-          timestamp: 0n,
+          timestamp: 0,
           subject: uint8ArrayAlloc(0),
           kind: VerdictKind.VERDICT_UNSPECIFIED,
           evidence: []
@@ -1393,7 +1393,7 @@ export namespace Verdict {
               break
             }
             case 3: {
-              obj.timestamp = reader.uint64()
+              obj.timestamp = reader.uint64Number()
               break
             }
             case 4: {
@@ -1456,7 +1456,7 @@ export namespace Verdict {
             case 3: {
               yield {
                 field: `${prefix}.timestamp`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -1523,7 +1523,7 @@ export namespace Verdict {
 
   export interface VerdictTimestampFieldEvent {
     field: '$.timestamp'
-    value: bigint
+    value: number
   }
 
   export interface VerdictSubjectFieldEvent {
@@ -1553,7 +1553,7 @@ export namespace Verdict {
 
   export interface VerdictTaskEpochFieldEvent {
     field: '$.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface VerdictEvidenceTaskOwnerFieldEvent {
@@ -1576,7 +1576,7 @@ export namespace Verdict {
 
   export interface VerdictEvidenceTaskEpochFieldEvent {
     field: '$.evidence[].task.epoch'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -1772,7 +1772,7 @@ export namespace LeaseFrame {
 
   export interface LeaseFrameMessagesClaimTaskEpochFieldEvent {
     field: '$.messages[].claim.task.epoch'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -1802,7 +1802,7 @@ export namespace LeaseFrame {
 
   export interface LeaseFrameMessagesGrantTaskEpochFieldEvent {
     field: '$.messages[].grant.task.epoch'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -1814,7 +1814,7 @@ export namespace LeaseFrame {
 
   export interface LeaseFrameMessagesGrantExpiresAtFieldEvent {
     field: '$.messages[].grant.expiresAt'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -1838,7 +1838,7 @@ export namespace LeaseFrame {
 
   export interface LeaseFrameMessagesRenewTaskEpochFieldEvent {
     field: '$.messages[].renew.task.epoch'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -1874,7 +1874,7 @@ export namespace LeaseFrame {
 
   export interface LeaseFrameMessagesReleaseTaskEpochFieldEvent {
     field: '$.messages[].release.task.epoch'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -1910,7 +1910,7 @@ export namespace LeaseFrame {
 
   export interface LeaseFrameMessagesResultSignedTaskEpochFieldEvent {
     field: '$.messages[].result.signed.task.epoch'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -1946,7 +1946,7 @@ export namespace LeaseFrame {
 
   export interface LeaseFrameMessagesResultOutputSizeFieldEvent {
     field: '$.messages[].result.outputSize'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -1964,13 +1964,13 @@ export namespace LeaseFrame {
 
   export interface LeaseFrameMessagesResultStartedAtFieldEvent {
     field: '$.messages[].result.startedAt'
-    value: bigint
+    value: number
     index: number
   }
 
   export interface LeaseFrameMessagesResultFinishedAtFieldEvent {
     field: '$.messages[].result.finishedAt'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -2000,7 +2000,7 @@ export namespace LeaseFrame {
 
   export interface LeaseFrameMessagesRefusalTaskEpochFieldEvent {
     field: '$.messages[].refusal.task.epoch'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -2036,7 +2036,7 @@ export namespace LeaseFrame {
 
   export interface LeaseFrameMessagesCancelTaskEpochFieldEvent {
     field: '$.messages[].cancel.task.epoch'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -2389,7 +2389,7 @@ export namespace LeaseMessage {
 
   export interface LeaseMessageClaimTaskEpochFieldEvent {
     field: '$.claim.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageClaimWorkerFieldEvent {
@@ -2414,7 +2414,7 @@ export namespace LeaseMessage {
 
   export interface LeaseMessageGrantTaskEpochFieldEvent {
     field: '$.grant.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageGrantWorkerFieldEvent {
@@ -2424,7 +2424,7 @@ export namespace LeaseMessage {
 
   export interface LeaseMessageGrantExpiresAtFieldEvent {
     field: '$.grant.expiresAt'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageRenewTaskOwnerFieldEvent {
@@ -2444,7 +2444,7 @@ export namespace LeaseMessage {
 
   export interface LeaseMessageRenewTaskEpochFieldEvent {
     field: '$.renew.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageRenewWorkerFieldEvent {
@@ -2474,7 +2474,7 @@ export namespace LeaseMessage {
 
   export interface LeaseMessageReleaseTaskEpochFieldEvent {
     field: '$.release.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageReleaseWorkerFieldEvent {
@@ -2504,7 +2504,7 @@ export namespace LeaseMessage {
 
   export interface LeaseMessageResultSignedTaskEpochFieldEvent {
     field: '$.result.signed.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageResultSignedWorkerFieldEvent {
@@ -2534,7 +2534,7 @@ export namespace LeaseMessage {
 
   export interface LeaseMessageResultOutputSizeFieldEvent {
     field: '$.result.outputSize'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageResultStderrTailFieldEvent {
@@ -2549,12 +2549,12 @@ export namespace LeaseMessage {
 
   export interface LeaseMessageResultStartedAtFieldEvent {
     field: '$.result.startedAt'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageResultFinishedAtFieldEvent {
     field: '$.result.finishedAt'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageResultErrorFieldEvent {
@@ -2579,7 +2579,7 @@ export namespace LeaseMessage {
 
   export interface LeaseMessageRefusalTaskEpochFieldEvent {
     field: '$.refusal.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageRefusalCodeFieldEvent {
@@ -2609,7 +2609,7 @@ export namespace LeaseMessage {
 
   export interface LeaseMessageCancelTaskEpochFieldEvent {
     field: '$.cancel.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface LeaseMessageCancelReasonFieldEvent {
@@ -2634,7 +2634,7 @@ export interface TaskRef {
   owner: Uint8Array<ArrayBuffer>
   taskId: Uint8Array<ArrayBuffer>
   replica: number
-  epoch: bigint
+  epoch: number
 }
 
 export namespace TaskRef {
@@ -2662,9 +2662,9 @@ export namespace TaskRef {
           w.uint32(obj.replica)
         }
 
-        if ((obj.epoch != null && obj.epoch !== 0n)) {
+        if ((obj.epoch != null && obj.epoch !== 0)) {
           w.uint32(32)
-          w.uint64(obj.epoch)
+          w.uint64Number(obj.epoch)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2675,7 +2675,7 @@ export namespace TaskRef {
           owner: uint8ArrayAlloc(0),
           taskId: uint8ArrayAlloc(0),
           replica: 0,
-          epoch: 0n
+          epoch: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2697,7 +2697,7 @@ export namespace TaskRef {
               break
             }
             case 4: {
-              obj.epoch = reader.uint64()
+              obj.epoch = reader.uint64Number()
               break
             }
             default: {
@@ -2739,7 +2739,7 @@ export namespace TaskRef {
             case 4: {
               yield {
                 field: `${prefix}.epoch`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -2772,7 +2772,7 @@ export namespace TaskRef {
 
   export interface TaskRefEpochFieldEvent {
     field: '$.epoch'
-    value: bigint
+    value: number
   }
 
   export function encode (obj: Partial<TaskRef>): Uint8Array<ArrayBuffer> {
@@ -2895,7 +2895,7 @@ export namespace Claim {
 
   export interface ClaimTaskEpochFieldEvent {
     field: '$.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface ClaimWorkerFieldEvent {
@@ -2919,7 +2919,7 @@ export namespace Claim {
 export interface Grant {
   task?: TaskRef
   worker: Uint8Array<ArrayBuffer>
-  expiresAt: bigint
+  expiresAt: number
 }
 
 export namespace Grant {
@@ -2942,9 +2942,9 @@ export namespace Grant {
           w.bytes(obj.worker)
         }
 
-        if ((obj.expiresAt != null && obj.expiresAt !== 0n)) {
+        if ((obj.expiresAt != null && obj.expiresAt !== 0)) {
           w.uint32(24)
-          w.uint64(obj.expiresAt)
+          w.uint64Number(obj.expiresAt)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2953,7 +2953,7 @@ export namespace Grant {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           worker: uint8ArrayAlloc(0),
-          expiresAt: 0n
+          expiresAt: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2973,7 +2973,7 @@ export namespace Grant {
               break
             }
             case 3: {
-              obj.expiresAt = reader.uint64()
+              obj.expiresAt = reader.uint64Number()
               break
             }
             default: {
@@ -3008,7 +3008,7 @@ export namespace Grant {
             case 3: {
               yield {
                 field: `${prefix}.expiresAt`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -3041,7 +3041,7 @@ export namespace Grant {
 
   export interface GrantTaskEpochFieldEvent {
     field: '$.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface GrantWorkerFieldEvent {
@@ -3051,7 +3051,7 @@ export namespace Grant {
 
   export interface GrantExpiresAtFieldEvent {
     field: '$.expiresAt'
-    value: bigint
+    value: number
   }
 
   export function encode (obj: Partial<Grant>): Uint8Array<ArrayBuffer> {
@@ -3192,7 +3192,7 @@ export namespace Renew {
 
   export interface RenewTaskEpochFieldEvent {
     field: '$.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface RenewWorkerFieldEvent {
@@ -3343,7 +3343,7 @@ export namespace Release {
 
   export interface ReleaseTaskEpochFieldEvent {
     field: '$.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface ReleaseWorkerFieldEvent {
@@ -3392,11 +3392,11 @@ export namespace ResultStatus {
 export interface Result {
   signed?: SignedResult
   output: Uint8Array<ArrayBuffer>
-  outputSize: bigint
+  outputSize: number
   stderrTail: string
   exitCode: number
-  startedAt: bigint
-  finishedAt: bigint
+  startedAt: number
+  finishedAt: number
   error: string
 }
 
@@ -3420,9 +3420,9 @@ export namespace Result {
           w.bytes(obj.output)
         }
 
-        if ((obj.outputSize != null && obj.outputSize !== 0n)) {
+        if ((obj.outputSize != null && obj.outputSize !== 0)) {
           w.uint32(24)
-          w.uint64(obj.outputSize)
+          w.uint64Number(obj.outputSize)
         }
 
         if ((obj.stderrTail != null && obj.stderrTail !== '')) {
@@ -3435,14 +3435,14 @@ export namespace Result {
           w.sint32(obj.exitCode)
         }
 
-        if ((obj.startedAt != null && obj.startedAt !== 0n)) {
+        if ((obj.startedAt != null && obj.startedAt !== 0)) {
           w.uint32(48)
-          w.uint64(obj.startedAt)
+          w.uint64Number(obj.startedAt)
         }
 
-        if ((obj.finishedAt != null && obj.finishedAt !== 0n)) {
+        if ((obj.finishedAt != null && obj.finishedAt !== 0)) {
           w.uint32(56)
-          w.uint64(obj.finishedAt)
+          w.uint64Number(obj.finishedAt)
         }
 
         if ((obj.error != null && obj.error !== '')) {
@@ -3456,11 +3456,11 @@ export namespace Result {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           output: uint8ArrayAlloc(0),
-          outputSize: 0n,
+          outputSize: 0,
           stderrTail: '',
           exitCode: 0,
-          startedAt: 0n,
-          finishedAt: 0n,
+          startedAt: 0,
+          finishedAt: 0,
           error: ''
         }
 
@@ -3481,7 +3481,7 @@ export namespace Result {
               break
             }
             case 3: {
-              obj.outputSize = reader.uint64()
+              obj.outputSize = reader.uint64Number()
               break
             }
             case 4: {
@@ -3493,11 +3493,11 @@ export namespace Result {
               break
             }
             case 6: {
-              obj.startedAt = reader.uint64()
+              obj.startedAt = reader.uint64Number()
               break
             }
             case 7: {
-              obj.finishedAt = reader.uint64()
+              obj.finishedAt = reader.uint64Number()
               break
             }
             case 8: {
@@ -3536,7 +3536,7 @@ export namespace Result {
             case 3: {
               yield {
                 field: `${prefix}.outputSize`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -3557,14 +3557,14 @@ export namespace Result {
             case 6: {
               yield {
                 field: `${prefix}.startedAt`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
             case 7: {
               yield {
                 field: `${prefix}.finishedAt`,
-                value: reader.uint64()
+                value: reader.uint64Number()
               }
               break
             }
@@ -3604,7 +3604,7 @@ export namespace Result {
 
   export interface ResultSignedTaskEpochFieldEvent {
     field: '$.signed.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface ResultSignedWorkerFieldEvent {
@@ -3634,7 +3634,7 @@ export namespace Result {
 
   export interface ResultOutputSizeFieldEvent {
     field: '$.outputSize'
-    value: bigint
+    value: number
   }
 
   export interface ResultStderrTailFieldEvent {
@@ -3649,12 +3649,12 @@ export namespace Result {
 
   export interface ResultStartedAtFieldEvent {
     field: '$.startedAt'
-    value: bigint
+    value: number
   }
 
   export interface ResultFinishedAtFieldEvent {
     field: '$.finishedAt'
-    value: bigint
+    value: number
   }
 
   export interface ResultErrorFieldEvent {
@@ -3836,7 +3836,7 @@ export namespace SignedResult {
 
   export interface SignedResultTaskEpochFieldEvent {
     field: '$.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface SignedResultWorkerFieldEvent {
@@ -4021,7 +4021,7 @@ export namespace Refusal {
 
   export interface RefusalTaskEpochFieldEvent {
     field: '$.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface RefusalCodeFieldEvent {
@@ -4154,7 +4154,7 @@ export namespace CancelNotice {
 
   export interface CancelNoticeTaskEpochFieldEvent {
     field: '$.task.epoch'
-    value: bigint
+    value: number
   }
 
   export interface CancelNoticeReasonFieldEvent {

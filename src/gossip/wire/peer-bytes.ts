@@ -4,9 +4,9 @@ import { equals } from 'uint8arrays/equals'
 import type { PeerId } from '@libp2p/interface'
 
 /** Peer ids travel as the binary multihash of the public key. */
-export function peerIdToBytes (peer: PeerId | string): Uint8Array {
+export function peerIdToBytes (peer: PeerId | string): Uint8Array<ArrayBuffer> {
   const id = typeof peer === 'string' ? peerIdFromString(peer) : peer
-  return id.toMultihash().bytes
+  return new Uint8Array(id.toMultihash().bytes)
 }
 
 /** The peer id in these bytes, or undefined when they are not one. */

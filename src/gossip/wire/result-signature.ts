@@ -30,7 +30,7 @@ export function resultSigningBytes ({ task, worker, status, outputHash }: Result
   put(task.taskId)
   view.setUint32(at, task.replica)
   at += 4
-  view.setBigUint64(at, task.epoch)
+  view.setBigUint64(at, BigInt(task.epoch))
   at += 8
   out[at++] = worker.byteLength
   put(worker)

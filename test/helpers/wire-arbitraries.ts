@@ -1,0 +1,92 @@
+import fc from 'fast-check'
+import { LIMITS, PROTOCOL_VERSION } from '../../src/gossip/wire/limits.js'
+import { ResultStatus, VerdictKind, type Heartbeat, type LeaseMessage, type SignedResult, type TaskAnnounce, type TaskCancel, type TaskOffer, type TaskRef, type Verdict } from '../../src/gossip/wire/mesh.js'
+
+/** fast-check arbitraries for valid wire messages: every field inside its limit. */
+
+const bytes = (min: number, max: number): fc.Arbitrary<Uint8Array<ArrayBuffer>> =>
+  fc.uint8Array({ minLength: min, maxLength: max }).map(b => new Uint8Array(b))
+const exact = (n: number): fc.Arbitrary<Uint8Array<ArrayBuffer>> => bytes(n, n)
+const time = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })
+const text = (min: number, max: number): fc.Arbitrary<string> => fc.string({ minLength: min, maxLength: max })
+const peer = bytes(1, LIMITS.peerIdBytes)
+
+export const taskRef: fc.Arbitrary<TaskRef> = fc.record({
+  owner: peer,
+  taskId: exact(LIMITS.taskIdBytes),
+  replica: fc.integer({ min: 0, max: LIMITS.redundancy * 4 - 1 }),
+  epoch: time
+})
+
+export const taskOffer: fc.Arbitrary<TaskOffer> = bytes(0, 256).chain(input => fc.record({
+  taskId: exact(LIMITS.taskIdBytes),
+  kind: text(1, LIMITS.kindChars),
+  redundancy: fc.integer({ min: 1, max: LIMITS.redundancy }),
+  timeoutMs: fc.integer({ min: 1, max: LIMITS.timeoutMs }),
+  maxAttempts: fc.integer({ min: 1, max: LIMITS.maxAttempts }),
+  priority: fc.integer({ min: -LIMITS.priority, max: LIMITS.priority }),
+  deadline: time,
+  input: fc.constant(input),
+  inputHash: exact(LIMITS.hashBytes),
+  inputSize: input.byteLength > 0 ? fc.constant(input.byteLength) : time,
+  openReplicas: fc.array(fc.integer({ min: 0, max: LIMITS.redundancy * 4 - 1 }), { maxLength: LIMITS.openReplicas }),
+  slots: fc.integer({ min: 0, max: 1024 }),
+  memoryBytes: time,
+  deterministic: fc.boolean()
+}))
+
+const header = { version: fc.constant(PROTOCOL_VERSION), author: peer, timestamp: time }
+
+export const taskAnnounce: fc.Arbitrary<TaskAnnounce> = fc.record({ ...header, tasks: fc.array(taskOffer, { minLength: 1, maxLength: 4 }) })
+
+export const taskCancel: fc.Arbitrary<TaskCancel> = fc.record({
+  ...header,
+  taskIds: fc.array(exact(LIMITS.taskIdBytes), { minLength: 1, maxLength: 8 }),
+  reason: text(0, LIMITS.reasonChars)
+})
+
+export const heartbeat: fc.Arbitrary<Heartbeat> = fc.integer({ min: 0, max: 65_536 }).chain(total => fc.record({
+  ...header,
+  capabilities: fc.array(fc.record({ kind: text(1, LIMITS.kindChars), deterministic: fc.boolean() }), { maxLength: 8 }),
+  slotsFree: fc.integer({ min: 0, max: total }),
+  slotsTotal: fc.constant(total),
+  memoryFree: time,
+  loadMilli: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  intervalMs: fc.integer({ min: 100, max: 3_600_000 }),
+  agent: text(0, LIMITS.agentChars)
+}))
+
+const status = fc.constantFrom(ResultStatus.SUCCEEDED, ResultStatus.FAILED, ResultStatus.FAILED_PERMANENT)
+
+export const signedResult: fc.Arbitrary<SignedResult> = fc.record({
+  task: taskRef,
+  worker: peer,
+  status,
+  outputHash: exact(LIMITS.hashBytes),
+  signature: bytes(1, LIMITS.signatureBytes)
+})
+
+export const verdict: fc.Arbitrary<Verdict> = fc.record({
+  ...header,
+  subject: peer,
+  kind: fc.constantFrom(VerdictKind.VERIFIED_SUCCESS, VerdictKind.MISREPORT),
+  task: taskRef,
+  evidence: fc.array(signedResult, { maxLength: 3 })
+})
+
+export const leaseMessage: fc.Arbitrary<LeaseMessage> = fc.oneof(
+  fc.record({ task: taskRef, worker: peer }).map(claim => ({ claim })),
+  fc.record({ task: taskRef, worker: peer, expiresAt: time }).map(grant => ({ grant })),
+  fc.record({ task: taskRef, worker: peer, progress: fc.integer({ min: 0, max: 100 }) }).map(renew => ({ renew })),
+  fc.record({ task: taskRef, worker: peer, reason: text(0, LIMITS.reasonChars) }).map(release => ({ release })),
+  fc.tuple(signedResult, bytes(0, 128)).chain(([signed, output]) => fc.record({
+    signed: fc.constant(signed),
+    output: fc.constant(output),
+    outputSize: output.byteLength > 0 ? fc.constant(output.byteLength) : time,
+    stderrTail: text(0, 200),
+    exitCode: fc.integer({ min: -255, max: 255 }),
+    startedAt: time,
+    finishedAt: time,
+    error: text(0, 100)
+  })).map(result => ({ result }))
+)

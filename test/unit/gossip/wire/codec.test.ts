@@ -1,0 +1,130 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { checkLeaseMessage, decodeHeartbeat, decodeLeaseFrame, decodeTaskAnnounce, decodeTaskCancel, decodeVerdict } from '../../../../src/gossip/wire/codec.js'
+import { LIMITS, PROTOCOL_VERSION } from '../../../../src/gossip/wire/limits.js'
+import { Heartbeat, LeaseFrame, TaskAnnounce, TaskCancel, Verdict } from '../../../../src/gossip/wire/mesh.js'
+import { ValidationError } from '../../../../src/gossip/validation.js'
+import * as arb from '../../../helpers/wire-arbitraries.js'
+
+/** Decode a whole lease frame the way the channel does: frame, then each message. */
+function decodeLease (bytes: Uint8Array): LeaseFrame {
+  const frame = decodeLeaseFrame(bytes)
+  frame.messages.forEach((m, i) => checkLeaseMessage(m, `messages[${i}]`))
+  return frame
+}
+
+const CODECS = [
+  { name: 'TaskAnnounce', decode: decodeTaskAnnounce, encode: TaskAnnounce.encode, valid: arb.taskAnnounce },
+  { name: 'TaskCancel', decode: decodeTaskCancel, encode: TaskCancel.encode, valid: arb.taskCancel },
+  { name: 'Heartbeat', decode: decodeHeartbeat, encode: Heartbeat.encode, valid: arb.heartbeat },
+  { name: 'Verdict', decode: decodeVerdict, encode: Verdict.encode, valid: arb.verdict },
+  {
+    name: 'LeaseFrame',
+    decode: decodeLease,
+    encode: LeaseFrame.encode,
+    valid: fc.array(arb.leaseMessage, { minLength: 1, maxLength: 5 }).map(messages => ({ version: PROTOCOL_VERSION, messages }))
+  }
+] as const
+
+/** Decodes, and says how: accepted (with the value) or rejected with a ValidationError. Anything else fails the test. */
+function outcome (decode: (b: Uint8Array) => unknown, bytes: Uint8Array): { accepted: true, value: unknown } | { accepted: false, error: ValidationError } {
+  try {
+    return { accepted: true, value: decode(bytes) }
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw new Error(`decoder threw a non-ValidationError: ${String(err)}`)
+    return { accepted: false, error: err }
+  }
+}
+
+describe.each(CODECS)('$name decoder', ({ decode, encode, valid }) => {
+  const enc = encode as (m: unknown) => Uint8Array
+
+  it('round-trips every valid message', () => {
+    fc.assert(fc.property(valid, message => {
+      expect(decode(enc(message))).toEqual(message)
+    }), { numRuns: 300 })
+  })
+
+  it('never throws anything but a ValidationError on random bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 2048 }), bytes => {
+      outcome(decode, bytes)
+    }), { numRuns: 2000 })
+  })
+
+  it('on mutated valid messages: never throws out, and what it accepts re-encodes to a message it accepts again', () => {
+    const mutated = fc.tuple(valid, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'insert', 'delete')), { minLength: 1, maxLength: 6 }))
+    fc.assert(fc.property(mutated, ([message, edits]) => {
+      const bytes = Array.from(enc(message))
+      for (const [at, value, op] of edits) {
+        const i = bytes.length === 0 ? 0 : at % bytes.length
+        if (op === 'flip') bytes[i] = value
+        else if (op === 'insert') bytes.splice(i, 0, value)
+        else bytes.splice(i, 1)
+      }
+      const result = outcome(decode, Uint8Array.from(bytes))
+      // Whatever passes is within every limit: encoding it again gives bytes the decoder accepts unchanged.
+      if (result.accepted) expect(decode(enc(result.value))).toEqual(result.value)
+    }), { numRuns: 2000 })
+  })
+})
+
+describe('decoder limits', () => {
+  const sample = <T>(a: fc.Arbitrary<T>): T => fc.sample(a, { numRuns: 1, seed: 42 })[0] as T
+  const announce = sample(arb.taskAnnounce)
+  const offer = announce.tasks[0]!
+
+  it.each([
+    ['version 0', { ...announce, version: 0 }, 'unsupported_version', 'reject'],
+    ['a newer version', { ...announce, version: PROTOCOL_VERSION + 1 }, 'future_version', 'ignore'],
+    ['an empty author', { ...announce, author: new Uint8Array(0) }, 'bad_field', 'reject'],
+    ['an author over the limit', { ...announce, author: new Uint8Array(LIMITS.peerIdBytes + 1) }, 'bad_field', 'reject'],
+    ['no tasks', { ...announce, tasks: [] }, 'bad_field', 'reject'],
+    ['too many tasks', { ...announce, tasks: new Array(LIMITS.tasksPerAnnounce + 1).fill(offer) }, 'malformed', 'reject'],
+    ['a short task id', { ...announce, tasks: [{ ...offer, taskId: new Uint8Array(31) }] }, 'bad_field', 'reject'],
+    ['a kind over the limit', { ...announce, tasks: [{ ...offer, kind: 'k'.repeat(LIMITS.kindChars + 1) }] }, 'bad_field', 'reject'],
+    ['an empty kind', { ...announce, tasks: [{ ...offer, kind: '' }] }, 'bad_field', 'reject'],
+    ['inline input over the limit', { ...announce, tasks: [{ ...offer, input: new Uint8Array(LIMITS.inlineInputBytes + 1), inputSize: LIMITS.inlineInputBytes + 1 }] }, 'bad_field', 'reject'],
+    ['redundancy 0', { ...announce, tasks: [{ ...offer, redundancy: 0 }] }, 'bad_field', 'reject']
+  ])('refuses an announce with %s', (_name, message, code, action) => {
+    const result = outcome(decodeTaskAnnounce, TaskAnnounce.encode(message as TaskAnnounce))
+    expect(result.accepted).toBe(false)
+    if (!result.accepted) {
+      expect(result.error.code).toBe(code)
+      expect(result.error.action).toBe(action)
+    }
+  })
+
+  it('round-trips 64-bit values between 2^31 and 2^32 (protons-runtime bigint writer encodes them as zeros)', () => {
+    const beat = sample(arb.heartbeat)
+    for (const memoryFree of [2 ** 31, 3_000_000_000, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER]) {
+      expect(decodeHeartbeat(Heartbeat.encode({ ...beat, memoryFree })).memoryFree).toBe(memoryFree)
+    }
+  })
+
+  it('refuses a 64-bit field past 2^53 (a JS number cannot hold it exactly)', () => {
+    // A second timestamp field (protobuf: the last one wins) holding 2^60.
+    const bytes = Uint8Array.from([...TaskAnnounce.encode(announce), 0x18, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10])
+    const result = outcome(decodeTaskAnnounce, bytes)
+    expect(result.accepted).toBe(false)
+  })
+
+  it('refuses a message over the size limit before decoding it', () => {
+    const result = outcome(decodeTaskAnnounce, new Uint8Array(LIMITS.gossipMessageBytes + 1))
+    expect(result.accepted).toBe(false)
+    if (!result.accepted) expect(result.error.code).toBe('oversized')
+  })
+
+  it('ignores (does not reject) a newer version whose body it cannot even decode', () => {
+    // field 1 = version 2, then a field this version would choke on: 300 tasks
+    const future = TaskAnnounce.encode({ ...announce, version: 2, tasks: new Array(300).fill(offer) })
+    const result = outcome(decodeTaskAnnounce, future)
+    expect(result.accepted).toBe(false)
+    if (!result.accepted) expect(result.error.action).toBe('ignore')
+  })
+
+  it('refuses a lease message without a body, and heartbeats whose free slots exceed their total', () => {
+    expect(outcome(decodeLease, LeaseFrame.encode({ version: 1, messages: [{}] })).accepted).toBe(false)
+    const beat = sample(arb.heartbeat)
+    expect(outcome(decodeHeartbeat, Heartbeat.encode({ ...beat, slotsTotal: 2, slotsFree: 3 })).accepted).toBe(false)
+  })
+})
