@@ -213,7 +213,12 @@ export class MeshProtocol {
         const timestamp = decoded.timestamp
         if (timestamp > now + LIMITS.futureSkewMs) fail('future_timestamp', `${timestamp - now} ms ahead`)
         if (timestamp < now - LIMITS.maxAgeMs) fail('stale_timestamp', `${now - timestamp} ms old`)
-        if (!this.limiters[type].take(message.from.toString(), now)) fail('rate_limited', `over ${GOSSIP_RATE_LIMITS[type].rate}/s`)
+        if (!this.limiters[type].take(message.from.toString(), now)) {
+          // Only the author itself is penalized: a relay cannot know how many of the author's
+          // messages other peers have already taken.
+          if (propagationSource.equals(message.from)) fail('rate_limited', `over ${GOSSIP_RATE_LIMITS[type].rate}/s`)
+          fail('rate_limited_relayed', `author over ${GOSSIP_RATE_LIMITS[type].rate}/s`)
+        }
         if (!this.replays.add(this.init.messageIds.idOf(message), now)) fail('replay', 'message seen before')
         this.decoded.set(message, decoded)
       })

@@ -2,8 +2,8 @@ import { createPeerScoreParams, createPeerScoreThresholds, createTopicScoreParam
 
 /**
  * Gossipsub peer scoring for this mesh; docs/PROTOCOL.md ("Peer scoring") gives the reasons.
- * In short: invalid messages (P4) dominate everything else, so a peer that sends a few dozen
- * rejected messages falls below the graylist threshold within seconds and recovers only slowly;
+ * In short: invalid messages (P4) dominate everything else, so a peer that sends two rejected
+ * messages falls below the graylist threshold at once and recovers only slowly;
  * mesh delivery rates (P3) are off because task traffic is bursty and a quiet topic would punish
  * honest peers; the IP-colocation penalty is off because many peers share one host or NAT.
  */
@@ -35,9 +35,10 @@ export function topicScoreParams (weight: number): TopicScoreParams {
     meshMessageDeliveriesActivation: 5000,
     meshFailurePenaltyWeight: 0,
     meshFailurePenaltyDecay: 0.5,
-    // P4: -100 x (invalid messages)^2, decaying by 1% a second (half-life ~70 s):
-    // 5 invalid messages reach the graylist threshold at topic weight 1.
-    invalidMessageDeliveriesWeight: -100,
+    // P4: -1000 x (invalid messages)^2, decaying by 1% a second (half-life ~70 s): honest
+    // peers never send an invalid message (a newer version is ignored, not rejected), so one
+    // stops gossip with the sender and two graylist it, at topic weight 1.
+    invalidMessageDeliveriesWeight: -1000,
     invalidMessageDeliveriesDecay: 0.99
   })
 }

@@ -17,6 +17,7 @@ export const VIOLATIONS = {
   stale_timestamp: 'reject',
   replay: 'reject',
   rate_limited: 'reject',
+  rate_limited_relayed: 'ignore',
   self: 'ignore'
 } as const
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger } from '../../src/logger.js'
-import { createMeshNode, type MeshNode } from '../../src/node/mesh-node.js'
+import { createMeshNode, type MeshNode, type MeshNodeDeps } from '../../src/node/mesh-node.js'
 import type { RawConfig } from '../../src/node/config.js'
 
 /** Temporary dirs and started nodes of one test file, all removed by cleanup(). */
@@ -17,13 +17,14 @@ export class TestMesh {
   }
 
   /** A started node on 127.0.0.1 with a random port, its own temp data dir and no API unless asked. */
-  async node (config: RawConfig = {}, name = `node${this.nodes.length}`): Promise<MeshNode> {
+  async node (config: RawConfig = {}, deps: MeshNodeDeps = {}): Promise<MeshNode> {
+    const name = `node${this.nodes.length}`
     const node = createMeshNode({
       dataDir: config.dataDir ?? await this.tempDir(),
       listen: ['/ip4/127.0.0.1/tcp/0'],
       api: null,
       ...config
-    }, { logger: createLogger({ level: process.env.MESH_TEST_LOG === '1' ? 'debug' : 'silent', name }) })
+    }, { logger: createLogger({ level: process.env.MESH_TEST_LOG === '1' ? 'debug' : 'silent', name }), ...deps })
     this.nodes.push(node)
     await node.start()
     return node

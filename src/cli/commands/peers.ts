@@ -2,14 +2,25 @@ import { Command } from 'commander'
 import { connectToNode, Output, type CliIo, type GlobalOptions } from '../context.js'
 import type { PeerSummary } from '../../node/mesh-node.js'
 
+function age (ms: number | null): string {
+  if (ms == null) return '-'
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`
+}
+
+function describe (peer: PeerSummary): string {
+  const kinds = peer.capabilities.map(c => c.deterministic ? c.kind : `${c.kind}*`).join(',') || '-'
+  const slots = peer.slots == null ? '-' : `${peer.slots.free}/${peer.slots.total}`
+  const head = [peer.peerId, peer.connected ? 'connected' : 'disconnected', peer.state, `slots ${slots}`, `heartbeat ${age(peer.lastSeenMs)} ago`, `kinds ${kinds}`]
+  return [head.join('  '), ...peer.addrs.map(a => `    ${a}`)].join('\n')
+}
+
 export function peersCommand (io: CliIo): Command {
   return new Command('peers')
-    .description('peers the running node knows, with addresses and whether each is connected')
+    .description('peers the running node knows: addresses, connection, heartbeat state (alive, suspect, gone), capabilities, free/total slots, heartbeat age')
+    .addHelpText('after', '\nIn the text output a kind marked * is not deterministic.')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>()
       const peers = await (await connectToNode(options, io)).get<PeerSummary[]>('/v1/peers')
-      new Output(io, options.json === true).result(peers, () => peers.length === 0
-        ? 'no known peers'
-        : peers.map(peer => `${peer.connected ? 'connected   ' : 'disconnected'} ${peer.peerId}\n${peer.addrs.map(a => `    ${a}`).join('\n')}`).join('\n'))
+      new Output(io, options.json === true).result(peers, () => peers.length === 0 ? 'no known peers' : peers.map(describe).join('\n'))
     })
 }

@@ -15,6 +15,8 @@ interface StartFlags extends GlobalOptions {
   mdns?: boolean
   dht?: boolean
   logLevel?: string
+  slots?: string
+  heartbeatMs?: string
 }
 
 /** How long a stop may take before the process exits anyway (later: drain bound + kill grace). */
@@ -38,11 +40,14 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--no-mdns', 'do not use mDNS (the default)')
     .option('--dht', 'join the Kademlia DHT for peer discovery')
     .option('--no-dht', 'do not join the DHT (the default)')
+    .option('--slots <n>', 'tasks this node runs at once (default: number of CPUs)')
+    .option('--heartbeat-ms <ms>', 'heartbeat interval on a small mesh (default 1000; widens with the mesh)')
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices([...LOG_LEVELS]))
     .addHelpText('after', `
 The API address comes from the global --api (default 127.0.0.1:7373; port 0 picks a free one).
 Precedence: flags > environment (MESH_DATA_DIR, MESH_LISTEN, MESH_BOOTSTRAP, MESH_NETWORK,
-MESH_SWARM_KEY, MESH_MDNS, MESH_DHT, MESH_API, MESH_LOG_LEVEL; lists comma-separated) >
+MESH_SWARM_KEY, MESH_MDNS, MESH_DHT, MESH_API, MESH_LOG_LEVEL, MESH_SLOTS, MESH_HEARTBEAT_MS;
+lists comma-separated) >
 --config file (JSON) > defaults.`)
     .action(async (_options: unknown, command: Command) => {
       setExitCode(await runStart(command.optsWithGlobals<StartFlags>(), io))
@@ -71,7 +76,9 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       mdns: flags.mdns,
       dht: flags.dht,
       api: flags.api,
-      logLevel: flags.logLevel
+      logLevel: flags.logLevel,
+      slots: flags.slots,
+      heartbeatMs: flags.heartbeatMs
     })
     const level = typeof raw.logLevel === 'string' && (LOG_LEVELS as readonly string[]).includes(raw.logLevel) ? raw.logLevel as typeof LOG_LEVELS[number] : 'info'
     const logger = createLogger({ level, pretty: io.stderr.isTTY === true, destination: io.stderr })

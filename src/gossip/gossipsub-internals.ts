@@ -1,0 +1,14 @@
+import type { GossipSub } from '@libp2p/gossipsub'
+
+/**
+ * The parts of gossipsub's implementation that its public `GossipSub` type leaves out. Declared
+ * once here rather than cast at each use.
+ */
+export interface GossipsubInternals {
+  getScore: (peerId: string) => number
+  getMeshPeers: (topic: string) => string[]
+}
+
+export function gossipsubInternals (pubsub: GossipSub): GossipsubInternals {
+  return pubsub as unknown as GossipsubInternals
+}

@@ -1,0 +1,192 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { gossipsub, StrictSign, type GossipSub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { lpStream } from '@libp2p/utils'
+import { yamux } from '@libp2p/yamux'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Heartbeat, LeaseFrame, TaskAnnounce } from '../../src/gossip/wire/mesh.js'
+import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
+import { SCORE_THRESHOLDS } from '../../src/gossip/score-params.js'
+import { GOSSIP_RATE_LIMITS } from '../../src/gossip/mesh-protocol.js'
+import { LIMITS } from '../../src/gossip/wire/limits.js'
+import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
+import { TestMesh, addrOf } from '../helpers/nodes.js'
+import type { LeaseBody } from '../../src/gossip/wire/codec.js'
+import type { MeshNode } from '../../src/node/mesh-node.js'
+import type { PeerAction, ReputationHook } from '../../src/reputation/hook.js'
+
+/** A peer built only from npm libp2p packages, speaking gossipsub and raw streams as it likes. */
+async function createAdversary (): Promise<Libp2p<{ pubsub: GossipSub }>> {
+  return await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({ globalSignaturePolicy: StrictSign, allowPublishToZeroTopicPeers: true, emitSelf: false })
+    }
+  })
+}
+
+class RecordingReputation implements ReputationHook {
+  readonly events: Array<{ peerId: string, action: PeerAction, detail: string }> = []
+  report = (peerId: string, action: PeerAction, detail: string): void => { this.events.push({ peerId, action, detail }) }
+  gossipScore = (): number => 0
+  of (peerId: string): string[] { return this.events.filter(e => e.peerId === peerId).map(e => e.detail.split(':')[0] ?? '') }
+}
+
+async function rejectReasons (node: MeshNode): Promise<Set<string>> {
+  const metric = await node.metrics.gossipMessages.get()
+  return new Set(metric.values.filter(v => v.labels.result === 'reject' && v.value > 0).map(v => String(v.labels.reason)))
+}
+
+const sample = (author: Uint8Array, now: number, extra: Partial<Heartbeat> = {}): Uint8Array => Heartbeat.encode({
+  version: 1,
+  author: author as Uint8Array<ArrayBuffer>,
+  timestamp: now,
+  capabilities: [{ kind: 'evil', deterministic: true }],
+  slotsFree: 1,
+  slotsTotal: 1,
+  memoryFree: 0,
+  loadMilli: 0,
+  intervalMs: 1000,
+  agent: 'adversary',
+  ...extra
+})
+
+describe('an adversary on the mesh', () => {
+  const mesh = new TestMesh()
+  let adversary: Libp2p<{ pubsub: GossipSub }> | undefined
+  afterEach(async () => {
+    await adversary?.stop()
+    adversary = undefined
+    await mesh.cleanup()
+  })
+
+  async function honestPair (): Promise<{ a: MeshNode, b: MeshNode, repA: RecordingReputation, repB: RecordingReputation }> {
+    const repA = new RecordingReputation()
+    const repB = new RecordingReputation()
+    const a = await mesh.node({ heartbeatMs: 200 }, { reputation: repA })
+    const b = await mesh.node({ heartbeatMs: 200, bootstrap: [addrOf(a)] }, { reputation: repB })
+    await expect.poll(async () => (await a.peers()).find(p => p.peerId === b.peerId)?.state, { timeout: 20_000 }).toBe('alive')
+    return { a, b, repA, repB }
+  }
+
+  async function joinAdversary (targets: MeshNode[]): Promise<Libp2p<{ pubsub: GossipSub }>> {
+    const evil = await createAdversary()
+    adversary = evil
+    for (const topic of ['announce', 'heartbeat', 'cancel', 'verdict']) evil.services.pubsub.subscribe(targets[0]!.protocol.topicOf(topic as 'announce'))
+    for (const target of targets) await evil.dial(multiaddr(addrOf(target)))
+    // Wait until the honest nodes see its subscriptions, so publishes reach them.
+    for (const target of targets) {
+      await expect.poll(() => target.libp2p.services.pubsub.getSubscribers(target.protocol.topicOf('heartbeat')).map(String), { timeout: 20_000 })
+        .toContain(evil.peerId.toString())
+    }
+    return evil
+  }
+
+  it('rejects garbage, oversized, forged-author and mis-dated gossip; delivers none of it; graylists the sender; honest traffic flows on', async () => {
+    const { a, b, repA } = await honestPair()
+    const delivered: string[] = []
+    for (const node of [a, b]) {
+      node.protocol.on('heartbeat', (_m, from) => { delivered.push(from) })
+      node.protocol.on('announce', (_m, from) => { delivered.push(from) })
+    }
+    const evil = await joinAdversary([a, b])
+    const evilId = evil.peerId.toString()
+    const evilBytes = peerIdToBytes(evil.peerId)
+    const heartbeatTopic = a.protocol.topicOf('heartbeat')
+    const announceTopic = a.protocol.topicOf('announce')
+    const now = Date.now()
+
+    const attacks: Array<[string, Uint8Array]> = [
+      [heartbeatTopic, new TextEncoder().encode('complete garbage, not protobuf \u0000\u00ff')],
+      [announceTopic, new Uint8Array(LIMITS.gossipMessageBytes + 1).fill(7)],
+      [heartbeatTopic, sample(peerIdToBytes(a.libp2p.peerId), now)],
+      [heartbeatTopic, sample(evilBytes, now - LIMITS.maxAgeMs - 60_000)],
+      [heartbeatTopic, sample(evilBytes, now + LIMITS.futureSkewMs + 60_000)],
+      [announceTopic, TaskAnnounce.encode({ version: 1, author: evilBytes, timestamp: now, tasks: [] })]
+    ]
+    for (const [topic, data] of attacks) {
+      await evil.services.pubsub.publish(topic, data).catch(() => {})
+    }
+
+    await expect.poll(async () => await rejectReasons(a), { timeout: 20_000 })
+      .toEqual(new Set(['malformed', 'oversized', 'author_mismatch', 'stale_timestamp', 'future_timestamp', 'bad_field']))
+    expect(repA.of(evilId).length).toBeGreaterThanOrEqual(6)
+    await expect.poll(() => gossipsubInternals(a.libp2p.services.pubsub).getScore(evilId), { timeout: 20_000 })
+      .toBeLessThan(SCORE_THRESHOLDS.graylistThreshold)
+
+    // A replay of an honest node's heartbeat, signed by the adversary, is a forged author too;
+    // the same bytes twice are one message (content-addressed ids) and reach the app at most once.
+    const captured = sample(peerIdToBytes(b.libp2p.peerId), Date.now())
+    await evil.services.pubsub.publish(heartbeatTopic, captured).catch(() => {})
+    await evil.services.pubsub.publish(heartbeatTopic, captured).catch(() => {})
+
+    // Honest traffic still flows, both ways.
+    const before = delivered.length
+    await a.protocol.announce([{
+      taskId: new Uint8Array(32).fill(1), kind: 'echo', redundancy: 1, timeoutMs: 1000, maxAttempts: 1, priority: 0,
+      deadline: Date.now() + 60_000, input: new Uint8Array([1]), inputHash: new Uint8Array(32), inputSize: 1,
+      openReplicas: [0], slots: 1, memoryBytes: 0, deterministic: true
+    }])
+    await expect.poll(() => delivered.slice(before).includes(a.peerId), { timeout: 20_000 }).toBe(true)
+    expect(delivered).not.toContain(evilId)
+    expect(delivered.filter(from => from !== a.peerId && from !== b.peerId)).toEqual([])
+    // The forged heartbeats did not put the adversary in the peer table, nor refresh b's entry with its data.
+    expect(a.protocol.peerTable.get(evilId)).toBeUndefined()
+    expect(a.protocol.peerTable.get(b.peerId)?.agent).toMatch(/^mesh-node\//)
+  })
+
+  it('rate-limits a flood of valid messages: rejects what is over the limit and graylists the flooder', async () => {
+    const { a, b } = await honestPair()
+    const fromEvil: number[] = []
+    a.protocol.on('heartbeat', (_m, from) => { if (from !== b.peerId) fromEvil.push(Date.now()) })
+    const evil = await joinAdversary([a])
+    const evilBytes = peerIdToBytes(evil.peerId)
+    const started = Date.now()
+    for (let i = 0; i < 300; i++) {
+      await evil.services.pubsub.publish(a.protocol.topicOf('heartbeat'), sample(evilBytes, Date.now(), { agent: `flood ${i}` })).catch(() => {})
+    }
+    const elapsedS = (Date.now() - started) / 1000
+    await expect.poll(async () => (await rejectReasons(a)).has('rate_limited'), { timeout: 20_000 }).toBe(true)
+    await expect.poll(() => gossipsubInternals(a.libp2p.services.pubsub).getScore(evil.peerId.toString()), { timeout: 20_000 })
+      .toBeLessThan(SCORE_THRESHOLDS.graylistThreshold)
+    const { rate, burst } = GOSSIP_RATE_LIMITS.heartbeat
+    expect(fromEvil.length).toBeLessThanOrEqual(burst + Math.ceil(rate * (elapsedS + 1)))
+    // b's heartbeats still arrive.
+    const seen = a.protocol.peerTable.get(b.peerId)?.lastSeen ?? 0
+    await expect.poll(() => a.protocol.peerTable.get(b.peerId)?.lastSeen ?? 0, { timeout: 20_000 }).toBeGreaterThan(seen)
+  })
+
+  it('point-to-point: drops garbage frames and claims in another peer\'s name, delivers an honest claim', async () => {
+    const { a, b, repA } = await honestPair()
+    const received: Array<{ body: LeaseBody, from: string }> = []
+    a.leases.on((body, from) => { received.push({ body, from }) })
+    const evil = await createAdversary()
+    adversary = evil
+    await evil.dial(multiaddr(addrOf(a)))
+    const protocol = a.leases.protocol
+    const taskRef = { owner: peerIdToBytes(a.libp2p.peerId), taskId: new Uint8Array(32).fill(3), replica: 0, epoch: 0 }
+
+    const send = async (frame: Uint8Array): Promise<void> => {
+      const stream = await evil.dialProtocol(a.libp2p.peerId, protocol)
+      const lp = lpStream(stream)
+      await lp.write(frame).catch(() => {})
+      await stream.close().catch(() => {})
+    }
+    await send(new TextEncoder().encode('garbage frame'))
+    await send(LeaseFrame.encode({ version: 1, messages: [{ claim: { task: taskRef, worker: peerIdToBytes(b.libp2p.peerId) } }] }))
+    await send(LeaseFrame.encode({ version: 1, messages: [{ grant: { task: { ...taskRef, owner: peerIdToBytes(b.libp2p.peerId) }, worker: peerIdToBytes(evil.peerId), expiresAt: 1 } }] }))
+    await expect.poll(() => repA.of(evil.peerId.toString()), { timeout: 20_000 }).toEqual(['malformed', 'author_mismatch', 'author_mismatch'])
+    expect(received).toEqual([])
+
+    // The same channel carries an honest claim, from b through the node's own API.
+    await b.leases.send(a.libp2p.peerId, [{ claim: { task: taskRef, worker: peerIdToBytes(b.libp2p.peerId) } }])
+    await expect.poll(() => received.map(r => [r.body.type, r.from]), { timeout: 20_000 }).toEqual([['claim', b.peerId]])
+  })
+})
