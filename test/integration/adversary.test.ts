@@ -182,7 +182,10 @@ describe('an adversary on the mesh', () => {
     await send(new TextEncoder().encode('garbage frame'))
     await send(LeaseFrame.encode({ version: 1, messages: [{ claim: { task: taskRef, worker: peerIdToBytes(b.libp2p.peerId) } }] }))
     await send(LeaseFrame.encode({ version: 1, messages: [{ grant: { task: { ...taskRef, owner: peerIdToBytes(b.libp2p.peerId) }, worker: peerIdToBytes(evil.peerId), expiresAt: 1 } }] }))
-    await expect.poll(() => repA.of(evil.peerId.toString()), { timeout: 20_000 }).toEqual(['malformed', 'author_mismatch', 'author_mismatch'])
+    // A length prefix over the frame limit: the stream is reset before the frame is read.
+    const big = await evil.dialProtocol(a.libp2p.peerId, protocol)
+    await lpStream(big, { maxDataLength: 4 * LIMITS.frameBytes }).write(new Uint8Array(LIMITS.frameBytes + 1)).catch(() => {})
+    await expect.poll(() => repA.of(evil.peerId.toString()), { timeout: 20_000 }).toEqual(['malformed', 'author_mismatch', 'author_mismatch', 'oversized'])
     expect(received).toEqual([])
 
     // The same channel carries an honest claim, from b through the node's own API.
