@@ -1,5 +1,6 @@
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { splitBatches } from './wire/batch.js'
 import { checkLeaseMessage, decodeLeaseFrame, type LeaseBody } from './wire/codec.js'
 import { LIMITS, PROTOCOL_VERSION } from './wire/limits.js'
 import { LeaseFrame, type LeaseMessage } from './wire/mesh.js'
@@ -14,8 +15,11 @@ import type { MeshMetrics } from '../metrics.js'
 import type { ReputationHook } from '../reputation/hook.js'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 
-/** Messages per second a peer may send us point-to-point (summed over frames). */
-export const DIRECT_RATE_LIMIT: RateLimit = { rate: 1000, burst: 4000 }
+/**
+ * Messages per second read from one peer. Over it the reader waits (the stream's flow control
+ * then slows the sender): an honest burst is delayed, never dropped.
+ */
+export const DIRECT_RATE_LIMIT: RateLimit = { rate: 20_000, burst: 40_000 }
 
 export type LeaseHandler = (body: LeaseBody, from: string) => void
 
@@ -38,14 +42,17 @@ interface Outbound {
 /**
  * The point-to-point half of the wire protocol: claim, grant, renew, release, result, refusal
  * and cancel notices between a task's worker and its owner, batched in length-prefixed frames
- * on a libp2p stream. Noise authenticates the connection, so each message's author must be the
- * stream's remote peer; a frame that breaks any rule is dropped whole and the stream reset.
+ * on a libp2p stream (one outbound stream per peer, opened on first use). Noise authenticates
+ * the connection, so each message's author must be the stream's remote peer; a frame that
+ * breaks any rule is dropped whole and the stream reset.
  */
 export class LeaseChannel {
   readonly protocol: string
   private readonly init: LeaseChannelInit
   private readonly handlers = new Set<LeaseHandler>()
-  private readonly outbound = new Map<string, Outbound>()
+  /** Set synchronously on first use, so concurrent sends share one stream. */
+  private readonly outbound = new Map<string, Promise<Outbound>>()
+  private readonly inbound = new Set<Stream>()
   private readonly limiter = new RateLimiter(DIRECT_RATE_LIMIT)
   private readonly sinks: AdapterSinks
   private started = false
@@ -69,8 +76,12 @@ export class LeaseChannel {
     if (!this.started) return
     this.started = false
     await this.init.libp2p.unhandle(this.protocol)
-    for (const { stream } of this.outbound.values()) stream.abort(new Error('lease channel stopped'))
+    const stopped = new Error('lease channel stopped')
+    for (const stream of this.inbound) stream.abort(stopped)
+    this.inbound.clear()
+    const outbound = [...this.outbound.values()]
     this.outbound.clear()
+    for (const pending of outbound) void pending.then(out => { out.stream.abort(stopped) }, () => {})
   }
 
   on (handler: LeaseHandler): () => void {
@@ -78,34 +89,39 @@ export class LeaseChannel {
     return () => { this.handlers.delete(handler) }
   }
 
-  /** Sends messages to a peer, batched into as few frames as the limits allow. */
+  /** Sends messages to a peer, in as few frames as the count and size limits allow. */
   async send (peer: PeerId | string, messages: LeaseMessage[]): Promise<void> {
-    const frames: Uint8Array[] = []
-    for (let i = 0; i < messages.length; i += LIMITS.messagesPerFrame) {
-      frames.push(LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: messages.slice(i, i + LIMITS.messagesPerFrame) }))
-    }
-    const key = peer.toString()
+    const frames = splitBatches(messages, LIMITS.messagesPerFrame, LIMITS.frameBytes,
+      batch => LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: batch }))
     const target = typeof peer === 'string' ? peerIdFromString(peer) : peer
+    const key = target.toString()
+    const first = this.connect(key, target)
     try {
-      await this.write(key, target, frames)
+      await this.write(first, frames)
     } catch {
-      // The stream may have died with its connection: one more try on a fresh one.
-      this.outbound.get(key)?.stream.abort(new Error('write failed'))
-      this.outbound.delete(key)
-      await this.write(key, target, frames)
+      // The stream may have died with its connection: forget that one stream, try once more.
+      if (this.outbound.get(key) === first) this.outbound.delete(key)
+      void first.then(out => { out.stream.abort(new Error('write failed')) }, () => {})
+      await this.write(this.connect(key, target), frames)
     }
   }
 
-  private async write (key: string, target: PeerId, frames: Uint8Array[]): Promise<void> {
-    let out = this.outbound.get(key)
-    if (out == null) {
+  private connect (key: string, target: PeerId): Promise<Outbound> {
+    const existing = this.outbound.get(key)
+    if (existing != null) return existing
+    const opening = (async (): Promise<Outbound> => {
       const stream = await this.init.libp2p.dialProtocol(target, this.protocol, { signal: AbortSignal.timeout(10_000) })
-      out = { stream, lp: lpStream(stream, { maxDataLength: LIMITS.frameBytes }), queue: Promise.resolve() }
-      this.outbound.set(key, out)
-      stream.addEventListener('close', () => { if (this.outbound.get(key)?.stream === stream) this.outbound.delete(key) })
-    }
-    const { lp } = out
-    const done = out.queue.then(async () => { await lp.writeV(frames) })
+      stream.addEventListener('close', () => { if (this.outbound.get(key) === opening) this.outbound.delete(key) })
+      return { stream, lp: lpStream(stream, { maxDataLength: LIMITS.frameBytes }), queue: Promise.resolve() }
+    })()
+    this.outbound.set(key, opening)
+    opening.catch(() => { if (this.outbound.get(key) === opening) this.outbound.delete(key) })
+    return opening
+  }
+
+  private async write (pending: Promise<Outbound>, frames: Uint8Array[]): Promise<void> {
+    const out = await pending
+    const done = out.queue.then(async () => { await out.lp.writeV(frames) })
     out.queue = done.catch(() => {})
     await done
   }
@@ -113,24 +129,39 @@ export class LeaseChannel {
   private async read (stream: Stream, connection: Connection): Promise<void> {
     const remote = connection.remotePeer
     const lp = lpStream(stream, { maxDataLength: LIMITS.frameBytes })
-    for (;;) {
-      let bytes: Uint8Array
-      try {
-        bytes = (await lp.read()).subarray()
-      } catch (err) {
-        // End of stream, or a length prefix over the frame limit.
-        if ((err as { name?: string }).name === 'InvalidDataLengthError') {
-          await runValidation(this.sinks, 'frame', () => remote.toString(), () => { fail('oversized', 'frame over the size limit') })
-          stream.abort(new Error('frame too large'))
+    this.inbound.add(stream)
+    try {
+      for (;;) {
+        let bytes: Uint8Array
+        try {
+          bytes = (await lp.read()).subarray()
+        } catch (err) {
+          // End of stream, or a length prefix over the frame limit.
+          if ((err as { name?: string }).name === 'InvalidDataLengthError') {
+            await runValidation(this.sinks, 'frame', () => remote.toString(), () => { fail('oversized', 'frame over the size limit') })
+            stream.abort(new Error('frame too large'))
+          }
+          return
         }
-        return
+        const accepted = await this.receiveFrame(bytes, remote)
+        if (accepted == null) {
+          stream.abort(new Error('protocol violation'))
+          return
+        }
+        await this.pace(remote.toString(), accepted.length)
+        for (const body of accepted) this.deliver(body, remote.toString())
       }
-      const accepted = await this.receiveFrame(bytes, remote)
-      if (accepted == null) {
-        stream.abort(new Error('protocol violation'))
-        return
-      }
-      for (const body of accepted) this.deliver(body, remote.toString())
+    } finally {
+      this.inbound.delete(stream)
+      await stream.close().catch(() => { stream.abort(new Error('close failed')) })
+    }
+  }
+
+  /** Waits until the peer's bucket holds `count` tokens: reading slows, the sender is throttled. */
+  private async pace (peer: string, count: number): Promise<void> {
+    const { clock } = this.init
+    while (this.started && !this.limiter.take(peer, clock.now(), count)) {
+      await new Promise<void>(resolve => { clock.setTimeout(resolve, Math.ceil((count / DIRECT_RATE_LIMIT.rate) * 1000)) })
     }
   }
 
@@ -139,7 +170,6 @@ export class LeaseChannel {
     const bodies: LeaseBody[] = []
     const outcome = await runValidation(this.sinks, 'frame', () => remote.toString(), () => {
       const frame = decodeLeaseFrame(bytes)
-      if (!this.limiter.take(remote.toString(), this.init.clock.now(), frame.messages.length)) fail('rate_limited', `over ${DIRECT_RATE_LIMIT.rate} messages/s`)
       frame.messages.forEach((message, i) => {
         const { body, author } = checkLeaseMessage(message, `messages[${i}]`)
         if (!isPeer(author, remote)) fail('author_mismatch', `messages[${i}] (${body.type}) names another peer as its author`)

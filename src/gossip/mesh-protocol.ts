@@ -1,14 +1,13 @@
 import { decodeHeartbeat, decodeTaskAnnounce, decodeTaskCancel, decodeVerdict } from './wire/codec.js'
 import { LIMITS, PROTOCOL_VERSION } from './wire/limits.js'
+import { splitBatches } from './wire/batch.js'
 import { Heartbeat, TaskAnnounce, TaskCancel, Verdict, type Capability, type TaskOffer } from './wire/mesh.js'
 import { isPeer, peerIdToBytes } from './wire/peer-bytes.js'
 import { GOSSIP_TYPES, meshTopic, type GossipType } from './topics.js'
 import { fail, toGossipResult } from './validation.js'
 import { runValidation, type AdapterSinks } from './validator-adapter.js'
 import { RateLimiter, type RateLimit } from './rate-limit.js'
-import { ReplayCache } from './replay-cache.js'
 import { PeerTable, heartbeatInterval, type PeerTransition } from './peer-table.js'
-import type { MessageIds } from './message-ids.js'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 import type { MeshMetrics } from '../metrics.js'
@@ -32,16 +31,27 @@ const DECODERS: Decoders = {
   verdict: decodeVerdict
 }
 
-/** Per-author rate limits per topic (messages per second, burst). */
+/**
+ * Per-author rate limits per topic (messages per second, burst). The heartbeat limit allows the
+ * shortest interval a node may use (100 ms); this node paces its own publishing to the same
+ * limits, so an honest node is never over them.
+ */
 export const GOSSIP_RATE_LIMITS: Record<GossipType, RateLimit> = {
   announce: { rate: 20, burst: 100 },
   cancel: { rate: 20, burst: 100 },
-  heartbeat: { rate: 2, burst: 5 },
+  heartbeat: { rate: 12, burst: 24 },
   verdict: { rate: 10, burst: 50 }
 }
 
 /** Score weight of each topic (see score-params.ts). */
-export const TOPIC_WEIGHTS: Record<GossipType, number> = { announce: 1, cancel: 1, heartbeat: 0.5, verdict: 1 }
+export const TOPIC_WEIGHTS: Record<GossipType, number> = { announce: 1, cancel: 1, heartbeat: 1, verdict: 1 }
+
+const ENCODERS: { [K in GossipType]: (message: GossipTypes[K]) => Uint8Array } = {
+  announce: TaskAnnounce.encode,
+  cancel: TaskCancel.encode,
+  heartbeat: Heartbeat.encode,
+  verdict: Verdict.encode
+}
 
 /** What a heartbeat says about this node, read at each beat. */
 export interface LocalCapacity {
@@ -65,7 +75,6 @@ export interface MeshProtocolInit {
   pubsub: GossipSub
   selfId: PeerId
   network: string
-  messageIds: MessageIds
   clock: Clock
   logger: Logger
   metrics: MeshMetrics
@@ -85,7 +94,8 @@ export class MeshProtocol {
   private readonly topics: Record<GossipType, string>
   private readonly topicTypes = new Map<string, GossipType>()
   private readonly limiters: Record<GossipType, RateLimiter>
-  private readonly replays = new ReplayCache(LIMITS.maxAgeMs + LIMITS.futureSkewMs)
+  /** This node's own publishing, held to what its peers enforce. */
+  private readonly outgoing: Record<GossipType, RateLimiter>
   private readonly decoded = new WeakMap<Message, GossipTypes[GossipType]>()
   private readonly handlers: { [K in GossipType]: Set<GossipHandler<K>> } = {
     announce: new Set(), cancel: new Set(), heartbeat: new Set(), verdict: new Set()
@@ -102,7 +112,10 @@ export class MeshProtocol {
     this.selfBytes = peerIdToBytes(init.selfId)
     this.topics = Object.fromEntries(GOSSIP_TYPES.map(type => [type, meshTopic(init.network, type)])) as Record<GossipType, string>
     for (const type of GOSSIP_TYPES) this.topicTypes.set(this.topics[type], type)
-    this.limiters = Object.fromEntries(GOSSIP_TYPES.map(type => [type, new RateLimiter(GOSSIP_RATE_LIMITS[type])])) as Record<GossipType, RateLimiter>
+    const limiters = (): Record<GossipType, RateLimiter> =>
+      Object.fromEntries(GOSSIP_TYPES.map(type => [type, new RateLimiter(GOSSIP_RATE_LIMITS[type])])) as Record<GossipType, RateLimiter>
+    this.limiters = limiters()
+    this.outgoing = limiters()
     this.sinks = { counter: init.metrics.gossipMessages, channelLabel: 'topic', reputation: init.reputation, logger: init.logger }
   }
 
@@ -127,7 +140,14 @@ export class MeshProtocol {
     clock.clearTimeout(this.beatTimer)
     clock.clearInterval(this.sweepTimer)
     pubsub.removeEventListener('gossipsub:message', this.onMessage)
-    for (const topic of Object.values(this.topics)) pubsub.topicValidators.delete(topic)
+    // Leave the topics before dropping their validators, so this node never forwards an
+    // unvalidated message while libp2p is still running.
+    for (const topic of Object.values(this.topics)) {
+      try {
+        pubsub.unsubscribe(topic)
+      } catch {}
+      pubsub.topicValidators.delete(topic)
+    }
   }
 
   on<K extends GossipType>(type: K, handler: GossipHandler<K>): () => void {
@@ -140,28 +160,35 @@ export class MeshProtocol {
     return this.topics[type]
   }
 
-  /** The heartbeat interval this node uses now (it widens with the mesh). */
+  /** The heartbeat interval this node uses now (it widens with the mesh, up to what peers accept). */
   currentHeartbeatMs (): number {
     const { baseMs, maxPerSecond } = this.init.heartbeat
-    return heartbeatInterval(baseMs, this.peerTable.liveCount(), maxPerSecond)
+    return Math.min(LIMITS.maxHeartbeatMs, heartbeatInterval(baseMs, this.peerTable.liveCount(), maxPerSecond))
   }
 
+  /** Announces tasks, as many messages as the limits need; returns the number of messages. */
   async announce (tasks: TaskOffer[]): Promise<number> {
-    return await this.publish('announce', TaskAnnounce.encode({ ...this.header(), tasks }))
+    const header = this.header()
+    const messages = splitBatches(tasks, LIMITS.tasksPerAnnounce, LIMITS.gossipMessageBytes, batch => TaskAnnounce.encode({ ...header, tasks: batch }))
+    for (const data of messages) await this.publish('announce', data)
+    return messages.length
   }
 
-  async cancel (taskIds: Uint8Array[], reason: string): Promise<number> {
-    return await this.publish('cancel', TaskCancel.encode({ ...this.header(), taskIds: taskIds as Array<Uint8Array<ArrayBuffer>>, reason }))
+  async cancel (taskIds: Array<Uint8Array<ArrayBuffer>>, reason: string): Promise<number> {
+    const header = this.header()
+    const messages = splitBatches(taskIds, LIMITS.taskIdsPerCancel, LIMITS.gossipMessageBytes, batch => TaskCancel.encode({ ...header, taskIds: batch, reason }))
+    for (const data of messages) await this.publish('cancel', data)
+    return messages.length
   }
 
   async verdict (verdict: Omit<Verdict, 'version' | 'author' | 'timestamp'>): Promise<number> {
-    return await this.publish('verdict', Verdict.encode({ ...this.header(), ...verdict }))
+    return await this.publish('verdict', ENCODERS.verdict({ ...this.header(), ...verdict }))
   }
 
   async heartbeat (): Promise<number> {
     const { capacity, agent } = this.init.heartbeat
     const local = capacity()
-    return await this.publish('heartbeat', Heartbeat.encode({
+    return await this.publish('heartbeat', ENCODERS.heartbeat({
       ...this.header(),
       capabilities: local.capabilities,
       slotsFree: local.slotsFree,
@@ -177,7 +204,17 @@ export class MeshProtocol {
     return { version: PROTOCOL_VERSION, author: this.selfBytes, timestamp: this.init.clock.now() }
   }
 
+  /**
+   * Publishes one message, after the checks its receivers will make (a bug here must not cost
+   * this node its score) and within the rate its receivers allow (it waits for a token).
+   */
   private async publish (type: GossipType, data: Uint8Array): Promise<number> {
+    DECODERS[type](data)
+    const { clock } = this.init
+    const self = this.init.selfId.toString()
+    while (!this.outgoing[type].take(self, clock.now())) {
+      await new Promise<void>(resolve => { clock.setTimeout(resolve, Math.ceil(1000 / GOSSIP_RATE_LIMITS[type].rate)) })
+    }
     const result = await this.init.pubsub.publish(this.topics[type], data)
     return result.recipients.length
   }
@@ -207,19 +244,20 @@ export class MeshProtocol {
       () => message.type === 'signed' ? message.from.toString() : propagationSource.toString(),
       () => {
         if (message.type !== 'signed') fail('unsigned', 'message carries no signature')
+        // Checks that depend on this node's own view (its rate buckets, its clock) penalize only
+        // the author sending directly: a relay cannot know what other peers already took, nor
+        // how our clock differs from its own.
+        const direct = propagationSource.equals(message.from)
+        const now = this.init.clock.now()
+        // Charged before decoding, so even undecodable or future-version messages count.
+        if (!this.limiters[type].take(message.from.toString(), now)) {
+          fail(direct ? 'rate_limited' : 'rate_limited_relayed', `author over ${GOSSIP_RATE_LIMITS[type].rate}/s`)
+        }
         const decoded = DECODERS[type](message.data)
         if (!isPeer(decoded.author, message.from)) fail('author_mismatch', 'author is not the signer')
-        const now = this.init.clock.now()
         const timestamp = decoded.timestamp
-        if (timestamp > now + LIMITS.futureSkewMs) fail('future_timestamp', `${timestamp - now} ms ahead`)
-        if (timestamp < now - LIMITS.maxAgeMs) fail('stale_timestamp', `${now - timestamp} ms old`)
-        if (!this.limiters[type].take(message.from.toString(), now)) {
-          // Only the author itself is penalized: a relay cannot know how many of the author's
-          // messages other peers have already taken.
-          if (propagationSource.equals(message.from)) fail('rate_limited', `over ${GOSSIP_RATE_LIMITS[type].rate}/s`)
-          fail('rate_limited_relayed', `author over ${GOSSIP_RATE_LIMITS[type].rate}/s`)
-        }
-        if (!this.replays.add(this.init.messageIds.idOf(message), now)) fail('replay', 'message seen before')
+        if (timestamp > now + LIMITS.futureSkewMs) fail(direct ? 'future_timestamp' : 'timestamp_relayed', `${timestamp - now} ms ahead`)
+        if (timestamp < now - LIMITS.maxAgeMs) fail(direct ? 'stale_timestamp' : 'timestamp_relayed', `${now - timestamp} ms old`)
         this.decoded.set(message, decoded)
       })
     return toGossipResult(outcome.action)

@@ -15,10 +15,9 @@ export const VIOLATIONS = {
   unsigned: 'reject',
   future_timestamp: 'reject',
   stale_timestamp: 'reject',
-  replay: 'reject',
+  timestamp_relayed: 'ignore',
   rate_limited: 'reject',
-  rate_limited_relayed: 'ignore',
-  self: 'ignore'
+  rate_limited_relayed: 'ignore'
 } as const
 
 export type ViolationCode = keyof typeof VIOLATIONS

@@ -15,7 +15,7 @@ import { TOPIC_WEIGHTS } from '../gossip/mesh-protocol.js'
 import { peerScoreParams, SCORE_THRESHOLDS } from '../gossip/score-params.js'
 import { GOSSIP_TYPES, meshTopic, protocolName } from '../gossip/topics.js'
 import { LIMITS } from '../gossip/wire/limits.js'
-import type { MessageIds } from '../gossip/message-ids.js'
+import { contentMessageId, messageIdToString } from '../gossip/message-ids.js'
 import type { ReputationHook } from '../reputation/hook.js'
 import type { MeshNodeConfig } from './config.js'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -40,7 +40,6 @@ export interface Libp2pInit {
   datastore: Datastore
   /** Canonical swarm key bytes; set means a private network. */
   swarmKey?: Uint8Array
-  messageIds: MessageIds
   reputation: ReputationHook
 }
 
@@ -63,7 +62,7 @@ export async function clearStaleBootstrapTags (libp2p: MeshLibp2p, bootstrapList
  * Assembles libp2p for one mesh node. Every option that differs from libp2p's defaults is here,
  * with the reason.
  */
-export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, messageIds, reputation }: Libp2pInit): Promise<MeshLibp2p> {
+export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation }: Libp2pInit): Promise<MeshLibp2p> {
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
   if (config.bootstrap.length > 0) {
     peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: 0, tagName: BOOTSTRAP_TAG }))
@@ -83,10 +82,13 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, me
       emitSelf: false,
       allowPublishToZeroTopicPeers: true,
       // Content-addressed ids: the same bytes are one message whoever relays them.
-      msgIdFn: messageIds.msgIdFn,
-      msgIdToStrFn: messageIds.msgIdToStrFn,
-      // Longer than a message stays fresh (max age + skew), so gossipsub drops replays of
-      // fresh messages as duplicates and the timestamp window rejects the older ones.
+      msgIdFn: contentMessageId,
+      msgIdToStrFn: messageIdToString,
+      // Only the protocol's topics, each with its validator: no peer can make this node carry
+      // or deliver anything else.
+      allowedTopics: GOSSIP_TYPES.map(type => meshTopic(config.network, type)),
+      // Longer than a message stays fresh (max age + skew): a replay is either a duplicate,
+      // dropped unseen, or too old for the timestamp window.
       seenTTL: LIMITS.maxAgeMs + LIMITS.futureSkewMs + 30_000,
       maxInboundDataLength: LIMITS.gossipMessageBytes + 64 * 1024,
       scoreParams: peerScoreParams({

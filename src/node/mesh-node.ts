@@ -7,10 +7,8 @@ import { removeApiFile, writeApiFile } from '../api/api-file.js'
 import { ApiServer } from '../api/server.js'
 import { systemClock, type Clock } from '../clock.js'
 import { MeshError, errorMessage } from '../errors.js'
-import { GossipBus } from '../gossip/gossip-bus.js'
 import { LeaseChannel } from '../gossip/lease-channel.js'
 import { MeshProtocol, type LocalCapacity } from '../gossip/mesh-protocol.js'
-import { MessageIds } from '../gossip/message-ids.js'
 import { stateAt, type Capability, type PeerState } from '../gossip/peer-table.js'
 import { createMetrics, type MeshMetrics } from '../metrics.js'
 import { noReputation, type ReputationHook } from '../reputation/hook.js'
@@ -63,7 +61,6 @@ export interface MeshNodeDeps {
 interface Running {
   libp2p: MeshLibp2p
   datastore: FsDatastore
-  gossip: GossipBus
   protocol: MeshProtocol
   leases: LeaseChannel
   redialer: BootstrapRedialer
@@ -73,7 +70,7 @@ interface Running {
 }
 
 /**
- * One mesh node: libp2p, its gossip bus, its data dir and its control API. Nothing here is a
+ * One mesh node: libp2p, its wire protocol (gossip and lease stream), its data dir and its control API. Nothing here is a
  * module-level singleton, so any number of nodes run side by side in one process.
  */
 export class MeshNode {
@@ -108,10 +105,6 @@ export class MeshNode {
 
   get libp2p (): MeshLibp2p {
     return this.require().libp2p
-  }
-
-  get gossip (): GossipBus {
-    return this.require().gossip
   }
 
   /** The gossiped protocol: typed topics, heartbeats, the peer table. */
@@ -241,14 +234,11 @@ export class MeshNode {
       const datastore = new FsDatastore(join(config.dataDir, 'datastore'))
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
-      const messageIds = new MessageIds()
-      const libp2p = await buildLibp2p({ config, privateKey, datastore, messageIds, reputation: this.reputation, ...(swarmKey != null ? { swarmKey } : {}) })
+      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.reputation, ...(swarmKey != null ? { swarmKey } : {}) })
       await clearStaleBootstrapTags(libp2p, config.bootstrap)
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
       const logger = this.logger
-      const gossip = new GossipBus({ pubsub: libp2p.services.pubsub, network: config.network, logger })
-      gossip.start()
       const redialer = new BootstrapRedialer({ libp2p, addrs: config.bootstrap, intervalMs: config.bootstrapRedialMs, clock: this.clock, logger })
       redialer.start()
       const shared = { network: config.network, clock: this.clock, logger, metrics: this.metrics, reputation: this.reputation }
@@ -256,13 +246,12 @@ export class MeshNode {
         ...shared,
         pubsub: libp2p.services.pubsub,
         selfId: libp2p.peerId,
-        messageIds,
         heartbeat: { baseMs: config.heartbeatMs, maxPerSecond: config.heartbeatMaxPerSecond, capacity: this.capacity, agent: `mesh-node/${VERSION}` }
       })
       protocol.start()
       const leases = new LeaseChannel({ ...shared, libp2p })
       await leases.start()
-      cleanup.unshift(async () => { await leases.stop(); protocol.stop(); redialer.stop(); gossip.stop() })
+      cleanup.unshift(async () => { await leases.stop(); protocol.stop(); redialer.stop() })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger })
@@ -270,7 +259,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url, token: api.token })
       }
-      this.running = { libp2p, datastore, gossip, protocol, leases, redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -288,7 +277,6 @@ export class MeshNode {
       async () => { await running.leases.stop() },
       () => { running.protocol.stop() },
       () => { running.redialer.stop() },
-      () => { running.gossip.stop() },
       async () => { if (api != null) await removeApiFile(this.config.dataDir, api.token) },
       async () => { await api?.stop() },
       async () => { await running.libp2p.stop() },

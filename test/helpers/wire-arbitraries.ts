@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { LIMITS, PROTOCOL_VERSION } from '../../src/gossip/wire/limits.js'
-import { ResultStatus, VerdictKind, type Heartbeat, type LeaseMessage, type SignedResult, type TaskAnnounce, type TaskCancel, type TaskOffer, type TaskRef, type Verdict } from '../../src/gossip/wire/mesh.js'
+import { RefusalCode, ResultStatus, VerdictKind, type Heartbeat, type LeaseMessage, type SignedResult, type TaskAnnounce, type TaskCancel, type TaskOffer, type TaskRef, type Verdict } from '../../src/gossip/wire/mesh.js'
 
 /** fast-check arbitraries for valid wire messages: every field inside its limit. */
 
@@ -14,7 +14,7 @@ const peer = bytes(1, LIMITS.peerIdBytes)
 export const taskRef: fc.Arbitrary<TaskRef> = fc.record({
   owner: peer,
   taskId: exact(LIMITS.taskIdBytes),
-  replica: fc.integer({ min: 0, max: LIMITS.redundancy * 4 - 1 }),
+  replica: fc.integer({ min: 0, max: LIMITS.replicaIndex }),
   epoch: time
 })
 
@@ -29,7 +29,7 @@ export const taskOffer: fc.Arbitrary<TaskOffer> = bytes(0, 256).chain(input => f
   input: fc.constant(input),
   inputHash: exact(LIMITS.hashBytes),
   inputSize: input.byteLength > 0 ? fc.constant(input.byteLength) : time,
-  openReplicas: fc.array(fc.integer({ min: 0, max: LIMITS.redundancy * 4 - 1 }), { maxLength: LIMITS.openReplicas }),
+  openReplicas: fc.array(fc.integer({ min: 0, max: LIMITS.replicaIndex }), { maxLength: LIMITS.openReplicas }),
   slots: fc.integer({ min: 0, max: 1024 }),
   memoryBytes: time,
   deterministic: fc.boolean()
@@ -75,7 +75,9 @@ export const verdict: fc.Arbitrary<Verdict> = fc.record({
 })
 
 export const leaseMessage: fc.Arbitrary<LeaseMessage> = fc.oneof(
-  fc.record({ task: taskRef, worker: peer }).map(claim => ({ claim })),
+  fc.record({ task: taskRef.map(t => ({ ...t, epoch: 0 })), worker: peer }).map(claim => ({ claim })),
+  fc.record({ task: taskRef, code: fc.constantFrom(RefusalCode.STALE_EPOCH, RefusalCode.NOT_LEASED, RefusalCode.UNKNOWN_TASK, RefusalCode.NOT_ELIGIBLE, RefusalCode.TASK_CLOSED), reason: text(0, LIMITS.reasonChars) }).map(refusal => ({ refusal })),
+  fc.record({ task: taskRef, reason: text(0, LIMITS.reasonChars) }).map(cancel => ({ cancel })),
   fc.record({ task: taskRef, worker: peer, expiresAt: time }).map(grant => ({ grant })),
   fc.record({ task: taskRef, worker: peer, progress: fc.integer({ min: 0, max: 100 }) }).map(renew => ({ renew })),
   fc.record({ task: taskRef, worker: peer, reason: text(0, LIMITS.reasonChars) }).map(release => ({ release })),

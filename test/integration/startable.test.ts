@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ApiServer } from '../../src/api/server.js'
 import { systemClock } from '../../src/clock.js'
-import { GossipBus } from '../../src/gossip/gossip-bus.js'
+import { LeaseChannel } from '../../src/gossip/lease-channel.js'
+import { MeshProtocol } from '../../src/gossip/mesh-protocol.js'
+import { createMetrics } from '../../src/metrics.js'
+import { noReputation } from '../../src/reputation/hook.js'
 import { silentLogger } from '../../src/logger.js'
 import { BootstrapRedialer } from '../../src/node/bootstrap-redialer.js'
 import { createMeshNode } from '../../src/node/mesh-node.js'
@@ -22,7 +25,23 @@ describe('Startable contract', () => {
       port: 0,
       logger: silentLogger()
     })],
-    ['GossipBus', async () => new GossipBus({ pubsub: (await mesh.node()).libp2p.services.pubsub, network: 'mesh', logger: silentLogger() })],
+    ['MeshProtocol', async () => {
+      const node = await mesh.node()
+      return new MeshProtocol({
+        pubsub: node.libp2p.services.pubsub,
+        selfId: node.libp2p.peerId,
+        network: 'other',
+        clock: systemClock,
+        logger: silentLogger(),
+        metrics: createMetrics(),
+        reputation: noReputation,
+        heartbeat: { baseMs: 1000, maxPerSecond: 50, agent: 'test', capacity: () => ({ capabilities: [], slotsFree: 0, slotsTotal: 0, memoryFree: 0, load: 0 }) }
+      })
+    }],
+    ['LeaseChannel', async () => {
+      const node = await mesh.node()
+      return new LeaseChannel({ libp2p: node.libp2p, network: 'other', clock: systemClock, logger: silentLogger(), metrics: createMetrics(), reputation: noReputation })
+    }],
     ['BootstrapRedialer', async () => new BootstrapRedialer({
       libp2p: { getConnections: () => [], dial: async () => { throw new Error('no') } },
       addrs: ['/ip4/127.0.0.1/tcp/1/p2p/12D3KooWQuySoVr5biAFub8SFZNXhQp1DVnbtAw3a9oV1U6CjEsj'],

@@ -1,6 +1,6 @@
 import { PROTOCOL_VERSION, LIMITS } from './limits.js'
 import {
-  Heartbeat, LeaseFrame, ResultStatus, TaskAnnounce, TaskCancel, Verdict, VerdictKind, VersionPeek,
+  Heartbeat, LeaseFrame, RefusalCode, ResultStatus, TaskAnnounce, TaskCancel, Verdict, VerdictKind, VersionPeek,
   type Claim, type Grant, type LeaseMessage, type Release, type Renew, type Result, type SignedResult,
   type TaskOffer, type TaskRef
 } from './mesh.js'
@@ -62,7 +62,7 @@ export function checkTaskRef (ref: TaskRef | undefined, field: string): asserts 
   if (ref == null) fail('bad_field', `${field} is missing`)
   peerField(ref.owner, `${field}.owner`)
   bytesField(ref.taskId, `${field}.taskId`, LIMITS.taskIdBytes, LIMITS.taskIdBytes)
-  intField(ref.replica, `${field}.replica`, 0, LIMITS.redundancy * 4 - 1)
+  intField(ref.replica, `${field}.replica`, 0, LIMITS.replicaIndex)
   timeField(ref.epoch, `${field}.epoch`)
 }
 
@@ -79,8 +79,8 @@ function checkOffer (offer: TaskOffer, field: string): void {
   bytesField(offer.inputHash, `${field}.inputHash`, LIMITS.hashBytes, LIMITS.hashBytes)
   timeField(offer.inputSize, `${field}.inputSize`)
   if (offer.input.byteLength > 0 && offer.input.byteLength !== offer.inputSize) fail('bad_field', `${field}.inputSize does not match the inline input`)
-  for (const replica of offer.openReplicas) intField(replica, `${field}.openReplicas`, 0, LIMITS.redundancy * 4 - 1)
-  intField(offer.slots, `${field}.slots`, 0, 1024)
+  for (const replica of offer.openReplicas) intField(replica, `${field}.openReplicas`, 0, LIMITS.replicaIndex)
+  intField(offer.slots, `${field}.slots`, 0, LIMITS.slotsPerTask)
   timeField(offer.memoryBytes, `${field}.memoryBytes`)
 }
 
@@ -110,11 +110,11 @@ export function decodeHeartbeat (bytes: Uint8Array): Heartbeat {
     if (cap.kind === '') fail('bad_field', `capabilities[${i}].kind is empty`)
     stringField(cap.kind, `capabilities[${i}].kind`, LIMITS.kindChars)
   })
-  intField(message.slotsTotal, 'slotsTotal', 0, 65_536)
+  intField(message.slotsTotal, 'slotsTotal', 0, LIMITS.slotsPerNode)
   intField(message.slotsFree, 'slotsFree', 0, message.slotsTotal)
   timeField(message.memoryFree, 'memoryFree')
   intField(message.loadMilli, 'loadMilli', 0, 0xFFFF_FFFF)
-  intField(message.intervalMs, 'intervalMs', 100, 3_600_000)
+  intField(message.intervalMs, 'intervalMs', LIMITS.minHeartbeatMs, LIMITS.maxHeartbeatMs)
   stringField(message.agent, 'agent', LIMITS.agentChars)
   return message
 }
@@ -153,6 +153,7 @@ export function checkLeaseMessage (message: LeaseMessage, field: string): { body
   const { claim, grant, renew, release, result, refusal, cancel } = message
   if (claim != null) {
     checkTaskRef(claim.task, `${field}.claim.task`)
+    if (claim.task.epoch !== 0) fail('bad_field', `${field}.claim.task.epoch must be 0 (a claim holds no lease yet)`)
     peerField(claim.worker, `${field}.claim.worker`)
     return { body: { type: 'claim', claim }, author: claim.worker }
   }
@@ -187,6 +188,7 @@ export function checkLeaseMessage (message: LeaseMessage, field: string): { body
   }
   if (refusal != null) {
     checkTaskRef(refusal.task, `${field}.refusal.task`)
+    if (refusal.code === RefusalCode.REFUSAL_UNSPECIFIED) fail('bad_field', `${field}.refusal.code is missing`)
     stringField(refusal.reason, `${field}.refusal.reason`, LIMITS.reasonChars)
     return { body: { type: 'refusal', refusal }, author: refusal.task.owner }
   }

@@ -18,6 +18,12 @@ export const LIMITS = {
   inlineInputBytes: 64 * 1024,
   openReplicas: 16,
   redundancy: 16,
+  /** Replica indexes go past redundancy when a quorum needs extra replicas. */
+  replicaIndex: 63,
+  slotsPerTask: 1024,
+  slotsPerNode: 65_536,
+  minHeartbeatMs: 100,
+  maxHeartbeatMs: 3_600_000,
   maxAttempts: 100,
   timeoutMs: 24 * 3600 * 1000,
   priority: 1000,
