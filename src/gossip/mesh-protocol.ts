@@ -255,9 +255,13 @@ export class MeshProtocol {
         }
         const decoded = DECODERS[type](message.data)
         if (!isPeer(decoded.author, message.from)) fail('author_mismatch', 'author is not the signer')
-        const timestamp = decoded.timestamp
-        if (timestamp > now + LIMITS.futureSkewMs) fail(direct ? 'future_timestamp' : 'timestamp_relayed', `${timestamp - now} ms ahead`)
-        if (timestamp < now - LIMITS.maxAgeMs) fail(direct ? 'stale_timestamp' : 'timestamp_relayed', `${now - timestamp} ms old`)
+        // A relay checked the timestamp against its own clock, which may be off from ours by up
+        // to the skew we tolerate: only past that margin is the relay surely at fault.
+        const margin = direct ? 0 : LIMITS.futureSkewMs
+        const ahead = decoded.timestamp - now
+        const age = now - decoded.timestamp
+        if (ahead > LIMITS.futureSkewMs) fail(ahead > LIMITS.futureSkewMs + margin ? 'future_timestamp' : 'timestamp_relayed', `${ahead} ms ahead`)
+        if (age > LIMITS.maxAgeMs) fail(age > LIMITS.maxAgeMs + margin ? 'stale_timestamp' : 'timestamp_relayed', `${age} ms old`)
         this.decoded.set(message, decoded)
       })
     return toGossipResult(outcome.action)

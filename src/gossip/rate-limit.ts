@@ -1,6 +1,6 @@
 /**
  * Token buckets per key (peer, or peer and topic): `rate` tokens per second, up to `burst`.
- * Pure apart from the time passed in; buckets of quiet keys are dropped so memory stays bounded.
+ * Pure apart from the time passed in; at most `maxKeys` buckets, the oldest dropped first.
  */
 export interface RateLimit {
   /** Sustained messages per second. */
@@ -23,7 +23,7 @@ export class RateLimiter {
   take (key: string, now: number, cost = 1): boolean {
     let bucket = this.buckets.get(key)
     if (bucket == null) {
-      if (this.buckets.size >= this.maxKeys) this.prune(now)
+      if (this.buckets.size >= this.maxKeys) this.evictOldest()
       bucket = { tokens: this.limit.burst, updatedAt: now }
       this.buckets.set(key, bucket)
     } else {
@@ -40,15 +40,9 @@ export class RateLimiter {
     return this.buckets.size
   }
 
-  /** Drops buckets that have refilled completely (they hold no information), oldest first if that is not enough. */
-  private prune (now: number): void {
-    const fullAfterMs = (this.limit.burst / this.limit.rate) * 1000
-    for (const [key, bucket] of this.buckets) {
-      if (now - bucket.updatedAt >= fullAfterMs) this.buckets.delete(key)
-    }
-    for (const key of this.buckets.keys()) {
-      if (this.buckets.size < this.maxKeys) break
-      this.buckets.delete(key)
-    }
+  /** Drops the bucket created first (Map keeps insertion order): O(1) however full the table is. */
+  private evictOldest (): void {
+    const oldest = this.buckets.keys().next()
+    if (oldest.done !== true) this.buckets.delete(oldest.value)
   }
 }

@@ -1,5 +1,5 @@
 import { noise } from '@chainsafe/libp2p-noise'
-import { gossipsub, StrictSign, type GossipSub } from '@libp2p/gossipsub'
+import { gossipsub, StrictSign, type GossipSub, type SignedMessage } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
@@ -7,7 +7,10 @@ import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Heartbeat, LeaseFrame, TaskAnnounce } from '../../src/gossip/wire/mesh.js'
+import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
+import { systemClock } from '../../src/clock.js'
+import { Heartbeat, LeaseFrame, TaskAnnounce, type LeaseMessage } from '../../src/gossip/wire/mesh.js'
 import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
 import { SCORE_THRESHOLDS } from '../../src/gossip/score-params.js'
 import { GOSSIP_RATE_LIMITS } from '../../src/gossip/mesh-protocol.js'
@@ -121,12 +124,6 @@ describe('an adversary on the mesh', () => {
     await expect.poll(() => gossipsubInternals(a.libp2p.services.pubsub).getScore(evilId), { timeout: 20_000 })
       .toBeLessThan(SCORE_THRESHOLDS.graylistThreshold)
 
-    // A replay of an honest node's heartbeat, signed by the adversary, is a forged author too;
-    // the same bytes twice are one message (content-addressed ids) and reach the app at most once.
-    const captured = sample(peerIdToBytes(b.libp2p.peerId), Date.now())
-    await evil.services.pubsub.publish(heartbeatTopic, captured).catch(() => {})
-    await evil.services.pubsub.publish(heartbeatTopic, captured).catch(() => {})
-
     // Honest traffic still flows, both ways.
     const before = delivered.length
     await a.protocol.announce([{
@@ -140,6 +137,46 @@ describe('an adversary on the mesh', () => {
     // The forged heartbeats did not put the adversary in the peer table, nor refresh b's entry with its data.
     expect(a.protocol.peerTable.get(evilId)).toBeUndefined()
     expect(a.protocol.peerTable.get(b.peerId)?.agent).toMatch(/^mesh-node\//)
+  })
+
+  it('replays: a captured message sent again is never delivered twice, and once too old it is rejected', async () => {
+    const { a, b } = await honestPair()
+    const seenOnA = new Map<string, number>()
+    a.protocol.on('heartbeat', (m, from) => { const key = `${from}/${m.timestamp}`; seenOnA.set(key, (seenOnA.get(key) ?? 0) + 1) })
+    // d's clock runs 200 s ahead: every message captured now is too old for it.
+    const d = await mesh.node({ heartbeatMs: 200 }, { clock: { ...systemClock, now: () => Date.now() + 200_000 } })
+    const fromBOnD: number[] = []
+    d.protocol.on('heartbeat', (m, from) => { if (from === b.peerId) fromBOnD.push(m.timestamp) })
+    const evil = await joinAdversary([a, d])
+
+    // The adversary captures one of b's signed heartbeats as it was gossiped...
+    const captured = await new Promise<SignedMessage>(resolve => {
+      evil.services.pubsub.addEventListener('message', event => {
+        const msg = event.detail
+        if (msg.type === 'signed' && msg.from.equals(b.libp2p.peerId)) resolve(msg)
+      })
+    })
+    const raw = {
+      from: captured.from.toMultihash().bytes,
+      data: captured.data,
+      seqno: uint8ArrayFromString(captured.sequenceNumber.toString(16).padStart(16, '0'), 'base16'),
+      topic: captured.topic,
+      signature: captured.signature,
+      key: publicKeyToProtobuf(captured.key)
+    }
+    // ...and sends the very same message again, untouched, to a (which has it) and to d.
+    const send = (to: Libp2p, times: number): void => {
+      const internals = evil.services.pubsub as unknown as { sendRpc: (id: string, rpc: unknown) => boolean }
+      for (let i = 0; i < times; i++) expect(internals.sendRpc(to.peerId.toString(), { subscriptions: [], messages: [raw] })).toBe(true)
+    }
+    send(a.libp2p, 3)
+    send(d.libp2p, 1)
+    await expect.poll(async () => (await rejectReasons(d)).has('stale_timestamp'), { timeout: 20_000 }).toBe(true)
+    expect(fromBOnD).toEqual([])
+    // a keeps hearing b, and never the same heartbeat twice.
+    const heard = seenOnA.size
+    await expect.poll(() => seenOnA.size, { timeout: 20_000 }).toBeGreaterThan(heard + 2)
+    expect([...seenOnA.values()].every(count => count === 1)).toBe(true)
   })
 
   it('rate-limits a flood of valid messages: rejects what is over the limit and graylists the flooder', async () => {
@@ -188,8 +225,23 @@ describe('an adversary on the mesh', () => {
     await expect.poll(() => repA.of(evil.peerId.toString()), { timeout: 20_000 }).toEqual(['malformed', 'author_mismatch', 'author_mismatch', 'oversized'])
     expect(received).toEqual([])
 
-    // The same channel carries an honest claim, from b through the node's own API.
-    await b.leases.send(a.libp2p.peerId, [{ claim: { task: taskRef, worker: peerIdToBytes(b.libp2p.peerId) } }])
-    await expect.poll(() => received.map(r => [r.body.type, r.from]), { timeout: 20_000 }).toEqual([['claim', b.peerId]])
+    // The same channel carries honest claims, from b through the node's own API: a burst of
+    // 5000 in two concurrent sends arrives whole, in order, on one stream.
+    const claim = (i: number): LeaseMessage => ({ claim: { task: { ...taskRef, replica: i % 64, taskId: new Uint8Array(32).fill(i % 256) }, worker: peerIdToBytes(b.libp2p.peerId) } })
+    const first = Array.from({ length: 2500 }, (_, i) => claim(i))
+    const second = Array.from({ length: 2500 }, (_, i) => claim(2500 + i))
+    await Promise.all([b.leases.send(a.libp2p.peerId, first), b.leases.send(a.libp2p.peerId, second)])
+    await expect.poll(() => received.length, { timeout: 30_000 }).toBe(5000)
+    expect(received.every(r => r.from === b.peerId && r.body.type === 'claim')).toBe(true)
+    const outbound = b.libp2p.getConnections(a.libp2p.peerId).flatMap(c => c.streams).filter(s => s.protocol === protocol && s.direction === 'outbound')
+    expect(outbound).toHaveLength(1)
+
+    // Streams a sender closes are closed on the receiving side too: more than the 8 allowed at
+    // once, one after another, all get through.
+    const own = { task: taskRef, worker: peerIdToBytes(evil.peerId) }
+    for (let i = 1; i <= 12; i++) {
+      await send(LeaseFrame.encode({ version: 1, messages: [{ claim: own }] }))
+      await expect.poll(() => received.filter(r => r.from === evil.peerId.toString()).length, { timeout: 20_000 }).toBe(i)
+    }
   })
 })
