@@ -167,7 +167,6 @@ export class MeshNode {
   async peers (): Promise<PeerSummary[]> {
     const { libp2p, protocol } = this.require()
     const self = libp2p.peerId.toString()
-    const now = this.clock.now()
     const known = new Map<string, PeerSummary>()
     const entry = (peerId: string): PeerSummary => {
       let found = known.get(peerId)
@@ -186,6 +185,8 @@ export class MeshNode {
       const remote = connection.remoteAddr.toString()
       if (!found.addrs.includes(remote)) found.addrs.push(remote)
     }
+    // Read the time after the awaits above: heartbeats that arrived meanwhile are not in the future.
+    const now = this.clock.now()
     for (const record of protocol.peerTable.list()) {
       const found = entry(record.peerId)
       found.state = stateAt(record, now)
