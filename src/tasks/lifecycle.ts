@@ -1,0 +1,303 @@
+import type { TaskSpec } from './spec.js'
+
+/**
+ * The owner's view of a task as a pure state machine:
+ *   transition(task, event, now) -> { task, effects }
+ * No I/O, no clock of its own: the owner service persists the new task, then carries out the
+ * effects (grant, refuse, notify, announce). Every change appends to `history` with a reason,
+ * so "why is my task stuck?" always has an answer.
+ */
+
+export type TaskState = 'pending' | 'leased' | 'verifying' | 'succeeded' | 'failed' | 'cancelled'
+export const TERMINAL: ReadonlySet<TaskState> = new Set(['succeeded', 'failed', 'cancelled'])
+
+export interface Lease {
+  holder: string
+  epoch: number
+  expiresAt: number
+}
+
+export type ReplicaStatus = 'open' | 'leased' | 'done'
+
+export interface Replica {
+  index: number
+  status: ReplicaStatus
+  /** Highest epoch ever granted for this replica; a new grant is always above it. */
+  epoch: number
+  lease?: Lease
+  /** Attempts that ended (failure, expiry) or are running, for this replica. */
+  attempts: number
+  /** A retry waits until then (backoff). */
+  notBefore: number
+  progress: number
+  outputHash?: string
+  /** The worker whose result completed this replica. */
+  doneBy?: string
+}
+
+export interface HistoryEntry {
+  at: number
+  state: TaskState
+  reason: string
+}
+
+export interface Task {
+  id: string
+  owner: string
+  spec: TaskSpec
+  state: TaskState
+  createdAt: number
+  replicas: Replica[]
+  history: HistoryEntry[]
+  /** Accepted output (its hash); set when the task succeeds. */
+  outputHash?: string
+  error?: string
+}
+
+export type ResultOutcome = 'succeeded' | 'failed' | 'failed_permanent'
+
+export type TaskEvent =
+  | { type: 'claimed', worker: string, replica: number }
+  | { type: 'renewed', worker: string, replica: number, epoch: number, progress: number }
+  | { type: 'released', worker: string, replica: number, epoch: number, reason: string }
+  | { type: 'resultReceived', worker: string, replica: number, epoch: number, outcome: ResultOutcome, outputHash: string, error?: string }
+  | { type: 'expired', replica: number }
+  | { type: 'deadlinePassed' }
+  | { type: 'cancelled', reason: string }
+
+export type RefusalReason = 'STALE_EPOCH' | 'NOT_LEASED' | 'TASK_CLOSED' | 'NOT_ELIGIBLE'
+
+export type TaskEffect =
+  | { type: 'grant', worker: string, replica: number, epoch: number, expiresAt: number }
+  | { type: 'refuse', worker: string, replica: number, epoch: number, code: RefusalReason, reason: string }
+  | { type: 'ackResult', worker: string, replica: number, epoch: number }
+  | { type: 'notifyCancel', worker: string, replica: number, epoch: number, reason: string }
+  | { type: 'finished', state: TaskState }
+
+export interface LifecycleSettings {
+  leaseTtlMs: number
+  /** Backoff before retry n (1-based): base x 2^(n-1), capped, times a jitter factor in [0.5, 1]. */
+  backoffBaseMs: number
+  backoffMaxMs: number
+  /** Uniform in [0, 1): injected so tests are exact. */
+  random: () => number
+}
+
+export const DEFAULT_LIFECYCLE: Omit<LifecycleSettings, 'random'> = {
+  leaseTtlMs: 5_000,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 30_000
+}
+
+export class IllegalTransitionError extends Error {
+  readonly code = 'ILLEGAL_TRANSITION'
+  constructor (readonly state: TaskState, readonly event: TaskEvent['type']) {
+    super(`cannot apply ${event} to a task that is ${state}`)
+    this.name = 'IllegalTransitionError'
+  }
+}
+
+export interface Transition {
+  task: Task
+  effects: TaskEffect[]
+}
+
+export function backoffMs (retry: number, settings: LifecycleSettings): number {
+  const raw = Math.min(settings.backoffMaxMs, settings.backoffBaseMs * 2 ** Math.max(0, retry - 1))
+  return Math.round(raw * (0.5 + settings.random() / 2))
+}
+
+export function newTask (id: string, owner: string, spec: TaskSpec, now: number): Task {
+  return {
+    id,
+    owner,
+    spec,
+    state: 'pending',
+    createdAt: now,
+    replicas: Array.from({ length: spec.redundancy }, (_, index) => ({ index, status: 'open', epoch: 0, attempts: 0, notBefore: now, progress: 0 })),
+    history: [{ at: now, state: 'pending', reason: 'submitted' }]
+  }
+}
+
+/** Replica indexes a worker may claim now. */
+export function openReplicas (task: Task, now: number): number[] {
+  if (task.state !== 'pending' && task.state !== 'leased') return []
+  return task.replicas.filter(r => r.status === 'open' && r.notBefore <= now).map(r => r.index)
+}
+
+/** The next time something must happen to this task without any message: a lease expiry, a deadline, a retry becoming due. */
+export function nextDue (task: Task): number | undefined {
+  if (TERMINAL.has(task.state)) return undefined
+  const times = [task.spec.deadline]
+  for (const r of task.replicas) {
+    if (r.lease != null) times.push(r.lease.expiresAt)
+    else if (r.status === 'open' && r.notBefore > task.createdAt) times.push(r.notBefore)
+  }
+  return Math.min(...times)
+}
+
+export function transition (task: Task, event: TaskEvent, now: number, settings: LifecycleSettings): Transition {
+  const next: Task = { ...task, replicas: task.replicas.map(r => ({ ...r, ...(r.lease != null ? { lease: { ...r.lease } } : {}) })), history: [...task.history] }
+  const effects: TaskEffect[] = []
+  const move = (state: TaskState, reason: string): void => {
+    next.state = state
+    next.history.push({ at: now, state, reason })
+    if (TERMINAL.has(state)) {
+      for (const r of next.replicas) delete r.lease
+      effects.push({ type: 'finished', state })
+    }
+  }
+  const note = (reason: string): void => { next.history.push({ at: now, state: next.state, reason }) }
+  const settle = (reason: string): void => {
+    // The task state follows its replicas: leased while any lease is live, else pending.
+    if (TERMINAL.has(next.state)) return
+    const leased = next.replicas.some(r => r.lease != null)
+    const state: TaskState = leased ? 'leased' : 'pending'
+    if (state !== next.state) move(state, reason)
+    else note(reason)
+  }
+  const closed = TERMINAL.has(task.state)
+
+  switch (event.type) {
+    case 'claimed': {
+      const replica = next.replicas[event.replica]
+      if (closed) {
+        effects.push({ type: 'refuse', worker: event.worker, replica: event.replica, epoch: 0, code: 'TASK_CLOSED', reason: `task is ${task.state}` })
+        break
+      }
+      if (replica == null || replica.status !== 'open' || replica.notBefore > now) {
+        const why = replica == null ? 'no such replica' : replica.status !== 'open' ? `replica ${event.replica} is ${replica.status}` : `replica ${event.replica} retries after backoff`
+        effects.push({ type: 'refuse', worker: event.worker, replica: event.replica, epoch: replica?.epoch ?? 0, code: 'NOT_LEASED', reason: why })
+        break
+      }
+      // Replicas go to distinct peers.
+      if (next.replicas.some(r => r.index !== replica.index && (r.lease?.holder === event.worker || r.doneBy === event.worker))) {
+        effects.push({ type: 'refuse', worker: event.worker, replica: event.replica, epoch: replica.epoch, code: 'NOT_ELIGIBLE', reason: 'already holds another replica of this task' })
+        break
+      }
+      replica.epoch += 1
+      replica.status = 'leased'
+      replica.attempts += 1
+      replica.progress = 0
+      replica.lease = { holder: event.worker, epoch: replica.epoch, expiresAt: now + settings.leaseTtlMs }
+      effects.push({ type: 'grant', worker: event.worker, replica: replica.index, epoch: replica.epoch, expiresAt: replica.lease.expiresAt })
+      settle(`replica ${replica.index} granted to ${event.worker} (epoch ${replica.epoch}, attempt ${replica.attempts})`)
+      break
+    }
+
+    case 'renewed': {
+      const replica = next.replicas[event.replica]
+      const refusal = leaseRefusal(task, replica, event.worker, event.epoch)
+      if (refusal != null) {
+        effects.push({ type: 'refuse', worker: event.worker, replica: event.replica, epoch: event.epoch, ...refusal })
+        break
+      }
+      const lease = replica?.lease as Lease
+      lease.expiresAt = now + settings.leaseTtlMs
+      if (replica != null) replica.progress = event.progress
+      effects.push({ type: 'grant', worker: event.worker, replica: event.replica, epoch: lease.epoch, expiresAt: lease.expiresAt })
+      break
+    }
+
+    case 'released': {
+      const replica = next.replicas[event.replica]
+      const refusal = leaseRefusal(task, replica, event.worker, event.epoch)
+      if (refusal != null || replica == null) {
+        effects.push({ type: 'refuse', worker: event.worker, replica: event.replica, epoch: event.epoch, ...(refusal ?? { code: 'NOT_LEASED', reason: 'no such replica' }) })
+        break
+      }
+      // A release (drain, shutdown) is not the worker's fault and does not use up an attempt.
+      delete replica.lease
+      replica.status = 'open'
+      replica.attempts -= 1
+      settle(`replica ${replica.index} released by ${event.worker} (epoch ${event.epoch}): ${event.reason}`)
+      break
+    }
+
+    case 'resultReceived': {
+      const replica = next.replicas[event.replica]
+      const refusal = leaseRefusal(task, replica, event.worker, event.epoch)
+      if (refusal != null || replica == null) {
+        effects.push({ type: 'refuse', worker: event.worker, replica: event.replica, epoch: event.epoch, ...(refusal ?? { code: 'NOT_LEASED', reason: 'no such replica' }) })
+        break
+      }
+      effects.push({ type: 'ackResult', worker: event.worker, replica: event.replica, epoch: event.epoch })
+      delete replica.lease
+      if (event.outcome === 'succeeded') {
+        replica.status = 'done'
+        replica.doneBy = event.worker
+        replica.outputHash = event.outputHash
+        replica.progress = 100
+        if (next.replicas.every(r => r.status === 'done')) {
+          next.outputHash = event.outputHash
+          move('succeeded', `replica ${replica.index} succeeded on ${event.worker} (epoch ${event.epoch})`)
+        } else {
+          settle(`replica ${replica.index} succeeded on ${event.worker} (epoch ${event.epoch})`)
+        }
+        break
+      }
+      const why = `replica ${replica.index} failed on ${event.worker} (epoch ${event.epoch}): ${event.error ?? 'no reason given'}`
+      if (event.outcome === 'failed_permanent') {
+        next.error = event.error ?? 'non-retryable failure'
+        move('failed', `${why}; not retryable`)
+      } else {
+        retryOrFail(replica, why)
+      }
+      break
+    }
+
+    case 'expired': {
+      const replica = next.replicas[event.replica]
+      if (closed || replica?.lease == null || replica.lease.expiresAt > now) throw new IllegalTransitionError(task.state, event.type)
+      const why = `lease of replica ${replica.index} held by ${replica.lease.holder} (epoch ${replica.lease.epoch}) expired: no renewal within ${settings.leaseTtlMs} ms`
+      delete replica.lease
+      retryOrFail(replica, why)
+      break
+    }
+
+    case 'deadlinePassed': {
+      if (closed) throw new IllegalTransitionError(task.state, event.type)
+      for (const r of next.replicas) {
+        if (r.lease != null) effects.push({ type: 'notifyCancel', worker: r.lease.holder, replica: r.index, epoch: r.lease.epoch, reason: 'deadline passed' })
+      }
+      const neverRan = next.replicas.every(r => r.attempts === 0)
+      next.error = neverRan ? 'deadline passed: no capable peer claimed it' : 'deadline passed'
+      move('failed', next.error)
+      break
+    }
+
+    case 'cancelled': {
+      if (closed) throw new IllegalTransitionError(task.state, event.type)
+      for (const r of next.replicas) {
+        if (r.lease != null) effects.push({ type: 'notifyCancel', worker: r.lease.holder, replica: r.index, epoch: r.lease.epoch, reason: event.reason })
+      }
+      move('cancelled', event.reason)
+      break
+    }
+  }
+  return { task: next, effects }
+
+  function retryOrFail (replica: Replica, why: string): void {
+    replica.status = 'open'
+    replica.progress = 0
+    if (replica.attempts >= task.spec.maxAttempts) {
+      next.error = `${why}; no attempts left (${replica.attempts} of ${task.spec.maxAttempts})`
+      move('failed', next.error)
+      return
+    }
+    const wait = backoffMs(replica.attempts, settings)
+    replica.notBefore = now + wait
+    settle(`${why}; retry ${replica.attempts + 1} of ${task.spec.maxAttempts} after ${wait} ms`)
+  }
+}
+
+/** Why a renewal, release or result for this lease must be refused, if it must. */
+function leaseRefusal (task: Task, replica: Replica | undefined, worker: string, epoch: number): { code: RefusalReason, reason: string } | undefined {
+  if (TERMINAL.has(task.state)) return { code: 'TASK_CLOSED', reason: `task is ${task.state}` }
+  if (replica == null) return { code: 'NOT_LEASED', reason: 'no such replica' }
+  if (epoch < replica.epoch) return { code: 'STALE_EPOCH', reason: `epoch ${epoch} is older than the replica's epoch ${replica.epoch}` }
+  if (replica.lease == null || replica.lease.holder !== worker || replica.lease.epoch !== epoch) {
+    return { code: 'NOT_LEASED', reason: `no live lease of replica ${replica.index} for ${worker} at epoch ${epoch}` }
+  }
+  return undefined
+}

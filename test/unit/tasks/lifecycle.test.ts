@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest'
+import { IllegalTransitionError, backoffMs, newTask, nextDue, openReplicas, transition, type LifecycleSettings, type Task, type TaskEvent } from '../../../src/tasks/lifecycle.js'
+import type { TaskSpec } from '../../../src/tasks/spec.js'
+
+const T0 = 1_700_000_000_000
+const settings: LifecycleSettings = { leaseTtlMs: 5000, backoffBaseMs: 1000, backoffMaxMs: 30_000, random: () => 1 }
+const spec = (over: Partial<TaskSpec> = {}): TaskSpec => ({ kind: 'echo', input: new Uint8Array([1]), redundancy: 1, timeoutMs: 60_000, maxAttempts: 3, priority: 0, deadline: T0 + 3_600_000, ...over })
+
+/** Applies events in order, returning the last task and all effects. */
+function run (task: Task, steps: Array<[TaskEvent, number]>): { task: Task, effects: ReturnType<typeof transition>['effects'] } {
+  let current = task
+  const effects: ReturnType<typeof transition>['effects'] = []
+  for (const [event, at] of steps) {
+    const out = transition(current, event, at, settings)
+    current = out.task
+    effects.push(...out.effects)
+  }
+  return { task: current, effects }
+}
+
+const claim = (worker = 'w1', replica = 0): TaskEvent => ({ type: 'claimed', worker, replica })
+const ok = (epoch: number, worker = 'w1'): TaskEvent => ({ type: 'resultReceived', worker, replica: 0, epoch, outcome: 'succeeded', outputHash: 'abc' })
+const fail = (epoch: number, worker = 'w1', outcome: 'failed' | 'failed_permanent' = 'failed'): TaskEvent => ({ type: 'resultReceived', worker, replica: 0, epoch, outcome, outputHash: '', error: 'exit 1' })
+
+describe('task lifecycle reducer', () => {
+  it('pending -> leased -> succeeded, granting epoch 1 with a TTL, acknowledging the result', () => {
+    const { task, effects } = run(newTask('t', 'o', spec(), T0), [[claim(), T0 + 10], [{ type: 'renewed', worker: 'w1', replica: 0, epoch: 1, progress: 40 }, T0 + 2000], [ok(1), T0 + 3000]])
+    expect(task.state).toBe('succeeded')
+    expect(task.outputHash).toBe('abc')
+    expect(effects).toEqual([
+      { type: 'grant', worker: 'w1', replica: 0, epoch: 1, expiresAt: T0 + 10 + 5000 },
+      { type: 'grant', worker: 'w1', replica: 0, epoch: 1, expiresAt: T0 + 2000 + 5000 },
+      { type: 'ackResult', worker: 'w1', replica: 0, epoch: 1 },
+      { type: 'finished', state: 'succeeded' }
+    ])
+    expect(task.history.map(h => h.state)).toEqual(['pending', 'leased', 'succeeded'])
+    expect(task.history.every(h => h.reason.length > 0)).toBe(true)
+  })
+
+  it('expires an unrenewed lease, says so in the trail, and re-grants with a higher epoch', () => {
+    let { task } = run(newTask('t', 'o', spec(), T0), [[claim('w1'), T0]])
+    expect(nextDue(task)).toBe(T0 + 5000)
+    expect(() => transition(task, { type: 'expired', replica: 0 }, T0 + 4999, settings)).toThrow(IllegalTransitionError)
+    task = transition(task, { type: 'expired', replica: 0 }, T0 + 5000, settings).task
+    expect(task.state).toBe('pending')
+    expect(task.history.at(-1)?.reason).toMatch(/lease of replica 0 held by w1 \(epoch 1\) expired/)
+    // Backoff: retry 2 waits 1000 x 2^0 x jitter(1) = 1000 ms.
+    expect(openReplicas(task, T0 + 5999)).toEqual([])
+    expect(transition(task, claim('w2'), T0 + 5999, settings).effects[0]).toMatchObject({ type: 'refuse', code: 'NOT_LEASED' })
+    const regrant = transition(task, claim('w2'), T0 + 6000, settings)
+    expect(regrant.effects[0]).toMatchObject({ type: 'grant', worker: 'w2', epoch: 2 })
+    // The old holder's late result carries epoch 1: refused as stale.
+    const late = transition(regrant.task, ok(1, 'w1'), T0 + 6500, settings)
+    expect(late.effects).toEqual([{ type: 'refuse', worker: 'w1', replica: 0, epoch: 1, code: 'STALE_EPOCH', reason: expect.stringContaining('older') }])
+    expect(late.task.state).toBe('leased')
+  })
+
+  it('refuses a renewal or result from a worker without the live lease', () => {
+    const { task } = run(newTask('t', 'o', spec(), T0), [[claim('w1'), T0]])
+    expect(transition(task, { type: 'renewed', worker: 'w2', replica: 0, epoch: 1, progress: 0 }, T0 + 1, settings).effects[0]).toMatchObject({ code: 'NOT_LEASED' })
+    expect(transition(task, ok(1, 'w2'), T0 + 1, settings).effects[0]).toMatchObject({ code: 'NOT_LEASED' })
+    expect(transition(task, claim('w2'), T0 + 1, settings).effects[0]).toMatchObject({ type: 'refuse', code: 'NOT_LEASED' })
+  })
+
+  it('retries failures with exponential backoff up to max attempts, then fails', () => {
+    let task = newTask('t', 'o', spec({ maxAttempts: 3 }), T0)
+    let now = T0
+    const waits: number[] = []
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const granted = transition(task, claim(), now, settings)
+      expect(granted.effects[0]).toMatchObject({ type: 'grant', epoch: attempt })
+      task = transition(granted.task, fail(attempt), now + 10, settings).task
+      if (attempt < 3) {
+        waits.push(task.replicas[0]!.notBefore - (now + 10))
+        now = task.replicas[0]!.notBefore
+      }
+    }
+    expect(waits).toEqual([1000, 2000])
+    expect(task.state).toBe('failed')
+    expect(task.error).toMatch(/no attempts left \(3 of 3\)/)
+  })
+
+  it('stops at once on a non-retryable failure', () => {
+    const { task } = run(newTask('t', 'o', spec({ maxAttempts: 5 }), T0), [[claim(), T0], [fail(1, 'w1', 'failed_permanent'), T0 + 1]])
+    expect(task.state).toBe('failed')
+    expect(task.history.at(-1)?.reason).toMatch(/not retryable/)
+  })
+
+  it('computes the backoff schedule with jitter and a cap', () => {
+    const at = (random: number): number[] => [1, 2, 3, 4, 5, 6, 7].map(n => backoffMs(n, { ...settings, random: () => random }))
+    expect(at(1)).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000])
+    expect(at(0)).toEqual([500, 1000, 2000, 4000, 8000, 15_000, 15_000])
+  })
+
+  it('fails at the deadline, saying no capable peer when nobody ever claimed it', () => {
+    const task = newTask('t', 'o', spec({ deadline: T0 + 100 }), T0)
+    expect(nextDue(task)).toBe(T0 + 100)
+    const { task: failed } = run(task, [[{ type: 'deadlinePassed' }, T0 + 100]])
+    expect(failed.state).toBe('failed')
+    expect(failed.error).toMatch(/no capable peer/)
+  })
+
+  it('cancels a leased task and tells the holder; a finished task cannot be cancelled', () => {
+    const { task, effects } = run(newTask('t', 'o', spec(), T0), [[claim('w1'), T0], [{ type: 'cancelled', reason: 'by user' }, T0 + 1]])
+    expect(task.state).toBe('cancelled')
+    expect(effects).toContainEqual({ type: 'notifyCancel', worker: 'w1', replica: 0, epoch: 1, reason: 'by user' })
+    expect(() => transition(task, { type: 'cancelled', reason: 'again' }, T0 + 2, settings)).toThrow(/cannot apply cancelled to a task that is cancelled/)
+    expect(transition(task, claim('w2'), T0 + 2, settings).effects[0]).toMatchObject({ code: 'TASK_CLOSED' })
+    expect(transition(task, ok(1), T0 + 2, settings).effects[0]).toMatchObject({ code: 'TASK_CLOSED' })
+  })
+
+  it('a release frees the replica without using up an attempt', () => {
+    const { task } = run(newTask('t', 'o', spec({ maxAttempts: 1 }), T0), [[claim('w1'), T0], [{ type: 'released', worker: 'w1', replica: 0, epoch: 1, reason: 'draining' }, T0 + 1]])
+    expect(task.state).toBe('pending')
+    expect(task.replicas[0]).toMatchObject({ status: 'open', attempts: 0, epoch: 1 })
+    expect(transition(task, claim('w2'), T0 + 2, settings).effects[0]).toMatchObject({ type: 'grant', epoch: 2 })
+  })
+
+  it('gives replicas to distinct peers', () => {
+    const { task } = run(newTask('t', 'o', spec({ redundancy: 2 }), T0), [[claim('w1', 0), T0]])
+    expect(transition(task, claim('w1', 1), T0, settings).effects[0]).toMatchObject({ type: 'refuse', code: 'NOT_ELIGIBLE' })
+    expect(transition(task, claim('w2', 1), T0, settings).effects[0]).toMatchObject({ type: 'grant', replica: 1, epoch: 1 })
+  })
+
+  it('never lets an epoch go down', () => {
+    let task = newTask('t', 'o', spec({ maxAttempts: 10 }), T0)
+    let now = T0
+    const epochs: number[] = []
+    for (let i = 0; i < 6; i++) {
+      const g = transition(task, claim(`w${i}`), now, settings)
+      const grant = g.effects[0]
+      if (grant?.type === 'grant') epochs.push(grant.epoch)
+      now += 5000
+      task = transition(g.task, { type: 'expired', replica: 0 }, now, settings).task
+      now = task.replicas[0]!.notBefore
+    }
+    expect(epochs).toEqual([1, 2, 3, 4, 5, 6])
+  })
+})
