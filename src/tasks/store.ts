@@ -1,0 +1,173 @@
+import Database from 'better-sqlite3'
+import type { Task, TaskState } from './lifecycle.js'
+import type { TaskSpec } from './spec.js'
+
+/**
+ * The node's embedded store: SQLite (better-sqlite3, WAL) in the data dir. The owner writes a
+ * task, each lease and each result here before it announces or acknowledges anything, so a
+ * node killed at any moment resumes from what it said. A task's state (replicas, leases,
+ * attempts, history) is one JSON document keyed by id, with the columns queries need beside it.
+ */
+
+/** Each entry upgrades the schema by one version (PRAGMA user_version). Never edit a shipped one. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE tasks (
+     id TEXT PRIMARY KEY,
+     state TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     idempotency_key TEXT UNIQUE,
+     created_at INTEGER NOT NULL,
+     finished_at INTEGER,
+     doc TEXT NOT NULL,
+     input BLOB NOT NULL,
+     output BLOB
+   );
+   CREATE INDEX tasks_state ON tasks(state);
+   CREATE INDEX tasks_finished ON tasks(finished_at);
+   CREATE TABLE worker_results (
+     task_id TEXT NOT NULL,
+     replica INTEGER NOT NULL,
+     epoch INTEGER NOT NULL,
+     owner TEXT NOT NULL,
+     message BLOB NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (task_id, replica, epoch)
+   );`
+]
+
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+type StoredSpec = Omit<TaskSpec, 'input'>
+type StoredTask = Omit<Task, 'spec'> & { spec: StoredSpec }
+
+export interface PendingResult {
+  taskId: string
+  replica: number
+  epoch: number
+  owner: string
+  /** The encoded lease message to deliver. */
+  message: Uint8Array
+}
+
+const TERMINAL_STATES = ['succeeded', 'failed', 'cancelled']
+
+export class TaskStore {
+  private readonly db: Database.Database
+
+  constructor (path: string) {
+    this.db = new Database(path)
+    this.db.pragma('journal_mode = WAL')
+    // Durable at each commit: "accepted" must survive a power cut, not only a crash.
+    this.db.pragma('synchronous = FULL')
+    this.db.pragma('foreign_keys = ON')
+    this.migrate()
+  }
+
+  private migrate (): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number
+    if (current > SCHEMA_VERSION) throw new Error(`the store was written by a newer mesh-node (schema ${current}, this one knows ${SCHEMA_VERSION})`)
+    for (let version = current; version < SCHEMA_VERSION; version++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version] as string)
+        this.db.pragma(`user_version = ${version + 1}`)
+      })()
+    }
+  }
+
+  close (): void {
+    if (this.db.open) this.db.close()
+  }
+
+  /** Inserts new tasks in one transaction: all are on disk, or none. */
+  insert (tasks: Task[]): void {
+    const stmt = this.db.prepare('INSERT INTO tasks (id, state, kind, idempotency_key, created_at, doc, input) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.db.transaction(() => {
+      for (const task of tasks) {
+        stmt.run(task.id, task.state, task.spec.kind, task.spec.idempotencyKey ?? null, task.createdAt, this.encode(task), task.spec.input)
+      }
+    })()
+  }
+
+  /** Saves a task's new state; an output is stored with the transition that accepted it. */
+  save (task: Task, now: number, output?: Uint8Array): void {
+    const finishedAt = TERMINAL_STATES.includes(task.state) ? now : null
+    if (output != null) {
+      this.db.prepare('UPDATE tasks SET state = ?, doc = ?, finished_at = ?, output = ? WHERE id = ?').run(task.state, this.encode(task), finishedAt, output, task.id)
+    } else {
+      this.db.prepare('UPDATE tasks SET state = ?, doc = ?, finished_at = ? WHERE id = ?').run(task.state, this.encode(task), finishedAt, task.id)
+    }
+  }
+
+  get (id: string): Task | undefined {
+    const row = this.db.prepare('SELECT doc, input FROM tasks WHERE id = ?').get(id) as { doc: string, input: Buffer } | undefined
+    return row == null ? undefined : this.decode(row.doc, row.input)
+  }
+
+  /**
+   * Ids of the tasks submitted with an idempotency key. A key covers a whole batch: task i of
+   * the batch is stored under `<key>#<i>`, so the batch comes back in order.
+   */
+  idsForKey (key: string): string[] {
+    const pattern = `${key.replace(/[\\%_]/g, c => `\\${c}`)}#%`
+    const rows = this.db.prepare("SELECT id, idempotency_key AS k FROM tasks WHERE idempotency_key LIKE ? ESCAPE '\\'").all(pattern) as Array<{ id: string, k: string }>
+    return rows.sort((a, b) => Number(a.k.slice(key.length + 1)) - Number(b.k.slice(key.length + 1))).map(r => r.id)
+  }
+
+  output (id: string): Uint8Array | undefined {
+    const row = this.db.prepare('SELECT output FROM tasks WHERE id = ?').get(id) as { output: Buffer | null } | undefined
+    return row?.output == null ? undefined : new Uint8Array(row.output)
+  }
+
+  list (state?: TaskState, limit = 1000): Task[] {
+    const rows = (state == null
+      ? this.db.prepare('SELECT doc, input FROM tasks ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit)
+      : this.db.prepare('SELECT doc, input FROM tasks WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(state, limit)) as Array<{ doc: string, input: Buffer }>
+    return rows.map(r => this.decode(r.doc, r.input))
+  }
+
+  /** Every task not finished: what an owner resumes after a restart. */
+  unfinished (): Task[] {
+    const rows = this.db.prepare(`SELECT doc, input FROM tasks WHERE state NOT IN (${TERMINAL_STATES.map(() => '?').join(',')}) ORDER BY created_at, rowid`).all(...TERMINAL_STATES) as Array<{ doc: string, input: Buffer }>
+    return rows.map(r => this.decode(r.doc, r.input))
+  }
+
+  counts (): Record<string, number> {
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM tasks GROUP BY state').all() as Array<{ state: string, n: number }>
+    return Object.fromEntries(rows.map(r => [r.state, r.n]))
+  }
+
+  /** Deletes tasks finished before `before`; returns how many. */
+  prune (before: number): number {
+    return this.db.prepare('DELETE FROM tasks WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes
+  }
+
+  putPendingResult (result: PendingResult, now: number): void {
+    this.db.prepare('INSERT OR REPLACE INTO worker_results (task_id, replica, epoch, owner, message, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(result.taskId, result.replica, result.epoch, result.owner, result.message, now)
+  }
+
+  pendingResults (): PendingResult[] {
+    const rows = this.db.prepare('SELECT task_id, replica, epoch, owner, message FROM worker_results ORDER BY created_at').all() as Array<{ task_id: string, replica: number, epoch: number, owner: string, message: Buffer }>
+    return rows.map(r => ({ taskId: r.task_id, replica: r.replica, epoch: r.epoch, owner: r.owner, message: new Uint8Array(r.message) }))
+  }
+
+  deletePendingResult (taskId: string, replica: number, epoch: number): void {
+    this.db.prepare('DELETE FROM worker_results WHERE task_id = ? AND replica = ? AND epoch = ?').run(taskId, replica, epoch)
+  }
+
+  /** Drops results no owner took within `before` (the owner is gone for good). */
+  prunePendingResults (before: number): number {
+    return this.db.prepare('DELETE FROM worker_results WHERE created_at < ?').run(before).changes
+  }
+
+  private encode (task: Task): string {
+    const { input: _input, ...spec } = task.spec
+    const stored: StoredTask = { ...task, spec }
+    return JSON.stringify(stored)
+  }
+
+  private decode (doc: string, input: Buffer): Task {
+    const stored = JSON.parse(doc) as StoredTask
+    return { ...stored, spec: { ...stored.spec, input: new Uint8Array(input) } }
+  }
+}

@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { newTask, transition } from '../../../src/tasks/lifecycle.js'
+import { SCHEMA_VERSION, TaskStore } from '../../../src/tasks/store.js'
+import type { TaskSpec } from '../../../src/tasks/spec.js'
+
+const T0 = 1_700_000_000_000
+const spec = (over: Partial<TaskSpec> = {}): TaskSpec => ({ kind: 'sha256', input: new Uint8Array([1, 2, 3]), redundancy: 1, timeoutMs: 1000, maxAttempts: 3, priority: 0, deadline: T0 + 1000, ...over })
+const settings = { leaseTtlMs: 5000, backoffBaseMs: 1000, backoffMaxMs: 30_000, random: () => 0.5 }
+
+describe('TaskStore (a real SQLite file)', () => {
+  let dir: string
+  let path: string
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'mesh-store-')); path = join(dir, 'mesh.db') })
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  it('keeps tasks, their state and output across a reopen', () => {
+    let store = new TaskStore(path)
+    const task = newTask('t1', 'owner', spec(), T0)
+    store.insert([task])
+    const leased = transition(task, { type: 'claimed', worker: 'w', replica: 0 }, T0 + 1, settings).task
+    store.save(leased, T0 + 1)
+    store.close()
+
+    store = new TaskStore(path)
+    const back = store.get('t1')
+    expect(back).toEqual(leased)
+    expect(back?.spec.input).toEqual(new Uint8Array([1, 2, 3]))
+    expect(store.unfinished().map(t => t.id)).toEqual(['t1'])
+    const done = transition(leased, { type: 'resultReceived', worker: 'w', replica: 0, epoch: 1, outcome: 'succeeded', outputHash: 'h' }, T0 + 2, settings).task
+    store.save(done, T0 + 2, new Uint8Array([9]))
+    expect(store.output('t1')).toEqual(new Uint8Array([9]))
+    expect(store.unfinished()).toEqual([])
+    expect(store.list('succeeded').map(t => t.id)).toEqual(['t1'])
+    expect(store.counts()).toEqual({ succeeded: 1 })
+    store.close()
+  })
+
+  it('inserts a batch atomically and finds it again by idempotency key, in order', () => {
+    const store = new TaskStore(path)
+    const batch = [0, 1, 2].map(i => newTask(`t${i}`, 'o', spec({ idempotencyKey: `job-1#${i}` }), T0))
+    store.insert(batch)
+    expect(store.idsForKey('job-1')).toEqual(['t0', 't1', 't2'])
+    expect(store.idsForKey('job')).toEqual([])
+    expect(() => { store.insert([newTask('t9', 'o', spec(), T0), newTask('t0', 'o', spec(), T0)]) }).toThrow()
+    expect(store.get('t9')).toBeUndefined()
+    store.close()
+  })
+
+  it('prunes tasks finished before the retention horizon only', () => {
+    const store = new TaskStore(path)
+    const a = newTask('a', 'o', spec(), T0)
+    const b = newTask('b', 'o', spec(), T0)
+    store.insert([a, b])
+    store.save(transition(a, { type: 'cancelled', reason: 'x' }, T0, settings).task, T0)
+    expect(store.prune(T0 + 1)).toBe(1)
+    expect(store.get('a')).toBeUndefined()
+    expect(store.get('b')).toBeDefined()
+    store.close()
+  })
+
+  it("keeps a worker's undelivered results until delivered", () => {
+    const store = new TaskStore(path)
+    store.putPendingResult({ taskId: 't', replica: 0, epoch: 2, owner: 'o', message: new Uint8Array([1]) }, T0)
+    expect(store.pendingResults()).toEqual([{ taskId: 't', replica: 0, epoch: 2, owner: 'o', message: new Uint8Array([1]) }])
+    store.deletePendingResult('t', 0, 2)
+    expect(store.pendingResults()).toEqual([])
+    store.close()
+  })
+
+  it('migrates to the current schema, uses WAL, and refuses a store from a newer version', () => {
+    new TaskStore(path).close()
+    const raw = new Database(path)
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
+    raw.close()
+    expect(() => new TaskStore(path)).toThrow(/newer mesh-node/)
+  })
+})
