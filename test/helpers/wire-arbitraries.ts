@@ -78,7 +78,9 @@ export const leaseMessage: fc.Arbitrary<LeaseMessage> = fc.oneof(
   fc.record({ task: taskRef.map(t => ({ ...t, epoch: 0 })), worker: peer }).map(claim => ({ claim })),
   fc.record({ task: taskRef, code: fc.constantFrom(RefusalCode.STALE_EPOCH, RefusalCode.NOT_LEASED, RefusalCode.UNKNOWN_TASK, RefusalCode.NOT_ELIGIBLE, RefusalCode.TASK_CLOSED), reason: text(0, LIMITS.reasonChars) }).map(refusal => ({ refusal })),
   fc.record({ task: taskRef, reason: text(0, LIMITS.reasonChars) }).map(cancel => ({ cancel })),
-  fc.record({ task: taskRef, worker: peer, expiresAt: time }).map(grant => ({ grant })),
+  fc.record({ task: taskRef, worker: peer, expiresAt: time, ttlMs: fc.integer({ min: 1, max: LIMITS.timeoutMs }), offer: fc.option(taskOffer, { nil: undefined }) })
+    .map(({ offer, ...grant }) => ({ grant: offer == null ? grant : { ...grant, offer } })),
+  fc.record({ task: taskRef }).map(ack => ({ ack })),
   fc.record({ task: taskRef, worker: peer, progress: fc.integer({ min: 0, max: 100 }) }).map(renew => ({ renew })),
   fc.record({ task: taskRef, worker: peer, reason: text(0, LIMITS.reasonChars) }).map(release => ({ release })),
   fc.tuple(signedResult, bytes(0, 128)).chain(([signed, output]) => fc.record({

@@ -218,7 +218,7 @@ describe('an adversary on the mesh', () => {
     }
     await send(new TextEncoder().encode('garbage frame'))
     await send(LeaseFrame.encode({ version: 1, messages: [{ claim: { task: taskRef, worker: peerIdToBytes(b.libp2p.peerId) } }] }))
-    await send(LeaseFrame.encode({ version: 1, messages: [{ grant: { task: { ...taskRef, owner: peerIdToBytes(b.libp2p.peerId) }, worker: peerIdToBytes(evil.peerId), expiresAt: 1 } }] }))
+    await send(LeaseFrame.encode({ version: 1, messages: [{ grant: { task: { ...taskRef, owner: peerIdToBytes(b.libp2p.peerId) }, worker: peerIdToBytes(evil.peerId), expiresAt: 1, ttlMs: 1000 } }] }))
     // A length prefix over the frame limit: the stream is reset before the frame is read.
     const big = await evil.dialProtocol(a.libp2p.peerId, protocol)
     await lpStream(big, { maxDataLength: 4 * LIMITS.frameBytes }).write(new Uint8Array(LIMITS.frameBytes + 1)).catch(() => {})

@@ -147,10 +147,11 @@ export type LeaseBody =
   | { type: 'result', result: Result }
   | { type: 'refusal', refusal: NonNullable<LeaseMessage['refusal']> }
   | { type: 'cancel', cancel: NonNullable<LeaseMessage['cancel']> }
+  | { type: 'ack', ack: NonNullable<LeaseMessage['ack']> }
 
 /** The body of a lease message and the peer that must have sent it. */
 export function checkLeaseMessage (message: LeaseMessage, field: string): { body: LeaseBody, author: Uint8Array } {
-  const { claim, grant, renew, release, result, refusal, cancel } = message
+  const { claim, grant, renew, release, result, refusal, cancel, ack } = message
   if (claim != null) {
     checkTaskRef(claim.task, `${field}.claim.task`)
     if (claim.task.epoch !== 0) fail('bad_field', `${field}.claim.task.epoch must be 0 (a claim holds no lease yet)`)
@@ -161,6 +162,8 @@ export function checkLeaseMessage (message: LeaseMessage, field: string): { body
     checkTaskRef(grant.task, `${field}.grant.task`)
     peerField(grant.worker, `${field}.grant.worker`)
     timeField(grant.expiresAt, `${field}.grant.expiresAt`)
+    intField(grant.ttlMs, `${field}.grant.ttlMs`, 1, LIMITS.timeoutMs)
+    if (grant.offer != null) checkOffer(grant.offer, `${field}.grant.offer`)
     return { body: { type: 'grant', grant }, author: grant.task.owner }
   }
   if (renew != null) {
@@ -191,6 +194,10 @@ export function checkLeaseMessage (message: LeaseMessage, field: string): { body
     if (refusal.code === RefusalCode.REFUSAL_UNSPECIFIED) fail('bad_field', `${field}.refusal.code is missing`)
     stringField(refusal.reason, `${field}.refusal.reason`, LIMITS.reasonChars)
     return { body: { type: 'refusal', refusal }, author: refusal.task.owner }
+  }
+  if (ack != null) {
+    checkTaskRef(ack.task, `${field}.ack.task`)
+    return { body: { type: 'ack', ack }, author: ack.task.owner }
   }
   if (cancel != null) {
     checkTaskRef(cancel.task, `${field}.cancel.task`)

@@ -1818,6 +1818,96 @@ export namespace LeaseFrame {
     index: number
   }
 
+  export interface LeaseFrameMessagesGrantTtlMsFieldEvent {
+    field: '$.messages[].grant.ttlMs'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferTaskIdFieldEvent {
+    field: '$.messages[].grant.offer.taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferKindFieldEvent {
+    field: '$.messages[].grant.offer.kind'
+    value: string
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferRedundancyFieldEvent {
+    field: '$.messages[].grant.offer.redundancy'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferTimeoutMsFieldEvent {
+    field: '$.messages[].grant.offer.timeoutMs'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferMaxAttemptsFieldEvent {
+    field: '$.messages[].grant.offer.maxAttempts'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferPriorityFieldEvent {
+    field: '$.messages[].grant.offer.priority'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferDeadlineFieldEvent {
+    field: '$.messages[].grant.offer.deadline'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferInputFieldEvent {
+    field: '$.messages[].grant.offer.input'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferInputHashFieldEvent {
+    field: '$.messages[].grant.offer.inputHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferInputSizeFieldEvent {
+    field: '$.messages[].grant.offer.inputSize'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferOpenReplicasFieldEvent {
+    field: '$.messages[].grant.offer.openReplicas[]'
+    index: number
+    value: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferSlotsFieldEvent {
+    field: '$.messages[].grant.offer.slots'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferMemoryBytesFieldEvent {
+    field: '$.messages[].grant.offer.memoryBytes'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferDeterministicFieldEvent {
+    field: '$.messages[].grant.offer.deterministic'
+    value: boolean
+    index: number
+  }
+
   export interface LeaseFrameMessagesRenewTaskOwnerFieldEvent {
     field: '$.messages[].renew.task.owner'
     value: Uint8Array<ArrayBuffer>
@@ -2046,6 +2136,30 @@ export namespace LeaseFrame {
     index: number
   }
 
+  export interface LeaseFrameMessagesAckTaskOwnerFieldEvent {
+    field: '$.messages[].ack.task.owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesAckTaskTaskIdFieldEvent {
+    field: '$.messages[].ack.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesAckTaskReplicaFieldEvent {
+    field: '$.messages[].ack.task.replica'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesAckTaskEpochFieldEvent {
+    field: '$.messages[].ack.task.epoch'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<LeaseFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaseFrame.codec())
   }
@@ -2054,7 +2168,7 @@ export namespace LeaseFrame {
     return decodeMessage(buf, LeaseFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseFrame>): Generator<LeaseFrameVersionFieldEvent | LeaseFrameMessagesClaimTaskOwnerFieldEvent | LeaseFrameMessagesClaimTaskTaskIdFieldEvent | LeaseFrameMessagesClaimTaskReplicaFieldEvent | LeaseFrameMessagesClaimTaskEpochFieldEvent | LeaseFrameMessagesClaimWorkerFieldEvent | LeaseFrameMessagesGrantTaskOwnerFieldEvent | LeaseFrameMessagesGrantTaskTaskIdFieldEvent | LeaseFrameMessagesGrantTaskReplicaFieldEvent | LeaseFrameMessagesGrantTaskEpochFieldEvent | LeaseFrameMessagesGrantWorkerFieldEvent | LeaseFrameMessagesGrantExpiresAtFieldEvent | LeaseFrameMessagesRenewTaskOwnerFieldEvent | LeaseFrameMessagesRenewTaskTaskIdFieldEvent | LeaseFrameMessagesRenewTaskReplicaFieldEvent | LeaseFrameMessagesRenewTaskEpochFieldEvent | LeaseFrameMessagesRenewWorkerFieldEvent | LeaseFrameMessagesRenewProgressFieldEvent | LeaseFrameMessagesReleaseTaskOwnerFieldEvent | LeaseFrameMessagesReleaseTaskTaskIdFieldEvent | LeaseFrameMessagesReleaseTaskReplicaFieldEvent | LeaseFrameMessagesReleaseTaskEpochFieldEvent | LeaseFrameMessagesReleaseWorkerFieldEvent | LeaseFrameMessagesReleaseReasonFieldEvent | LeaseFrameMessagesResultSignedTaskOwnerFieldEvent | LeaseFrameMessagesResultSignedTaskTaskIdFieldEvent | LeaseFrameMessagesResultSignedTaskReplicaFieldEvent | LeaseFrameMessagesResultSignedTaskEpochFieldEvent | LeaseFrameMessagesResultSignedWorkerFieldEvent | LeaseFrameMessagesResultSignedStatusFieldEvent | LeaseFrameMessagesResultSignedOutputHashFieldEvent | LeaseFrameMessagesResultSignedSignatureFieldEvent | LeaseFrameMessagesResultOutputFieldEvent | LeaseFrameMessagesResultOutputSizeFieldEvent | LeaseFrameMessagesResultStderrTailFieldEvent | LeaseFrameMessagesResultExitCodeFieldEvent | LeaseFrameMessagesResultStartedAtFieldEvent | LeaseFrameMessagesResultFinishedAtFieldEvent | LeaseFrameMessagesResultErrorFieldEvent | LeaseFrameMessagesRefusalTaskOwnerFieldEvent | LeaseFrameMessagesRefusalTaskTaskIdFieldEvent | LeaseFrameMessagesRefusalTaskReplicaFieldEvent | LeaseFrameMessagesRefusalTaskEpochFieldEvent | LeaseFrameMessagesRefusalCodeFieldEvent | LeaseFrameMessagesRefusalReasonFieldEvent | LeaseFrameMessagesCancelTaskOwnerFieldEvent | LeaseFrameMessagesCancelTaskTaskIdFieldEvent | LeaseFrameMessagesCancelTaskReplicaFieldEvent | LeaseFrameMessagesCancelTaskEpochFieldEvent | LeaseFrameMessagesCancelReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseFrame>): Generator<LeaseFrameVersionFieldEvent | LeaseFrameMessagesClaimTaskOwnerFieldEvent | LeaseFrameMessagesClaimTaskTaskIdFieldEvent | LeaseFrameMessagesClaimTaskReplicaFieldEvent | LeaseFrameMessagesClaimTaskEpochFieldEvent | LeaseFrameMessagesClaimWorkerFieldEvent | LeaseFrameMessagesGrantTaskOwnerFieldEvent | LeaseFrameMessagesGrantTaskTaskIdFieldEvent | LeaseFrameMessagesGrantTaskReplicaFieldEvent | LeaseFrameMessagesGrantTaskEpochFieldEvent | LeaseFrameMessagesGrantWorkerFieldEvent | LeaseFrameMessagesGrantExpiresAtFieldEvent | LeaseFrameMessagesGrantTtlMsFieldEvent | LeaseFrameMessagesGrantOfferTaskIdFieldEvent | LeaseFrameMessagesGrantOfferKindFieldEvent | LeaseFrameMessagesGrantOfferRedundancyFieldEvent | LeaseFrameMessagesGrantOfferTimeoutMsFieldEvent | LeaseFrameMessagesGrantOfferMaxAttemptsFieldEvent | LeaseFrameMessagesGrantOfferPriorityFieldEvent | LeaseFrameMessagesGrantOfferDeadlineFieldEvent | LeaseFrameMessagesGrantOfferInputFieldEvent | LeaseFrameMessagesGrantOfferInputHashFieldEvent | LeaseFrameMessagesGrantOfferInputSizeFieldEvent | LeaseFrameMessagesGrantOfferOpenReplicasFieldEvent | LeaseFrameMessagesGrantOfferSlotsFieldEvent | LeaseFrameMessagesGrantOfferMemoryBytesFieldEvent | LeaseFrameMessagesGrantOfferDeterministicFieldEvent | LeaseFrameMessagesRenewTaskOwnerFieldEvent | LeaseFrameMessagesRenewTaskTaskIdFieldEvent | LeaseFrameMessagesRenewTaskReplicaFieldEvent | LeaseFrameMessagesRenewTaskEpochFieldEvent | LeaseFrameMessagesRenewWorkerFieldEvent | LeaseFrameMessagesRenewProgressFieldEvent | LeaseFrameMessagesReleaseTaskOwnerFieldEvent | LeaseFrameMessagesReleaseTaskTaskIdFieldEvent | LeaseFrameMessagesReleaseTaskReplicaFieldEvent | LeaseFrameMessagesReleaseTaskEpochFieldEvent | LeaseFrameMessagesReleaseWorkerFieldEvent | LeaseFrameMessagesReleaseReasonFieldEvent | LeaseFrameMessagesResultSignedTaskOwnerFieldEvent | LeaseFrameMessagesResultSignedTaskTaskIdFieldEvent | LeaseFrameMessagesResultSignedTaskReplicaFieldEvent | LeaseFrameMessagesResultSignedTaskEpochFieldEvent | LeaseFrameMessagesResultSignedWorkerFieldEvent | LeaseFrameMessagesResultSignedStatusFieldEvent | LeaseFrameMessagesResultSignedOutputHashFieldEvent | LeaseFrameMessagesResultSignedSignatureFieldEvent | LeaseFrameMessagesResultOutputFieldEvent | LeaseFrameMessagesResultOutputSizeFieldEvent | LeaseFrameMessagesResultStderrTailFieldEvent | LeaseFrameMessagesResultExitCodeFieldEvent | LeaseFrameMessagesResultStartedAtFieldEvent | LeaseFrameMessagesResultFinishedAtFieldEvent | LeaseFrameMessagesResultErrorFieldEvent | LeaseFrameMessagesRefusalTaskOwnerFieldEvent | LeaseFrameMessagesRefusalTaskTaskIdFieldEvent | LeaseFrameMessagesRefusalTaskReplicaFieldEvent | LeaseFrameMessagesRefusalTaskEpochFieldEvent | LeaseFrameMessagesRefusalCodeFieldEvent | LeaseFrameMessagesRefusalReasonFieldEvent | LeaseFrameMessagesCancelTaskOwnerFieldEvent | LeaseFrameMessagesCancelTaskTaskIdFieldEvent | LeaseFrameMessagesCancelTaskReplicaFieldEvent | LeaseFrameMessagesCancelTaskEpochFieldEvent | LeaseFrameMessagesCancelReasonFieldEvent | LeaseFrameMessagesAckTaskOwnerFieldEvent | LeaseFrameMessagesAckTaskTaskIdFieldEvent | LeaseFrameMessagesAckTaskReplicaFieldEvent | LeaseFrameMessagesAckTaskEpochFieldEvent> {
     return streamMessage(buf, LeaseFrame.codec(), opts)
   }
 }
@@ -2067,6 +2181,7 @@ export interface LeaseMessage {
   result?: Result
   refusal?: Refusal
   cancel?: CancelNotice
+  ack?: ResultAck
 }
 
 export namespace LeaseMessage {
@@ -2081,7 +2196,18 @@ export namespace LeaseMessage {
 
         obj = { ...obj }
 
+        if (obj.ack != null) {
+          obj.cancel = undefined
+          obj.refusal = undefined
+          obj.result = undefined
+          obj.release = undefined
+          obj.renew = undefined
+          obj.grant = undefined
+          obj.claim = undefined
+        }
+
         if (obj.cancel != null) {
+          obj.ack = undefined
           obj.refusal = undefined
           obj.result = undefined
           obj.release = undefined
@@ -2091,6 +2217,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.refusal != null) {
+          obj.ack = undefined
           obj.cancel = undefined
           obj.result = undefined
           obj.release = undefined
@@ -2100,6 +2227,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.result != null) {
+          obj.ack = undefined
           obj.cancel = undefined
           obj.refusal = undefined
           obj.release = undefined
@@ -2109,6 +2237,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.release != null) {
+          obj.ack = undefined
           obj.cancel = undefined
           obj.refusal = undefined
           obj.result = undefined
@@ -2118,6 +2247,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.renew != null) {
+          obj.ack = undefined
           obj.cancel = undefined
           obj.refusal = undefined
           obj.result = undefined
@@ -2127,6 +2257,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.grant != null) {
+          obj.ack = undefined
           obj.cancel = undefined
           obj.refusal = undefined
           obj.result = undefined
@@ -2136,6 +2267,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.claim != null) {
+          obj.ack = undefined
           obj.cancel = undefined
           obj.refusal = undefined
           obj.result = undefined
@@ -2177,6 +2309,11 @@ export namespace LeaseMessage {
         if (obj.cancel != null) {
           w.uint32(58)
           CancelNotice.codec().encode(obj.cancel, w)
+        }
+
+        if (obj.ack != null) {
+          w.uint32(66)
+          ResultAck.codec().encode(obj.ack, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2233,6 +2370,12 @@ export namespace LeaseMessage {
               })
               break
             }
+            case 8: {
+              obj.ack = ResultAck.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.ack
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2240,7 +2383,18 @@ export namespace LeaseMessage {
           }
         }
 
+        if (obj.ack != null) {
+          delete obj.cancel
+          delete obj.refusal
+          delete obj.result
+          delete obj.release
+          delete obj.renew
+          delete obj.grant
+          delete obj.claim
+        }
+
         if (obj.cancel != null) {
+          delete obj.ack
           delete obj.refusal
           delete obj.result
           delete obj.release
@@ -2250,6 +2404,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.refusal != null) {
+          delete obj.ack
           delete obj.cancel
           delete obj.result
           delete obj.release
@@ -2259,6 +2414,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.result != null) {
+          delete obj.ack
           delete obj.cancel
           delete obj.refusal
           delete obj.release
@@ -2268,6 +2424,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.release != null) {
+          delete obj.ack
           delete obj.cancel
           delete obj.refusal
           delete obj.result
@@ -2277,6 +2434,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.renew != null) {
+          delete obj.ack
           delete obj.cancel
           delete obj.refusal
           delete obj.result
@@ -2286,6 +2444,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.grant != null) {
+          delete obj.ack
           delete obj.cancel
           delete obj.refusal
           delete obj.result
@@ -2295,6 +2454,7 @@ export namespace LeaseMessage {
         }
 
         if (obj.claim != null) {
+          delete obj.ack
           delete obj.cancel
           delete obj.refusal
           delete obj.result
@@ -2356,6 +2516,13 @@ export namespace LeaseMessage {
             case 7: {
               yield * CancelNotice.codec().stream(reader, reader.uint32(), `${prefix}.cancel`, {
                 limits: opts.limits?.cancel
+              })
+
+              break
+            }
+            case 8: {
+              yield * ResultAck.codec().stream(reader, reader.uint32(), `${prefix}.ack`, {
+                limits: opts.limits?.ack
               })
 
               break
@@ -2425,6 +2592,82 @@ export namespace LeaseMessage {
   export interface LeaseMessageGrantExpiresAtFieldEvent {
     field: '$.grant.expiresAt'
     value: number
+  }
+
+  export interface LeaseMessageGrantTtlMsFieldEvent {
+    field: '$.grant.ttlMs'
+    value: number
+  }
+
+  export interface LeaseMessageGrantOfferTaskIdFieldEvent {
+    field: '$.grant.offer.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageGrantOfferKindFieldEvent {
+    field: '$.grant.offer.kind'
+    value: string
+  }
+
+  export interface LeaseMessageGrantOfferRedundancyFieldEvent {
+    field: '$.grant.offer.redundancy'
+    value: number
+  }
+
+  export interface LeaseMessageGrantOfferTimeoutMsFieldEvent {
+    field: '$.grant.offer.timeoutMs'
+    value: number
+  }
+
+  export interface LeaseMessageGrantOfferMaxAttemptsFieldEvent {
+    field: '$.grant.offer.maxAttempts'
+    value: number
+  }
+
+  export interface LeaseMessageGrantOfferPriorityFieldEvent {
+    field: '$.grant.offer.priority'
+    value: number
+  }
+
+  export interface LeaseMessageGrantOfferDeadlineFieldEvent {
+    field: '$.grant.offer.deadline'
+    value: number
+  }
+
+  export interface LeaseMessageGrantOfferInputFieldEvent {
+    field: '$.grant.offer.input'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageGrantOfferInputHashFieldEvent {
+    field: '$.grant.offer.inputHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageGrantOfferInputSizeFieldEvent {
+    field: '$.grant.offer.inputSize'
+    value: number
+  }
+
+  export interface LeaseMessageGrantOfferOpenReplicasFieldEvent {
+    field: '$.grant.offer.openReplicas[]'
+    index: number
+    value: number
+  }
+
+  export interface LeaseMessageGrantOfferSlotsFieldEvent {
+    field: '$.grant.offer.slots'
+    value: number
+  }
+
+  export interface LeaseMessageGrantOfferMemoryBytesFieldEvent {
+    field: '$.grant.offer.memoryBytes'
+    value: number
+  }
+
+  export interface LeaseMessageGrantOfferDeterministicFieldEvent {
+    field: '$.grant.offer.deterministic'
+    value: boolean
   }
 
   export interface LeaseMessageRenewTaskOwnerFieldEvent {
@@ -2617,6 +2860,26 @@ export namespace LeaseMessage {
     value: string
   }
 
+  export interface LeaseMessageAckTaskOwnerFieldEvent {
+    field: '$.ack.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageAckTaskTaskIdFieldEvent {
+    field: '$.ack.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageAckTaskReplicaFieldEvent {
+    field: '$.ack.task.replica'
+    value: number
+  }
+
+  export interface LeaseMessageAckTaskEpochFieldEvent {
+    field: '$.ack.task.epoch'
+    value: number
+  }
+
   export function encode (obj: Partial<LeaseMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaseMessage.codec())
   }
@@ -2625,7 +2888,7 @@ export namespace LeaseMessage {
     return decodeMessage(buf, LeaseMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseMessage>): Generator<LeaseMessageClaimTaskOwnerFieldEvent | LeaseMessageClaimTaskTaskIdFieldEvent | LeaseMessageClaimTaskReplicaFieldEvent | LeaseMessageClaimTaskEpochFieldEvent | LeaseMessageClaimWorkerFieldEvent | LeaseMessageGrantTaskOwnerFieldEvent | LeaseMessageGrantTaskTaskIdFieldEvent | LeaseMessageGrantTaskReplicaFieldEvent | LeaseMessageGrantTaskEpochFieldEvent | LeaseMessageGrantWorkerFieldEvent | LeaseMessageGrantExpiresAtFieldEvent | LeaseMessageRenewTaskOwnerFieldEvent | LeaseMessageRenewTaskTaskIdFieldEvent | LeaseMessageRenewTaskReplicaFieldEvent | LeaseMessageRenewTaskEpochFieldEvent | LeaseMessageRenewWorkerFieldEvent | LeaseMessageRenewProgressFieldEvent | LeaseMessageReleaseTaskOwnerFieldEvent | LeaseMessageReleaseTaskTaskIdFieldEvent | LeaseMessageReleaseTaskReplicaFieldEvent | LeaseMessageReleaseTaskEpochFieldEvent | LeaseMessageReleaseWorkerFieldEvent | LeaseMessageReleaseReasonFieldEvent | LeaseMessageResultSignedTaskOwnerFieldEvent | LeaseMessageResultSignedTaskTaskIdFieldEvent | LeaseMessageResultSignedTaskReplicaFieldEvent | LeaseMessageResultSignedTaskEpochFieldEvent | LeaseMessageResultSignedWorkerFieldEvent | LeaseMessageResultSignedStatusFieldEvent | LeaseMessageResultSignedOutputHashFieldEvent | LeaseMessageResultSignedSignatureFieldEvent | LeaseMessageResultOutputFieldEvent | LeaseMessageResultOutputSizeFieldEvent | LeaseMessageResultStderrTailFieldEvent | LeaseMessageResultExitCodeFieldEvent | LeaseMessageResultStartedAtFieldEvent | LeaseMessageResultFinishedAtFieldEvent | LeaseMessageResultErrorFieldEvent | LeaseMessageRefusalTaskOwnerFieldEvent | LeaseMessageRefusalTaskTaskIdFieldEvent | LeaseMessageRefusalTaskReplicaFieldEvent | LeaseMessageRefusalTaskEpochFieldEvent | LeaseMessageRefusalCodeFieldEvent | LeaseMessageRefusalReasonFieldEvent | LeaseMessageCancelTaskOwnerFieldEvent | LeaseMessageCancelTaskTaskIdFieldEvent | LeaseMessageCancelTaskReplicaFieldEvent | LeaseMessageCancelTaskEpochFieldEvent | LeaseMessageCancelReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseMessage>): Generator<LeaseMessageClaimTaskOwnerFieldEvent | LeaseMessageClaimTaskTaskIdFieldEvent | LeaseMessageClaimTaskReplicaFieldEvent | LeaseMessageClaimTaskEpochFieldEvent | LeaseMessageClaimWorkerFieldEvent | LeaseMessageGrantTaskOwnerFieldEvent | LeaseMessageGrantTaskTaskIdFieldEvent | LeaseMessageGrantTaskReplicaFieldEvent | LeaseMessageGrantTaskEpochFieldEvent | LeaseMessageGrantWorkerFieldEvent | LeaseMessageGrantExpiresAtFieldEvent | LeaseMessageGrantTtlMsFieldEvent | LeaseMessageGrantOfferTaskIdFieldEvent | LeaseMessageGrantOfferKindFieldEvent | LeaseMessageGrantOfferRedundancyFieldEvent | LeaseMessageGrantOfferTimeoutMsFieldEvent | LeaseMessageGrantOfferMaxAttemptsFieldEvent | LeaseMessageGrantOfferPriorityFieldEvent | LeaseMessageGrantOfferDeadlineFieldEvent | LeaseMessageGrantOfferInputFieldEvent | LeaseMessageGrantOfferInputHashFieldEvent | LeaseMessageGrantOfferInputSizeFieldEvent | LeaseMessageGrantOfferOpenReplicasFieldEvent | LeaseMessageGrantOfferSlotsFieldEvent | LeaseMessageGrantOfferMemoryBytesFieldEvent | LeaseMessageGrantOfferDeterministicFieldEvent | LeaseMessageRenewTaskOwnerFieldEvent | LeaseMessageRenewTaskTaskIdFieldEvent | LeaseMessageRenewTaskReplicaFieldEvent | LeaseMessageRenewTaskEpochFieldEvent | LeaseMessageRenewWorkerFieldEvent | LeaseMessageRenewProgressFieldEvent | LeaseMessageReleaseTaskOwnerFieldEvent | LeaseMessageReleaseTaskTaskIdFieldEvent | LeaseMessageReleaseTaskReplicaFieldEvent | LeaseMessageReleaseTaskEpochFieldEvent | LeaseMessageReleaseWorkerFieldEvent | LeaseMessageReleaseReasonFieldEvent | LeaseMessageResultSignedTaskOwnerFieldEvent | LeaseMessageResultSignedTaskTaskIdFieldEvent | LeaseMessageResultSignedTaskReplicaFieldEvent | LeaseMessageResultSignedTaskEpochFieldEvent | LeaseMessageResultSignedWorkerFieldEvent | LeaseMessageResultSignedStatusFieldEvent | LeaseMessageResultSignedOutputHashFieldEvent | LeaseMessageResultSignedSignatureFieldEvent | LeaseMessageResultOutputFieldEvent | LeaseMessageResultOutputSizeFieldEvent | LeaseMessageResultStderrTailFieldEvent | LeaseMessageResultExitCodeFieldEvent | LeaseMessageResultStartedAtFieldEvent | LeaseMessageResultFinishedAtFieldEvent | LeaseMessageResultErrorFieldEvent | LeaseMessageRefusalTaskOwnerFieldEvent | LeaseMessageRefusalTaskTaskIdFieldEvent | LeaseMessageRefusalTaskReplicaFieldEvent | LeaseMessageRefusalTaskEpochFieldEvent | LeaseMessageRefusalCodeFieldEvent | LeaseMessageRefusalReasonFieldEvent | LeaseMessageCancelTaskOwnerFieldEvent | LeaseMessageCancelTaskTaskIdFieldEvent | LeaseMessageCancelTaskReplicaFieldEvent | LeaseMessageCancelTaskEpochFieldEvent | LeaseMessageCancelReasonFieldEvent | LeaseMessageAckTaskOwnerFieldEvent | LeaseMessageAckTaskTaskIdFieldEvent | LeaseMessageAckTaskReplicaFieldEvent | LeaseMessageAckTaskEpochFieldEvent> {
     return streamMessage(buf, LeaseMessage.codec(), opts)
   }
 }
@@ -2920,6 +3183,8 @@ export interface Grant {
   task?: TaskRef
   worker: Uint8Array<ArrayBuffer>
   expiresAt: number
+  ttlMs: number
+  offer?: TaskOffer
 }
 
 export namespace Grant {
@@ -2947,13 +3212,24 @@ export namespace Grant {
           w.uint64Number(obj.expiresAt)
         }
 
+        if ((obj.ttlMs != null && obj.ttlMs !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.ttlMs)
+        }
+
+        if (obj.offer != null) {
+          w.uint32(42)
+          TaskOffer.codec().encode(obj.offer, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           worker: uint8ArrayAlloc(0),
-          expiresAt: 0
+          expiresAt: 0,
+          ttlMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2974,6 +3250,16 @@ export namespace Grant {
             }
             case 3: {
               obj.expiresAt = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.ttlMs = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.offer = TaskOffer.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.offer
+              })
               break
             }
             default: {
@@ -3010,6 +3296,20 @@ export namespace Grant {
                 field: `${prefix}.expiresAt`,
                 value: reader.uint64Number()
               }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.ttlMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield * TaskOffer.codec().stream(reader, reader.uint32(), `${prefix}.offer`, {
+                limits: opts.limits?.offer
+              })
+
               break
             }
             default: {
@@ -3054,6 +3354,82 @@ export namespace Grant {
     value: number
   }
 
+  export interface GrantTtlMsFieldEvent {
+    field: '$.ttlMs'
+    value: number
+  }
+
+  export interface GrantOfferTaskIdFieldEvent {
+    field: '$.offer.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GrantOfferKindFieldEvent {
+    field: '$.offer.kind'
+    value: string
+  }
+
+  export interface GrantOfferRedundancyFieldEvent {
+    field: '$.offer.redundancy'
+    value: number
+  }
+
+  export interface GrantOfferTimeoutMsFieldEvent {
+    field: '$.offer.timeoutMs'
+    value: number
+  }
+
+  export interface GrantOfferMaxAttemptsFieldEvent {
+    field: '$.offer.maxAttempts'
+    value: number
+  }
+
+  export interface GrantOfferPriorityFieldEvent {
+    field: '$.offer.priority'
+    value: number
+  }
+
+  export interface GrantOfferDeadlineFieldEvent {
+    field: '$.offer.deadline'
+    value: number
+  }
+
+  export interface GrantOfferInputFieldEvent {
+    field: '$.offer.input'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GrantOfferInputHashFieldEvent {
+    field: '$.offer.inputHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GrantOfferInputSizeFieldEvent {
+    field: '$.offer.inputSize'
+    value: number
+  }
+
+  export interface GrantOfferOpenReplicasFieldEvent {
+    field: '$.offer.openReplicas[]'
+    index: number
+    value: number
+  }
+
+  export interface GrantOfferSlotsFieldEvent {
+    field: '$.offer.slots'
+    value: number
+  }
+
+  export interface GrantOfferMemoryBytesFieldEvent {
+    field: '$.offer.memoryBytes'
+    value: number
+  }
+
+  export interface GrantOfferDeterministicFieldEvent {
+    field: '$.offer.deterministic'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Grant>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Grant.codec())
   }
@@ -3062,7 +3438,7 @@ export namespace Grant {
     return decodeMessage(buf, Grant.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Grant>): Generator<GrantTaskOwnerFieldEvent | GrantTaskTaskIdFieldEvent | GrantTaskReplicaFieldEvent | GrantTaskEpochFieldEvent | GrantWorkerFieldEvent | GrantExpiresAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Grant>): Generator<GrantTaskOwnerFieldEvent | GrantTaskTaskIdFieldEvent | GrantTaskReplicaFieldEvent | GrantTaskEpochFieldEvent | GrantWorkerFieldEvent | GrantExpiresAtFieldEvent | GrantTtlMsFieldEvent | GrantOfferTaskIdFieldEvent | GrantOfferKindFieldEvent | GrantOfferRedundancyFieldEvent | GrantOfferTimeoutMsFieldEvent | GrantOfferMaxAttemptsFieldEvent | GrantOfferPriorityFieldEvent | GrantOfferDeadlineFieldEvent | GrantOfferInputFieldEvent | GrantOfferInputHashFieldEvent | GrantOfferInputSizeFieldEvent | GrantOfferOpenReplicasFieldEvent | GrantOfferSlotsFieldEvent | GrantOfferMemoryBytesFieldEvent | GrantOfferDeterministicFieldEvent> {
     return streamMessage(buf, Grant.codec(), opts)
   }
 }
@@ -4044,6 +4420,110 @@ export namespace Refusal {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refusal>): Generator<RefusalTaskOwnerFieldEvent | RefusalTaskTaskIdFieldEvent | RefusalTaskReplicaFieldEvent | RefusalTaskEpochFieldEvent | RefusalCodeFieldEvent | RefusalReasonFieldEvent> {
     return streamMessage(buf, Refusal.codec(), opts)
+  }
+}
+
+export interface ResultAck {
+  task?: TaskRef
+}
+
+export namespace ResultAck {
+  let _codec: Codec<ResultAck>
+
+  export const codec = (): Codec<ResultAck> => {
+    if (_codec == null) {
+      _codec = message<ResultAck>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.task != null) {
+          w.uint32(10)
+          TaskRef.codec().encode(obj.task, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.task = TaskRef.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.task
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * TaskRef.codec().stream(reader, reader.uint32(), `${prefix}.task`, {
+                limits: opts.limits?.task
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ResultAckTaskOwnerFieldEvent {
+    field: '$.task.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResultAckTaskTaskIdFieldEvent {
+    field: '$.task.taskId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResultAckTaskReplicaFieldEvent {
+    field: '$.task.replica'
+    value: number
+  }
+
+  export interface ResultAckTaskEpochFieldEvent {
+    field: '$.task.epoch'
+    value: number
+  }
+
+  export function encode (obj: Partial<ResultAck>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, ResultAck.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ResultAck>): ResultAck {
+    return decodeMessage(buf, ResultAck.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ResultAck>): Generator<ResultAckTaskOwnerFieldEvent | ResultAckTaskTaskIdFieldEvent | ResultAckTaskReplicaFieldEvent | ResultAckTaskEpochFieldEvent> {
+    return streamMessage(buf, ResultAck.codec(), opts)
   }
 }
 
