@@ -13,6 +13,8 @@ export type MeshErrorCode =
   | 'LISTEN_FAILED'
   | 'DIAL_FAILED'
   | 'DATA_DIR_LOCKED'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
 
 export class MeshError<C extends MeshErrorCode = MeshErrorCode> extends Error {
   readonly code: C

@@ -11,11 +11,22 @@ export interface ApiNode {
   peers: () => Promise<unknown>
   dial: (addr: string) => Promise<unknown>
   metricsText: () => Promise<string>
+  tasks: ApiTasks
+}
+
+/** The task operations the API exposes (the owner side of the node). */
+export interface ApiTasks {
+  submit: (request: unknown) => Promise<string[]>
+  list: (state?: string) => unknown
+  stats: () => unknown
+  get: (id: string) => unknown
+  output: (id: string) => Uint8Array
+  cancel: (id: string) => unknown
 }
 
 /** A handler's answer that is sent as it is rather than as JSON. */
-class TextBody {
-  constructor (readonly contentType: string, readonly text: string) {}
+export class RawBody {
+  constructor (readonly contentType: string, readonly body: string | Uint8Array) {}
 }
 
 export interface ApiServerInit {
@@ -29,7 +40,7 @@ export interface ApiServerInit {
 
 export const MAX_BODY_BYTES = 64 * 1024
 
-type Handler = (ctx: { body: unknown }) => Promise<unknown>
+type Handler = (ctx: { body: unknown, params: Record<string, string>, query: URLSearchParams }) => Promise<unknown>
 
 interface Route {
   handler: Handler
@@ -61,6 +72,8 @@ async function readJsonBody (req: IncomingMessage): Promise<unknown> {
 
 function statusFor (code: MeshErrorCode): number {
   if (code === 'BAD_REQUEST') return 400
+  if (code === 'NOT_FOUND') return 404
+  if (code === 'CONFLICT') return 409
   if (code === 'DIAL_FAILED') return 502
   return 500
 }
@@ -91,7 +104,13 @@ export class ApiServer {
     this.routes = new Map<string, Route>([
       ['GET /v1/status', { mutates: false, handler: async () => node.status() }],
       ['GET /v1/peers', { mutates: false, handler: async () => await node.peers() }],
-      ['GET /metrics', { mutates: false, handler: async () => new TextBody('text/plain; version=0.0.4; charset=utf-8', await node.metricsText()) }],
+      ['GET /metrics', { mutates: false, handler: async () => new RawBody('text/plain; version=0.0.4; charset=utf-8', await node.metricsText()) }],
+      ['POST /v1/tasks', { mutates: true, handler: async ({ body }) => { const ids = await node.tasks.submit(body); return { ids, ...(ids.length === 1 ? { id: ids[0] } : {}) } } }],
+      ['GET /v1/tasks', { mutates: false, handler: async ({ query }) => node.tasks.list(query.get('state') ?? undefined) }],
+      ['GET /v1/tasks/stats', { mutates: false, handler: async () => node.tasks.stats() }],
+      ['GET /v1/tasks/:id', { mutates: false, handler: async ({ params }) => node.tasks.get(params.id ?? '') }],
+      ['GET /v1/tasks/:id/result', { mutates: false, handler: async ({ params }) => new RawBody('application/octet-stream', node.tasks.output(params.id ?? '')) }],
+      ['POST /v1/tasks/:id/cancel', { mutates: true, handler: async ({ params }) => node.tasks.cancel(params.id ?? '') }],
       ['POST /v1/peers', {
         mutates: true,
         handler: async ({ body }) => {
@@ -175,10 +194,11 @@ export class ApiServer {
     if (!isLoopbackHost(host)) {
       throw new HttpError(403, 'FORBIDDEN_HOST', 'the API answers only requests addressed to a loopback host')
     }
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname
-    const route = this.routes.get(`${req.method ?? 'GET'} ${path}`)
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const path = url.pathname
+    const { route, params } = this.match(req.method ?? 'GET', path)
     if (route == null) {
-      const known = [...this.routes.keys()].some(key => key.endsWith(` ${path}`))
+      const known = (['GET', 'POST', 'PUT', 'DELETE'] as const).some(method => this.match(method, path).route != null)
       throw known
         ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? ''} is not allowed on ${path}`)
         : new HttpError(404, 'NOT_FOUND', `no such endpoint: ${path}`)
@@ -191,12 +211,27 @@ export class ApiServer {
       }
     }
     const body = req.method === 'GET' || req.method === 'HEAD' ? {} : await readJsonBody(req)
-    return await route.handler({ body })
+    return await route.handler({ body, params, query: url.searchParams })
+  }
+
+  /** Exact routes first, then patterns with `:name` segments. */
+  private match (method: string, path: string): { route?: Route, params: Record<string, string> } {
+    const exact = this.routes.get(`${method} ${path}`)
+    if (exact != null) return { route: exact, params: {} }
+    const parts = path.split('/')
+    for (const [key, route] of this.routes) {
+      const [routeMethod, pattern] = key.split(' ') as [string, string]
+      const routeParts = pattern.split('/')
+      if (routeMethod !== method || routeParts.length !== parts.length || !pattern.includes(':')) continue
+      const params: Record<string, string> = {}
+      if (routeParts.every((part, i) => part.startsWith(':') ? (params[part.slice(1)] = decodeURIComponent(parts[i] ?? '')) !== '' : part === parts[i])) return { route, params }
+    }
+    return { params: {} }
   }
 
   private send (res: ServerResponse, status: number, body: unknown): void {
     if (res.headersSent) return
-    const [contentType, text] = body instanceof TextBody ? [body.contentType, body.text] : ['application/json; charset=utf-8', JSON.stringify(body)]
+    const [contentType, text] = body instanceof RawBody ? [body.contentType, body.body] : ['application/json; charset=utf-8', JSON.stringify(body)]
     res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' })
     res.end(text)
   }

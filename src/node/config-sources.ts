@@ -20,7 +20,9 @@ export const ENV_VARS = {
   api: 'MESH_API',
   logLevel: 'MESH_LOG_LEVEL',
   slots: 'MESH_SLOTS',
-  heartbeatMs: 'MESH_HEARTBEAT_MS'
+  heartbeatMs: 'MESH_HEARTBEAT_MS',
+  worker: 'MESH_WORKER',
+  leaseTtlMs: 'MESH_LEASE_TTL_MS'
 } as const satisfies Partial<Record<keyof RawConfig, string>>
 
 const LIST_FIELDS = new Set<string>(['listen', 'bootstrap'])

@@ -44,6 +44,13 @@ export interface MeshNodeConfig {
   heartbeatMaxPerSecond: number
   /** Tasks this node runs at once. */
   slots: number
+  /** Runs tasks for others (built-in kinds); false: owns and submits tasks only. */
+  worker: boolean
+  leaseTtlMs: number
+  /** How often unleased tasks are announced again (late joiners, retries, expired leases). */
+  reannounceMs: number
+  /** How long finished tasks are kept. */
+  retentionMs: number
 }
 
 export function defaultDataDir (): string {
@@ -119,7 +126,11 @@ export const rawConfigSchema = z.strictObject({
   bootstrapRedialMs: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_BOOTSTRAP_REDIAL_MS),
   heartbeatMs: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_HEARTBEAT_MS),
   heartbeatMaxPerSecond: z.coerce.number().int().min(1).max(10_000).default(50),
-  slots: z.coerce.number().int().min(0).max(4096).default(() => availableParallelism())
+  slots: z.coerce.number().int().min(0).max(4096).default(() => availableParallelism()),
+  worker: booleanLike.default(true),
+  leaseTtlMs: z.coerce.number().int().min(200).max(3_600_000).default(5_000),
+  reannounceMs: z.coerce.number().int().min(100).max(600_000).default(1_000),
+  retentionMs: z.coerce.number().int().min(60_000).default(7 * 24 * 3600 * 1000)
 })
 
 /** What a config file, the environment or flags may hold: every field optional. */
@@ -153,6 +164,10 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     bootstrapRedialMs: value.bootstrapRedialMs,
     heartbeatMs: value.heartbeatMs,
     heartbeatMaxPerSecond: value.heartbeatMaxPerSecond,
-    slots: value.slots
+    slots: value.slots,
+    worker: value.worker,
+    leaseTtlMs: value.leaseTtlMs,
+    reannounceMs: value.reannounceMs,
+    retentionMs: value.retentionMs
   }
 }

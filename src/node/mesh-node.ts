@@ -11,6 +11,14 @@ import { LeaseChannel } from '../gossip/lease-channel.js'
 import { MeshProtocol, type LocalCapacity } from '../gossip/mesh-protocol.js'
 import { stateAt, type Capability, type PeerState } from '../gossip/peer-table.js'
 import { createMetrics, type MeshMetrics } from '../metrics.js'
+import { builtinExecutor } from '../tasks/exec/builtins.js'
+import { DEFAULT_LIFECYCLE, type TaskState } from '../tasks/lifecycle.js'
+import { LeaseRouter } from '../tasks/lease-router.js'
+import { TaskOwner, viewOf } from '../tasks/owner.js'
+import { TaskStore } from '../tasks/store.js'
+import { TaskWorker } from '../tasks/worker.js'
+import type { Executor } from '../tasks/exec/executor.js'
+import type { ApiTasks } from '../api/server.js'
 import { noReputation, type ReputationHook } from '../reputation/hook.js'
 import { createLogger, type Logger } from '../logger.js'
 import { VERSION } from '../version.js'
@@ -55,6 +63,10 @@ export interface MeshNodeDeps {
   reputation?: ReputationHook
   /** What the heartbeat advertises; the node's slots and the machine's memory and load by default. */
   capacity?: () => LocalCapacity
+  /** Runs task kinds; the built-ins by default. */
+  executor?: Executor
+  /** Uniform in [0, 1) for backoff jitter; Math.random by default. */
+  random?: () => number
 }
 
 /** The parts that exist only while the node runs. */
@@ -63,6 +75,9 @@ interface Running {
   datastore: FsDatastore
   protocol: MeshProtocol
   leases: LeaseChannel
+  store: TaskStore
+  owner: TaskOwner
+  worker?: TaskWorker
   redialer: BootstrapRedialer
   api?: ApiServer
   unlock: () => Promise<void>
@@ -80,6 +95,8 @@ export class MeshNode {
   private readonly clock: Clock
   private readonly reputation: ReputationHook
   private readonly capacity: () => LocalCapacity
+  private readonly executor: Executor
+  private readonly random: () => number
   private running?: Running
   /** start() and stop() run one at a time, in call order. */
   private transitions: Promise<void> = Promise.resolve()
@@ -90,13 +107,44 @@ export class MeshNode {
     this.clock = deps.clock ?? systemClock
     this.metrics = createMetrics()
     this.reputation = deps.reputation ?? noReputation
-    this.capacity = deps.capacity ?? (() => ({
-      capabilities: [],
-      slotsFree: config.slots,
-      slotsTotal: config.slots,
-      memoryFree: freemem(),
-      load: loadavg()[0] ?? 0
-    }))
+    this.executor = deps.executor ?? builtinExecutor()
+    this.random = deps.random ?? Math.random
+    this.capacity = deps.capacity ?? (() => {
+      const worker = this.running?.worker
+      return {
+        capabilities: worker == null ? [] : this.executor.capabilities(),
+        slotsFree: worker == null ? 0 : worker.freeSlots(),
+        slotsTotal: worker == null ? 0 : config.slots,
+        memoryFree: freemem(),
+        load: loadavg()[0] ?? 0
+      }
+    })
+  }
+
+  /** The task operations of this node (it owns what is submitted to it). */
+  get tasks (): ApiTasks {
+    const owner = (): TaskOwner => this.require().owner
+    return {
+      submit: async request => await owner().submit(request),
+      list: state => {
+        if (state != null && !['pending', 'leased', 'verifying', 'succeeded', 'failed', 'cancelled'].includes(state)) throw new MeshError('BAD_REQUEST', `unknown state ${state}`)
+        return owner().list(state as TaskState | undefined).map(viewOf).map(({ history: _h, ...rest }) => rest)
+      },
+      stats: () => ({ ...owner().stats(), running: this.running?.worker?.runningCount() ?? 0, claimsSent: this.running?.worker?.claimsSent ?? 0 }),
+      get: id => {
+        const task = owner().get(id)
+        if (task == null) throw new MeshError('NOT_FOUND', `no task ${id}`)
+        return viewOf(task)
+      },
+      output: id => {
+        const task = owner().get(id)
+        if (task == null) throw new MeshError('NOT_FOUND', `no task ${id}`)
+        const output = owner().output(id)
+        if (task.state !== 'succeeded' || output == null) throw new MeshError('CONFLICT', `task ${id} is ${task.state}; it has no result`)
+        return output
+      },
+      cancel: id => owner().cancel(id)
+    }
   }
 
   get isStarted (): boolean {
@@ -253,6 +301,31 @@ export class MeshNode {
       const leases = new LeaseChannel({ ...shared, libp2p })
       await leases.start()
       cleanup.unshift(async () => { await leases.stop(); protocol.stop(); redialer.stop() })
+      const store = new TaskStore(join(config.dataDir, 'mesh.db'))
+      cleanup.unshift(async () => { store.close() })
+      const self = libp2p.peerId.toString()
+      const router = new LeaseRouter(leases, self, logger)
+      const worker = config.worker
+        ? new TaskWorker({ selfId: libp2p.peerId, privateKey, protocol, router, executor: this.executor, store, slots: config.slots, clock: this.clock, logger })
+        : undefined
+      const owner = new TaskOwner({
+        selfId: libp2p.peerId,
+        protocol,
+        router,
+        store,
+        ...(worker != null ? { worker } : {}),
+        deterministicKinds: new Set(this.executor.capabilities().filter(c => c.deterministic).map(c => c.kind)),
+        clock: this.clock,
+        logger,
+        metrics: this.metrics,
+        reputation: this.reputation,
+        lifecycle: { ...DEFAULT_LIFECYCLE, leaseTtlMs: config.leaseTtlMs, random: this.random },
+        reannounceMs: config.reannounceMs,
+        retentionMs: config.retentionMs
+      })
+      owner.start()
+      worker?.start()
+      cleanup.unshift(async () => { worker?.stop(); owner.stop() })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger })
@@ -260,7 +333,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url, token: api.token })
       }
-      this.running = { libp2p, datastore, protocol, leases, redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, store, owner, ...(worker != null ? { worker } : {}), redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -275,6 +348,8 @@ export class MeshNode {
     const { api } = running
     // Every step runs even if an earlier one fails, so the lock is always released.
     const steps: Array<() => unknown> = [
+      () => { running.worker?.stop() },
+      () => { running.owner.stop() },
       async () => { await running.leases.stop() },
       () => { running.protocol.stop() },
       () => { running.redialer.stop() },
@@ -282,6 +357,7 @@ export class MeshNode {
       async () => { await api?.stop() },
       async () => { await running.libp2p.stop() },
       async () => { await running.datastore.close() },
+      () => { running.store.close() },
       async () => { await running.unlock() }
     ]
     const errors: unknown[] = []

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ApiServer } from '../../src/api/server.js'
+import { ApiServer, type ApiTasks } from '../../src/api/server.js'
 import { systemClock } from '../../src/clock.js'
 import { LeaseChannel } from '../../src/gossip/lease-channel.js'
 import { MeshProtocol } from '../../src/gossip/mesh-protocol.js'
@@ -20,7 +20,7 @@ describe('Startable contract', () => {
   const services: Array<[string, () => Promise<Startable>]> = [
     ['MeshNode', async () => createMeshNode({ dataDir: await mesh.tempDir(), listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0' })],
     ['ApiServer', async () => new ApiServer({
-      node: { status: () => ({}), peers: async () => [], dial: async () => ({}), metricsText: async () => '' },
+      node: { status: () => ({}), peers: async () => [], dial: async () => ({}), metricsText: async () => '', tasks: {} as ApiTasks },
       host: '127.0.0.1',
       port: 0,
       logger: silentLogger()

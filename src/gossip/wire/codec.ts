@@ -138,16 +138,19 @@ export function decodeVerdict (bytes: Uint8Array): Verdict {
   return message
 }
 
+/** A message whose task reference the decoder has checked (so it is present). */
+type WithTask<T> = T & { task: TaskRef }
+
 /** Who may send each point-to-point message: its author field must be the stream's remote peer. */
 export type LeaseBody =
-  | { type: 'claim', claim: Claim }
-  | { type: 'grant', grant: Grant }
-  | { type: 'renew', renew: Renew }
-  | { type: 'release', release: Release }
-  | { type: 'result', result: Result }
-  | { type: 'refusal', refusal: NonNullable<LeaseMessage['refusal']> }
-  | { type: 'cancel', cancel: NonNullable<LeaseMessage['cancel']> }
-  | { type: 'ack', ack: NonNullable<LeaseMessage['ack']> }
+  | { type: 'claim', claim: WithTask<Claim> }
+  | { type: 'grant', grant: WithTask<Grant> }
+  | { type: 'renew', renew: WithTask<Renew> }
+  | { type: 'release', release: WithTask<Release> }
+  | { type: 'result', result: Result & { signed: WithTask<SignedResult> } }
+  | { type: 'refusal', refusal: WithTask<NonNullable<LeaseMessage['refusal']>> }
+  | { type: 'cancel', cancel: WithTask<NonNullable<LeaseMessage['cancel']>> }
+  | { type: 'ack', ack: WithTask<NonNullable<LeaseMessage['ack']>> }
 
 /** The body of a lease message and the peer that must have sent it. */
 export function checkLeaseMessage (message: LeaseMessage, field: string): { body: LeaseBody, author: Uint8Array } {
@@ -156,7 +159,7 @@ export function checkLeaseMessage (message: LeaseMessage, field: string): { body
     checkTaskRef(claim.task, `${field}.claim.task`)
     if (claim.task.epoch !== 0) fail('bad_field', `${field}.claim.task.epoch must be 0 (a claim holds no lease yet)`)
     peerField(claim.worker, `${field}.claim.worker`)
-    return { body: { type: 'claim', claim }, author: claim.worker }
+    return { body: { type: 'claim', claim: claim as WithTask<typeof claim> }, author: claim.worker }
   }
   if (grant != null) {
     checkTaskRef(grant.task, `${field}.grant.task`)
@@ -164,19 +167,19 @@ export function checkLeaseMessage (message: LeaseMessage, field: string): { body
     timeField(grant.expiresAt, `${field}.grant.expiresAt`)
     intField(grant.ttlMs, `${field}.grant.ttlMs`, 1, LIMITS.timeoutMs)
     if (grant.offer != null) checkOffer(grant.offer, `${field}.grant.offer`)
-    return { body: { type: 'grant', grant }, author: grant.task.owner }
+    return { body: { type: 'grant', grant: grant as WithTask<typeof grant> }, author: grant.task.owner }
   }
   if (renew != null) {
     checkTaskRef(renew.task, `${field}.renew.task`)
     peerField(renew.worker, `${field}.renew.worker`)
     intField(renew.progress, `${field}.renew.progress`, 0, LIMITS.progress)
-    return { body: { type: 'renew', renew }, author: renew.worker }
+    return { body: { type: 'renew', renew: renew as WithTask<typeof renew> }, author: renew.worker }
   }
   if (release != null) {
     checkTaskRef(release.task, `${field}.release.task`)
     peerField(release.worker, `${field}.release.worker`)
     stringField(release.reason, `${field}.release.reason`, LIMITS.reasonChars)
-    return { body: { type: 'release', release }, author: release.worker }
+    return { body: { type: 'release', release: release as WithTask<typeof release> }, author: release.worker }
   }
   if (result != null) {
     checkSignedResult(result.signed, `${field}.result.signed`)
@@ -187,22 +190,22 @@ export function checkLeaseMessage (message: LeaseMessage, field: string): { body
     stringField(result.error, `${field}.result.error`, LIMITS.errorChars)
     timeField(result.startedAt, `${field}.result.startedAt`)
     timeField(result.finishedAt, `${field}.result.finishedAt`)
-    return { body: { type: 'result', result }, author: result.signed.worker }
+    return { body: { type: 'result', result: result as Result & { signed: WithTask<SignedResult> } }, author: result.signed.worker }
   }
   if (refusal != null) {
     checkTaskRef(refusal.task, `${field}.refusal.task`)
     if (refusal.code === RefusalCode.REFUSAL_UNSPECIFIED) fail('bad_field', `${field}.refusal.code is missing`)
     stringField(refusal.reason, `${field}.refusal.reason`, LIMITS.reasonChars)
-    return { body: { type: 'refusal', refusal }, author: refusal.task.owner }
+    return { body: { type: 'refusal', refusal: refusal as WithTask<typeof refusal> }, author: refusal.task.owner }
   }
   if (ack != null) {
     checkTaskRef(ack.task, `${field}.ack.task`)
-    return { body: { type: 'ack', ack }, author: ack.task.owner }
+    return { body: { type: 'ack', ack: ack as WithTask<typeof ack> }, author: ack.task.owner }
   }
   if (cancel != null) {
     checkTaskRef(cancel.task, `${field}.cancel.task`)
     stringField(cancel.reason, `${field}.cancel.reason`, LIMITS.reasonChars)
-    return { body: { type: 'cancel', cancel }, author: cancel.task.owner }
+    return { body: { type: 'cancel', cancel: cancel as WithTask<typeof cancel> }, author: cancel.task.owner }
   }
   return fail('bad_field', `${field} has no body`)
 }

@@ -1,0 +1,29 @@
+import type { Capability } from '../../gossip/peer-table.js'
+
+/** How one attempt ended, as the worker reports it. */
+export interface ExecResult {
+  outcome: 'succeeded' | 'failed' | 'failed_permanent'
+  output: Uint8Array
+  error?: string
+  exitCode?: number
+  stderrTail?: string
+}
+
+export interface RunOptions {
+  /** Aborted on timeout, cancel, lost lease or drain: the executor must stop and return. */
+  signal: AbortSignal
+  /** 0..100, carried to the owner with the next renewal. */
+  onProgress: (percent: number) => void
+}
+
+/** Runs task kinds. Built-ins now; processes and WebAssembly (the executor issue) behind the same interface. */
+export interface Executor {
+  capabilities: () => Capability[]
+  canRun: (kind: string) => boolean
+  run: (kind: string, input: Uint8Array, options: RunOptions) => Promise<ExecResult>
+}
+
+/** An error of the task itself that retrying cannot fix. */
+export class NonRetryableError extends Error {
+  readonly code = 'NON_RETRYABLE'
+}

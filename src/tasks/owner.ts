@@ -1,0 +1,385 @@
+import { LIMITS } from '../gossip/wire/limits.js'
+import { RefusalCode, ResultStatus, type LeaseMessage, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
+import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
+import { MeshError } from '../errors.js'
+import { TERMINAL, nextDue, newTask, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
+import { fromHex, sha256, submitSchema, taskId, toHex, type SubmitRequest, type TaskSpec } from './spec.js'
+import type { LeaseRouter } from './lease-router.js'
+import type { TaskStore } from './store.js'
+import type { TaskWorker } from './worker.js'
+import type { Clock } from '../clock.js'
+import type { MeshProtocol } from '../gossip/mesh-protocol.js'
+import type { LeaseBody } from '../gossip/wire/codec.js'
+import type { Logger } from '../logger.js'
+import type { MeshMetrics } from '../metrics.js'
+import type { ReputationHook } from '../reputation/hook.js'
+import type { PeerId } from '@libp2p/interface'
+
+/**
+ * The owner side: the node that announced a task is the only one that grants its leases. It
+ * writes every task, lease and result to its store before it announces or acknowledges it,
+ * grants to claimants (one live lease per replica, epochs that only grow), extends on renewal,
+ * expires silent leases and re-offers them, retries with backoff, honours deadlines and cancels,
+ * and re-announces unleased tasks so late joiners see them.
+ */
+
+export interface TaskOwnerInit {
+  selfId: PeerId
+  protocol: MeshProtocol
+  router: LeaseRouter
+  store: TaskStore
+  /** This node's own worker, offered its own tasks directly (gossip does not echo them back). */
+  worker?: TaskWorker
+  /** Kinds whose outputs are comparable (for the offer's `deterministic` flag). */
+  deterministicKinds: ReadonlySet<string>
+  clock: Clock
+  logger: Logger
+  metrics: MeshMetrics
+  reputation: ReputationHook
+  lifecycle: LifecycleSettings
+  reannounceMs: number
+  retentionMs: number
+}
+
+export interface TaskView {
+  id: string
+  state: TaskState
+  kind: string
+  owner: string
+  attempts: number
+  createdAt: number
+  deadline: number
+  priority: number
+  redundancy: number
+  error: string | null
+  outputHash: string | null
+  history: Task['history']
+  leases: Array<{ replica: number, holder: string, epoch: number, expiresAt: number }>
+  replicas: Array<{ index: number, status: string, epoch: number, attempts: number, progress: number, worker: string | null }>
+}
+
+const REFUSAL_CODES: Record<string, RefusalCode> = {
+  STALE_EPOCH: RefusalCode.STALE_EPOCH,
+  NOT_LEASED: RefusalCode.NOT_LEASED,
+  TASK_CLOSED: RefusalCode.TASK_CLOSED,
+  NOT_ELIGIBLE: RefusalCode.NOT_ELIGIBLE,
+  UNKNOWN_TASK: RefusalCode.UNKNOWN_TASK
+}
+
+const OUTCOMES: Record<ResultStatus, ResultOutcome | undefined> = {
+  [ResultStatus.SUCCEEDED]: 'succeeded',
+  [ResultStatus.FAILED]: 'failed',
+  [ResultStatus.FAILED_PERMANENT]: 'failed_permanent',
+  [ResultStatus.RESULT_UNSPECIFIED]: undefined
+}
+
+export function viewOf (task: Task): TaskView {
+  return {
+    id: task.id,
+    state: task.state,
+    kind: task.spec.kind,
+    owner: task.owner,
+    attempts: task.replicas.reduce((sum, r) => sum + r.attempts, 0),
+    createdAt: task.createdAt,
+    deadline: task.spec.deadline,
+    priority: task.spec.priority,
+    redundancy: task.spec.redundancy,
+    error: task.error ?? null,
+    outputHash: task.outputHash ?? null,
+    history: task.history,
+    leases: task.replicas.flatMap(r => r.lease == null ? [] : [{ replica: r.index, ...r.lease }]),
+    replicas: task.replicas.map(r => ({ index: r.index, status: r.status, epoch: r.epoch, attempts: r.attempts, progress: r.progress, worker: r.lease?.holder ?? r.doneBy ?? null }))
+  }
+}
+
+export class TaskOwner {
+  private readonly init: TaskOwnerInit
+  private readonly self: string
+  private readonly selfBytes: Uint8Array<ArrayBuffer>
+  /** Unfinished tasks; finished ones live in the store only. */
+  private readonly tasks = new Map<string, Task>()
+  private readonly offs: Array<() => void> = []
+  private timers: unknown[] = []
+  private started = false
+  claimsReceived = 0
+  grantsIssued = 0
+
+  constructor (init: TaskOwnerInit) {
+    this.init = init
+    this.self = init.selfId.toString()
+    this.selfBytes = peerIdToBytes(init.selfId)
+  }
+
+  /** Loads every unfinished task from the store (a restart resumes them all) and starts serving. */
+  start (): void {
+    if (this.started) return
+    this.started = true
+    for (const task of this.init.store.unfinished()) this.tasks.set(task.id, task)
+    if (this.tasks.size > 0) this.init.logger.info({ tasks: this.tasks.size }, 'resuming unfinished tasks')
+    this.offs.push(this.init.router.on((body, from) => { this.onLease(body, from) }))
+    const { clock } = this.init
+    this.timers = [
+      clock.setInterval(() => { this.sweep() }, 100),
+      clock.setInterval(() => { void this.announceOpen() }, this.init.reannounceMs),
+      clock.setInterval(() => { this.prune() }, 3_600_000)
+    ]
+    void this.announceOpen()
+    this.prune()
+  }
+
+  stop (): void {
+    if (!this.started) return
+    this.started = false
+    for (const off of this.offs.splice(0)) off()
+    for (const timer of this.timers) this.init.clock.clearInterval(timer)
+    this.timers = []
+  }
+
+  /** Validates, stores, then announces. Returns the ids (the existing ones for a known idempotency key). */
+  async submit (request: unknown): Promise<string[]> {
+    const parsed = submitSchema.safeParse(request)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw new MeshError('BAD_REQUEST', `invalid task: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
+    }
+    const req = parsed.data
+    if (req.key != null) {
+      const existing = this.init.store.idsForKey(req.key)
+      if (existing.length > 0) return existing
+    }
+    const input = req.inputEncoding === 'base64' ? new Uint8Array(Buffer.from(req.input, 'base64')) : new TextEncoder().encode(req.input)
+    if (input.byteLength > LIMITS.inlineInputBytes) {
+      throw new MeshError('BAD_REQUEST', `input is ${input.byteLength} bytes; inputs are limited to ${LIMITS.inlineInputBytes} bytes inline (larger inputs by hash come with the executor work)`)
+    }
+    const now = this.init.clock.now()
+    const tasks: Task[] = []
+    for (let i = 0; i < req.count; i++) {
+      const spec: TaskSpec = {
+        kind: req.kind,
+        input,
+        redundancy: req.redundancy,
+        timeoutMs: req.timeoutMs,
+        maxAttempts: req.maxAttempts,
+        priority: req.priority,
+        deadline: now + req.deadlineMs,
+        ...(req.key != null ? { idempotencyKey: `${req.key}#${i}` } : {})
+      }
+      tasks.push(newTask(toHex(taskId(this.selfBytes, spec)), this.self, spec, now))
+    }
+    // On disk before anyone hears of them.
+    this.init.store.insert(tasks)
+    for (const task of tasks) this.tasks.set(task.id, task)
+    this.init.logger.info({ count: tasks.length, kind: req.kind }, 'tasks submitted')
+    await this.announce(tasks, now)
+    return tasks.map(t => t.id)
+  }
+
+  cancel (id: string, reason = 'cancelled by the owner'): TaskView {
+    const task = this.tasks.get(id)
+    if (task == null) {
+      const stored = this.init.store.get(id)
+      if (stored == null) throw new MeshError('NOT_FOUND', `no task ${id}`)
+      throw new MeshError('BAD_REQUEST', `task ${id} is ${stored.state} and cannot be cancelled`)
+    }
+    this.apply(task, { type: 'cancelled', reason })
+    void this.init.protocol.cancel([fromHex(id) as Uint8Array<ArrayBuffer>], reason).catch(() => {})
+    return viewOf(this.get(id) as Task)
+  }
+
+  get (id: string): Task | undefined {
+    return this.tasks.get(id) ?? this.init.store.get(id)
+  }
+
+  list (state?: TaskState, limit?: number): Task[] {
+    return this.init.store.list(state, limit)
+  }
+
+  output (id: string): Uint8Array | undefined {
+    return this.init.store.output(id)
+  }
+
+  stats (): { counts: Record<string, number>, claimsReceived: number, grantsIssued: number, claimsPerGrant: number | null } {
+    return {
+      counts: this.init.store.counts(),
+      claimsReceived: this.claimsReceived,
+      grantsIssued: this.grantsIssued,
+      claimsPerGrant: this.grantsIssued === 0 ? null : this.claimsReceived / this.grantsIssued
+    }
+  }
+
+  private onLease (body: LeaseBody, from: string): void {
+    if (!this.started) return
+    switch (body.type) {
+      case 'claim':
+        this.claimsReceived++
+        this.onTaskMessage(body.claim.task, from, { type: 'claimed', worker: from, replica: body.claim.task.replica })
+        break
+      case 'renew':
+        this.onTaskMessage(body.renew.task, from, { type: 'renewed', worker: from, replica: body.renew.task.replica, epoch: body.renew.task.epoch, progress: body.renew.progress })
+        break
+      case 'release':
+        this.onTaskMessage(body.release.task, from, { type: 'released', worker: from, replica: body.release.task.replica, epoch: body.release.task.epoch, reason: body.release.reason || 'released' })
+        break
+      case 'result': {
+        const { signed, output } = body.result
+        const outcome = OUTCOMES[signed.status]
+        if (outcome == null) return
+        if (outcome === 'succeeded' && toHex(sha256(output)) !== toHex(signed.outputHash)) {
+          // Its own signature says another output: a misreport, not a result.
+          this.init.reputation.report(from, 'invalid_message', 'result output does not match its signed hash')
+          this.refuse(from, signed.task, RefusalCode.NOT_ELIGIBLE, 'output does not match its signed hash')
+          return
+        }
+        this.onTaskMessage(signed.task, from, {
+          type: 'resultReceived', worker: from, replica: signed.task.replica, epoch: signed.task.epoch, outcome, outputHash: toHex(signed.outputHash), ...(body.result.error !== '' ? { error: body.result.error } : {})
+        }, outcome === 'succeeded' ? output : undefined)
+        break
+      }
+      default:
+        break
+    }
+  }
+
+  private onTaskMessage (ref: TaskRef, from: string, event: TaskEvent, output?: Uint8Array): void {
+    if (toHex(ref.owner) !== toHex(this.selfBytes)) return
+    const id = toHex(ref.taskId)
+    const task = this.tasks.get(id)
+    if (task != null) {
+      this.apply(task, event, output)
+      return
+    }
+    const stored = this.init.store.get(id)
+    if (stored == null) this.refuse(from, ref, RefusalCode.UNKNOWN_TASK, 'no such task')
+    else if (event.type === 'resultReceived' && stored.replicas[ref.replica]?.doneBy === from && stored.replicas[ref.replica]?.epoch === ref.epoch) {
+      // The same result again (our ack was lost): acknowledge again.
+      this.send(from, [{ ack: { task: ref } }])
+    } else {
+      this.refuse(from, ref, RefusalCode.TASK_CLOSED, `task is ${stored.state}`)
+    }
+  }
+
+  /** Runs one transition: persists it, then carries out its effects. */
+  private apply (task: Task, event: TaskEvent, output?: Uint8Array): void {
+    const now = this.init.clock.now()
+    const { task: next, effects } = transition(task, event, now, this.init.lifecycle)
+    const changed = effects.some(e => e.type !== 'refuse')
+    if (changed) {
+      this.init.store.save(next, now, next.state === 'succeeded' ? output : undefined)
+      if (TERMINAL.has(next.state)) this.tasks.delete(next.id)
+      else this.tasks.set(next.id, next)
+      const last = next.history.at(-1)
+      if (last != null && last !== task.history.at(-1)) this.init.logger.debug({ task: next.id, state: last.state, reason: last.reason }, 'task transition')
+    }
+    for (const effect of effects) this.perform(next, effect, event)
+  }
+
+  private perform (task: Task, effect: TaskEffect, event: TaskEvent): void {
+    const ref = (replica: number, epoch: number): TaskRef => ({ owner: this.selfBytes, taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>, replica, epoch })
+    switch (effect.type) {
+      case 'grant': {
+        const first = event.type === 'claimed'
+        if (first) this.grantsIssued++
+        this.send(effect.worker, [{
+          grant: {
+            task: ref(effect.replica, effect.epoch),
+            worker: peerIdToBytes(effect.worker),
+            expiresAt: effect.expiresAt,
+            ttlMs: this.init.lifecycle.leaseTtlMs,
+            ...(first ? { offer: this.offerOf(task, [effect.replica]) } : {})
+          }
+        }])
+        break
+      }
+      case 'refuse':
+        this.refuse(effect.worker, ref(effect.replica, effect.epoch), REFUSAL_CODES[effect.code] ?? RefusalCode.NOT_LEASED, effect.reason)
+        break
+      case 'ackResult':
+        this.send(effect.worker, [{ ack: { task: ref(effect.replica, effect.epoch) } }])
+        break
+      case 'notifyCancel':
+        this.send(effect.worker, [{ cancel: { task: ref(effect.replica, effect.epoch), reason: effect.reason } }])
+        break
+      case 'finished':
+        this.init.logger.info({ task: task.id, state: effect.state, reason: task.history.at(-1)?.reason }, 'task finished')
+        break
+    }
+  }
+
+  private refuse (worker: string, task: TaskRef, code: RefusalCode, reason: string): void {
+    this.send(worker, [{ refusal: { task, code, reason: reason.slice(0, LIMITS.reasonChars) } }])
+  }
+
+  /** Lease expiries and deadlines: the events no message brings. */
+  private sweep (): void {
+    const now = this.init.clock.now()
+    for (const task of [...this.tasks.values()]) {
+      const due = nextDue(task)
+      if (due == null || due > now) continue
+      if (now >= task.spec.deadline) {
+        this.apply(task, { type: 'deadlinePassed' })
+        continue
+      }
+      for (const replica of task.replicas) {
+        const current = this.tasks.get(task.id)
+        if (current == null) break
+        if (current.replicas[replica.index]?.lease != null && (current.replicas[replica.index]?.lease?.expiresAt ?? Infinity) <= now) {
+          this.apply(current, { type: 'expired', replica: replica.index })
+        }
+      }
+    }
+  }
+
+  /** Announces every task with a replica open now: new ones, retries past their backoff, expired leases. */
+  private async announceOpen (): Promise<void> {
+    if (!this.started) return
+    await this.announce([...this.tasks.values()], this.init.clock.now())
+  }
+
+  private async announce (tasks: Task[], now: number): Promise<void> {
+    const offers = tasks.flatMap(task => {
+      const open = openReplicas(task, now)
+      return open.length === 0 ? [] : [this.offerOf(task, open)]
+    })
+    if (offers.length === 0) return
+    this.init.worker?.offer(offers, this.self)
+    try {
+      await this.init.protocol.announce(offers)
+    } catch (err) {
+      this.init.logger.warn({ err: (err as Error).message }, 'announce failed; will retry')
+    }
+  }
+
+  private offerOf (task: Task, replicas: number[]): TaskOffer {
+    const { spec } = task
+    return {
+      taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>,
+      kind: spec.kind,
+      redundancy: spec.redundancy,
+      timeoutMs: spec.timeoutMs,
+      maxAttempts: spec.maxAttempts,
+      priority: spec.priority,
+      deadline: spec.deadline,
+      input: spec.input as Uint8Array<ArrayBuffer>,
+      inputHash: sha256(spec.input) as Uint8Array<ArrayBuffer>,
+      inputSize: spec.input.byteLength,
+      openReplicas: replicas,
+      slots: 1,
+      memoryBytes: 0,
+      deterministic: this.init.deterministicKinds.has(spec.kind)
+    }
+  }
+
+  private prune (): void {
+    const removed = this.init.store.prune(this.init.clock.now() - this.init.retentionMs)
+    const stale = this.init.store.prunePendingResults(this.init.clock.now() - this.init.retentionMs)
+    if (removed + stale > 0) this.init.logger.info({ tasks: removed, undeliveredResults: stale }, 'pruned past retention')
+  }
+
+  private send (peer: string, messages: LeaseMessage[]): void {
+    this.init.router.send(peer, messages).catch(err => {
+      this.init.logger.debug({ peer, err: (err as Error).message }, 'lease message not delivered')
+    })
+  }
+}
+
+export type { SubmitRequest }

@@ -1,0 +1,338 @@
+import { createHash } from 'node:crypto'
+import { LIMITS } from '../gossip/wire/limits.js'
+import { LeaseMessage, ResultStatus, type Grant, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
+import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
+import { signResult } from '../gossip/wire/result-signature.js'
+import { sha256, toHex } from './spec.js'
+import type { Executor, ExecResult } from './exec/executor.js'
+import type { LeaseRouter } from './lease-router.js'
+import type { TaskStore } from './store.js'
+import type { Clock } from '../clock.js'
+import type { MeshProtocol } from '../gossip/mesh-protocol.js'
+import type { LeaseBody } from '../gossip/wire/codec.js'
+import type { Logger } from '../logger.js'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+
+/**
+ * The worker side: hears task announcements, decides what to claim (capability, free slots,
+ * priority, fairness across owners, staggered by rendezvous rank so about one worker claims
+ * each task), runs what it is granted, renews its leases at half their TTL, and reports signed
+ * results, keeping each one on disk until its owner acknowledges it.
+ */
+
+export interface TaskWorkerInit {
+  selfId: PeerId
+  privateKey: PrivateKey
+  protocol: MeshProtocol
+  router: LeaseRouter
+  executor: Executor
+  store: TaskStore
+  slots: number
+  clock: Clock
+  logger: Logger
+  /** Delay per rank step before a worker claims (rank 0 claims at once). */
+  staggerMs?: number
+  /** A claim not answered within this is given up, and the task may be claimed again. */
+  claimTimeoutMs?: number
+  /** How often undelivered results are sent again. */
+  deliveryRetryMs?: number
+}
+
+interface Candidate {
+  key: string
+  owner: string
+  ref: TaskRef
+  kind: string
+  priority: number
+  deadline: number
+  seenAt: number
+  eligibleAt: number
+  claimedAt?: number
+}
+
+interface Running {
+  key: string
+  owner: string
+  ref: TaskRef
+  abort: AbortController
+  ttlMs: number
+  leaseDeadline: number
+  progress: number
+  renewTimer: unknown
+  stopReason?: 'timeout' | 'lost lease' | 'cancelled' | 'stopping'
+}
+
+const MAX_CANDIDATES = 10_000
+const FORGET_CANDIDATE_MS = 30_000
+
+export function replicaKey (owner: string, taskId: Uint8Array, replica: number): string {
+  return `${owner}/${toHex(taskId)}/${replica}`
+}
+
+/** Rendezvous rank: how many of the capable peers hash before us for this task. */
+export function rendezvousRank (taskId: Uint8Array, self: string, peers: string[]): number {
+  const score = (peer: string): bigint => createHash('sha256').update(taskId).update(peer).digest().readBigUInt64BE(0)
+  const mine = score(self)
+  return peers.filter(peer => peer !== self && score(peer) < mine).length
+}
+
+export class TaskWorker {
+  private readonly init: TaskWorkerInit
+  private readonly self: string
+  private readonly selfBytes: Uint8Array<ArrayBuffer>
+  private readonly candidates = new Map<string, Candidate>()
+  private readonly running = new Map<string, Running>()
+  private readonly offs: Array<() => void> = []
+  private tickTimer?: unknown
+  private deliveryTimer?: unknown
+  private started = false
+  /** Claims sent, for the claims-per-task figure. */
+  claimsSent = 0
+
+  constructor (init: TaskWorkerInit) {
+    this.init = init
+    this.self = init.selfId.toString()
+    this.selfBytes = peerIdToBytes(init.selfId)
+  }
+
+  start (): void {
+    if (this.started) return
+    this.started = true
+    const { protocol, router, clock } = this.init
+    this.offs.push(protocol.on('announce', (message, from) => { this.offer(message.tasks, from) }))
+    this.offs.push(protocol.on('cancel', (message, from) => { for (const id of message.taskIds) this.stopTask(from, id, 'cancelled') }))
+    this.offs.push(router.on((body, from) => { this.onLease(body, from) }))
+    this.tickTimer = clock.setInterval(() => { this.tick() }, 50)
+    this.deliveryTimer = clock.setInterval(() => { void this.redeliver() }, this.init.deliveryRetryMs ?? 2000)
+    void this.redeliver()
+  }
+
+  stop (): void {
+    if (!this.started) return
+    this.started = false
+    for (const off of this.offs.splice(0)) off()
+    this.init.clock.clearInterval(this.tickTimer)
+    this.init.clock.clearInterval(this.deliveryTimer)
+    for (const run of this.running.values()) this.halt(run, 'stopping')
+  }
+
+  /** Slots not running and not promised to an outstanding claim. */
+  freeSlots (): number {
+    const claiming = [...this.candidates.values()].filter(c => c.claimedAt != null).length
+    return Math.max(0, this.init.slots - this.running.size - claiming)
+  }
+
+  runningCount (): number {
+    return this.running.size
+  }
+
+  /** Called with announcements: this node's own (directly) and other owners' (by gossip). */
+  offer (offers: TaskOffer[], owner: string): void {
+    if (!this.started) return
+    const now = this.init.clock.now()
+    const ownerBytes = owner === this.self ? this.selfBytes : peerIdToBytes(owner)
+    for (const offer of offers) {
+      if (!this.init.executor.canRun(offer.kind) || offer.deadline <= now) continue
+      const capable = this.init.protocol.peerTable.list()
+        .filter(p => p.state === 'alive' && p.slotsFree > 0 && p.capabilities.some(c => c.kind === offer.kind))
+        .map(p => p.peerId)
+      const rank = rendezvousRank(offer.taskId, this.self, capable)
+      for (const replica of offer.openReplicas) {
+        const key = replicaKey(owner, offer.taskId, replica)
+        if (this.running.has(key)) continue
+        const known = this.candidates.get(key)
+        if (known != null) {
+          known.seenAt = now
+          continue
+        }
+        if (this.candidates.size >= MAX_CANDIDATES) this.dropOldestCandidate()
+        this.candidates.set(key, {
+          key,
+          owner,
+          ref: { owner: ownerBytes as Uint8Array<ArrayBuffer>, taskId: offer.taskId, replica, epoch: 0 },
+          kind: offer.kind,
+          priority: offer.priority,
+          deadline: offer.deadline,
+          seenAt: now,
+          eligibleAt: now + rank * (this.init.staggerMs ?? 200)
+        })
+      }
+    }
+    this.tick()
+  }
+
+  private tick (): void {
+    if (!this.started) return
+    const now = this.init.clock.now()
+    const claimTimeout = this.init.claimTimeoutMs ?? 3000
+    for (const c of this.candidates.values()) {
+      if (c.deadline <= now || now - c.seenAt > FORGET_CANDIDATE_MS) this.candidates.delete(c.key)
+      else if (c.claimedAt != null && now - c.claimedAt > claimTimeout) delete c.claimedAt
+    }
+    let free = this.freeSlots()
+    while (free > 0) {
+      const next = this.pick(now)
+      if (next == null) break
+      next.claimedAt = now
+      free--
+      this.claimsSent++
+      this.send(next.owner, [{ claim: { task: next.ref, worker: this.selfBytes } }])
+    }
+  }
+
+  /**
+   * The next task to claim: highest priority first; among equals, the owner this worker serves
+   * least right now (so one owner flooding the mesh cannot starve the others); then the oldest.
+   */
+  private pick (now: number): Candidate | undefined {
+    const load = new Map<string, number>()
+    for (const r of this.running.values()) load.set(r.owner, (load.get(r.owner) ?? 0) + 1)
+    for (const c of this.candidates.values()) if (c.claimedAt != null) load.set(c.owner, (load.get(c.owner) ?? 0) + 1)
+    let best: Candidate | undefined
+    for (const c of this.candidates.values()) {
+      if (c.claimedAt != null || c.eligibleAt > now) continue
+      if (best == null) { best = c; continue }
+      const byPriority = c.priority - best.priority
+      const byLoad = (load.get(best.owner) ?? 0) - (load.get(c.owner) ?? 0)
+      if (byPriority > 0 || (byPriority === 0 && (byLoad > 0 || (byLoad === 0 && c.seenAt < best.seenAt)))) best = c
+    }
+    return best
+  }
+
+  private onLease (body: LeaseBody, from: string): void {
+    switch (body.type) {
+      case 'grant': this.onGrant(body.grant, from); break
+      case 'refusal': {
+        const key = replicaKey(from, body.refusal.task.taskId, body.refusal.task.replica)
+        this.candidates.delete(key)
+        const run = this.running.get(key)
+        if (run != null && (body.refusal.task.epoch === 0 || body.refusal.task.epoch >= run.ref.epoch)) this.halt(run, 'lost lease')
+        // The owner will never take a result it refused: stop resending it.
+        this.init.store.deletePendingResult(toHex(body.refusal.task.taskId), body.refusal.task.replica, body.refusal.task.epoch)
+        break
+      }
+      case 'cancel': this.stopTask(from, body.cancel.task.taskId, 'cancelled', body.cancel.task.replica); break
+      case 'ack': this.init.store.deletePendingResult(toHex(body.ack.task.taskId), body.ack.task.replica, body.ack.task.epoch); break
+      default: break
+    }
+  }
+
+  private onGrant (grant: Grant, owner: string): void {
+    if (!this.started) return
+    const task = grant.task as TaskRef
+    const key = replicaKey(owner, task.taskId, task.replica)
+    const now = this.init.clock.now()
+    const run = this.running.get(key)
+    if (run != null && run.ref.epoch === task.epoch) {
+      run.leaseDeadline = now + grant.ttlMs
+      return
+    }
+    const candidate = this.candidates.get(key)
+    if (run != null || candidate?.claimedAt == null || grant.offer == null) {
+      // Not something this worker asked for (or asked for again): give it back at once.
+      this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'not claimed by this worker' } }])
+      return
+    }
+    this.candidates.delete(key)
+    void this.execute(owner, task, grant.offer, grant.ttlMs)
+  }
+
+  private async execute (owner: string, ref: TaskRef, offer: TaskOffer, ttlMs: number): Promise<void> {
+    const { clock, executor, logger } = this.init
+    const key = replicaKey(owner, ref.taskId, ref.replica)
+    const run: Running = { key, owner, ref, abort: new AbortController(), ttlMs, leaseDeadline: clock.now() + ttlMs, progress: 0, renewTimer: undefined }
+    this.running.set(key, run)
+    const startedAt = clock.now()
+    run.renewTimer = clock.setInterval(() => { this.renew(run) }, Math.max(50, Math.floor(ttlMs / 2)))
+    const timeout = clock.setTimeout(() => { this.halt(run, 'timeout') }, offer.timeoutMs)
+    logger.debug({ task: key, epoch: ref.epoch }, 'running task')
+    let result: ExecResult
+    try {
+      result = await executor.run(offer.kind, offer.input, { signal: run.abort.signal, onProgress: p => { run.progress = p } })
+    } catch (err) {
+      result = { outcome: 'failed', output: new Uint8Array(), error: (err as Error).message }
+    } finally {
+      clock.clearInterval(run.renewTimer)
+      clock.clearTimeout(timeout)
+      this.running.delete(key)
+    }
+    if (run.stopReason === 'timeout') result = { outcome: 'failed', output: new Uint8Array(), error: `timed out after ${offer.timeoutMs} ms` }
+    else if (run.stopReason === 'stopping') {
+      this.send(owner, [{ release: { task: ref, worker: this.selfBytes, reason: 'worker stopping' } }])
+      return
+    } else if (run.stopReason != null) {
+      logger.info({ task: key, epoch: ref.epoch, reason: run.stopReason }, 'task stopped')
+      return
+    }
+    if (result.output.byteLength > LIMITS.inlineOutputBytes) {
+      result = { outcome: 'failed_permanent', output: new Uint8Array(), error: `output of ${result.output.byteLength} bytes is over the ${LIMITS.inlineOutputBytes}-byte inline limit` }
+    }
+    await this.report(owner, ref, result, startedAt)
+    this.tick()
+  }
+
+  private async report (owner: string, ref: TaskRef, result: ExecResult, startedAt: number): Promise<void> {
+    const status = result.outcome === 'succeeded' ? ResultStatus.SUCCEEDED : result.outcome === 'failed' ? ResultStatus.FAILED : ResultStatus.FAILED_PERMANENT
+    const signed = await signResult(this.init.privateKey, { task: ref, worker: this.selfBytes, status, outputHash: sha256(result.output) as Uint8Array<ArrayBuffer> })
+    const message: LeaseMessage = {
+      result: {
+        signed,
+        output: result.output as Uint8Array<ArrayBuffer>,
+        outputSize: result.output.byteLength,
+        stderrTail: (result.stderrTail ?? '').slice(-LIMITS.stderrTailChars),
+        exitCode: result.exitCode ?? 0,
+        startedAt,
+        finishedAt: this.init.clock.now(),
+        error: (result.error ?? '').slice(0, LIMITS.errorChars)
+      }
+    }
+    // On disk before it is sent: a result survives the owner being away, and this node restarting.
+    this.init.store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: LeaseMessage.encode(message) }, this.init.clock.now())
+    this.send(owner, [message])
+  }
+
+  private async redeliver (): Promise<void> {
+    if (!this.started) return
+    const byOwner = new Map<string, LeaseMessage[]>()
+    for (const pending of this.init.store.pendingResults().slice(0, 1000)) {
+      const list = byOwner.get(pending.owner) ?? []
+      list.push(LeaseMessage.decode(pending.message))
+      byOwner.set(pending.owner, list)
+    }
+    for (const [owner, messages] of byOwner) this.send(owner, messages)
+  }
+
+  private renew (run: Running): void {
+    if (this.init.clock.now() > run.leaseDeadline) {
+      this.halt(run, 'lost lease')
+      return
+    }
+    this.send(run.owner, [{ renew: { task: run.ref, worker: this.selfBytes, progress: run.progress } }])
+  }
+
+  private stopTask (owner: string, taskId: Uint8Array, reason: Running['stopReason'], replica?: number): void {
+    for (const run of this.running.values()) {
+      if (run.owner === owner && toHex(run.ref.taskId) === toHex(taskId) && (replica == null || run.ref.replica === replica)) this.halt(run, reason)
+    }
+    for (const c of this.candidates.values()) {
+      if (c.owner === owner && toHex(c.ref.taskId) === toHex(taskId)) this.candidates.delete(c.key)
+    }
+  }
+
+  private halt (run: Running, reason: Running['stopReason']): void {
+    if (run.stopReason != null) return
+    run.stopReason = reason
+    run.abort.abort(new Error(reason))
+  }
+
+  private dropOldestCandidate (): void {
+    const oldest = this.candidates.keys().next()
+    if (oldest.done !== true) this.candidates.delete(oldest.value)
+  }
+
+  private send (peer: string, messages: LeaseMessage[]): void {
+    this.init.router.send(peer, messages).catch(err => {
+      this.init.logger.debug({ peer, err: (err as Error).message }, 'lease message not delivered')
+    })
+  }
+}
