@@ -28,13 +28,40 @@ export class ApiClient {
     return await this.request<T>('POST', path, body)
   }
 
+  /** A raw body (for task results): bytes as the node sent them. */
+  async getBytes (path: string): Promise<Uint8Array> {
+    const response = await this.fetch('GET', path)
+    if (response.ok) return new Uint8Array(await response.arrayBuffer())
+    throw this.failure(response, await response.text())
+  }
+
   private async request<T> (method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.fetch(method, path, body)
+    const text = await response.text()
+    if (!response.ok) throw this.failure(response, text)
+    try {
+      return (text === '' ? undefined : JSON.parse(text)) as T
+    } catch {
+      throw new MeshError('API_ERROR', `the node at ${this.url} answered ${response.status} with a body that is not JSON`, { status: response.status })
+    }
+  }
+
+  private failure (response: Response, text: string): MeshError {
+    let error: { code?: string, message?: string } | undefined
+    try {
+      error = (JSON.parse(text) as { error?: { code?: string, message?: string } }).error
+    } catch {}
+    const message = error?.message ?? `HTTP ${response.status}`
+    const code = response.status === 401 ? 'API_UNAUTHORIZED' : response.status === 400 ? 'BAD_REQUEST' : response.status === 404 ? 'NOT_FOUND' : 'API_ERROR'
+    return new MeshError(code, message, { status: response.status, code: error?.code })
+  }
+
+  private async fetch (method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {}
     if (this.token != null) headers.authorization = `Bearer ${this.token}`
     if (body !== undefined) headers['content-type'] = 'application/json'
-    let response: Response
     try {
-      response = await fetch(`${this.url}${path}`, {
+      return await fetch(`${this.url}${path}`, {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -47,19 +74,5 @@ export class ApiClient {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? errorMessage(err)
       throw new MeshError('NODE_UNREACHABLE', `cannot reach the node at ${this.url} (${cause}); is it running?`, { url: this.url })
     }
-    const text = await response.text()
-    let parsed: unknown
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text)
-    } catch {
-      throw new MeshError('API_ERROR', `the node at ${this.url} answered ${response.status} with a body that is not JSON`, { status: response.status })
-    }
-    if (!response.ok) {
-      const error = (parsed as { error?: { code?: string, message?: string } } | undefined)?.error
-      const message = error?.message ?? `HTTP ${response.status}`
-      const code = response.status === 401 ? 'API_UNAUTHORIZED' : response.status === 400 ? 'BAD_REQUEST' : 'API_ERROR'
-      throw new MeshError(code, message, { status: response.status, code: error?.code })
-    }
-    return parsed as T
   }
 }

@@ -143,7 +143,10 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
     next.state = state
     next.history.push({ at: now, state, reason })
     if (TERMINAL.has(state)) {
-      for (const r of next.replicas) delete r.lease
+      for (const r of next.replicas) {
+        delete r.lease
+        if (r.status === 'leased') r.status = 'open'
+      }
       effects.push({ type: 'finished', state })
     }
   }

@@ -99,6 +99,7 @@ export class TaskOwner {
   /** Unfinished tasks; finished ones live in the store only. */
   private readonly tasks = new Map<string, Task>()
   private readonly offs: Array<() => void> = []
+  private readonly announceQueue: Task[] = []
   private timers: unknown[] = []
   private started = false
   claimsReceived = 0
@@ -170,7 +171,7 @@ export class TaskOwner {
     this.init.store.insert(tasks)
     for (const task of tasks) this.tasks.set(task.id, task)
     this.init.logger.info({ count: tasks.length, kind: req.kind }, 'tasks submitted')
-    await this.announce(tasks, now)
+    this.queueAnnounce(tasks)
     return tasks.map(t => t.id)
   }
 
@@ -327,6 +328,20 @@ export class TaskOwner {
         }
       }
     }
+  }
+
+  /**
+   * New tasks are announced together: submissions within a few milliseconds share announce
+   * messages (up to 256 tasks each) instead of one gossip broadcast per submit call.
+   */
+  private queueAnnounce (tasks: Task[]): void {
+    const first = this.announceQueue.length === 0
+    this.announceQueue.push(...tasks)
+    if (!first) return
+    this.init.clock.setTimeout(() => {
+      const queued = this.announceQueue.splice(0)
+      void this.announce(queued.map(t => this.tasks.get(t.id) ?? t), this.init.clock.now())
+    }, 5)
   }
 
   /** Announces every task with a replica open now: new ones, retries past their backoff, expired leases. */

@@ -17,6 +17,8 @@ interface StartFlags extends GlobalOptions {
   logLevel?: string
   slots?: string
   heartbeatMs?: string
+  worker?: boolean
+  leaseTtlMs?: string
 }
 
 /** How long a stop may take before the process exits anyway (later: drain bound + kill grace). */
@@ -42,6 +44,8 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--no-dht', 'do not join the DHT (the default)')
     .option('--slots <n>', 'tasks this node runs at once (default: number of CPUs)')
     .option('--heartbeat-ms <ms>', 'heartbeat interval on a small mesh (default 1000; widens with the mesh)')
+    .option('--no-worker', 'own and submit tasks but run none')
+    .option('--lease-ttl-ms <ms>', 'lease time to live for tasks this node owns (default 5000)')
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices([...LOG_LEVELS]))
     .addHelpText('after', `
 The API address comes from the global --api (default 127.0.0.1:7373; port 0 picks a free one).
@@ -78,7 +82,9 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       api: flags.api,
       logLevel: flags.logLevel,
       slots: flags.slots,
-      heartbeatMs: flags.heartbeatMs
+      heartbeatMs: flags.heartbeatMs,
+      worker: flags.worker === false ? false : undefined,
+      leaseTtlMs: flags.leaseTtlMs
     })
     const level = typeof raw.logLevel === 'string' && (LOG_LEVELS as readonly string[]).includes(raw.logLevel) ? raw.logLevel as typeof LOG_LEVELS[number] : 'info'
     const logger = createLogger({ level, pretty: io.stderr.isTTY === true, destination: io.stderr })

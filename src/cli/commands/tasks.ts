@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { Command } from 'commander'
+import { MeshError } from '../../errors.js'
+import { connectToNode, EXIT, Output, type CliIo, type GlobalOptions } from '../context.js'
+import type { ApiClient } from '../../api/client.js'
+import type { TaskView } from '../../tasks/owner.js'
+
+interface SubmitFlags extends GlobalOptions {
+  kind: string
+  input?: string
+  inputFile?: string
+  count?: string
+  redundancy?: string
+  timeout?: string
+  maxAttempts?: string
+  priority?: string
+  deadline?: string
+  key?: string
+  wait?: boolean
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled'])
+
+function integer (value: string | undefined, flag: string): number | undefined {
+  if (value == null) return undefined
+  if (!/^-?\d+$/.test(value)) throw new MeshError('BAD_REQUEST', `${flag} wants a whole number, got "${value}"`)
+  return Number(value)
+}
+
+async function readStdin (io: CliIo & { stdin?: NodeJS.ReadableStream & { isTTY?: boolean } }): Promise<Uint8Array> {
+  const stdin = io.stdin ?? process.stdin
+  if ((stdin as { isTTY?: boolean }).isTTY === true) return new Uint8Array()
+  const chunks: Buffer[] = []
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer))
+  return new Uint8Array(Buffer.concat(chunks))
+}
+
+/** Polls until every task is finished; draws a progress bar on a terminal. Returns the final views. */
+async function waitFor (client: ApiClient, ids: string[], io: CliIo): Promise<Map<string, TaskView>> {
+  const done = new Map<string, TaskView>()
+  const bar = io.stderr.isTTY === true && ids.length > 1
+  for (;;) {
+    const open = ids.filter(id => !done.has(id))
+    for (let i = 0; i < open.length; i += 32) {
+      const views = await Promise.all(open.slice(i, i + 32).map(async id => await client.get<TaskView>(`/v1/tasks/${id}`)))
+      for (const view of views) if (TERMINAL.has(view.state)) done.set(view.id, view)
+    }
+    if (bar) {
+      const width = 30
+      const filled = Math.round((done.size / ids.length) * width)
+      const failed = [...done.values()].filter(v => v.state !== 'succeeded').length
+      io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.size}/${ids.length} done${failed > 0 ? `, ${failed} failed` : ''}`)
+    }
+    if (done.size === ids.length) break
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
+  if (bar) io.stderr.write('\n')
+  return done
+}
+
+export function submitCommand (io: CliIo, setExitCode: (code: number) => void): Command {
+  return new Command('submit')
+    .description('submit tasks to the running node (it owns them); input from --input, --input-file or stdin')
+    .requiredOption('--kind <kind>', 'task kind: echo, sha256, sleep (or any kind a worker runs)')
+    .option('--input <text>', 'input as text')
+    .option('--input-file <file>', 'input from a file (bytes as they are)')
+    .option('--count <n>', 'submit n tasks with this input (default 1)')
+    .option('--redundancy <r>', 'replicas on distinct peers (default 1)')
+    .option('--timeout <ms>', 'time per attempt (default 60000)')
+    .option('--max-attempts <n>', 'attempts before the task fails (default 3)')
+    .option('--priority <p>', '-1000..1000, higher runs first (default 0)')
+    .option('--deadline <ms>', 'fail the task if not done within this time (default 24 h)')
+    .option('--key <key>', 'idempotency key: submitting again with it returns the same tasks')
+    .option('--wait', 'wait until every task is finished; exit 1 if any failed or was cancelled')
+    .addHelpText('after', `
+Without --wait it prints the task ids. With --wait, one task: its output on success;
+several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait also the states).`)
+    .action(async (_options: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<SubmitFlags>()
+      const input = flags.input != null
+        ? new TextEncoder().encode(flags.input)
+        : flags.inputFile != null
+          ? new Uint8Array(await readFile(resolve(io.cwd, flags.inputFile)).catch(err => { throw new MeshError('BAD_REQUEST', `cannot read ${flags.inputFile}: ${(err as Error).message}`) }))
+          : await readStdin(io)
+      const request = {
+        kind: flags.kind,
+        input: Buffer.from(input).toString('base64'),
+        inputEncoding: 'base64',
+        ...optional('count', integer(flags.count, '--count')),
+        ...optional('redundancy', integer(flags.redundancy, '--redundancy')),
+        ...optional('timeoutMs', integer(flags.timeout, '--timeout')),
+        ...optional('maxAttempts', integer(flags.maxAttempts, '--max-attempts')),
+        ...optional('priority', integer(flags.priority, '--priority')),
+        ...optional('deadlineMs', integer(flags.deadline, '--deadline')),
+        ...(flags.key != null ? { key: flags.key } : {})
+      }
+      const client = await connectToNode(flags, io)
+      const { ids } = await client.post<{ ids: string[] }>('/v1/tasks', request)
+      const out = new Output(io, flags.json === true)
+      const base = { ids, ...(ids.length === 1 ? { id: ids[0] } : {}) }
+      if (flags.wait !== true) {
+        out.result(base, () => ids.join('\n'))
+        return
+      }
+      const views = await waitFor(client, ids, io)
+      const states = { succeeded: 0, failed: 0, cancelled: 0 }
+      for (const view of views.values()) states[view.state as keyof typeof states]++
+      if (states.failed + states.cancelled > 0) setExitCode(EXIT.failed)
+      if (flags.json === true) {
+        out.result({ ...base, ...states }, () => '')
+      } else if (ids.length === 1) {
+        const view = views.get(ids[0] as string) as TaskView
+        if (view.state === 'succeeded') io.stdout.write(await client.getBytes(`/v1/tasks/${view.id}/result`))
+        else io.stderr.write(`mesh-node: task ${view.id} ${view.state}: ${view.error ?? view.history.at(-1)?.reason ?? ''}\n`)
+      } else {
+        out.result(states, () => `${ids.length} tasks: ${states.succeeded} succeeded, ${states.failed} failed, ${states.cancelled} cancelled`)
+      }
+    })
+}
+
+function optional (key: string, value: number | undefined): Record<string, number> {
+  return value == null ? {} : { [key]: value }
+}
+
+export function tasksCommand (io: CliIo): Command {
+  return new Command('tasks')
+    .description('tasks this node owns, newest first')
+    .option('--state <state>', 'only tasks in this state (pending, leased, verifying, succeeded, failed, cancelled)')
+    .action(async (_options: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<GlobalOptions & { state?: string }>()
+      const query = flags.state != null ? `?state=${encodeURIComponent(flags.state)}` : ''
+      const tasks = await (await connectToNode(flags, io)).get<TaskView[]>(`/v1/tasks${query}`)
+      new Output(io, flags.json === true).result(tasks, () => tasks.length === 0
+        ? 'no tasks'
+        : tasks.map(t => `${t.id}  ${t.state.padEnd(9)}  ${t.kind}  attempts ${t.attempts}`).join('\n'))
+    })
+}
+
+export function taskCommand (io: CliIo): Command {
+  return new Command('task')
+    .description('one task: state, attempts, leases, replicas and the trail of reasons')
+    .argument('<id>', 'task id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<GlobalOptions>()
+      const task = await (await connectToNode(flags, io)).get<TaskView>(`/v1/tasks/${encodeURIComponent(id)}`)
+      new Output(io, flags.json === true).result(task, () => [
+        `id        ${task.id}`,
+        `state     ${task.state}${task.error != null ? ` (${task.error})` : ''}`,
+        `kind      ${task.kind}`,
+        `attempts  ${task.attempts}`,
+        ...task.replicas.map(r => `replica ${r.index}  ${r.status}  epoch ${r.epoch}  progress ${r.progress}%  ${r.worker ?? ''}`),
+        ...task.leases.map(l => `lease     replica ${l.replica} held by ${l.holder}, epoch ${l.epoch}, expires ${new Date(l.expiresAt).toISOString()}`),
+        'history',
+        ...task.history.map(h => `  ${new Date(h.at).toISOString()}  ${h.state.padEnd(9)}  ${h.reason}`)
+      ].join('\n'))
+    })
+}
+
+export function resultCommand (io: CliIo): Command {
+  return new Command('result')
+    .description('the output bytes of a succeeded task, on stdout')
+    .argument('<id>', 'task id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<GlobalOptions>()
+      io.stdout.write(await (await connectToNode(flags, io)).getBytes(`/v1/tasks/${encodeURIComponent(id)}/result`))
+    })
+}
+
+export function cancelCommand (io: CliIo): Command {
+  return new Command('cancel')
+    .description('cancel a task; a worker running it stops')
+    .argument('<id>', 'task id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<GlobalOptions>()
+      const task = await (await connectToNode(flags, io)).post<TaskView>(`/v1/tasks/${encodeURIComponent(id)}/cancel`, {})
+      new Output(io, flags.json === true).result(task, () => `${task.id} ${task.state}`)
+    })
+}
