@@ -46,6 +46,7 @@ interface Candidate {
   priority: number
   deadline: number
   seenAt: number
+  rank: number
   eligibleAt: number
   claimedAt?: number
 }
@@ -154,6 +155,7 @@ export class TaskWorker {
           priority: offer.priority,
           deadline: offer.deadline,
           seenAt: now,
+          rank,
           eligibleAt: now + rank * (this.init.staggerMs ?? 200)
         })
       }
@@ -190,7 +192,10 @@ export class TaskWorker {
     for (const c of this.candidates.values()) if (c.claimedAt != null) load.set(c.owner, (load.get(c.owner) ?? 0) + 1)
     let best: Candidate | undefined
     for (const c of this.candidates.values()) {
-      if (c.claimedAt != null || c.eligibleAt > now) continue
+      // Rank 0 claims at once. A lower-ranked worker claims only a task announced again after its
+      // turn came (owners re-announce what is still open), so it does not chase tasks the
+      // higher-ranked peers already took: claims per task stay near one.
+      if (c.claimedAt != null || c.eligibleAt > now || (c.rank > 0 && c.seenAt < c.eligibleAt)) continue
       if (best == null) { best = c; continue }
       const byPriority = c.priority - best.priority
       const byLoad = (load.get(best.owner) ?? 0) - (load.get(c.owner) ?? 0)
