@@ -263,7 +263,8 @@ export class TaskOwner {
   private apply (task: Task, event: TaskEvent, output?: Uint8Array): void {
     const now = this.init.clock.now()
     const { task: next, effects } = transition(task, event, now, this.init.lifecycle)
-    const changed = effects.some(e => e.type !== 'refuse')
+    // A refusal changes nothing; anything else (a trail entry, a renewed lease) is saved first.
+    const changed = next.history.length !== task.history.length || effects.some(e => e.type !== 'refuse')
     if (changed) {
       this.init.store.save(next, now, next.state === 'succeeded' ? output : undefined)
       if (TERMINAL.has(next.state)) this.tasks.delete(next.id)

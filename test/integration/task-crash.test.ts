@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { NodeProcesses, runBin, waitForApiFile } from '../helpers/cli.js'
+import { TestMesh, addrOf } from '../helpers/nodes.js'
+import type { MeshNode } from '../../src/node/mesh-node.js'
+import type { TaskView } from '../../src/tasks/owner.js'
+
+const view = (node: MeshNode, id: string): TaskView => node.tasks.get(id) as TaskView
+const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--heartbeat-ms', '200', '--log-level', 'warn']
+
+async function idOf (dataDir: string): Promise<string> {
+  return JSON.parse((await runBin(['id', '--json', '--data-dir', dataDir])).stdout).peerId as string
+}
+
+describe('tasks survive crashes', () => {
+  const procs = new NodeProcesses()
+  const mesh = new TestMesh()
+  afterEach(async () => {
+    await procs.killAll()
+    await mesh.cleanup()
+  })
+
+  it('a worker killed with SIGKILL: its leases expire, are re-granted with a higher epoch to another worker, all tasks succeed', async () => {
+    const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 1000 })
+    const w1Dir = await mesh.tempDir()
+    const w1 = procs.start(['--data-dir', w1Dir, ...LOOPBACK, '--slots', '4', '--bootstrap', addrOf(owner)])
+    await waitForApiFile(w1Dir)
+    const w1Id = await idOf(w1Dir)
+    await expect.poll(async () => (await owner.peers()).find(p => p.peerId === w1Id)?.state, { timeout: 20_000 }).toBe('alive')
+
+    const ids = await owner.tasks.submit({ kind: 'sleep', input: '3000', count: 4, maxAttempts: 3 })
+    await expect.poll(() => ids.map(id => view(owner, id).leases[0]?.holder), { timeout: 20_000 }).toEqual([w1Id, w1Id, w1Id, w1Id])
+
+    const w2 = await mesh.node({ heartbeatMs: 200, slots: 4, bootstrap: [addrOf(owner)] })
+    w1.child.kill('SIGKILL')
+    await w1.exited
+    await expect.poll(() => ids.map(id => view(owner, id).state), { timeout: 60_000 }).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded'])
+    for (const id of ids) {
+      const task = view(owner, id)
+      expect(task.history.some(h => h.reason.includes(`held by ${w1Id} (epoch 1) expired`))).toBe(true)
+      expect(task.replicas[0]).toMatchObject({ worker: w2.peerId })
+      expect(task.replicas[0]?.epoch).toBeGreaterThanOrEqual(2)
+      expect(task.history.filter(h => h.state === 'succeeded')).toHaveLength(1)
+    }
+  })
+
+  it('the owner killed with SIGKILL mid-batch and restarted on the same data dir: every task of the batch succeeds', async () => {
+    const workers = await Promise.all([0, 1].map(async () => await mesh.node({ heartbeatMs: 200, slots: 2 })))
+    const ownerDir = await mesh.tempDir()
+    const args = ['--data-dir', ownerDir, ...LOOPBACK, '--no-worker', '--lease-ttl-ms', '1000', ...workers.flatMap(w => ['--bootstrap', addrOf(w)])]
+    const first = procs.start(args)
+    await waitForApiFile(ownerDir)
+    const ownerId = await idOf(ownerDir)
+    for (const w of workers) await expect.poll(async () => (await w.peers()).find(p => p.peerId === ownerId)?.state, { timeout: 20_000 }).toBe('alive')
+
+    const submitted = await runBin(['submit', '--kind', 'sleep', '--input', '300', '--count', '30', '--json', '--data-dir', ownerDir])
+    expect(submitted.code).toBe(0)
+    const ids = JSON.parse(submitted.stdout).ids as string[]
+    expect(ids).toHaveLength(30)
+    const succeeded = async (): Promise<number> => {
+      const list = JSON.parse((await runBin(['tasks', '--state', 'succeeded', '--json', '--data-dir', ownerDir])).stdout) as TaskView[]
+      return list.filter(t => ids.includes(t.id)).length
+    }
+    // Kill it once some, not all, are done.
+    await expect.poll(succeeded, { timeout: 30_000, interval: 100 }).toBeGreaterThan(0)
+    first.child.kill('SIGKILL')
+    await first.exited
+
+    procs.start(args)
+    await waitForApiFile(ownerDir)
+    await expect.poll(succeeded, { timeout: 90_000, interval: 500 }).toBe(30)
+    const all = JSON.parse((await runBin(['tasks', '--json', '--data-dir', ownerDir])).stdout) as TaskView[]
+    // The same 30 tasks, none run again as a new task.
+    expect(all.map(t => t.id).sort()).toEqual([...ids].sort())
+    for (const id of ids) {
+      const task = JSON.parse((await runBin(['task', id, '--json', '--data-dir', ownerDir])).stdout) as TaskView
+      expect(task.history.filter(h => h.state === 'succeeded')).toHaveLength(1)
+    }
+  })
+})
