@@ -38,7 +38,8 @@ export interface ApiServerInit {
   token?: string
 }
 
-export const MAX_BODY_BYTES = 64 * 1024
+/** Enough for a task's inline input (64 KiB) as base64 with room to spare. */
+export const MAX_BODY_BYTES = 1024 * 1024
 
 type Handler = (ctx: { body: unknown, params: Record<string, string>, query: URLSearchParams }) => Promise<unknown>
 

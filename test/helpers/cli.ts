@@ -11,10 +11,12 @@ export interface CliResult { code: number, stdout: string, stderr: string }
 /** Runs the real binary (compiled JS; `npm test` builds first) to completion. */
 export async function runBin (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return await new Promise(resolve => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err == null ? 0 : typeof err.code === 'number' ? err.code : 1
       resolve({ code, stdout, stderr })
     })
+    // Nothing on stdin: a command that reads it sees end of input, as from /dev/null.
+    child.stdin?.end()
   })
 }
 

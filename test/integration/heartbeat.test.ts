@@ -31,7 +31,8 @@ describe('heartbeats and the peer table', () => {
     // The peer table is visible through the CLI: state, capabilities, slots and heartbeat age.
     const listed = JSON.parse((await runBin(['peers', '--json', '--data-dir', a.config.dataDir])).stdout) as PeerSummary[]
     const entry = listed.find(p => p.peerId === childId)
-    expect(entry).toMatchObject({ connected: true, state: 'alive', capabilities: [], slots: { free: 2, total: 2 } })
+    expect(entry).toMatchObject({ connected: true, state: 'alive', slots: { free: 2, total: 2 } })
+    expect(entry?.capabilities).toEqual(expect.arrayContaining([{ kind: 'echo', deterministic: true }, { kind: 'sha256', deterministic: true }, { kind: 'sleep', deterministic: true }]))
     expect(entry?.lastSeenMs).toBeGreaterThanOrEqual(0)
     expect(entry?.lastSeenMs).toBeLessThan(60_000)
     const text = (await runBin(['peers', '--data-dir', a.config.dataDir])).stdout

@@ -78,6 +78,15 @@ Without --wait it prints the task ids. With --wait, one task: its output on succ
 several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait also the states).`)
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<SubmitFlags>()
+      // Flags are checked before stdin is read, so a mistake is reported at once.
+      const numbers = {
+        ...optional('count', integer(flags.count, '--count')),
+        ...optional('redundancy', integer(flags.redundancy, '--redundancy')),
+        ...optional('timeoutMs', integer(flags.timeout, '--timeout')),
+        ...optional('maxAttempts', integer(flags.maxAttempts, '--max-attempts')),
+        ...optional('priority', integer(flags.priority, '--priority')),
+        ...optional('deadlineMs', integer(flags.deadline, '--deadline'))
+      }
       const input = flags.input != null
         ? new TextEncoder().encode(flags.input)
         : flags.inputFile != null
@@ -87,12 +96,7 @@ several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait al
         kind: flags.kind,
         input: Buffer.from(input).toString('base64'),
         inputEncoding: 'base64',
-        ...optional('count', integer(flags.count, '--count')),
-        ...optional('redundancy', integer(flags.redundancy, '--redundancy')),
-        ...optional('timeoutMs', integer(flags.timeout, '--timeout')),
-        ...optional('maxAttempts', integer(flags.maxAttempts, '--max-attempts')),
-        ...optional('priority', integer(flags.priority, '--priority')),
-        ...optional('deadlineMs', integer(flags.deadline, '--deadline')),
+        ...numbers,
         ...(flags.key != null ? { key: flags.key } : {})
       }
       const client = await connectToNode(flags, io)
