@@ -12,9 +12,10 @@ import { MeshProtocol, type LocalCapacity } from '../gossip/mesh-protocol.js'
 import { stateAt, type Capability, type PeerState } from '../gossip/peer-table.js'
 import { createMetrics, type MeshMetrics } from '../metrics.js'
 import { builtinExecutor } from '../tasks/exec/builtins.js'
-import { DEFAULT_LIFECYCLE, type TaskState } from '../tasks/lifecycle.js'
+import { DEFAULT_LIFECYCLE } from '../tasks/lifecycle.js'
 import { LeaseRouter } from '../tasks/lease-router.js'
-import { TaskOwner, viewOf } from '../tasks/owner.js'
+import { TaskOwner } from '../tasks/owner.js'
+import { taskApi } from '../tasks/task-api.js'
 import { TaskStore } from '../tasks/store.js'
 import { TaskWorker } from '../tasks/worker.js'
 import type { Executor } from '../tasks/exec/executor.js'
@@ -123,28 +124,7 @@ export class MeshNode {
 
   /** The task operations of this node (it owns what is submitted to it). */
   get tasks (): ApiTasks {
-    const owner = (): TaskOwner => this.require().owner
-    return {
-      submit: async request => await owner().submit(request),
-      list: state => {
-        if (state != null && !['pending', 'leased', 'verifying', 'succeeded', 'failed', 'cancelled'].includes(state)) throw new MeshError('BAD_REQUEST', `unknown state ${state}`)
-        return owner().list(state as TaskState | undefined).map(viewOf).map(({ history: _h, ...rest }) => rest)
-      },
-      stats: () => ({ ...owner().stats(), running: this.running?.worker?.runningCount() ?? 0, claimsSent: this.running?.worker?.claimsSent ?? 0 }),
-      get: id => {
-        const task = owner().get(id)
-        if (task == null) throw new MeshError('NOT_FOUND', `no task ${id}`)
-        return viewOf(task)
-      },
-      output: id => {
-        const task = owner().get(id)
-        if (task == null) throw new MeshError('NOT_FOUND', `no task ${id}`)
-        const output = owner().output(id)
-        if (task.state !== 'succeeded' || output == null) throw new MeshError('CONFLICT', `task ${id} is ${task.state}; it has no result`)
-        return output
-      },
-      cancel: id => owner().cancel(id)
-    }
+    return taskApi(() => this.require().owner, () => this.running?.worker)
   }
 
   get isStarted (): boolean {

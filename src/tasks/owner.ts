@@ -4,6 +4,7 @@ import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
 import { TERMINAL, nextDue, newTask, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
 import { fromHex, sha256, submitSchema, taskId, toHex, type SubmitRequest, type TaskSpec } from './spec.js'
+import { viewOf, type TaskView } from './view.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
 import type { TaskWorker } from './worker.js'
@@ -41,23 +42,6 @@ export interface TaskOwnerInit {
   retentionMs: number
 }
 
-export interface TaskView {
-  id: string
-  state: TaskState
-  kind: string
-  owner: string
-  attempts: number
-  createdAt: number
-  deadline: number
-  priority: number
-  redundancy: number
-  error: string | null
-  outputHash: string | null
-  history: Task['history']
-  leases: Array<{ replica: number, holder: string, epoch: number, expiresAt: number }>
-  replicas: Array<{ index: number, status: string, epoch: number, attempts: number, progress: number, worker: string | null }>
-}
-
 const REFUSAL_CODES: Record<string, RefusalCode> = {
   STALE_EPOCH: RefusalCode.STALE_EPOCH,
   NOT_LEASED: RefusalCode.NOT_LEASED,
@@ -71,25 +55,6 @@ const OUTCOMES: Record<ResultStatus, ResultOutcome | undefined> = {
   [ResultStatus.FAILED]: 'failed',
   [ResultStatus.FAILED_PERMANENT]: 'failed_permanent',
   [ResultStatus.RESULT_UNSPECIFIED]: undefined
-}
-
-export function viewOf (task: Task): TaskView {
-  return {
-    id: task.id,
-    state: task.state,
-    kind: task.spec.kind,
-    owner: task.owner,
-    attempts: task.replicas.reduce((sum, r) => sum + r.attempts, 0),
-    createdAt: task.createdAt,
-    deadline: task.spec.deadline,
-    priority: task.spec.priority,
-    redundancy: task.spec.redundancy,
-    error: task.error ?? null,
-    outputHash: task.outputHash ?? null,
-    history: task.history,
-    leases: task.replicas.flatMap(r => r.lease == null ? [] : [{ replica: r.index, ...r.lease }]),
-    replicas: task.replicas.map(r => ({ index: r.index, status: r.status, epoch: r.epoch, attempts: r.attempts, progress: r.progress, worker: r.lease?.holder ?? r.doneBy ?? null }))
-  }
 }
 
 export class TaskOwner {
@@ -399,3 +364,4 @@ export class TaskOwner {
 }
 
 export type { SubmitRequest }
+export { viewOf, type TaskView }

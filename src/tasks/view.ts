@@ -1,0 +1,38 @@
+import type { Task, TaskState } from './lifecycle.js'
+
+/** A task as the API and CLI show it. */
+export interface TaskView {
+  id: string
+  state: TaskState
+  kind: string
+  owner: string
+  attempts: number
+  createdAt: number
+  deadline: number
+  priority: number
+  redundancy: number
+  error: string | null
+  outputHash: string | null
+  history: Task['history']
+  leases: Array<{ replica: number, holder: string, epoch: number, expiresAt: number }>
+  replicas: Array<{ index: number, status: string, epoch: number, attempts: number, progress: number, worker: string | null }>
+}
+
+export function viewOf (task: Task): TaskView {
+  return {
+    id: task.id,
+    state: task.state,
+    kind: task.spec.kind,
+    owner: task.owner,
+    attempts: task.replicas.reduce((sum, r) => sum + r.attempts, 0),
+    createdAt: task.createdAt,
+    deadline: task.spec.deadline,
+    priority: task.spec.priority,
+    redundancy: task.spec.redundancy,
+    error: task.error ?? null,
+    outputHash: task.outputHash ?? null,
+    history: task.history,
+    leases: task.replicas.flatMap(r => r.lease == null ? [] : [{ replica: r.index, ...r.lease }]),
+    replicas: task.replicas.map(r => ({ index: r.index, status: r.status, epoch: r.epoch, attempts: r.attempts, progress: r.progress, worker: r.lease?.holder ?? r.doneBy ?? null }))
+  }
+}
