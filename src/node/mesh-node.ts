@@ -108,7 +108,7 @@ export class MeshNode {
     this.clock = deps.clock ?? systemClock
     this.metrics = createMetrics()
     this.reputation = deps.reputation ?? noReputation
-    this.executor = deps.executor ?? builtinExecutor()
+    this.executor = deps.executor ?? builtinExecutor(this.clock)
     this.random = deps.random ?? Math.random
     this.capacity = deps.capacity ?? (() => {
       const worker = this.running?.worker
@@ -295,17 +295,17 @@ export class MeshNode {
         store,
         ...(worker != null ? { worker } : {}),
         deterministicKinds: new Set(this.executor.capabilities().filter(c => c.deterministic).map(c => c.kind)),
+        runsLocally: kind => worker != null && this.executor.canRun(kind),
         clock: this.clock,
         logger,
-        metrics: this.metrics,
         reputation: this.reputation,
         lifecycle: { ...DEFAULT_LIFECYCLE, leaseTtlMs: config.leaseTtlMs, random: this.random },
         reannounceMs: config.reannounceMs,
         retentionMs: config.retentionMs
       })
-      owner.start()
       worker?.start()
-      cleanup.unshift(async () => { worker?.stop(); owner.stop() })
+      owner.start()
+      cleanup.unshift(async () => { await worker?.stop(); owner.stop() })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger })
@@ -328,7 +328,7 @@ export class MeshNode {
     const { api } = running
     // Every step runs even if an earlier one fails, so the lock is always released.
     const steps: Array<() => unknown> = [
-      () => { running.worker?.stop() },
+      async () => { await running.worker?.stop() },
       () => { running.owner.stop() },
       async () => { await running.leases.stop() },
       () => { running.protocol.stop() },

@@ -2,7 +2,7 @@
  * What the protocol layer tells the reputation module, and asks of it. A no-op until the
  * reputation issue lands; tests inject a recorder.
  */
-export type PeerAction = 'invalid_message' | 'rate_limit_abuse'
+export type PeerAction = 'invalid_message' | 'rate_limit_abuse' | 'lease_expired'
 
 export interface ReputationHook {
   /** A first-hand observation about a peer. */

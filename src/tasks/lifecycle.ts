@@ -64,6 +64,8 @@ export type TaskEvent =
   | { type: 'expired', replica: number }
   | { type: 'deadlinePassed' }
   | { type: 'cancelled', reason: string }
+  /** Why a pending task is still waiting (for example "no capable peer"); noted once per change. */
+  | { type: 'waiting', reason: string }
 
 export type RefusalReason = 'STALE_EPOCH' | 'NOT_LEASED' | 'TASK_CLOSED' | 'NOT_ELIGIBLE'
 
@@ -266,6 +268,12 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
       const neverRan = next.replicas.every(r => r.attempts === 0)
       next.error = neverRan ? 'deadline passed: no capable peer claimed it' : 'deadline passed'
       move('failed', next.error)
+      break
+    }
+
+    case 'waiting': {
+      if (closed) throw new IllegalTransitionError(task.state, event.type)
+      if (next.history.at(-1)?.reason !== event.reason) note(event.reason)
       break
     }
 

@@ -2,7 +2,7 @@ import { LIMITS } from '../gossip/wire/limits.js'
 import { RefusalCode, ResultStatus, type LeaseMessage, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
-import { TERMINAL, nextDue, newTask, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
+import { TERMINAL, nextDue, type RefusalReason as TaskEffectRefusal, newTask, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
 import { fromHex, sha256, submitSchema, taskId, toHex, type SubmitRequest, type TaskSpec } from './spec.js'
 import { viewOf, type TaskView } from './view.js'
 import type { LeaseRouter } from './lease-router.js'
@@ -12,7 +12,6 @@ import type { Clock } from '../clock.js'
 import type { MeshProtocol } from '../gossip/mesh-protocol.js'
 import type { LeaseBody } from '../gossip/wire/codec.js'
 import type { Logger } from '../logger.js'
-import type { MeshMetrics } from '../metrics.js'
 import type { ReputationHook } from '../reputation/hook.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -33,21 +32,21 @@ export interface TaskOwnerInit {
   worker?: TaskWorker
   /** Kinds whose outputs are comparable (for the offer's `deterministic` flag). */
   deterministicKinds: ReadonlySet<string>
+  /** Whether this node's own worker runs a kind. */
+  runsLocally: (kind: string) => boolean
   clock: Clock
   logger: Logger
-  metrics: MeshMetrics
   reputation: ReputationHook
   lifecycle: LifecycleSettings
   reannounceMs: number
   retentionMs: number
 }
 
-const REFUSAL_CODES: Record<string, RefusalCode> = {
+const REFUSAL_CODES: Record<TaskEffectRefusal, RefusalCode> = {
   STALE_EPOCH: RefusalCode.STALE_EPOCH,
   NOT_LEASED: RefusalCode.NOT_LEASED,
   TASK_CLOSED: RefusalCode.TASK_CLOSED,
-  NOT_ELIGIBLE: RefusalCode.NOT_ELIGIBLE,
-  UNKNOWN_TASK: RefusalCode.UNKNOWN_TASK
+  NOT_ELIGIBLE: RefusalCode.NOT_ELIGIBLE
 }
 
 const OUTCOMES: Record<ResultStatus, ResultOutcome | undefined> = {
@@ -65,6 +64,9 @@ export class TaskOwner {
   private readonly tasks = new Map<string, Task>()
   private readonly offs: Array<() => void> = []
   private readonly announceQueue: Task[] = []
+  private announceTimer?: unknown
+  /** Input hashes, computed once per input buffer (a batch shares one). */
+  private readonly inputHashes = new WeakMap<Uint8Array, Uint8Array>()
   private timers: unknown[] = []
   private started = false
   claimsReceived = 0
@@ -80,7 +82,15 @@ export class TaskOwner {
   start (): void {
     if (this.started) return
     this.started = true
-    for (const task of this.init.store.unfinished()) this.tasks.set(task.id, task)
+    const now = this.init.clock.now()
+    for (const task of this.init.store.unfinished()) {
+      // A lease's holder may have gone on renewing while we were down: give it a full TTL to
+      // reach us again before its lease expires, rather than expiring everything at once.
+      for (const replica of task.replicas) {
+        if (replica.lease != null) replica.lease.expiresAt = Math.max(replica.lease.expiresAt, now + this.init.lifecycle.leaseTtlMs)
+      }
+      this.tasks.set(task.id, task)
+    }
     if (this.tasks.size > 0) this.init.logger.info({ tasks: this.tasks.size }, 'resuming unfinished tasks')
     this.offs.push(this.init.router.on((body, from) => { this.onLease(body, from) }))
     const { clock } = this.init
@@ -99,6 +109,8 @@ export class TaskOwner {
     for (const off of this.offs.splice(0)) off()
     for (const timer of this.timers) this.init.clock.clearInterval(timer)
     this.timers = []
+    this.init.clock.clearTimeout(this.announceTimer)
+    this.announceQueue.length = 0
   }
 
   /** Validates, stores, then announces. Returns the ids (the existing ones for a known idempotency key). */
@@ -118,6 +130,8 @@ export class TaskOwner {
       throw new MeshError('BAD_REQUEST', `input is ${input.byteLength} bytes; inputs are limited to ${LIMITS.inlineInputBytes} bytes inline (larger inputs by hash come with the executor work)`)
     }
     const now = this.init.clock.now()
+    // Hashed once per submit, not once per task of the batch.
+    const inputHash = sha256(input)
     const tasks: Task[] = []
     for (let i = 0; i < req.count; i++) {
       const spec: TaskSpec = {
@@ -128,9 +142,9 @@ export class TaskOwner {
         maxAttempts: req.maxAttempts,
         priority: req.priority,
         deadline: now + req.deadlineMs,
-        ...(req.key != null ? { idempotencyKey: `${req.key}#${i}` } : {})
+        ...(req.key != null ? { idempotencyKey: req.key, batchIndex: i } : {})
       }
-      tasks.push(newTask(toHex(taskId(this.selfBytes, spec)), this.self, spec, now))
+      tasks.push(newTask(toHex(taskId(this.selfBytes, spec, inputHash)), this.self, spec, now))
     }
     // On disk before anyone hears of them.
     this.init.store.insert(tasks)
@@ -228,10 +242,15 @@ export class TaskOwner {
   private apply (task: Task, event: TaskEvent, output?: Uint8Array): void {
     const now = this.init.clock.now()
     const { task: next, effects } = transition(task, event, now, this.init.lifecycle)
-    // A refusal changes nothing; anything else (a trail entry, a renewed lease) is saved first.
+    // A refusal changes nothing. Anything else is saved before its effects happen, except a
+    // renewal: it only moves an expiry, and a restarted owner gives every live lease a fresh TTL.
     const changed = next.history.length !== task.history.length || effects.some(e => e.type !== 'refuse')
     if (changed) {
-      this.init.store.save(next, now, next.state === 'succeeded' ? output : undefined)
+      if (event.type !== 'renewed') this.init.store.save(next, now, next.state === 'succeeded' ? output : undefined)
+      if (event.type === 'expired') {
+        const holder = task.replicas[event.replica]?.lease?.holder
+        if (holder != null) this.init.reputation.report(holder, 'lease_expired', `lease of task ${task.id} expired`)
+      }
       if (TERMINAL.has(next.state)) this.tasks.delete(next.id)
       else this.tasks.set(next.id, next)
       const last = next.history.at(-1)
@@ -252,7 +271,7 @@ export class TaskOwner {
             worker: peerIdToBytes(effect.worker),
             expiresAt: effect.expiresAt,
             ttlMs: this.init.lifecycle.leaseTtlMs,
-            ...(first ? { offer: this.offerOf(task, [effect.replica]) } : {})
+            ...(first ? { offer: this.offerOf(task, [effect.replica], true) } : {})
           }
         }])
         break
@@ -280,12 +299,14 @@ export class TaskOwner {
   private sweep (): void {
     const now = this.init.clock.now()
     for (const task of [...this.tasks.values()]) {
+      if (task.state === 'pending' && now - task.createdAt >= 2 * this.init.reannounceMs) this.noteIfNobodyCan(task)
       const due = nextDue(task)
       if (due == null || due > now) continue
       if (now >= task.spec.deadline) {
         this.apply(task, { type: 'deadlinePassed' })
         continue
       }
+      this.noteIfNobodyCan(task)
       for (const replica of task.replicas) {
         const current = this.tasks.get(task.id)
         if (current == null) break
@@ -304,10 +325,20 @@ export class TaskOwner {
     const first = this.announceQueue.length === 0
     this.announceQueue.push(...tasks)
     if (!first) return
-    this.init.clock.setTimeout(() => {
+    this.announceTimer = this.init.clock.setTimeout(() => {
       const queued = this.announceQueue.splice(0)
       void this.announce(queued.map(t => this.tasks.get(t.id) ?? t), this.init.clock.now())
     }, 5)
+  }
+
+  /** A task nobody claimed while no live peer (nor this node) runs its kind says so in its trail. */
+  private noteIfNobodyCan (task: Task): void {
+    const current = this.tasks.get(task.id)
+    if (current == null || current.state !== 'pending' || current.replicas.some(r => r.attempts > 0)) return
+    if (current.history.at(-1)?.reason === 'no capable peer') return
+    const kind = current.spec.kind
+    const capable = this.init.runsLocally(kind) || this.init.protocol.peerTable.list().some(p => p.state === 'alive' && p.capabilities.some(c => c.kind === kind))
+    if (!capable) this.apply(current, { type: 'waiting', reason: 'no capable peer' })
   }
 
   /** Announces every task with a replica open now: new ones, retries past their backoff, expired leases. */
@@ -319,7 +350,7 @@ export class TaskOwner {
   private async announce (tasks: Task[], now: number): Promise<void> {
     const offers = tasks.flatMap(task => {
       const open = openReplicas(task, now)
-      return open.length === 0 ? [] : [this.offerOf(task, open)]
+      return open.length === 0 ? [] : [this.offerOf(task, open, false)]
     })
     if (offers.length === 0) return
     this.init.worker?.offer(offers, this.self)
@@ -330,8 +361,17 @@ export class TaskOwner {
     }
   }
 
-  private offerOf (task: Task, replicas: number[]): TaskOffer {
+  /**
+   * The task as a worker sees it. Announcements leave the input out (it travels once, in the
+   * grant), so re-announcing open tasks every second stays cheap.
+   */
+  private offerOf (task: Task, replicas: number[], withInput: boolean): TaskOffer {
     const { spec } = task
+    let inputHash = this.inputHashes.get(spec.input)
+    if (inputHash == null) {
+      inputHash = sha256(spec.input)
+      this.inputHashes.set(spec.input, inputHash)
+    }
     return {
       taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>,
       kind: spec.kind,
@@ -340,8 +380,8 @@ export class TaskOwner {
       maxAttempts: spec.maxAttempts,
       priority: spec.priority,
       deadline: spec.deadline,
-      input: spec.input as Uint8Array<ArrayBuffer>,
-      inputHash: sha256(spec.input) as Uint8Array<ArrayBuffer>,
+      input: (withInput ? spec.input : new Uint8Array()) as Uint8Array<ArrayBuffer>,
+      inputHash: inputHash as Uint8Array<ArrayBuffer>,
       inputSize: spec.input.byteLength,
       openReplicas: replicas,
       slots: 1,

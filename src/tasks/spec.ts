@@ -12,8 +12,10 @@ export interface TaskSpec {
   priority: number
   /** Absolute time (ms since the epoch) after which the task fails. */
   deadline: number
-  /** Submitting again with the same key returns the existing task. */
+  /** Submitting again with the same key returns the existing tasks. */
   idempotencyKey?: string
+  /** This task's place in its submitted batch. */
+  batchIndex?: number
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000
@@ -40,10 +42,10 @@ export function sha256 (bytes: Uint8Array): Uint8Array {
 }
 
 /** The spec's content hash: every field that defines the work, in a fixed layout. */
-export function specHash (spec: TaskSpec): Uint8Array {
+export function specHash (spec: TaskSpec, inputHash: Uint8Array): Uint8Array {
   const hash = createHash('sha256')
-  hash.update(JSON.stringify([spec.kind, spec.redundancy, spec.timeoutMs, spec.maxAttempts, spec.priority, spec.deadline, spec.idempotencyKey ?? null]))
-  hash.update(sha256(spec.input))
+  hash.update(JSON.stringify([spec.kind, spec.redundancy, spec.timeoutMs, spec.maxAttempts, spec.priority, spec.deadline, spec.idempotencyKey ?? null, spec.batchIndex ?? 0]))
+  hash.update(inputHash)
   return new Uint8Array(hash.digest())
 }
 
@@ -52,8 +54,8 @@ export function specHash (spec: TaskSpec): Uint8Array {
  * nonce so that two submissions of the same work are two tasks. (Idempotency keys are looked up
  * in the owner's store, not derived into the id.)
  */
-export function taskId (owner: Uint8Array, spec: TaskSpec, nonce: Uint8Array = new Uint8Array(randomBytes(16))): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(owner).update(nonce).update(specHash(spec)).digest())
+export function taskId (owner: Uint8Array, spec: TaskSpec, inputHash: Uint8Array, nonce: Uint8Array = new Uint8Array(randomBytes(16))): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(owner).update(nonce).update(specHash(spec, inputHash)).digest())
 }
 
 export function toHex (bytes: Uint8Array): string {

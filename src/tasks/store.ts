@@ -15,13 +15,15 @@ const MIGRATIONS: string[] = [
      id TEXT PRIMARY KEY,
      state TEXT NOT NULL,
      kind TEXT NOT NULL,
-     idempotency_key TEXT UNIQUE,
+     idempotency_key TEXT,
+     batch_index INTEGER,
      created_at INTEGER NOT NULL,
      finished_at INTEGER,
      doc TEXT NOT NULL,
      input BLOB NOT NULL,
      output BLOB
    );
+   CREATE UNIQUE INDEX tasks_key ON tasks(idempotency_key, batch_index);
    CREATE INDEX tasks_state ON tasks(state);
    CREATE INDEX tasks_finished ON tasks(finished_at);
    CREATE TABLE worker_results (
@@ -80,10 +82,11 @@ export class TaskStore {
 
   /** Inserts new tasks in one transaction: all are on disk, or none. */
   insert (tasks: Task[]): void {
-    const stmt = this.db.prepare('INSERT INTO tasks (id, state, kind, idempotency_key, created_at, doc, input) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const stmt = this.db.prepare('INSERT INTO tasks (id, state, kind, idempotency_key, batch_index, created_at, doc, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
     this.db.transaction(() => {
       for (const task of tasks) {
-        stmt.run(task.id, task.state, task.spec.kind, task.spec.idempotencyKey ?? null, task.createdAt, this.encode(task), task.spec.input)
+        const key = task.spec.idempotencyKey
+        stmt.run(task.id, task.state, task.spec.kind, key ?? null, key == null ? null : task.spec.batchIndex ?? 0, task.createdAt, this.encode(task), task.spec.input)
       }
     })()
   }
@@ -103,14 +106,10 @@ export class TaskStore {
     return row == null ? undefined : this.decode(row.doc, row.input)
   }
 
-  /**
-   * Ids of the tasks submitted with an idempotency key. A key covers a whole batch: task i of
-   * the batch is stored under `<key>#<i>`, so the batch comes back in order.
-   */
+  /** Ids of the tasks submitted with an idempotency key; a key covers a whole batch, in order. */
   idsForKey (key: string): string[] {
-    const pattern = `${key.replace(/[\\%_]/g, c => `\\${c}`)}#%`
-    const rows = this.db.prepare("SELECT id, idempotency_key AS k FROM tasks WHERE idempotency_key LIKE ? ESCAPE '\\'").all(pattern) as Array<{ id: string, k: string }>
-    return rows.sort((a, b) => Number(a.k.slice(key.length + 1)) - Number(b.k.slice(key.length + 1))).map(r => r.id)
+    const rows = this.db.prepare('SELECT id FROM tasks WHERE idempotency_key = ? ORDER BY batch_index').all(key) as Array<{ id: string }>
+    return rows.map(r => r.id)
   }
 
   output (id: string): Uint8Array | undefined {
@@ -151,8 +150,9 @@ export class TaskStore {
     return rows.map(r => ({ taskId: r.task_id, replica: r.replica, epoch: r.epoch, owner: r.owner, message: new Uint8Array(r.message) }))
   }
 
-  deletePendingResult (taskId: string, replica: number, epoch: number): void {
-    this.db.prepare('DELETE FROM worker_results WHERE task_id = ? AND replica = ? AND epoch = ?').run(taskId, replica, epoch)
+  /** Only the task's owner can make a worker drop a result it holds for it. */
+  deletePendingResult (taskId: string, replica: number, epoch: number, owner: string): void {
+    this.db.prepare('DELETE FROM worker_results WHERE task_id = ? AND replica = ? AND epoch = ? AND owner = ?').run(taskId, replica, epoch, owner)
   }
 
   /** Drops results no owner took within `before` (the owner is gone for good). */

@@ -57,13 +57,17 @@ interface Running {
   ref: TaskRef
   abort: AbortController
   ttlMs: number
+  /** When the lease may end on the owner's side, by our clock (conservative). */
   leaseDeadline: number
+  renewSentAt: number
   progress: number
   renewTimer: unknown
+  watchTimer: unknown
   stopReason?: 'timeout' | 'lost lease' | 'cancelled' | 'stopping'
 }
 
 const MAX_CANDIDATES = 10_000
+const MAX_CANDIDATES_PER_OWNER = 2_000
 const FORGET_CANDIDATE_MS = 30_000
 
 export function replicaKey (owner: string, taskId: Uint8Array, replica: number): string {
@@ -108,13 +112,18 @@ export class TaskWorker {
     void this.redeliver()
   }
 
-  stop (): void {
+  /** Stops running tasks and gives their leases back, waiting for the releases up to `boundMs`. */
+  async stop (boundMs = 2000): Promise<void> {
     if (!this.started) return
     this.started = false
     for (const off of this.offs.splice(0)) off()
     this.init.clock.clearInterval(this.tickTimer)
     this.init.clock.clearInterval(this.deliveryTimer)
-    for (const run of this.running.values()) this.halt(run, 'stopping')
+    const releases = [...this.running.values()].map(async run => {
+      this.halt(run, 'stopping')
+      await this.init.router.send(run.owner, [{ release: { task: run.ref, worker: this.selfBytes, reason: 'worker stopping' } }]).catch(() => {})
+    })
+    await Promise.race([Promise.all(releases), new Promise(resolve => { this.init.clock.setTimeout(() => { resolve(undefined) }, boundMs) })])
   }
 
   /** Slots not running and not promised to an outstanding claim. */
@@ -146,7 +155,7 @@ export class TaskWorker {
           known.seenAt = now
           continue
         }
-        if (this.candidates.size >= MAX_CANDIDATES) this.dropOldestCandidate()
+        if (this.candidates.size >= MAX_CANDIDATES || this.countFrom(owner) >= MAX_CANDIDATES_PER_OWNER) this.dropOldestCandidate(owner)
         this.candidates.set(key, {
           key,
           owner,
@@ -183,8 +192,9 @@ export class TaskWorker {
   }
 
   /**
-   * The next task to claim: highest priority first; among equals, the owner this worker serves
-   * least right now (so one owner flooding the mesh cannot starve the others); then the oldest.
+   * The next task to claim: from the owner this worker serves least right now (so one owner
+   * flooding the mesh, or marking everything top priority, cannot starve the others); within
+   * that, highest priority first; then the oldest.
    */
   private pick (now: number): Candidate | undefined {
     const load = new Map<string, number>()
@@ -197,9 +207,9 @@ export class TaskWorker {
       // higher-ranked peers already took: claims per task stay near one.
       if (c.claimedAt != null || c.eligibleAt > now || (c.rank > 0 && c.seenAt < c.eligibleAt)) continue
       if (best == null) { best = c; continue }
-      const byPriority = c.priority - best.priority
       const byLoad = (load.get(best.owner) ?? 0) - (load.get(c.owner) ?? 0)
-      if (byPriority > 0 || (byPriority === 0 && (byLoad > 0 || (byLoad === 0 && c.seenAt < best.seenAt)))) best = c
+      const byPriority = c.priority - best.priority
+      if (byLoad > 0 || (byLoad === 0 && (byPriority > 0 || (byPriority === 0 && c.seenAt < best.seenAt)))) best = c
     }
     return best
   }
@@ -212,12 +222,13 @@ export class TaskWorker {
         this.candidates.delete(key)
         const run = this.running.get(key)
         if (run != null && (body.refusal.task.epoch === 0 || body.refusal.task.epoch >= run.ref.epoch)) this.halt(run, 'lost lease')
-        // The owner will never take a result it refused: stop resending it.
-        this.init.store.deletePendingResult(toHex(body.refusal.task.taskId), body.refusal.task.replica, body.refusal.task.epoch)
+        // The owner will never take a result it refused: stop resending it. (The channel has
+        // checked that `from` is the task's owner, and only the owner's word counts.)
+        this.init.store.deletePendingResult(toHex(body.refusal.task.taskId), body.refusal.task.replica, body.refusal.task.epoch, from)
         break
       }
       case 'cancel': this.stopTask(from, body.cancel.task.taskId, 'cancelled', body.cancel.task.replica); break
-      case 'ack': this.init.store.deletePendingResult(toHex(body.ack.task.taskId), body.ack.task.replica, body.ack.task.epoch); break
+      case 'ack': this.init.store.deletePendingResult(toHex(body.ack.task.taskId), body.ack.task.replica, body.ack.task.epoch, from); break
       default: break
     }
   }
@@ -228,27 +239,35 @@ export class TaskWorker {
     const key = replicaKey(owner, task.taskId, task.replica)
     const now = this.init.clock.now()
     const run = this.running.get(key)
-    if (run != null && run.ref.epoch === task.epoch) {
-      run.leaseDeadline = now + grant.ttlMs
+    if (grant.offer == null) {
+      // The answer to a renewal. The owner extended the lease when it got the renewal, which was
+      // after we sent it: counting from the send time is on the safe side of its clock.
+      if (run != null && run.ref.epoch === task.epoch) run.leaseDeadline = run.renewSentAt + grant.ttlMs
+      // No run: the answer came after the task finished. Nothing to give back.
       return
     }
     const candidate = this.candidates.get(key)
-    if (run != null || candidate?.claimedAt == null || grant.offer == null) {
+    if (run != null || candidate?.claimedAt == null) {
       // Not something this worker asked for (or asked for again): give it back at once.
       this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'not claimed by this worker' } }])
       return
     }
     this.candidates.delete(key)
-    void this.execute(owner, task, grant.offer, grant.ttlMs)
+    this.execute(owner, task, grant.offer, grant.ttlMs, candidate.claimedAt).catch(err => {
+      this.init.logger.error({ err, task: key }, 'task execution failed')
+    })
   }
 
-  private async execute (owner: string, ref: TaskRef, offer: TaskOffer, ttlMs: number): Promise<void> {
+  private async execute (owner: string, ref: TaskRef, offer: TaskOffer, ttlMs: number, claimedAt: number): Promise<void> {
     const { clock, executor, logger } = this.init
     const key = replicaKey(owner, ref.taskId, ref.replica)
-    const run: Running = { key, owner, ref, abort: new AbortController(), ttlMs, leaseDeadline: clock.now() + ttlMs, progress: 0, renewTimer: undefined }
+    // The grant answered a claim sent at claimedAt: the lease cannot end before claimedAt + TTL.
+    const run: Running = { key, owner, ref, abort: new AbortController(), ttlMs, leaseDeadline: claimedAt + ttlMs, renewSentAt: claimedAt, progress: 0, renewTimer: undefined, watchTimer: undefined }
     this.running.set(key, run)
     const startedAt = clock.now()
     run.renewTimer = clock.setInterval(() => { this.renew(run) }, Math.max(50, Math.floor(ttlMs / 2)))
+    // Stop as soon as the lease may have ended on the owner's side, not at the next renewal.
+    run.watchTimer = clock.setInterval(() => { if (clock.now() > run.leaseDeadline) this.halt(run, 'lost lease') }, Math.max(25, Math.floor(ttlMs / 8)))
     const timeout = clock.setTimeout(() => { this.halt(run, 'timeout') }, offer.timeoutMs)
     logger.debug({ task: key, epoch: ref.epoch }, 'running task')
     let result: ExecResult
@@ -258,14 +277,12 @@ export class TaskWorker {
       result = { outcome: 'failed', output: new Uint8Array(), error: (err as Error).message }
     } finally {
       clock.clearInterval(run.renewTimer)
+      clock.clearInterval(run.watchTimer)
       clock.clearTimeout(timeout)
       this.running.delete(key)
     }
     if (run.stopReason === 'timeout') result = { outcome: 'failed', output: new Uint8Array(), error: `timed out after ${offer.timeoutMs} ms` }
-    else if (run.stopReason === 'stopping') {
-      this.send(owner, [{ release: { task: ref, worker: this.selfBytes, reason: 'worker stopping' } }])
-      return
-    } else if (run.stopReason != null) {
+    else if (run.stopReason != null) {
       logger.info({ task: key, epoch: ref.epoch, reason: run.stopReason }, 'task stopped')
       return
     }
@@ -312,6 +329,7 @@ export class TaskWorker {
       this.halt(run, 'lost lease')
       return
     }
+    run.renewSentAt = this.init.clock.now()
     this.send(run.owner, [{ renew: { task: run.ref, worker: this.selfBytes, progress: run.progress } }])
   }
 
@@ -330,9 +348,23 @@ export class TaskWorker {
     run.abort.abort(new Error(reason))
   }
 
-  private dropOldestCandidate (): void {
-    const oldest = this.candidates.keys().next()
-    if (oldest.done !== true) this.candidates.delete(oldest.value)
+  /** Drops the oldest candidate of the owner that has the most (a flood evicts its own tasks first). */
+  private dropOldestCandidate (arriving: string): void {
+    const counts = new Map<string, number>()
+    for (const c of this.candidates.values()) counts.set(c.owner, (counts.get(c.owner) ?? 0) + 1)
+    const largest = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? arriving
+    for (const c of this.candidates.values()) {
+      if (c.owner === largest && c.claimedAt == null) {
+        this.candidates.delete(c.key)
+        return
+      }
+    }
+  }
+
+  private countFrom (owner: string): number {
+    let n = 0
+    for (const c of this.candidates.values()) if (c.owner === owner) n++
+    return n
   }
 
   private send (peer: string, messages: LeaseMessage[]): void {

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { NodeProcesses, runBin, waitForApiFile } from '../helpers/cli.js'
+import { join } from 'node:path'
+import { TaskStore } from '../../src/tasks/store.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { TaskView } from '../../src/tasks/owner.js'
@@ -52,7 +54,7 @@ describe('tasks survive crashes', () => {
     const ownerId = await idOf(ownerDir)
     for (const w of workers) await expect.poll(async () => (await w.peers()).find(p => p.peerId === ownerId)?.state, { timeout: 20_000 }).toBe('alive')
 
-    const submitted = await runBin(['submit', '--kind', 'sleep', '--input', '300', '--count', '30', '--json', '--data-dir', ownerDir])
+    const submitted = await runBin(['submit', '--kind', 'sleep', '--input', '1000', '--count', '30', '--json', '--data-dir', ownerDir])
     expect(submitted.code).toBe(0)
     const ids = JSON.parse(submitted.stdout).ids as string[]
     expect(ids).toHaveLength(30)
@@ -64,6 +66,12 @@ describe('tasks survive crashes', () => {
     await expect.poll(succeeded, { timeout: 30_000, interval: 100 }).toBeGreaterThan(0)
     first.child.kill('SIGKILL')
     await first.exited
+    // Really mid-batch: some done, not all (4 slots, 30 tasks of 1 s each).
+    const store = new TaskStore(join(ownerDir, 'mesh.db'))
+    const atKill = store.counts()
+    store.close()
+    expect(atKill.succeeded ?? 0).toBeGreaterThan(0)
+    expect(atKill.succeeded ?? 0).toBeLessThan(30)
 
     procs.start(args)
     await waitForApiFile(ownerDir)

@@ -49,7 +49,39 @@ describe('tasks end to end on 127.0.0.1', () => {
     expect(workers.size).toBeGreaterThan(1)
   })
 
-  it('refuses a late result carrying an old epoch', async () => {
+  it('refuses a late result carrying an old epoch, from a worker whose lease expired and was re-granted', async () => {
+    const a = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 500 })
+    // c claims by hand and never renews: its worker is off, so only this test speaks for it.
+    const c = await mesh.node({ heartbeatMs: 200, worker: false, bootstrap: [addrOf(a)] })
+    await alive(a, [c])
+    const [id] = await a.tasks.submit({ kind: 'echo', input: 'hi', maxAttempts: 5 })
+    const grants: number[] = []
+    const refusals: Array<{ code: RefusalCode, epoch: number }> = []
+    c.leases.on(body => {
+      if (body.type === 'grant' && body.grant.offer != null) grants.push(body.grant.task.epoch)
+      if (body.type === 'refusal') refusals.push({ code: body.refusal.code, epoch: body.refusal.task.epoch })
+    })
+    const ref = (epoch: number): { owner: Uint8Array<ArrayBuffer>, taskId: Uint8Array<ArrayBuffer>, replica: number, epoch: number } =>
+      ({ owner: peerIdToBytes(a.libp2p.peerId), taskId: fromHex(id as string) as Uint8Array<ArrayBuffer>, replica: 0, epoch })
+    const claimIt = async (): Promise<void> => { await c.leases.send(a.libp2p.peerId, [{ claim: { task: ref(0), worker: peerIdToBytes(c.libp2p.peerId) } }]) }
+    await claimIt()
+    await expect.poll(() => grants, { timeout: 20_000 }).toEqual([1])
+    // Epoch 1 expires unrenewed; after the backoff, c claims again and gets epoch 2.
+    await expect.poll(() => view(a, id as string).history.some(h => h.reason.includes('(epoch 1) expired')), { timeout: 20_000 }).toBe(true)
+    await expect.poll(async () => { if (view(a, id as string).state === 'pending') await claimIt(); return grants }, { timeout: 20_000, interval: 300 }).toEqual([1, 2])
+
+    const output = new TextEncoder().encode('late')
+    await c.leases.send(a.libp2p.peerId, [{
+      result: {
+        signed: { task: ref(1), worker: peerIdToBytes(c.libp2p.peerId), status: ResultStatus.SUCCEEDED, outputHash: new Uint8Array(createHash('sha256').update(output).digest()), signature: new Uint8Array(64) },
+        output, outputSize: output.byteLength, stderrTail: '', exitCode: 0, startedAt: 0, finishedAt: 0, error: ''
+      }
+    }])
+    await expect.poll(() => refusals, { timeout: 20_000 }).toContainEqual({ code: RefusalCode.STALE_EPOCH, epoch: 1 })
+    expect(view(a, id as string)).toMatchObject({ state: 'leased', leases: [expect.objectContaining({ holder: c.peerId, epoch: 2 })] })
+  })
+
+  it('refuses a result for a finished task', async () => {
     const a = await mesh.node({ heartbeatMs: 200, worker: false })
     const b = await mesh.node({ heartbeatMs: 200, bootstrap: [addrOf(a)] })
     await alive(a, [b])
@@ -98,7 +130,9 @@ describe('tasks end to end on 127.0.0.1', () => {
 
   it('keeps a task no capable peer can run pending until its deadline, then fails it saying why', async () => {
     const a = await mesh.node({ worker: false })
-    const [id] = await a.tasks.submit({ kind: 'nobody-runs-this', input: '', deadlineMs: 1500 })
+    const [id] = await a.tasks.submit({ kind: 'nobody-runs-this', input: '', deadlineMs: 4000 })
+    expect(view(a, id as string).state).toBe('pending')
+    await expect.poll(() => view(a, id as string).history.map(h => h.reason), { timeout: 20_000 }).toEqual(['submitted', 'no capable peer'])
     expect(view(a, id as string).state).toBe('pending')
     await expect.poll(() => view(a, id as string).state, { timeout: 20_000 }).toBe('failed')
     expect(view(a, id as string).error).toMatch(/no capable peer/)

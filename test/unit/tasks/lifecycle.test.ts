@@ -116,6 +116,36 @@ describe('task lifecycle reducer', () => {
     expect(transition(task, claim('w2'), T0 + 2, settings).effects[0]).toMatchObject({ type: 'grant', epoch: 2 })
   })
 
+  it('cancels a pending task; fails a leased one at its deadline, telling the holder', () => {
+    const pending = run(newTask('t', 'o', spec(), T0), [[{ type: 'cancelled', reason: 'not needed' }, T0 + 1]])
+    expect(pending.task.state).toBe('cancelled')
+    expect(pending.effects).toEqual([{ type: 'finished', state: 'cancelled' }])
+    const leased = run(newTask('t', 'o', spec({ deadline: T0 + 100 }), T0), [[claim('w1'), T0], [{ type: 'deadlinePassed' }, T0 + 100]])
+    expect(leased.task.state).toBe('failed')
+    expect(leased.task.error).toBe('deadline passed')
+    expect(leased.effects).toContainEqual({ type: 'notifyCancel', worker: 'w1', replica: 0, epoch: 1, reason: 'deadline passed' })
+  })
+
+  it('refuses a stale renewal or release as STALE_EPOCH, and refuses to expire or fail a finished task, naming its state', () => {
+    let { task } = run(newTask('t', 'o', spec(), T0), [[claim('w1'), T0]])
+    task = transition(task, { type: 'expired', replica: 0 }, T0 + 5000, settings).task
+    task = transition(task, claim('w2'), T0 + 7000, settings).task
+    for (const stale of [{ type: 'renewed', worker: 'w1', replica: 0, epoch: 1, progress: 5 }, { type: 'released', worker: 'w1', replica: 0, epoch: 1, reason: 'x' }] as TaskEvent[]) {
+      const out = transition(task, stale, T0 + 7001, settings)
+      expect(out.effects).toEqual([expect.objectContaining({ type: 'refuse', code: 'STALE_EPOCH' })])
+      expect(out.task.replicas[0]?.lease).toMatchObject({ holder: 'w2', epoch: 2 })
+    }
+    const done = transition(task, ok(2, 'w2'), T0 + 7002, settings).task
+    expect(() => transition(done, { type: 'expired', replica: 0 }, T0 + 99_999, settings)).toThrow('cannot apply expired to a task that is succeeded')
+    expect(() => transition(done, { type: 'deadlinePassed' }, T0 + 99_999, settings)).toThrow('cannot apply deadlinePassed to a task that is succeeded')
+  })
+
+  it('notes once why a pending task waits', () => {
+    const { task } = run(newTask('t', 'o', spec(), T0), [[{ type: 'waiting', reason: 'no capable peer' }, T0 + 1], [{ type: 'waiting', reason: 'no capable peer' }, T0 + 2]])
+    expect(task.state).toBe('pending')
+    expect(task.history.map(h => h.reason)).toEqual(['submitted', 'no capable peer'])
+  })
+
   it('gives replicas to distinct peers', () => {
     const { task } = run(newTask('t', 'o', spec({ redundancy: 2 }), T0), [[claim('w1', 0), T0]])
     expect(transition(task, claim('w1', 1), T0, settings).effects[0]).toMatchObject({ type: 'refuse', code: 'NOT_ELIGIBLE' })
