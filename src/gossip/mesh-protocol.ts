@@ -69,6 +69,8 @@ export interface HeartbeatSettings {
   maxPerSecond: number
   capacity: () => LocalCapacity
   agent: string
+  /** This node's dialable listen addresses, as binary multiaddrs. */
+  addrs: () => Uint8Array[]
 }
 
 export interface MeshProtocolInit {
@@ -80,6 +82,8 @@ export interface MeshProtocolInit {
   metrics: MeshMetrics
   reputation: ReputationHook
   heartbeat: HeartbeatSettings
+  /** Called with the addresses a peer's validated heartbeat states, when they change. */
+  learnAddrs?: (peerId: string, addrs: Uint8Array[]) => void
 }
 
 export type GossipHandler<K extends GossipType> = (message: GossipTypes[K], from: string) => void
@@ -101,6 +105,8 @@ export class MeshProtocol {
     announce: new Set(), cancel: new Set(), heartbeat: new Set(), verdict: new Set()
   }
 
+  /** The addresses last learnt per peer, so the peer store is written only when they change. */
+  private readonly knownAddrs = new Map<string, string>()
   private readonly sinks: AdapterSinks
   private readonly selfBytes: Uint8Array<ArrayBuffer>
   private beatTimer?: unknown
@@ -196,7 +202,8 @@ export class MeshProtocol {
       memoryFree: Math.max(0, Math.floor(local.memoryFree)),
       loadMilli: Math.round(local.load * 1000),
       intervalMs: this.currentHeartbeatMs(),
-      agent
+      agent,
+      addrs: this.init.heartbeat.addrs().slice(0, LIMITS.addrsPerHeartbeat).filter(a => a.byteLength <= LIMITS.addrBytes) as Array<Uint8Array<ArrayBuffer>>
     }))
   }
 
@@ -275,8 +282,15 @@ export class MeshProtocol {
     this.decoded.delete(msg)
     const from = msg.from.toString()
     if (type === 'heartbeat') {
-      const change = this.peerTable.observe(from, decoded as Heartbeat, this.init.clock.now())
+      const beat = decoded as Heartbeat
+      const change = this.peerTable.observe(from, beat, this.init.clock.now())
       if (change != null) this.logTransition(change)
+      const key = beat.addrs.map(a => Buffer.from(a).toString('hex')).join(',')
+      if (this.init.learnAddrs != null && key !== '' && this.knownAddrs.get(from) !== key) {
+        this.knownAddrs.set(from, key)
+        if (this.knownAddrs.size > 20_000) this.knownAddrs.delete(this.knownAddrs.keys().next().value as string)
+        this.init.learnAddrs(from, beat.addrs)
+      }
     }
     for (const handler of this.handlers[type] as Set<GossipHandler<typeof type>>) {
       try {

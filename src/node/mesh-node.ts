@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { freemem, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { CODE_P2P, multiaddr } from '@multiformats/multiaddr'
 import { FsDatastore } from 'datastore-fs'
 import { removeApiFile, writeApiFile } from '../api/api-file.js'
 import { ApiServer } from '../api/server.js'
@@ -275,7 +276,16 @@ export class MeshNode {
         ...shared,
         pubsub: libp2p.services.pubsub,
         selfId: libp2p.peerId,
-        heartbeat: { baseMs: config.heartbeatMs, maxPerSecond: config.heartbeatMaxPerSecond, capacity: this.capacity, agent: `mesh-node/${VERSION}` }
+        heartbeat: {
+          baseMs: config.heartbeatMs,
+          maxPerSecond: config.heartbeatMaxPerSecond,
+          capacity: this.capacity,
+          agent: `mesh-node/${VERSION}`,
+          addrs: () => libp2p.getMultiaddrs().map(addr => addr.decapsulateCode(CODE_P2P).bytes)
+        },
+        // Peers learn each other's addresses from heartbeats, so a worker can reach an owner it
+        // only heard of through gossip (claims, results and renewals go point-to-point).
+        learnAddrs: (peer, addrs) => { void learnAddresses(libp2p, peer, addrs, logger) }
       })
       protocol.start()
       const leases = new LeaseChannel({ ...shared, libp2p })
@@ -361,6 +371,23 @@ async function startListening (libp2p: MeshLibp2p): Promise<void> {
     if ((err as Error).name !== 'UnsupportedListenAddressesError') throw err
     const details = errorMessage(err).split('\n').slice(1).map(line => line.trim()).filter(line => line !== '')
     throw new MeshError('LISTEN_FAILED', `cannot listen on ${details.join('; ') || 'the configured addresses'}`, {}, { cause: err })
+  }
+}
+
+async function learnAddresses (libp2p: MeshLibp2p, peer: string, addrs: Uint8Array[], logger: Logger): Promise<void> {
+  if (peer === libp2p.peerId.toString()) return
+  const multiaddrs = addrs.flatMap(bytes => {
+    try {
+      return [multiaddr(bytes)]
+    } catch {
+      return []
+    }
+  })
+  if (multiaddrs.length === 0) return
+  try {
+    await libp2p.peerStore.merge(peerIdFromString(peer), { multiaddrs })
+  } catch (err) {
+    logger.debug({ peer, err: errorMessage(err) }, 'cannot store peer addresses')
   }
 }
 

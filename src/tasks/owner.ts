@@ -121,11 +121,18 @@ export class TaskOwner {
       throw new MeshError('BAD_REQUEST', `invalid task: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
     }
     const req = parsed.data
+    const input = req.inputEncoding === 'base64' ? new Uint8Array(Buffer.from(req.input, 'base64')) : new TextEncoder().encode(req.input)
     if (req.key != null) {
       const existing = this.init.store.idsForKey(req.key)
-      if (existing.length > 0) return existing
+      if (existing.length > 0) {
+        // The same key for different work is a mistake, not a retry.
+        const first = this.get(existing[0] as string)
+        if (existing.length !== req.count || first == null || first.spec.kind !== req.kind || toHex(sha256(first.spec.input)) !== toHex(sha256(input))) {
+          throw new MeshError('CONFLICT', `key ${req.key} was used for a different submission (${existing.length} ${first?.spec.kind ?? ''} task(s) with another input)`)
+        }
+        return existing
+      }
     }
-    const input = req.inputEncoding === 'base64' ? new Uint8Array(Buffer.from(req.input, 'base64')) : new TextEncoder().encode(req.input)
     if (input.byteLength > LIMITS.inlineInputBytes) {
       throw new MeshError('BAD_REQUEST', `input is ${input.byteLength} bytes; inputs are limited to ${LIMITS.inlineInputBytes} bytes inline (larger inputs by hash come with the executor work)`)
     }
@@ -159,7 +166,7 @@ export class TaskOwner {
     if (task == null) {
       const stored = this.init.store.get(id)
       if (stored == null) throw new MeshError('NOT_FOUND', `no task ${id}`)
-      throw new MeshError('BAD_REQUEST', `task ${id} is ${stored.state} and cannot be cancelled`)
+      throw new MeshError('CONFLICT', `task ${id} is ${stored.state} and cannot be cancelled`)
     }
     this.apply(task, { type: 'cancelled', reason })
     void this.init.protocol.cancel([fromHex(id) as Uint8Array<ArrayBuffer>], reason).catch(() => {})

@@ -88,6 +88,7 @@ export class TaskWorker {
   private readonly candidates = new Map<string, Candidate>()
   private readonly running = new Map<string, Running>()
   private readonly offs: Array<() => void> = []
+  private readonly unreachable = new Map<string, number>()
   private tickTimer?: unknown
   private deliveryTimer?: unknown
   private started = false
@@ -369,7 +370,16 @@ export class TaskWorker {
 
   private send (peer: string, messages: LeaseMessage[]): void {
     this.init.router.send(peer, messages).catch(err => {
-      this.init.logger.debug({ peer, err: (err as Error).message }, 'lease message not delivered')
+      // Once a minute per owner at warn: a worker that cannot reach an owner should say so.
+      const now = this.init.clock.now()
+      const fields = { peer, err: (err as Error).message }
+      if (now - (this.unreachable.get(peer) ?? -Infinity) > 60_000) {
+        this.unreachable.set(peer, now)
+        if (this.unreachable.size > 1000) this.unreachable.delete(this.unreachable.keys().next().value as string)
+        this.init.logger.warn(fields, 'cannot reach a task owner')
+      } else {
+        this.init.logger.debug(fields, 'lease message not delivered')
+      }
     })
   }
 }

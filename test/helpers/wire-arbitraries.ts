@@ -53,7 +53,8 @@ export const heartbeat: fc.Arbitrary<Heartbeat> = fc.integer({ min: 0, max: 65_5
   memoryFree: time,
   loadMilli: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
   intervalMs: fc.integer({ min: 100, max: 3_600_000 }),
-  agent: text(0, LIMITS.agentChars)
+  agent: text(0, LIMITS.agentChars),
+  addrs: fc.array(bytes(1, LIMITS.addrBytes), { maxLength: LIMITS.addrsPerHeartbeat })
 }))
 
 const status = fc.constantFrom(ResultStatus.SUCCEEDED, ResultStatus.FAILED, ResultStatus.FAILED_PERMANENT)

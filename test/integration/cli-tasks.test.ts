@@ -41,6 +41,8 @@ describe('mesh-node submit through the real binary', () => {
     expect(failed.stderr.trim().split('\n')).toHaveLength(1)
     // Bad input to submit is a usage error.
     expect((await runBin(['submit', '--kind', 'echo', '--count', 'many', '--data-dir', dir])).code).toBe(2)
+    expect((await runBin(['submit', '--kind', 'echo', '--input', 'a', '--input-file', '/dev/null', '--data-dir', dir])).code).toBe(2)
+    expect((await runBin(['cancel', json.id, '--data-dir', dir])).code).toBe(1)
     expect((await runBin(['submit', '--kind', 'echo', '--input', 'x'.repeat(70_000), '--data-dir', dir])).code).toBe(2)
     expect((await runBin(['task', 'no-such-task', '--data-dir', dir])).code).toBe(1)
   })
@@ -69,5 +71,7 @@ describe('mesh-node submit through the real binary', () => {
     }
     const ownerId = JSON.parse((await runBin(['id', '--json', '--data-dir', dirs[2] as string])).stdout).peerId
     expect(workers.has(ownerId)).toBe(false)
+    // b only ever dialled a, yet works for c: it learnt c's address from c's heartbeats.
+    expect(workers.size).toBe(2)
   })
 })

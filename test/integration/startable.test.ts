@@ -35,7 +35,7 @@ describe('Startable contract', () => {
         logger: silentLogger(),
         metrics: createMetrics(),
         reputation: noReputation,
-        heartbeat: { baseMs: 1000, maxPerSecond: 50, agent: 'test', capacity: () => ({ capabilities: [], slotsFree: 0, slotsTotal: 0, memoryFree: 0, load: 0 }) }
+        heartbeat: { baseMs: 1000, maxPerSecond: 50, agent: 'test', addrs: () => [], capacity: () => ({ capabilities: [], slotsFree: 0, slotsTotal: 0, memoryFree: 0, load: 0 }) }
       })
     }],
     ['LeaseChannel', async () => {

@@ -124,6 +124,7 @@ describe('tasks end to end on 127.0.0.1', () => {
     const a = await mesh.node()
     const ids = await a.tasks.submit({ kind: 'echo', input: 'alone', count: 3, key: 'batch-1' })
     expect(await a.tasks.submit({ kind: 'echo', input: 'alone', count: 3, key: 'batch-1' })).toEqual(ids)
+    await expect(a.tasks.submit({ kind: 'echo', input: 'something else', count: 3, key: 'batch-1' })).rejects.toMatchObject({ code: 'CONFLICT' })
     await expect.poll(() => states(a, ids), { timeout: 20_000 }).toEqual(['succeeded', 'succeeded', 'succeeded'])
     expect(view(a, ids[0] as string).history.map(h => h.state)).toEqual(['pending', 'leased', 'succeeded'])
   })

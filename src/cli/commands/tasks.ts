@@ -78,6 +78,7 @@ Without --wait it prints the task ids. With --wait, one task: its output on succ
 several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait also the states).`)
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<SubmitFlags>()
+      if (flags.input != null && flags.inputFile != null) throw new MeshError('BAD_REQUEST', 'give --input or --input-file, not both')
       // Flags are checked before stdin is read, so a mistake is reported at once.
       const numbers = {
         ...optional('count', integer(flags.count, '--count')),
@@ -115,12 +116,18 @@ several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait al
         out.result({ ...base, ...states }, () => '')
       } else if (ids.length === 1) {
         const view = views.get(ids[0] as string) as TaskView
-        if (view.state === 'succeeded') io.stdout.write(await client.getBytes(`/v1/tasks/${view.id}/result`))
+        if (view.state === 'succeeded') writeOutput(io, await client.getBytes(`/v1/tasks/${view.id}/result`))
         else io.stderr.write(`mesh-node: task ${view.id} ${view.state}: ${view.error ?? view.history.at(-1)?.reason ?? ''}\n`)
       } else {
         out.result(states, () => `${ids.length} tasks: ${states.succeeded} succeeded, ${states.failed} failed, ${states.cancelled} cancelled`)
       }
     })
+}
+
+/** Output bytes as they are; on a terminal with a newline after, so the prompt starts afresh. */
+function writeOutput (io: CliIo, bytes: Uint8Array): void {
+  io.stdout.write(bytes)
+  if (io.stdout.isTTY === true && bytes.at(-1) !== 0x0a) io.stdout.write('\n')
 }
 
 function optional (key: string, value: number | undefined): Record<string, number> {
@@ -167,7 +174,7 @@ export function resultCommand (io: CliIo): Command {
     .argument('<id>', 'task id')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
-      io.stdout.write(await (await connectToNode(flags, io)).getBytes(`/v1/tasks/${encodeURIComponent(id)}/result`))
+      writeOutput(io, await (await connectToNode(flags, io)).getBytes(`/v1/tasks/${encodeURIComponent(id)}/result`))
     })
 }
 

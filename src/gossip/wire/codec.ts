@@ -104,7 +104,7 @@ export function decodeTaskCancel (bytes: Uint8Array): TaskCancel {
 }
 
 export function decodeHeartbeat (bytes: Uint8Array): Heartbeat {
-  const message = decodeWith(bytes, LIMITS.gossipMessageBytes, () => Heartbeat.decode(bytes, { limits: { capabilities: LIMITS.capabilities } }))
+  const message = decodeWith(bytes, LIMITS.gossipMessageBytes, () => Heartbeat.decode(bytes, { limits: { capabilities: LIMITS.capabilities, addrs: LIMITS.addrsPerHeartbeat } }))
   checkHeader(message)
   message.capabilities.forEach((cap, i) => {
     if (cap.kind === '') fail('bad_field', `capabilities[${i}].kind is empty`)
@@ -116,6 +116,7 @@ export function decodeHeartbeat (bytes: Uint8Array): Heartbeat {
   intField(message.loadMilli, 'loadMilli', 0, 0xFFFF_FFFF)
   intField(message.intervalMs, 'intervalMs', LIMITS.minHeartbeatMs, LIMITS.maxHeartbeatMs)
   stringField(message.agent, 'agent', LIMITS.agentChars)
+  message.addrs.forEach((addr, i) => { bytesField(addr, `addrs[${i}]`, 1, LIMITS.addrBytes) })
   return message
 }
 

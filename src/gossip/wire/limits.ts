@@ -31,6 +31,8 @@ export const LIMITS = {
   reasonChars: 256,
   capabilities: 64,
   agentChars: 64,
+  addrsPerHeartbeat: 8,
+  addrBytes: 256,
   evidence: 8,
   messagesPerFrame: 256,
   inlineOutputBytes: 64 * 1024,

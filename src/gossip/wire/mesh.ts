@@ -881,6 +881,7 @@ export interface Heartbeat {
   loadMilli: number
   intervalMs: number
   agent: string
+  addrs: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace Heartbeat {
@@ -945,6 +946,13 @@ export namespace Heartbeat {
           w.string(obj.agent)
         }
 
+        if (obj.addrs != null && obj.addrs.length > 0) {
+          for (const value of obj.addrs) {
+            w.uint32(90)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -959,7 +967,8 @@ export namespace Heartbeat {
           memoryFree: 0,
           loadMilli: 0,
           intervalMs: 0,
-          agent: ''
+          agent: '',
+          addrs: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1014,6 +1023,14 @@ export namespace Heartbeat {
               obj.agent = reader.string()
               break
             }
+            case 11: {
+              if (opts.limits?.addrs != null && obj.addrs.length === opts.limits.addrs) {
+                throw new MaxLengthError('Decode error - repeated field "addrs" had too many elements')
+              }
+
+              obj.addrs.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1024,7 +1041,8 @@ export namespace Heartbeat {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          capabilities: 0
+          capabilities: 0,
+          addrs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1114,6 +1132,21 @@ export namespace Heartbeat {
               }
               break
             }
+            case 11: {
+              if (opts.limits?.addrs != null && obj.addrs === opts.limits.addrs) {
+                throw new MaxLengthError('Streaming decode error - repeated field "addrs" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.addrs[]`,
+                index: obj.addrs,
+                value: reader.bytes()
+              }
+
+              obj.addrs++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1183,6 +1216,12 @@ export namespace Heartbeat {
     value: string
   }
 
+  export interface HeartbeatAddrsFieldEvent {
+    field: '$.addrs[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Heartbeat>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Heartbeat.codec())
   }
@@ -1191,7 +1230,7 @@ export namespace Heartbeat {
     return decodeMessage(buf, Heartbeat.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatVersionFieldEvent | HeartbeatAuthorFieldEvent | HeartbeatTimestampFieldEvent | HeartbeatCapabilitiesKindFieldEvent | HeartbeatCapabilitiesDeterministicFieldEvent | HeartbeatSlotsFreeFieldEvent | HeartbeatSlotsTotalFieldEvent | HeartbeatMemoryFreeFieldEvent | HeartbeatLoadMilliFieldEvent | HeartbeatIntervalMsFieldEvent | HeartbeatAgentFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatVersionFieldEvent | HeartbeatAuthorFieldEvent | HeartbeatTimestampFieldEvent | HeartbeatCapabilitiesKindFieldEvent | HeartbeatCapabilitiesDeterministicFieldEvent | HeartbeatSlotsFreeFieldEvent | HeartbeatSlotsTotalFieldEvent | HeartbeatMemoryFreeFieldEvent | HeartbeatLoadMilliFieldEvent | HeartbeatIntervalMsFieldEvent | HeartbeatAgentFieldEvent | HeartbeatAddrsFieldEvent> {
     return streamMessage(buf, Heartbeat.codec(), opts)
   }
 }

@@ -42,7 +42,7 @@ function protocolUnderTest (clock = new ManualClock()): { validate: (type: Gossi
     logger: silentLogger(),
     metrics: createMetrics(),
     reputation: noReputation,
-    heartbeat: { baseMs: 1000, maxPerSecond: 50, agent: 'test', capacity: () => ({ capabilities: [], slotsFree: 0, slotsTotal: 0, memoryFree: 0, load: 0 }) }
+    heartbeat: { baseMs: 1000, maxPerSecond: 50, agent: 'test', addrs: () => [], capacity: () => ({ capabilities: [], slotsFree: 0, slotsTotal: 0, memoryFree: 0, load: 0 }) }
   })
   protocol.start()
   return {

@@ -12,7 +12,8 @@ const beat = (intervalMs: number): Heartbeat => ({
   memoryFree: 1024,
   loadMilli: 1500,
   intervalMs,
-  agent: 'mesh-node/test'
+  agent: 'mesh-node/test',
+  addrs: []
 })
 
 describe('PeerTable', () => {
