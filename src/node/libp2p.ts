@@ -9,7 +9,10 @@ import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { MeshError, errorMessage } from '../errors.js'
+import type { Logger } from '../logger.js'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { TOPIC_WEIGHTS } from '../gossip/mesh-protocol.js'
 import { peerScoreParams, SCORE_THRESHOLDS } from '../gossip/score-params.js'
@@ -128,4 +131,33 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
     },
     services
   }) as unknown as MeshLibp2p // the optional dht service widens the inferred map
+}
+
+/** Starts libp2p; a listen failure becomes one line naming each address and its cause. */
+export async function startListening (libp2p: MeshLibp2p): Promise<void> {
+  try {
+    await libp2p.start()
+  } catch (err) {
+    if ((err as Error).name !== 'UnsupportedListenAddressesError') throw err
+    const details = errorMessage(err).split('\n').slice(1).map(line => line.trim()).filter(line => line !== '')
+    throw new MeshError('LISTEN_FAILED', `cannot listen on ${details.join('; ') || 'the configured addresses'}`, {}, { cause: err })
+  }
+}
+
+/** Adds addresses a peer stated in a signed heartbeat to the peer store, so it can be dialled. */
+export async function learnAddresses (libp2p: MeshLibp2p, peer: string, addrs: Uint8Array[], logger: Logger): Promise<void> {
+  if (peer === libp2p.peerId.toString()) return
+  const multiaddrs = addrs.flatMap(bytes => {
+    try {
+      return [multiaddr(bytes)]
+    } catch {
+      return []
+    }
+  })
+  if (multiaddrs.length === 0) return
+  try {
+    await libp2p.peerStore.merge(peerIdFromString(peer), { multiaddrs })
+  } catch (err) {
+    logger.debug({ peer, err: errorMessage(err) }, 'cannot store peer addresses')
+  }
 }

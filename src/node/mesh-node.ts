@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises'
 import { freemem, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { CODE_P2P, multiaddr } from '@multiformats/multiaddr'
 import { FsDatastore } from 'datastore-fs'
 import { removeApiFile, writeApiFile } from '../api/api-file.js'
@@ -28,8 +26,8 @@ import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
 import { lockDataDir } from './data-dir-lock.js'
 import { ensureDataDir, loadOrCreatePrivateKey } from './identity.js'
-import { buildLibp2p, clearStaleBootstrapTags, type MeshLibp2p } from './libp2p.js'
-import { parseSwarmKey } from './swarm-key.js'
+import { buildLibp2p, clearStaleBootstrapTags, learnAddresses, startListening, type MeshLibp2p } from './libp2p.js'
+import { readSwarmKey } from './swarm-key.js'
 
 export interface MeshNodeStatus {
   peerId: string
@@ -361,44 +359,6 @@ export class MeshNode {
     if (errors.length > 0) throw errors[0]
     this.logger.info('node stopped')
   }
-}
-
-/** Starts libp2p; a listen failure becomes one line naming each address and its cause. */
-async function startListening (libp2p: MeshLibp2p): Promise<void> {
-  try {
-    await libp2p.start()
-  } catch (err) {
-    if ((err as Error).name !== 'UnsupportedListenAddressesError') throw err
-    const details = errorMessage(err).split('\n').slice(1).map(line => line.trim()).filter(line => line !== '')
-    throw new MeshError('LISTEN_FAILED', `cannot listen on ${details.join('; ') || 'the configured addresses'}`, {}, { cause: err })
-  }
-}
-
-async function learnAddresses (libp2p: MeshLibp2p, peer: string, addrs: Uint8Array[], logger: Logger): Promise<void> {
-  if (peer === libp2p.peerId.toString()) return
-  const multiaddrs = addrs.flatMap(bytes => {
-    try {
-      return [multiaddr(bytes)]
-    } catch {
-      return []
-    }
-  })
-  if (multiaddrs.length === 0) return
-  try {
-    await libp2p.peerStore.merge(peerIdFromString(peer), { multiaddrs })
-  } catch (err) {
-    logger.debug({ peer, err: errorMessage(err) }, 'cannot store peer addresses')
-  }
-}
-
-async function readSwarmKey (path: string): Promise<Uint8Array> {
-  let bytes: Uint8Array
-  try {
-    bytes = await readFile(path)
-  } catch (err) {
-    throw new MeshError('SWARM_KEY_INVALID', `cannot read swarm key ${path}: ${errorMessage(err)}`, { path })
-  }
-  return parseSwarmKey(bytes, path)
 }
 
 /**

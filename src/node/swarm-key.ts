@@ -1,5 +1,6 @@
 import { generateKey } from '@libp2p/pnet'
-import { MeshError } from '../errors.js'
+import { readFile } from 'node:fs/promises'
+import { MeshError, errorMessage } from '../errors.js'
 
 const HEADER = '/key/swarm/psk/1.0.0/'
 const CODEC = '/base16/'
@@ -25,4 +26,15 @@ export function parseSwarmKey (bytes: Uint8Array, source: string): Uint8Array {
       { source })
   }
   return new TextEncoder().encode(`${HEADER}\n${CODEC}\n${key.toLowerCase()}`)
+}
+
+/** Reads and checks a swarm key file. */
+export async function readSwarmKey (path: string): Promise<Uint8Array> {
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(path)
+  } catch (err) {
+    throw new MeshError('SWARM_KEY_INVALID', `cannot read swarm key ${path}: ${errorMessage(err)}`, { path })
+  }
+  return parseSwarmKey(bytes, path)
 }

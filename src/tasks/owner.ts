@@ -2,8 +2,9 @@ import { LIMITS } from '../gossip/wire/limits.js'
 import { RefusalCode, ResultStatus, type LeaseMessage, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
-import { TERMINAL, nextDue, type RefusalReason as TaskEffectRefusal, newTask, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
-import { fromHex, sha256, submitSchema, taskId, toHex, type SubmitRequest, type TaskSpec } from './spec.js'
+import { TERMINAL, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
+import { fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
+import { buildTasks, parseSubmission } from './submission.js'
 import { viewOf, type TaskView } from './view.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
@@ -115,48 +116,24 @@ export class TaskOwner {
 
   /** Validates, stores, then announces. Returns the ids (the existing ones for a known idempotency key). */
   async submit (request: unknown): Promise<string[]> {
-    const parsed = submitSchema.safeParse(request)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      throw new MeshError('BAD_REQUEST', `invalid task: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
-    }
-    const req = parsed.data
-    const input = req.inputEncoding === 'base64' ? new Uint8Array(Buffer.from(req.input, 'base64')) : new TextEncoder().encode(req.input)
-    if (req.key != null) {
-      const existing = this.init.store.idsForKey(req.key)
+    const submission = parseSubmission(request)
+    const { key, count, kind, input } = submission
+    if (key != null) {
+      const existing = this.init.store.idsForKey(key)
       if (existing.length > 0) {
         // The same key for different work is a mistake, not a retry.
         const first = this.get(existing[0] as string)
-        if (existing.length !== req.count || first == null || first.spec.kind !== req.kind || toHex(sha256(first.spec.input)) !== toHex(sha256(input))) {
-          throw new MeshError('CONFLICT', `key ${req.key} was used for a different submission (${existing.length} ${first?.spec.kind ?? ''} task(s) with another input)`)
+        if (existing.length !== count || first == null || first.spec.kind !== kind || toHex(sha256(first.spec.input)) !== toHex(submission.inputHash)) {
+          throw new MeshError('CONFLICT', `key ${key} was used for a different submission (${existing.length} ${first?.spec.kind ?? ''} task(s) with another input)`)
         }
         return existing
       }
     }
-    if (input.byteLength > LIMITS.inlineInputBytes) {
-      throw new MeshError('BAD_REQUEST', `input is ${input.byteLength} bytes; inputs are limited to ${LIMITS.inlineInputBytes} bytes inline (larger inputs by hash come with the executor work)`)
-    }
-    const now = this.init.clock.now()
-    // Hashed once per submit, not once per task of the batch.
-    const inputHash = sha256(input)
-    const tasks: Task[] = []
-    for (let i = 0; i < req.count; i++) {
-      const spec: TaskSpec = {
-        kind: req.kind,
-        input,
-        redundancy: req.redundancy,
-        timeoutMs: req.timeoutMs,
-        maxAttempts: req.maxAttempts,
-        priority: req.priority,
-        deadline: now + req.deadlineMs,
-        ...(req.key != null ? { idempotencyKey: req.key, batchIndex: i } : {})
-      }
-      tasks.push(newTask(toHex(taskId(this.selfBytes, spec, inputHash)), this.self, spec, now))
-    }
+    const tasks = buildTasks(submission, this.selfBytes, this.self, this.init.clock.now())
     // On disk before anyone hears of them.
     this.init.store.insert(tasks)
     for (const task of tasks) this.tasks.set(task.id, task)
-    this.init.logger.info({ count: tasks.length, kind: req.kind }, 'tasks submitted')
+    this.init.logger.info({ count: tasks.length, kind }, 'tasks submitted')
     this.queueAnnounce(tasks)
     return tasks.map(t => t.id)
   }
