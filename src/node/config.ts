@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { MeshError } from '../errors.js'
+import { KIND_NAME, commandKindSchema, type CommandKind } from '../tasks/exec/command-kinds.js'
 
 /**
  * Node options, compiled and validated once into the strict shape the rest of the code uses
@@ -51,6 +52,10 @@ export interface MeshNodeConfig {
   reannounceMs: number
   /** How long finished tasks are kept. */
   retentionMs: number
+  /** Operator-declared command kinds: kind -> fixed command line and its settings. */
+  exec: Map<string, CommandKind>
+  /** After SIGTERM to a task's process group, how long before SIGKILL. */
+  killGraceMs: number
 }
 
 export function defaultDataDir (): string {
@@ -130,7 +135,9 @@ export const rawConfigSchema = z.strictObject({
   worker: booleanLike.default(true),
   leaseTtlMs: z.coerce.number().int().min(200).max(3_600_000).default(5_000),
   reannounceMs: z.coerce.number().int().min(100).max(600_000).default(1_000),
-  retentionMs: z.coerce.number().int().min(60_000).default(7 * 24 * 3600 * 1000)
+  retentionMs: z.coerce.number().int().min(60_000).default(7 * 24 * 3600 * 1000),
+  exec: z.record(z.string().regex(KIND_NAME, { message: 'kind names are a-z 0-9 . _ - (1-64)' }), commandKindSchema).default({}),
+  killGraceMs: z.coerce.number().int().min(0).max(600_000).default(2_000)
 })
 
 /** What a config file, the environment or flags may hold: every field optional. */
@@ -168,6 +175,8 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     worker: value.worker,
     leaseTtlMs: value.leaseTtlMs,
     reannounceMs: value.reannounceMs,
-    retentionMs: value.retentionMs
+    retentionMs: value.retentionMs,
+    exec: new Map(Object.entries(value.exec) as Array<[string, CommandKind]>),
+    killGraceMs: value.killGraceMs
   }
 }

@@ -11,6 +11,8 @@ import { MeshProtocol, type LocalCapacity } from '../gossip/mesh-protocol.js'
 import { stateAt, type Capability, type PeerState } from '../gossip/peer-table.js'
 import { createMetrics, type MeshMetrics } from '../metrics.js'
 import { builtinExecutor } from '../tasks/exec/builtins.js'
+import { compositeExecutor } from '../tasks/exec/composite.js'
+import { defaultSupervisorSettings } from '../tasks/exec/process-supervisor.js'
 import { DEFAULT_LIFECYCLE } from '../tasks/lifecycle.js'
 import { LeaseRouter } from '../tasks/lease-router.js'
 import { TaskOwner } from '../tasks/owner.js'
@@ -107,7 +109,7 @@ export class MeshNode {
     this.clock = deps.clock ?? systemClock
     this.metrics = createMetrics()
     this.reputation = deps.reputation ?? noReputation
-    this.executor = deps.executor ?? builtinExecutor(this.clock)
+    this.executor = deps.executor ?? compositeExecutor(builtinExecutor(this.clock), config.exec, { ...defaultSupervisorSettings(this.clock), killGraceMs: config.killGraceMs })
     this.random = deps.random ?? Math.random
     this.capacity = deps.capacity ?? (() => {
       const worker = this.running?.worker

@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { Command, Option } from 'commander'
 import { configFromEnv, mergeConfigSources, readConfigFile } from '../../node/config-sources.js'
 import { LOG_LEVELS } from '../../node/config.js'
+import { parseAllowExec } from '../../tasks/exec/command-kinds.js'
 import { createMeshNode } from '../../node/mesh-node.js'
 import { createLogger } from '../../logger.js'
 import { VERSION } from '../../version.js'
@@ -19,6 +20,7 @@ interface StartFlags extends GlobalOptions {
   heartbeatMs?: string
   worker?: boolean
   leaseTtlMs?: string
+  allowExec?: string[]
 }
 
 /** How long a stop may take before the process exits anyway (later: drain bound + kill grace). */
@@ -46,6 +48,7 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--heartbeat-ms <ms>', 'heartbeat interval on a small mesh (default 1000; widens with the mesh)')
     .option('--no-worker', 'own and submit tasks but run none')
     .option('--lease-ttl-ms <ms>', 'lease time to live for tasks this node owns (default 5000)')
+    .option('--allow-exec <name=command>', 'run tasks of kind <name> with this fixed command line (input on stdin, output from stdout; split like a shell splits words, nothing expanded); repeatable', collect)
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices([...LOG_LEVELS]))
     .addHelpText('after', `
 The API address comes from the global --api (default 127.0.0.1:7373; port 0 picks a free one).
@@ -71,7 +74,14 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
   let node
   try {
     const file = flags.config != null ? await readConfigFile(resolve(io.cwd, flags.config)) : {}
+    // Flags add command kinds to (or replace same-named ones of) the config file's.
+    const fileExec = (file as { exec?: Record<string, unknown> }).exec ?? {}
+    const flagExec = Object.fromEntries((flags.allowExec ?? []).map(value => {
+      const [name, argv] = parseAllowExec(value)
+      return [name, { argv }]
+    }))
     const raw = mergeConfigSources(file, configFromEnv(io.env), {
+      exec: flags.allowExec != null ? { ...fileExec, ...flagExec } : undefined,
       dataDir: flags.dataDir,
       listen: flags.listen,
       bootstrap: flags.bootstrap,
