@@ -56,6 +56,8 @@ export interface MeshNodeConfig {
   exec: Map<string, CommandKind>
   /** After SIGTERM to a task's process group, how long before SIGKILL. */
   killGraceMs: number
+  /** On stop, how long running tasks may go on before they are stopped and released. */
+  drainTimeoutMs: number
 }
 
 export function defaultDataDir (): string {
@@ -137,7 +139,8 @@ export const rawConfigSchema = z.strictObject({
   reannounceMs: z.coerce.number().int().min(100).max(600_000).default(1_000),
   retentionMs: z.coerce.number().int().min(60_000).default(7 * 24 * 3600 * 1000),
   exec: z.record(z.string().regex(KIND_NAME, { message: 'kind names are a-z 0-9 . _ - (1-64)' }), commandKindSchema).default({}),
-  killGraceMs: z.coerce.number().int().min(0).max(600_000).default(2_000)
+  killGraceMs: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  drainTimeoutMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000)
 })
 
 /** What a config file, the environment or flags may hold: every field optional. */
@@ -177,6 +180,7 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     reannounceMs: value.reannounceMs,
     retentionMs: value.retentionMs,
     exec: new Map(Object.entries(value.exec) as Array<[string, CommandKind]>),
-    killGraceMs: value.killGraceMs
+    killGraceMs: value.killGraceMs,
+    drainTimeoutMs: value.drainTimeoutMs
   }
 }

@@ -338,7 +338,7 @@ export class MeshNode {
     const { api } = running
     // Every step runs even if an earlier one fails, so the lock is always released.
     const steps: Array<() => unknown> = [
-      async () => { await running.worker?.stop() },
+      async () => { await running.worker?.stop(this.config.drainTimeoutMs) },
       () => { running.owner.stop() },
       async () => { await running.leases.stop() },
       () => { running.protocol.stop() },

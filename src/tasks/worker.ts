@@ -92,6 +92,7 @@ export class TaskWorker {
   private tickTimer?: unknown
   private deliveryTimer?: unknown
   private started = false
+  private draining = false
   /** Claims sent, for the claims-per-task figure. */
   claimsSent = 0
 
@@ -114,17 +115,32 @@ export class TaskWorker {
   }
 
   /** Stops running tasks and gives their leases back, waiting for the releases up to `boundMs`. */
-  async stop (boundMs = 2000): Promise<void> {
-    if (!this.started) return
-    this.started = false
-    for (const off of this.offs.splice(0)) off()
-    this.init.clock.clearInterval(this.tickTimer)
-    this.init.clock.clearInterval(this.deliveryTimer)
+  /**
+   * Drains, then stops: claims nothing more at once, gives back grants that arrive meanwhile,
+   * lets running tasks finish for up to `drainMs` (renewing their leases), then stops the rest
+   * and releases their leases, so their owners re-grant them at once instead of waiting for
+   * expiry. Waits for those releases up to `releaseBoundMs`.
+   */
+  async stop (drainMs = 0, releaseBoundMs = 2000): Promise<void> {
+    if (!this.started || this.draining) return
+    this.draining = true
+    const { clock } = this.init
+    clock.clearInterval(this.tickTimer)
+    for (const c of this.candidates.values()) delete c.claimedAt
+    this.candidates.clear()
+    const deadline = clock.now() + drainMs
+    while (this.running.size > 0 && clock.now() < deadline) {
+      await new Promise(resolve => { clock.setTimeout(() => { resolve(undefined) }, 50) })
+    }
     const releases = [...this.running.values()].map(async run => {
       this.halt(run, 'stopping')
       await this.init.router.send(run.owner, [{ release: { task: run.ref, worker: this.selfBytes, reason: 'worker stopping' } }]).catch(() => {})
     })
-    await Promise.race([Promise.all(releases), new Promise(resolve => { this.init.clock.setTimeout(() => { resolve(undefined) }, boundMs) })])
+    await Promise.race([Promise.all(releases), new Promise(resolve => { clock.setTimeout(() => { resolve(undefined) }, releaseBoundMs) })])
+    this.started = false
+    this.draining = false
+    for (const off of this.offs.splice(0)) off()
+    clock.clearInterval(this.deliveryTimer)
   }
 
   /** Slots not running and not promised to an outstanding claim. */
@@ -139,7 +155,7 @@ export class TaskWorker {
 
   /** Called with announcements: this node's own (directly) and other owners' (by gossip). */
   offer (offers: TaskOffer[], owner: string): void {
-    if (!this.started) return
+    if (!this.started || this.draining) return
     const now = this.init.clock.now()
     const ownerBytes = owner === this.self ? this.selfBytes : peerIdToBytes(owner)
     for (const offer of offers) {
@@ -174,7 +190,7 @@ export class TaskWorker {
   }
 
   private tick (): void {
-    if (!this.started) return
+    if (!this.started || this.draining) return
     const now = this.init.clock.now()
     const claimTimeout = this.init.claimTimeoutMs ?? 3000
     for (const c of this.candidates.values()) {
@@ -248,7 +264,7 @@ export class TaskWorker {
       return
     }
     const candidate = this.candidates.get(key)
-    if (run != null || candidate?.claimedAt == null) {
+    if (run != null || candidate?.claimedAt == null || this.draining) {
       // Not something this worker asked for (or asked for again): give it back at once.
       this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'not claimed by this worker' } }])
       return

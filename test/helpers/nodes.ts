@@ -23,6 +23,8 @@ export class TestMesh {
       dataDir: config.dataDir ?? await this.tempDir(),
       listen: ['/ip4/127.0.0.1/tcp/0'],
       api: null,
+      // Tests stop nodes without waiting for running tasks unless they ask for a drain.
+      drainTimeoutMs: 0,
       ...config
     }, { logger: createLogger({ level: process.env.MESH_TEST_LOG === '1' ? 'debug' : 'silent', name }), ...deps })
     this.nodes.push(node)

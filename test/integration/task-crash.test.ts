@@ -45,6 +45,29 @@ describe('tasks survive crashes', () => {
     }
   })
 
+  it('drain: SIGTERM to a worker holding tasks longer than the drain bound releases them (not expired), another worker finishes them, the drained worker exits 0', async () => {
+    const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 60_000 })
+    const w1Dir = await mesh.tempDir()
+    const w1 = procs.start(['--data-dir', w1Dir, ...LOOPBACK, '--slots', '2', '--drain-timeout', '500', '--bootstrap', addrOf(owner)])
+    await waitForApiFile(w1Dir)
+    const w1Id = await idOf(w1Dir)
+    await expect.poll(async () => (await owner.peers()).find(p => p.peerId === w1Id)?.state, { timeout: 20_000 }).toBe('alive')
+    const ids = await owner.tasks.submit({ kind: 'sleep', input: '3000', count: 2 })
+    await expect.poll(() => ids.map(id => view(owner, id).leases[0]?.holder), { timeout: 20_000 }).toEqual([w1Id, w1Id])
+
+    const w2 = await mesh.node({ heartbeatMs: 200, slots: 2, bootstrap: [addrOf(owner)] })
+    w1.child.kill('SIGTERM')
+    expect(await w1.exited).toBe(0)
+    await expect.poll(() => ids.map(id => view(owner, id).state), { timeout: 60_000 }).toEqual(['succeeded', 'succeeded'])
+    for (const id of ids) {
+      const task = view(owner, id)
+      // The lease TTL is 60 s: only the release (never an expiry) can have freed it this fast.
+      expect(task.history.some(h => h.reason.includes(`released by ${w1Id} (epoch 1): worker stopping`))).toBe(true)
+      expect(task.history.some(h => h.reason.includes('expired'))).toBe(false)
+      expect(task.replicas[0]).toMatchObject({ worker: w2.peerId, epoch: 2 })
+    }
+  })
+
   it('the owner killed with SIGKILL mid-batch and restarted on the same data dir: every task of the batch succeeds', async () => {
     const workers = await Promise.all([0, 1].map(async () => await mesh.node({ heartbeatMs: 200, slots: 2 })))
     const ownerDir = await mesh.tempDir()

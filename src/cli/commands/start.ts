@@ -21,10 +21,11 @@ interface StartFlags extends GlobalOptions {
   worker?: boolean
   leaseTtlMs?: string
   allowExec?: string[]
+  drainTimeout?: string
 }
 
-/** How long a stop may take before the process exits anyway (later: drain bound + kill grace). */
-export const SHUTDOWN_BOUND_MS = 12_000
+/** How long a stop may take beyond the drain bound and the kill grace before the process exits anyway. */
+export const SHUTDOWN_BOUND_MS = 10_000
 
 interface StopRequest {
   signal: 'SIGINT' | 'SIGTERM' | 'fatal'
@@ -48,6 +49,7 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--heartbeat-ms <ms>', 'heartbeat interval on a small mesh (default 1000; widens with the mesh)')
     .option('--no-worker', 'own and submit tasks but run none')
     .option('--lease-ttl-ms <ms>', 'lease time to live for tasks this node owns (default 5000)')
+    .option('--drain-timeout <ms>', 'on SIGTERM/SIGINT, how long running tasks may finish before they are stopped and released (default 10000)')
     .option('--allow-exec <name=command>', 'run tasks of kind <name> with this fixed command line (input on stdin, output from stdout; split like a shell splits words, nothing expanded); repeatable', collect)
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices([...LOG_LEVELS]))
     .addHelpText('after', `
@@ -94,7 +96,8 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       slots: flags.slots,
       heartbeatMs: flags.heartbeatMs,
       worker: flags.worker === false ? false : undefined,
-      leaseTtlMs: flags.leaseTtlMs
+      leaseTtlMs: flags.leaseTtlMs,
+      drainTimeoutMs: flags.drainTimeout
     })
     const level = typeof raw.logLevel === 'string' && (LOG_LEVELS as readonly string[]).includes(raw.logLevel) ? raw.logLevel as typeof LOG_LEVELS[number] : 'info'
     const logger = createLogger({ level, pretty: io.stderr.isTTY === true, destination: io.stderr })
@@ -123,7 +126,8 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
   const exitCode = request.signal === 'fatal' ? EXIT.failed : EXIT.ok
   // A second signal, or a stop that overruns its bound, ends the process at once.
   const forced = new Promise<number>(resolveForced => {
-    const timer = setTimeout(() => { resolveForced(EXIT.failed) }, SHUTDOWN_BOUND_MS)
+    // The drain bound plus the kill grace, plus time for libp2p and the store to close.
+    const timer = setTimeout(() => { resolveForced(EXIT.failed) }, node.config.drainTimeoutMs + node.config.killGraceMs + SHUTDOWN_BOUND_MS)
     timer.unref()
     signals.once('SIGINT', () => { resolveForced(EXIT.failed) })
     signals.once('SIGTERM', () => { resolveForced(EXIT.failed) })
