@@ -22,6 +22,7 @@ export interface ApiTasks {
   get: (id: string) => unknown
   output: (id: string) => Uint8Array
   cancel: (id: string) => unknown
+  logs: (id: string) => unknown
 }
 
 /** A handler's answer that is sent as it is rather than as JSON. */
@@ -111,6 +112,7 @@ export class ApiServer {
       ['GET /v1/tasks/stats', { mutates: false, handler: async () => node.tasks.stats() }],
       ['GET /v1/tasks/:id', { mutates: false, handler: async ({ params }) => node.tasks.get(params.id ?? '') }],
       ['GET /v1/tasks/:id/result', { mutates: false, handler: async ({ params }) => new RawBody('application/octet-stream', node.tasks.output(params.id ?? '')) }],
+      ['GET /v1/tasks/:id/logs', { mutates: false, handler: async ({ params }) => node.tasks.logs(params.id ?? '') }],
       ['POST /v1/tasks/:id/cancel', { mutates: true, handler: async ({ params }) => node.tasks.cancel(params.id ?? '') }],
       ['POST /v1/peers', {
         mutates: true,

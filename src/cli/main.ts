@@ -3,7 +3,7 @@ import { VERSION } from '../version.js'
 import { connectCommand } from './commands/connect.js'
 import { peersCommand } from './commands/peers.js'
 import { statusCommand } from './commands/status.js'
-import { cancelCommand, resultCommand, submitCommand, taskCommand, tasksCommand } from './commands/tasks.js'
+import { cancelCommand, logsCommand, resultCommand, submitCommand, taskCommand, tasksCommand } from './commands/tasks.js'
 import { idCommand, pskCommand } from './commands/keys.js'
 import { startCommand } from './commands/start.js'
 import { EXIT, reportError, type CliIo } from './context.js'
@@ -35,6 +35,7 @@ export function buildProgram (io: CliIo, setExitCode: (code: number) => void): C
     taskCommand(io),
     resultCommand(io),
     cancelCommand(io),
+    logsCommand(io),
     idCommand(io),
     pskCommand(io)
   ]) {

@@ -52,7 +52,23 @@ export interface Task {
   /** Accepted output (its hash); set when the task succeeds. */
   outputHash?: string
   error?: string
+  /** How each attempt ended, as its worker reported it (the last MAX_ATTEMPT_LOG). */
+  attemptLog?: AttemptRecord[]
 }
+
+/** One attempt's end, kept by the owner so "why did it fail on that peer?" needs no login there. */
+export interface AttemptRecord {
+  at: number
+  replica: number
+  epoch: number
+  worker: string
+  outcome: ResultOutcome | 'expired' | 'released'
+  exitCode?: number
+  error?: string
+  stderrTail?: string
+}
+
+export const MAX_ATTEMPT_LOG = 20
 
 export type ResultOutcome = 'succeeded' | 'failed' | 'failed_permanent'
 
@@ -60,7 +76,7 @@ export type TaskEvent =
   | { type: 'claimed', worker: string, replica: number }
   | { type: 'renewed', worker: string, replica: number, epoch: number, progress: number }
   | { type: 'released', worker: string, replica: number, epoch: number, reason: string }
-  | { type: 'resultReceived', worker: string, replica: number, epoch: number, outcome: ResultOutcome, outputHash: string, error?: string }
+  | { type: 'resultReceived', worker: string, replica: number, epoch: number, outcome: ResultOutcome, outputHash: string, error?: string, exitCode?: number, stderrTail?: string }
   | { type: 'expired', replica: number }
   | { type: 'deadlinePassed' }
   | { type: 'cancelled', reason: string }
@@ -153,6 +169,9 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
     }
   }
   const note = (reason: string): void => { next.history.push({ at: now, state: next.state, reason }) }
+  const logAttempt = (record: Omit<AttemptRecord, 'at'>): void => {
+    next.attemptLog = [...(task.attemptLog ?? []), { at: now, ...record }].slice(-MAX_ATTEMPT_LOG)
+  }
   const settle = (reason: string): void => {
     // The task state follows its replicas: leased while any lease is live, else pending.
     if (TERMINAL.has(next.state)) return
@@ -212,6 +231,7 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
         break
       }
       // A release (drain, shutdown) is not the worker's fault and does not use up an attempt.
+      logAttempt({ replica: replica.index, epoch: event.epoch, worker: event.worker, outcome: 'released', error: event.reason })
       delete replica.lease
       replica.status = 'open'
       replica.attempts -= 1
@@ -227,6 +247,15 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
         break
       }
       effects.push({ type: 'ackResult', worker: event.worker, replica: event.replica, epoch: event.epoch })
+      logAttempt({
+        replica: replica.index,
+        epoch: event.epoch,
+        worker: event.worker,
+        outcome: event.outcome,
+        ...(event.exitCode != null ? { exitCode: event.exitCode } : {}),
+        ...(event.error != null ? { error: event.error } : {}),
+        ...(event.stderrTail != null && event.stderrTail !== '' ? { stderrTail: event.stderrTail } : {})
+      })
       delete replica.lease
       if (event.outcome === 'succeeded') {
         replica.status = 'done'
@@ -255,6 +284,7 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
       const replica = next.replicas[event.replica]
       if (closed || replica?.lease == null || replica.lease.expiresAt > now) throw new IllegalTransitionError(task.state, event.type)
       const why = `lease of replica ${replica.index} held by ${replica.lease.holder} (epoch ${replica.lease.epoch}) expired: no renewal within ${settings.leaseTtlMs} ms`
+      logAttempt({ replica: replica.index, epoch: replica.lease.epoch, worker: replica.lease.holder, outcome: 'expired', error: why })
       delete replica.lease
       retryOrFail(replica, why)
       break

@@ -195,7 +195,15 @@ export class TaskOwner {
           return
         }
         this.onTaskMessage(signed.task, from, {
-          type: 'resultReceived', worker: from, replica: signed.task.replica, epoch: signed.task.epoch, outcome, outputHash: toHex(signed.outputHash), ...(body.result.error !== '' ? { error: body.result.error } : {})
+          type: 'resultReceived',
+          worker: from,
+          replica: signed.task.replica,
+          epoch: signed.task.epoch,
+          outcome,
+          outputHash: toHex(signed.outputHash),
+          exitCode: body.result.exitCode,
+          stderrTail: body.result.stderrTail,
+          ...(body.result.error !== '' ? { error: body.result.error } : {})
         }, outcome === 'succeeded' ? output : undefined)
         break
       }

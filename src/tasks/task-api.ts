@@ -28,6 +28,7 @@ export function taskApi (owner: () => TaskOwner, worker: () => TaskWorker | unde
       if (task.state !== 'succeeded' || output == null) throw new MeshError('CONFLICT', `task ${id} is ${task.state}; it has no result`)
       return output
     },
-    cancel: id => owner().cancel(id)
+    cancel: id => owner().cancel(id),
+    logs: id => ({ id, attempts: find(id).attemptLog ?? [] })
   }
 }

@@ -34,9 +34,22 @@ describe('operator-declared command kinds', () => {
 
   it('runs a kind declared with --allow-exec through the real binary', async () => {
     const dir = await mesh.tempDir()
-    procs.start(['--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--log-level', 'warn', '--allow-exec', `upper=${join(FIXTURES, 'task-ok')}`])
+    procs.start(['--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--log-level', 'warn', '--allow-exec', `upper=${join(FIXTURES, 'task-ok')}`, '--allow-exec', `fail=${join(FIXTURES, 'task-exit-N')}`])
     await waitForApiFile(dir)
     expect(await runBin(['submit', '--kind', 'upper', '--input', 'hello', '--wait', '--data-dir', dir])).toMatchObject({ code: 0, stdout: 'HELLO' })
+    // A failing kind: the owner shows why, attempt by attempt, with the worker's stderr tail.
+    const failed = await runBin(['submit', '--kind', 'fail', '--input', '3', '--max-attempts', '2', '--wait', '--json', '--data-dir', dir])
+    expect(failed.code).toBe(1)
+    const id = JSON.parse(failed.stdout).ids[0] as string
+    const logs = await runBin(['logs', id, '--data-dir', dir])
+    expect(logs.code).toBe(0)
+    expect(logs.stdout.match(/failed \(exit 3\)/g)).toHaveLength(2)
+    expect(logs.stdout).toContain('| exiting with 3')
+    const json = JSON.parse((await runBin(['logs', id, '--json', '--data-dir', dir])).stdout)
+    expect(json.attempts).toEqual([
+      expect.objectContaining({ epoch: 1, outcome: 'failed', exitCode: 3, stderrTail: 'exiting with 3\n' }),
+      expect.objectContaining({ epoch: 2, outcome: 'failed', exitCode: 3 })
+    ])
     const bad = await runBin(['start', '--data-dir', await mesh.tempDir(), '--allow-exec', 'x=cat | sh'])
     expect(bad.code).toBe(2)
   })

@@ -4,6 +4,7 @@ import { Command } from 'commander'
 import { MeshError } from '../../errors.js'
 import { connectToNode, EXIT, Output, type CliIo, type GlobalOptions } from '../context.js'
 import type { ApiClient } from '../../api/client.js'
+import type { AttemptRecord } from '../../tasks/lifecycle.js'
 import type { TaskView } from '../../tasks/owner.js'
 
 interface SubmitFlags extends GlobalOptions {
@@ -175,6 +176,23 @@ export function resultCommand (io: CliIo): Command {
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
       writeOutput(io, await (await connectToNode(flags, io)).getBytes(`/v1/tasks/${encodeURIComponent(id)}/result`))
+    })
+}
+
+export function logsCommand (io: CliIo): Command {
+  return new Command('logs')
+    .description('how each attempt of a task ended, as its worker reported it: outcome, exit code, error, stderr tail')
+    .argument('<id>', 'task id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<GlobalOptions>()
+      const logs = await (await connectToNode(flags, io)).get<{ id: string, attempts: AttemptRecord[] }>(`/v1/tasks/${encodeURIComponent(id)}/logs`)
+      new Output(io, flags.json === true).result(logs, () => logs.attempts.length === 0
+        ? 'no attempt has ended yet'
+        : logs.attempts.map(a => [
+          `${new Date(a.at).toISOString()}  replica ${a.replica}  epoch ${a.epoch}  ${a.outcome}${a.exitCode != null && a.outcome !== 'succeeded' ? ` (exit ${a.exitCode})` : ''}  on ${a.worker}`,
+          ...(a.error != null ? [`  ${a.error}`] : []),
+          ...(a.stderrTail != null ? a.stderrTail.trimEnd().split('\n').map(line => `  | ${line}`) : [])
+        ].join('\n')).join('\n'))
     })
 }
 

@@ -146,6 +146,22 @@ describe('task lifecycle reducer', () => {
     expect(task.history.map(h => h.reason)).toEqual(['submitted', 'no capable peer'])
   })
 
+  it('keeps how each attempt ended: result with exit code and stderr, expiry, release', () => {
+    const { task } = run(newTask('t', 'o', spec({ maxAttempts: 5 }), T0), [
+      [claim('w1'), T0],
+      [{ type: 'resultReceived', worker: 'w1', replica: 0, epoch: 1, outcome: 'failed', outputHash: '', error: 'exited with code 3', exitCode: 3, stderrTail: 'boom' }, T0 + 1],
+      [claim('w2'), T0 + 2000],
+      [{ type: 'expired', replica: 0 }, T0 + 7000],
+      [claim('w3'), T0 + 10_000],
+      [{ type: 'released', worker: 'w3', replica: 0, epoch: 3, reason: 'worker stopping' }, T0 + 10_001]
+    ])
+    expect(task.attemptLog).toEqual([
+      { at: T0 + 1, replica: 0, epoch: 1, worker: 'w1', outcome: 'failed', exitCode: 3, error: 'exited with code 3', stderrTail: 'boom' },
+      { at: T0 + 7000, replica: 0, epoch: 2, worker: 'w2', outcome: 'expired', error: expect.stringContaining('expired') },
+      { at: T0 + 10_001, replica: 0, epoch: 3, worker: 'w3', outcome: 'released', error: 'worker stopping' }
+    ])
+  })
+
   it('gives replicas to distinct peers', () => {
     const { task } = run(newTask('t', 'o', spec({ redundancy: 2 }), T0), [[claim('w1', 0), T0]])
     expect(transition(task, claim('w1', 1), T0, settings).effects[0]).toMatchObject({ type: 'refuse', code: 'NOT_ELIGIBLE' })
