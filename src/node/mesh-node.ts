@@ -1,7 +1,6 @@
 import { freemem, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { CODE_P2P, multiaddr } from '@multiformats/multiaddr'
-import { FsDatastore } from 'datastore-fs'
 import { removeApiFile, writeApiFile } from '../api/api-file.js'
 import { ApiServer } from '../api/server.js'
 import { systemClock, type Clock } from '../clock.js'
@@ -27,6 +26,7 @@ import { VERSION } from '../version.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
 import { lockDataDir } from './data-dir-lock.js'
+import { PeerDatastore } from './datastore.js'
 import { ensureDataDir, loadOrCreatePrivateKey } from './identity.js'
 import { buildLibp2p, clearStaleBootstrapTags, learnAddresses, startListening, type MeshLibp2p } from './libp2p.js'
 import { readSwarmKey } from './swarm-key.js'
@@ -74,7 +74,7 @@ export interface MeshNodeDeps {
 /** The parts that exist only while the node runs. */
 interface Running {
   libp2p: MeshLibp2p
-  datastore: FsDatastore
+  datastore: PeerDatastore
   protocol: MeshProtocol
   leases: LeaseChannel
   store: TaskStore
@@ -261,7 +261,7 @@ export class MeshNode {
     const cleanup: Array<() => Promise<void>> = [unlock]
     try {
       const privateKey = await loadOrCreatePrivateKey(config.dataDir)
-      const datastore = new FsDatastore(join(config.dataDir, 'datastore'))
+      const datastore = new PeerDatastore(join(config.dataDir, 'datastore'))
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
       const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.reputation, ...(swarmKey != null ? { swarmKey } : {}) })
