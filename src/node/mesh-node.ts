@@ -10,6 +10,7 @@ import { MeshProtocol, type LocalCapacity } from '../gossip/mesh-protocol.js'
 import { stateAt, type Capability, type PeerState } from '../gossip/peer-table.js'
 import { createMetrics, type MeshMetrics } from '../metrics.js'
 import { builtinExecutor } from '../tasks/exec/builtins.js'
+import type { Piscina } from 'piscina'
 import { compositeExecutor } from '../tasks/exec/composite.js'
 import { defaultSupervisorSettings } from '../tasks/exec/process-supervisor.js'
 import { DEFAULT_LIFECYCLE } from '../tasks/lifecycle.js'
@@ -67,6 +68,8 @@ export interface MeshNodeDeps {
   capacity?: () => LocalCapacity
   /** Runs task kinds; the built-ins by default. */
   executor?: Executor
+  /** A worker-thread pool for the built-in kinds, to share one among nodes of a process; one per node otherwise. */
+  builtinPool?: Piscina
   /** Uniform in [0, 1) for backoff jitter; Math.random by default. */
   random?: () => number
 }
@@ -98,6 +101,7 @@ export class MeshNode {
   private readonly reputation: ReputationHook
   private readonly capacity: () => LocalCapacity
   private readonly executor: Executor
+  private readonly builtins: ReturnType<typeof builtinExecutor>
   private readonly random: () => number
   private running?: Running
   /** start() and stop() run one at a time, in call order. */
@@ -109,7 +113,8 @@ export class MeshNode {
     this.clock = deps.clock ?? systemClock
     this.metrics = createMetrics()
     this.reputation = deps.reputation ?? noReputation
-    this.executor = deps.executor ?? compositeExecutor(builtinExecutor(this.clock), config.exec, { ...defaultSupervisorSettings(this.clock), killGraceMs: config.killGraceMs })
+    this.builtins = builtinExecutor(this.clock, deps.builtinPool)
+    this.executor = deps.executor ?? compositeExecutor(this.builtins, config.exec, { ...defaultSupervisorSettings(this.clock), killGraceMs: config.killGraceMs })
     this.random = deps.random ?? Math.random
     this.capacity = deps.capacity ?? (() => {
       const worker = this.running?.worker
@@ -348,6 +353,7 @@ export class MeshNode {
       async () => { await running.libp2p.stop() },
       async () => { await running.datastore.close() },
       () => { running.store.close() },
+      async () => { await this.builtins.close() },
       async () => { await running.unlock() }
     ]
     const errors: unknown[] = []

@@ -1,47 +1,68 @@
-import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Piscina } from 'piscina'
 import { systemClock, type Clock } from '../../clock.js'
 import { NonRetryableError, type ExecResult, type Executor, type RunOptions } from './executor.js'
 
-type Builtin = (input: Uint8Array, options: RunOptions, clock: Clock) => Promise<Uint8Array>
+/** Kinds computed in worker threads (workers/builtins.mjs), off the node's event loop. */
+export const POOLED_KINDS = ['echo', 'sha256', 'hash-loop']
+/** Kinds that only wait, run on the event loop with the node's clock. */
+export const TIMER_KINDS = ['sleep']
+export const BUILTIN_KINDS = [...POOLED_KINDS, ...TIMER_KINDS]
 
-const text = new TextEncoder()
-
-/** The built-in kinds: all deterministic, so their replicas can be compared. */
-const BUILTINS: Record<string, Builtin> = {
-  echo: async input => input,
-  sha256: async input => text.encode(createHash('sha256').update(input).digest('hex')),
-  sleep: async (input, { signal, onProgress }, clock) => {
-    const ms = Number(new TextDecoder().decode(input).trim())
-    if (!Number.isFinite(ms) || ms < 0 || ms > 24 * 3600 * 1000) throw new NonRetryableError(`sleep wants a number of milliseconds, got "${new TextDecoder().decode(input).slice(0, 32)}"`)
-    const step = Math.max(100, ms / 20)
-    let ticks = 0
-    await new Promise<void>((resolve, reject) => {
-      const done = (): void => { clock.clearTimeout(timer); clock.clearInterval(ticker); signal.removeEventListener('abort', aborted) }
-      const aborted = (): void => { done(); reject(signal.reason) }
-      const timer = clock.setTimeout(() => { done(); resolve() }, ms)
-      const ticker = clock.setInterval(() => { ticks++; onProgress(Math.min(99, Math.floor((ticks * step / Math.max(ms, 1)) * 100))) }, step)
-      if (signal.aborted) aborted()
-      else signal.addEventListener('abort', aborted, { once: true })
-    })
-    return input
+/** workers/builtins.mjs, found from this module whether it runs from src/ or dist/src/. */
+function workerFile (): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'workers', 'builtins.mjs')
+    if (existsSync(candidate)) return candidate
+    dir = dirname(dir)
   }
+  throw new Error('workers/builtins.mjs not found')
 }
 
-export const BUILTIN_KINDS = Object.keys(BUILTINS)
+/** A worker-thread pool for the CPU kinds. One per node by default; inject one to share it. */
+export function createBuiltinPool (maxThreads = Math.max(1, availableParallelism() - 1)): Piscina {
+  return new Piscina({ filename: workerFile(), minThreads: 0, maxThreads, idleTimeout: 30_000 })
+}
 
-export function builtinExecutor (clock: Clock = systemClock): Executor {
+async function sleep (input: Uint8Array, { signal, onProgress }: RunOptions, clock: Clock): Promise<Uint8Array> {
+  const ms = Number(new TextDecoder().decode(input).trim())
+  if (!Number.isFinite(ms) || ms < 0 || ms > 24 * 3600 * 1000) throw new NonRetryableError(`sleep wants a number of milliseconds, got "${new TextDecoder().decode(input).slice(0, 32)}"`)
+  const step = Math.max(100, ms / 20)
+  let ticks = 0
+  await new Promise<void>((resolve, reject) => {
+    const done = (): void => { clock.clearTimeout(timer); clock.clearInterval(ticker); signal.removeEventListener('abort', aborted) }
+    const aborted = (): void => { done(); reject(signal.reason) }
+    const timer = clock.setTimeout(() => { done(); resolve() }, ms)
+    const ticker = clock.setInterval(() => { ticks++; onProgress(Math.min(99, Math.floor((ticks * step / Math.max(ms, 1)) * 100))) }, step)
+    if (signal.aborted) aborted()
+    else signal.addEventListener('abort', aborted, { once: true })
+  })
+  return input
+}
+
+/** The built-in kinds, all deterministic: echo, sha256, hash-loop in the pool; sleep on timers. */
+export function builtinExecutor (clock: Clock = systemClock, pool?: Piscina): Executor & { close: () => Promise<void> } {
+  let own: Piscina | undefined
+  const threads = (): Piscina => pool ?? (own ??= createBuiltinPool())
   return {
     capabilities: () => BUILTIN_KINDS.map(kind => ({ kind, deterministic: true })),
-    canRun: kind => kind in BUILTINS,
+    canRun: kind => BUILTIN_KINDS.includes(kind),
     run: async (kind, input, options): Promise<ExecResult> => {
-      const fn = BUILTINS[kind]
-      if (fn == null) return { outcome: 'failed_permanent', output: new Uint8Array(), error: `unknown kind ${kind}` }
       try {
-        return { outcome: 'succeeded', output: await fn(input, options, clock) }
+        if (kind === 'sleep') return { outcome: 'succeeded', output: await sleep(input, options, clock) }
+        if (!POOLED_KINDS.includes(kind)) return { outcome: 'failed_permanent', output: new Uint8Array(), error: `unknown kind ${kind}` }
+        const output = await threads().run({ kind, input }, { signal: options.signal }) as Uint8Array | { error: string, nonRetryable: boolean }
+        if (output instanceof Uint8Array) return { outcome: 'succeeded', output: new Uint8Array(output) }
+        return { outcome: output.nonRetryable ? 'failed_permanent' : 'failed', output: new Uint8Array(), error: output.error }
       } catch (err) {
         if (options.signal.aborted) return { outcome: 'failed', output: new Uint8Array(), error: `stopped: ${String((options.signal.reason as Error)?.message ?? options.signal.reason)}` }
         return { outcome: err instanceof NonRetryableError ? 'failed_permanent' : 'failed', output: new Uint8Array(), error: (err as Error).message }
       }
-    }
+    },
+    close: async () => { await own?.destroy() }
   }
 }
