@@ -11,7 +11,8 @@ interface LockOwner {
   started: string
 }
 
-async function startTimeOf (pid: number): Promise<string> {
+/** A process's start time from /proc (empty where there is none). */
+export async function startTimeOf (pid: number): Promise<string> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
   // Fields after the command name (which may hold spaces) start after the last ')'.
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''

@@ -1,28 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
 import { NodeProcesses, runBin, waitForApiFile } from '../helpers/cli.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
+import { groupAlive } from '../helpers/procs.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { TaskView } from '../../src/tasks/owner.js'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url))
 const view = (node: MeshNode, id: string): TaskView => node.tasks.get(id) as TaskView
-
-function groupAlive (pgid: number): boolean {
-  return readdirSync('/proc').some(entry => {
-    if (!/^\d+$/.test(entry)) return false
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      return state !== 'Z' && Number(pgrp) === pgid
-    } catch {
-      return false
-    }
-  })
-}
 
 describe('operator-declared command kinds', () => {
   const procs = new NodeProcesses()

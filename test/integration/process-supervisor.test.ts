@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,28 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/clock.js'
 import { commandKindSchema, parseAllowExec, type CommandKind } from '../../src/tasks/exec/command-kinds.js'
 import { runProcess } from '../../src/tasks/exec/process-supervisor.js'
+import { groupAlive, processAlive } from '../helpers/procs.js'
 import type { ExecResult } from '../../src/tasks/exec/executor.js'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url))
 const kind = (argv: string[], extra: Record<string, unknown> = {}): CommandKind => commandKindSchema.parse({ argv, ...extra }) as CommandKind
 const settings = { clock: systemClock, killGraceMs: 300, prlimit: ['/usr/bin/prlimit', '/bin/prlimit'].find(p => existsSync(p)) ?? null }
-
-/** Live (not zombie) processes with this pid, or in this process group, from /proc. */
-function alive (pid: number, group = false): boolean {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue
-    }
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (state === 'Z') continue
-    if (group ? Number(pgrp) === pid : Number(entry) === pid) return true
-  }
-  return false
-}
 
 async function run (k: CommandKind, input = '', abortAfterMs?: number, progress: number[] = []): Promise<ExecResult> {
   const controller = new AbortController()
@@ -71,7 +55,7 @@ describe('process supervisor (real child processes)', () => {
     expect(result).toMatchObject({ outcome: 'failed', error: 'stopped (timed out)' })
     const pid = Number((await readFile(pidFile, 'utf8')).trim())
     expect(pid).toBeGreaterThan(0)
-    await expect.poll(() => alive(pid) || alive(pid, true), { timeout: 10_000 }).toBe(false)
+    await expect.poll(() => processAlive(pid) || groupAlive(pid), { timeout: 10_000 }).toBe(false)
   })
 
   it('kills a grandchild with the task (it stays in the process group)', async () => {
@@ -79,7 +63,7 @@ describe('process supervisor (real child processes)', () => {
     expect(result.outcome).toBe('failed')
     const grandchild = Number(/grandchild (\d+)/.exec(result.stderrTail ?? '')?.[1])
     expect(grandchild).toBeGreaterThan(0)
-    await expect.poll(() => alive(grandchild), { timeout: 10_000 }).toBe(false)
+    await expect.poll(() => processAlive(grandchild), { timeout: 10_000 }).toBe(false)
   })
 
   it('reports progress lines from stderr', async () => {

@@ -1,13 +1,8 @@
-import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises'
+import { writeFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { LOCK_FILE, lockDataDir, lockHolder } from '../../../src/node/data-dir-lock.js'
-
-async function startTime (pid: number): Promise<string> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''
-}
+import { LOCK_FILE, lockDataDir, lockHolder, startTimeOf } from '../../../src/node/data-dir-lock.js'
 
 describe('data dir lock', () => {
   let dir: string
@@ -38,7 +33,7 @@ describe('data dir lock', () => {
   })
 
   it('respects a lock held by another live process', async () => {
-    await writeFile(join(dir, LOCK_FILE), `${process.ppid}:${await startTime(process.ppid)}:x`)
+    await writeFile(join(dir, LOCK_FILE), `${process.ppid}:${await startTimeOf(process.ppid)}:x`)
     await expect(lockDataDir(dir)).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED', message: expect.stringContaining(String(process.ppid)) })
   })
 })
