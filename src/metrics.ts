@@ -8,6 +8,9 @@ export interface MeshMetrics {
   /** Point-to-point messages by type and outcome. */
   directMessages: Counter<'type' | 'result' | 'reason'>
   peers: Gauge<'state'>
+  /** Blob transfers by direction (in: fetched, out: served) and result. */
+  blobTransfers: Counter<'direction' | 'result'>
+  blobBytes: Counter<'direction'>
 }
 
 export function createMetrics (): MeshMetrics {
@@ -30,6 +33,18 @@ export function createMetrics (): MeshMetrics {
       name: 'mesh_peers',
       help: 'Peers in the peer table by state',
       labelNames: ['state'],
+      registers: [registry]
+    }),
+    blobTransfers: new Counter({
+      name: 'mesh_blob_transfers_total',
+      help: 'Blob transfers by direction (in: fetched from a peer, out: served to one) and result',
+      labelNames: ['direction', 'result'],
+      registers: [registry]
+    }),
+    blobBytes: new Counter({
+      name: 'mesh_blob_bytes_total',
+      help: 'Blob bytes transferred by direction',
+      labelNames: ['direction'],
       registers: [registry]
     })
   }

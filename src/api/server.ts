@@ -1,3 +1,5 @@
+import { LIMITS } from '../gossip/wire/limits.js'
+import type { AttemptRecord } from '../tasks/lifecycle.js'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { MeshError, errorMessage, isMeshError, type MeshErrorCode } from '../errors.js'
@@ -22,7 +24,7 @@ export interface ApiTasks {
   get: (id: string) => unknown
   output: (id: string) => Uint8Array
   cancel: (id: string) => unknown
-  logs: (id: string) => unknown
+  logs: (id: string) => { id: string, attempts: AttemptRecord[] }
 }
 
 /** A handler's answer that is sent as it is rather than as JSON. */
@@ -39,8 +41,8 @@ export interface ApiServerInit {
   token?: string
 }
 
-/** Enough for a task's inline input (64 KiB) as base64 with room to spare. */
-export const MAX_BODY_BYTES = 1024 * 1024
+/** Enough for a submission's input and wasm module (each up to the blob limit) as base64, with room to spare. Read only after the token check. */
+export const MAX_BODY_BYTES = Math.ceil(2 * LIMITS.blobBytes * 4 / 3) + 1024 * 1024
 
 type Handler = (ctx: { body: unknown, params: Record<string, string>, query: URLSearchParams }) => Promise<unknown>
 

@@ -51,3 +51,8 @@ export function meshTopic (network: string, type: GossipType): string {
 export function leaseProtocol (network: string): string {
   return protocolName({ network, name: 'lease', version: WIRE_VERSION })
 }
+
+/** The point-to-point blob protocol: large inputs, modules and outputs by hash. */
+export function blobProtocol (network: string): string {
+  return protocolName({ network, name: 'blob', version: WIRE_VERSION })
+}

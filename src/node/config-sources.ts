@@ -22,7 +22,9 @@ export const ENV_VARS = {
   slots: 'MESH_SLOTS',
   heartbeatMs: 'MESH_HEARTBEAT_MS',
   worker: 'MESH_WORKER',
-  leaseTtlMs: 'MESH_LEASE_TTL_MS'
+  leaseTtlMs: 'MESH_LEASE_TTL_MS',
+  memoryBytes: 'MESH_MEMORY',
+  allowWasm: 'MESH_ALLOW_WASM'
 } as const satisfies Partial<Record<keyof RawConfig, string>>
 
 const LIST_FIELDS = new Set<string>(['listen', 'bootstrap'])

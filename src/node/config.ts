@@ -1,9 +1,11 @@
-import { availableParallelism, homedir } from 'node:os'
+import { availableParallelism, homedir, totalmem } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { MeshError } from '../errors.js'
+import { LIMITS } from '../gossip/wire/limits.js'
 import { KIND_NAME, commandKindSchema, type CommandKind } from '../tasks/exec/command-kinds.js'
+import { WASM_KIND } from '../tasks/spec.js'
 
 /**
  * Node options, compiled and validated once into the strict shape the rest of the code uses
@@ -58,6 +60,16 @@ export interface MeshNodeConfig {
   killGraceMs: number
   /** On stop, how long running tasks may go on before they are stopped and released. */
   drainTimeoutMs: number
+  /** Memory this node lets its running tasks reserve (tasks state their need; wasm: the module's maximum). */
+  memoryBytes: number
+  /** Runs WebAssembly (WASI) modules that any peer submits, in a sandbox. */
+  allowWasm: boolean
+  /** Largest memory maximum a wasm module may declare; modules above it (or with none) are refused. */
+  wasmMaxMemoryBytes: number
+  /** A wasm run longer than this is stopped, whatever the task's own timeout. */
+  wasmMaxTimeMs: number
+  /** A wasm module's stdout over this fails the task. */
+  wasmMaxOutputBytes: number
 }
 
 export function defaultDataDir (): string {
@@ -118,6 +130,25 @@ const booleanLike = z.union([z.boolean(), z.string()]).transform((value, ctx) =>
   return TRUE_WORDS.includes(word)
 })
 
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1000 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1000 ** 3, gib: 1024 ** 3 }
+
+/** A byte count from text such as "512MiB", "4G" or "1500000"; undefined if it is not one. */
+export function parseByteSize (value: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value)
+  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()]
+  return match == null || unit == null ? undefined : Math.floor(Number(match[1]) * unit)
+}
+
+/** A byte count: a number, or a size string (parseByteSize). */
+const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const bytes = typeof value === 'number' ? value : parseByteSize(value)
+  if (bytes == null) {
+    ctx.addIssue({ code: 'custom', message: `"${String(value)}" is not a size (use bytes, or a number with KiB, MiB, GiB, KB, MB, GB)` })
+    return z.NEVER
+  }
+  return bytes
+}).pipe(z.number().int().min(0))
+
 export const rawConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(defaultDataDir),
   listen: z.array(multiaddrString).min(1).default([DEFAULT_LISTEN]),
@@ -138,9 +169,15 @@ export const rawConfigSchema = z.strictObject({
   leaseTtlMs: z.coerce.number().int().min(200).max(3_600_000).default(5_000),
   reannounceMs: z.coerce.number().int().min(100).max(600_000).default(1_000),
   retentionMs: z.coerce.number().int().min(60_000).default(7 * 24 * 3600 * 1000),
-  exec: z.record(z.string().regex(KIND_NAME, { message: 'kind names are a-z 0-9 . _ - (1-64)' }), commandKindSchema).default({}),
+  exec: z.record(z.string().regex(KIND_NAME, { message: 'kind names are a-z 0-9 . _ - (1-64)' })
+    .refine(name => name !== WASM_KIND, { message: `"${WASM_KIND}" is the WebAssembly kind (allowWasm); pick another name` }), commandKindSchema).default({}),
   killGraceMs: z.coerce.number().int().min(0).max(600_000).default(2_000),
-  drainTimeoutMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000)
+  drainTimeoutMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  memoryBytes: byteSize.default(() => Math.floor(totalmem() * 0.75)),
+  allowWasm: booleanLike.default(false),
+  wasmMaxMemoryBytes: byteSize.pipe(z.number().min(65_536).max(4 * 1024 ** 3)).default(256 * 1024 * 1024),
+  wasmMaxTimeMs: z.coerce.number().int().min(100).max(LIMITS.timeoutMs).default(600_000),
+  wasmMaxOutputBytes: z.coerce.number().int().min(1).max(LIMITS.blobBytes).default(16 * 1024 * 1024)
 })
 
 /** What a config file, the environment or flags may hold: every field optional. */
@@ -181,6 +218,11 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     retentionMs: value.retentionMs,
     exec: new Map(Object.entries(value.exec) as Array<[string, CommandKind]>),
     killGraceMs: value.killGraceMs,
-    drainTimeoutMs: value.drainTimeoutMs
+    drainTimeoutMs: value.drainTimeoutMs,
+    memoryBytes: value.memoryBytes,
+    allowWasm: value.allowWasm,
+    wasmMaxMemoryBytes: value.wasmMaxMemoryBytes,
+    wasmMaxTimeMs: value.wasmMaxTimeMs,
+    wasmMaxOutputBytes: value.wasmMaxOutputBytes
   }
 }

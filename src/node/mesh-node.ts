@@ -5,13 +5,17 @@ import { removeApiFile, writeApiFile } from '../api/api-file.js'
 import { ApiServer } from '../api/server.js'
 import { systemClock, type Clock } from '../clock.js'
 import { MeshError, errorMessage } from '../errors.js'
+import { BlobChannel } from '../gossip/blob-channel.js'
 import { LeaseChannel } from '../gossip/lease-channel.js'
 import { MeshProtocol, type LocalCapacity } from '../gossip/mesh-protocol.js'
 import { stateAt, type Capability, type PeerState } from '../gossip/peer-table.js'
 import { createMetrics, type MeshMetrics } from '../metrics.js'
 import { builtinExecutor } from '../tasks/exec/builtins.js'
 import type { Piscina } from 'piscina'
+import { Blobs } from '../tasks/blobs.js'
 import { compositeExecutor } from '../tasks/exec/composite.js'
+import { wasmExecutor } from '../tasks/exec/wasm.js'
+import { WASM_KIND } from '../tasks/spec.js'
 import { defaultSupervisorSettings } from '../tasks/exec/process-supervisor.js'
 import { DEFAULT_LIFECYCLE } from '../tasks/lifecycle.js'
 import { LeaseRouter } from '../tasks/lease-router.js'
@@ -80,6 +84,7 @@ interface Running {
   datastore: PeerDatastore
   protocol: MeshProtocol
   leases: LeaseChannel
+  blobChannel: BlobChannel
   store: TaskStore
   owner: TaskOwner
   worker?: TaskWorker
@@ -104,6 +109,8 @@ export class MeshNode {
   private readonly builtins: ReturnType<typeof builtinExecutor>
   private readonly random: () => number
   private running?: Running
+  /** The node being stopped, while its stop runs. */
+  private stopping?: Running
   /** start() and stop() run one at a time, in call order. */
   private transitions: Promise<void> = Promise.resolve()
 
@@ -114,7 +121,10 @@ export class MeshNode {
     this.metrics = createMetrics()
     this.reputation = deps.reputation ?? noReputation
     this.builtins = builtinExecutor(this.clock, deps.builtinPool)
-    this.executor = deps.executor ?? compositeExecutor(this.builtins, config.exec, { ...defaultSupervisorSettings(this.clock), killGraceMs: config.killGraceMs })
+    const wasm = config.allowWasm
+      ? wasmExecutor({ clock: this.clock, maxMemoryBytes: config.wasmMaxMemoryBytes, maxTimeMs: config.wasmMaxTimeMs, maxOutputBytes: config.wasmMaxOutputBytes })
+      : undefined
+    this.executor = deps.executor ?? compositeExecutor(this.builtins, config.exec, { ...defaultSupervisorSettings(this.clock), killGraceMs: config.killGraceMs }, wasm)
     this.random = deps.random ?? Math.random
     this.capacity = deps.capacity ?? (() => {
       const worker = this.running?.worker
@@ -122,7 +132,7 @@ export class MeshNode {
         capabilities: worker == null ? [] : this.executor.capabilities(),
         slotsFree: worker == null ? 0 : worker.freeSlots(),
         slotsTotal: worker == null ? 0 : config.slots,
-        memoryFree: freemem(),
+        memoryFree: worker == null ? 0 : Math.min(freemem(), worker.freeMemory()),
         load: loadavg()[0] ?? 0
       }
     })
@@ -149,6 +159,19 @@ export class MeshNode {
   /** The point-to-point lease protocol. */
   get leases (): LeaseChannel {
     return this.require().leases
+  }
+
+  /**
+   * During stop(): end the drain now. Running tasks are stopped (their processes killed) and
+   * their leases released at once instead of at the drain bound. What a second signal does.
+   */
+  endDrain (): void {
+    this.stopping?.worker?.endDrain()
+  }
+
+  /** The point-to-point blob protocol (large inputs, modules and outputs by hash). */
+  get blobChannel (): BlobChannel {
+    return this.require().blobChannel
   }
 
   get peerId (): string {
@@ -299,15 +322,34 @@ export class MeshNode {
       const store = new TaskStore(join(config.dataDir, 'mesh.db'))
       cleanup.unshift(async () => { store.close() })
       const self = libp2p.peerId.toString()
+      const blobChannel: BlobChannel = new BlobChannel({ ...shared, libp2p, source: (hash, peer) => blobs.serve(hash, peer) })
+      const blobs = new Blobs(store, blobChannel, self, this.clock)
+      await blobChannel.start()
+      cleanup.unshift(async () => { await blobChannel.stop() })
       const router = new LeaseRouter(leases, self, logger)
       const worker = config.worker
-        ? new TaskWorker({ selfId: libp2p.peerId, privateKey, protocol, router, executor: this.executor, store, slots: config.slots, clock: this.clock, logger })
+        ? new TaskWorker({
+          selfId: libp2p.peerId,
+          privateKey,
+          protocol,
+          router,
+          executor: this.executor,
+          store,
+          blobs,
+          slots: config.slots,
+          memoryBytes: config.memoryBytes,
+          // A wasm module's memory maximum (the offer's memory need at least) within this node's cap.
+          admits: offer => offer.kind !== WASM_KIND || offer.memoryBytes <= config.wasmMaxMemoryBytes,
+          clock: this.clock,
+          logger
+        })
         : undefined
       const owner = new TaskOwner({
         selfId: libp2p.peerId,
         protocol,
         router,
         store,
+        blobs,
         ...(worker != null ? { worker } : {}),
         deterministicKinds: new Set(this.executor.capabilities().filter(c => c.deterministic).map(c => c.kind)),
         runsLocally: kind => worker != null && this.executor.canRun(kind),
@@ -328,7 +370,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url, token: api.token })
       }
-      this.running = { libp2p, datastore, protocol, leases, store, owner, ...(worker != null ? { worker } : {}), redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, owner, ...(worker != null ? { worker } : {}), redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -340,12 +382,14 @@ export class MeshNode {
     const running = this.running
     if (running == null) return
     this.running = undefined
+    this.stopping = running
     const { api } = running
     // Every step runs even if an earlier one fails, so the lock is always released.
     const steps: Array<() => unknown> = [
       async () => { await running.worker?.stop(this.config.drainTimeoutMs) },
       () => { running.owner.stop() },
       async () => { await running.leases.stop() },
+      async () => { await running.blobChannel.stop() },
       () => { running.protocol.stop() },
       () => { running.redialer.stop() },
       async () => { if (api != null) await removeApiFile(this.config.dataDir, api.token) },
@@ -364,6 +408,7 @@ export class MeshNode {
         errors.push(err)
       }
     }
+    this.stopping = undefined
     if (errors.length > 0) throw errors[0]
     this.logger.info('node stopped')
   }

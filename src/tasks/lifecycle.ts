@@ -333,7 +333,7 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
 }
 
 /** Why a renewal, release or result for this lease must be refused, if it must. */
-function leaseRefusal (task: Task, replica: Replica | undefined, worker: string, epoch: number): { code: RefusalReason, reason: string } | undefined {
+export function leaseRefusal (task: Task, replica: Replica | undefined, worker: string, epoch: number): { code: RefusalReason, reason: string } | undefined {
   if (TERMINAL.has(task.state)) return { code: 'TASK_CLOSED', reason: `task is ${task.state}` }
   if (replica == null) return { code: 'NOT_LEASED', reason: 'no such replica' }
   if (epoch < replica.epoch) return { code: 'STALE_EPOCH', reason: `epoch ${epoch} is older than the replica's epoch ${replica.epoch}` }

@@ -1,11 +1,12 @@
 import { LIMITS } from '../gossip/wire/limits.js'
-import { RefusalCode, ResultStatus, type LeaseMessage, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
+import { LeaseMessage as LeaseMessageCodec, RefusalCode, ResultStatus, type LeaseMessage, type Result, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
-import { TERMINAL, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
+import { TERMINAL, leaseRefusal, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
 import { fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
-import { buildTasks, parseSubmission } from './submission.js'
+import { buildTasks, inputByHash, parseSubmission } from './submission.js'
 import { viewOf, type TaskView } from './view.js'
+import type { Blobs } from './blobs.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
 import type { TaskWorker } from './worker.js'
@@ -29,6 +30,8 @@ export interface TaskOwnerInit {
   protocol: MeshProtocol
   router: LeaseRouter
   store: TaskStore
+  /** Large inputs and modules are served from here; large outputs are fetched through it. */
+  blobs: Blobs
   /** This node's own worker, offered its own tasks directly (gossip does not echo them back). */
   worker?: TaskWorker
   /** Kinds whose outputs are comparable (for the offer's `deterministic` flag). */
@@ -68,6 +71,10 @@ export class TaskOwner {
   private announceTimer?: unknown
   /** Input hashes, computed once per input buffer (a batch shares one). */
   private readonly inputHashes = new WeakMap<Uint8Array, Uint8Array>()
+  /** Small wasm modules, read once from the store for the grants that carry them inline. */
+  private readonly inlineModules = new Map<string, Uint8Array>()
+  /** Large outputs being fetched, by task/replica/epoch. */
+  private readonly fetching = new Set<string>()
   private timers: unknown[] = []
   private started = false
   claimsReceived = 0
@@ -123,15 +130,21 @@ export class TaskOwner {
       if (existing.length > 0) {
         // The same key for different work is a mistake, not a retry.
         const first = this.get(existing[0] as string)
-        if (existing.length !== count || first == null || first.spec.kind !== kind || toHex(sha256(first.spec.input)) !== toHex(submission.inputHash)) {
+        if (existing.length !== count || first == null || first.spec.kind !== kind || (first.spec.inputRef?.hash ?? toHex(sha256(first.spec.input))) !== toHex(submission.inputHash)) {
           throw new MeshError('CONFLICT', `key ${key} was used for a different submission (${existing.length} ${first?.spec.kind ?? ''} task(s) with another input)`)
         }
         return existing
       }
     }
-    const tasks = buildTasks(submission, this.selfBytes, this.self, this.init.clock.now())
-    // On disk before anyone hears of them.
-    this.init.store.insert(tasks)
+    const now = this.init.clock.now()
+    const tasks = buildTasks(submission, this.selfBytes, this.self, now)
+    // On disk before anyone hears of them: the tasks, and the blobs workers will fetch.
+    const { store } = this.init
+    store.transaction(() => {
+      if (inputByHash(submission)) store.putBlob(toHex(submission.inputHash), 'task', submission.input, now)
+      if (submission.module != null && submission.moduleHash != null) store.putBlob(toHex(submission.moduleHash), 'task', submission.module, now)
+      store.insert(tasks)
+    })
     for (const task of tasks) this.tasks.set(task.id, task)
     this.init.logger.info({ count: tasks.length, kind }, 'tasks submitted')
     this.queueAnnounce(tasks)
@@ -184,32 +197,68 @@ export class TaskOwner {
       case 'release':
         this.onTaskMessage(body.release.task, from, { type: 'released', worker: from, replica: body.release.task.replica, epoch: body.release.task.epoch, reason: body.release.reason || 'released' })
         break
-      case 'result': {
-        const { signed, output } = body.result
-        const outcome = OUTCOMES[signed.status]
-        if (outcome == null) return
-        if (outcome === 'succeeded' && toHex(sha256(output)) !== toHex(signed.outputHash)) {
-          // Its own signature says another output: a misreport, not a result.
-          this.init.reputation.report(from, 'invalid_message', 'result output does not match its signed hash')
-          this.refuse(from, signed.task, RefusalCode.NOT_ELIGIBLE, 'output does not match its signed hash')
-          return
-        }
-        this.onTaskMessage(signed.task, from, {
-          type: 'resultReceived',
-          worker: from,
-          replica: signed.task.replica,
-          epoch: signed.task.epoch,
-          outcome,
-          outputHash: toHex(signed.outputHash),
-          exitCode: body.result.exitCode,
-          stderrTail: body.result.stderrTail,
-          ...(body.result.error !== '' ? { error: body.result.error } : {})
-        }, outcome === 'succeeded' ? output : undefined)
+      case 'result':
+        this.onResult(body.result as Result & { signed: { task: TaskRef } }, from)
         break
-      }
       default:
         break
     }
+  }
+
+  private onResult (result: Result & { signed: { task: TaskRef } }, from: string): void {
+    const { signed } = result
+    const outcome = OUTCOMES[signed.status]
+    if (outcome == null) return
+    const event: TaskEvent = {
+      type: 'resultReceived',
+      worker: from,
+      replica: signed.task.replica,
+      epoch: signed.task.epoch,
+      outcome,
+      outputHash: toHex(signed.outputHash),
+      exitCode: result.exitCode,
+      stderrTail: result.stderrTail,
+      ...(result.error !== '' ? { error: result.error } : {})
+    }
+    if (outcome !== 'succeeded') {
+      this.onTaskMessage(signed.task, from, event)
+      return
+    }
+    if (result.output.byteLength === 0 && result.outputSize > 0) {
+      this.fetchOutput(signed.task, from, event, result.outputSize)
+      return
+    }
+    if (toHex(sha256(result.output)) !== event.outputHash) {
+      // Its own signature says another output: a misreport, not a result.
+      this.init.reputation.report(from, 'invalid_message', 'result output does not match its signed hash')
+      this.refuse(from, signed.task, RefusalCode.NOT_ELIGIBLE, 'output does not match its signed hash')
+      return
+    }
+    this.onTaskMessage(signed.task, from, event, result.output)
+  }
+
+  /**
+   * A succeeded result whose output is over the inline limit: fetch it from the worker by its
+   * signed hash, then take the result as if the output had come inline. Only a result this owner
+   * would accept is worth the transfer; anything else goes the usual way (refused, or acked again
+   * if it is a repeat). While the transfer runs, the worker's resends keep the lease alive.
+   */
+  private fetchOutput (ref: TaskRef, from: string, event: TaskEvent & { type: 'resultReceived' }, size: number): void {
+    const task = this.tasks.get(toHex(ref.taskId))
+    if (task == null || leaseRefusal(task, task.replicas[ref.replica], from, ref.epoch) != null) {
+      this.onTaskMessage(ref, from, event)
+      return
+    }
+    this.apply(task, { type: 'renewed', worker: from, replica: ref.replica, epoch: ref.epoch, progress: 100 })
+    const key = `${task.id}/${ref.replica}/${ref.epoch}`
+    if (this.fetching.has(key)) return
+    this.fetching.add(key)
+    this.init.blobs.get(from, event.outputHash, size, false).then(output => {
+      if (this.started) this.onTaskMessage(ref, from, event, output)
+    }, err => {
+      // The worker sends its result again until acknowledged; the next one tries again.
+      this.init.logger.warn({ task: task.id, worker: from, err: (err as Error).message }, 'could not fetch a large output')
+    }).finally(() => { this.fetching.delete(key) })
   }
 
   private onTaskMessage (ref: TaskRef, from: string, event: TaskEvent, output?: Uint8Array): void {
@@ -361,11 +410,12 @@ export class TaskOwner {
    */
   private offerOf (task: Task, replicas: number[], withInput: boolean): TaskOffer {
     const { spec } = task
-    let inputHash = this.inputHashes.get(spec.input)
+    let inputHash: Uint8Array | undefined = spec.inputRef != null ? fromHex(spec.inputRef.hash) : this.inputHashes.get(spec.input)
     if (inputHash == null) {
       inputHash = sha256(spec.input)
       this.inputHashes.set(spec.input, inputHash)
     }
+    const module = withInput && spec.module != null && spec.module.size <= LIMITS.inlineModuleBytes ? this.inlineModule(spec.module.hash) : undefined
     return {
       taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>,
       kind: spec.kind,
@@ -376,18 +426,45 @@ export class TaskOwner {
       deadline: spec.deadline,
       input: (withInput ? spec.input : new Uint8Array()) as Uint8Array<ArrayBuffer>,
       inputHash: inputHash as Uint8Array<ArrayBuffer>,
-      inputSize: spec.input.byteLength,
+      inputSize: spec.inputRef?.size ?? spec.input.byteLength,
       openReplicas: replicas,
-      slots: 1,
-      memoryBytes: 0,
-      deterministic: this.init.deterministicKinds.has(spec.kind)
+      slots: spec.slots ?? 1,
+      memoryBytes: spec.memoryBytes ?? 0,
+      deterministic: this.init.deterministicKinds.has(spec.kind),
+      module: (module ?? new Uint8Array()) as Uint8Array<ArrayBuffer>,
+      moduleHash: (spec.module != null ? fromHex(spec.module.hash) : new Uint8Array()) as Uint8Array<ArrayBuffer>,
+      moduleSize: spec.module?.size ?? 0
     }
   }
 
+  /** A small module's bytes for a grant (a missing blob leaves the worker to fetch it, and fail clearly). */
+  private inlineModule (hash: string): Uint8Array | undefined {
+    let bytes = this.inlineModules.get(hash)
+    if (bytes == null) {
+      bytes = this.init.store.blob(hash)
+      if (bytes == null) return undefined
+      if (this.inlineModules.size >= 64) this.inlineModules.delete(this.inlineModules.keys().next().value as string)
+      this.inlineModules.set(hash, bytes)
+    }
+    return bytes
+  }
+
   private prune (): void {
-    const removed = this.init.store.prune(this.init.clock.now() - this.init.retentionMs)
-    const stale = this.init.store.prunePendingResults(this.init.clock.now() - this.init.retentionMs)
-    if (removed + stale > 0) this.init.logger.info({ tasks: removed, undeliveredResults: stale }, 'pruned past retention')
+    const { store, clock, retentionMs } = this.init
+    const now = clock.now()
+    const removed = store.prune(now - retentionMs)
+    const stale = store.prunePendingResults(now - retentionMs)
+    // Blobs: an owner's task blobs past retention unless an unfinished task needs them; a worker's
+    // outputs once no undelivered result names them (and an hour has passed); cached copies
+    // unused for an hour.
+    const needed = new Set<string>()
+    for (const task of this.tasks.values()) {
+      if (task.spec.inputRef != null) needed.add(task.spec.inputRef.hash)
+      if (task.spec.module != null) needed.add(task.spec.module.hash)
+    }
+    const undelivered = new Set(store.pendingResults().map(p => toHex(LeaseMessageCodec.decode(p.message).result?.signed?.outputHash ?? new Uint8Array())))
+    const blobs = store.pruneBlobs('task', now - retentionMs, needed) + store.pruneBlobs('output', now - 3_600_000, undelivered) + store.pruneBlobs('cache', now - 3_600_000)
+    if (removed + stale + blobs > 0) this.init.logger.info({ tasks: removed, undeliveredResults: stale, blobs }, 'pruned past retention')
   }
 
   private send (peer: string, messages: LeaseMessage[]): void {

@@ -2,10 +2,28 @@ import { createHash, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { LIMITS } from '../gossip/wire/limits.js'
 
+/** Bytes kept as a blob and fetched by their SHA-256 (hex) when needed. */
+export interface BlobRef {
+  hash: string
+  size: number
+}
+
+/** The one task kind whose code comes with the task: a WASI module run in the wasm sandbox. */
+export const WASM_KIND = 'wasm'
+
 /** What a submitter asks for. Validated once at submit; everything after trusts this shape. */
 export interface TaskSpec {
   kind: string
+  /** The input when it fits inline; empty when `inputRef` is set. */
   input: Uint8Array
+  /** The input by hash, when it is over the inline limit. */
+  inputRef?: BlobRef
+  /** Kind "wasm": the module, always kept as a blob. */
+  module?: BlobRef
+  /** Slots the task occupies on its worker (default 1). */
+  slots?: number
+  /** Memory the task needs; for wasm at least the module's declared maximum (default 0: unstated). */
+  memoryBytes?: number
   redundancy: number
   timeoutMs: number
   maxAttempts: number
@@ -27,6 +45,10 @@ export const submitSchema = z.strictObject({
   kind: z.string().min(1).max(LIMITS.kindChars),
   input: z.string().default(''),
   inputEncoding: z.enum(['utf8', 'base64']).default('utf8'),
+  /** Kind "wasm" only: the WASI module, base64. */
+  module: z.string().min(1).optional(),
+  slots: z.number().int().min(1).max(LIMITS.slotsPerTask).default(1),
+  memoryBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   count: z.number().int().min(1).max(100_000).default(1),
   redundancy: z.number().int().min(1).max(LIMITS.redundancy).default(1),
   timeoutMs: z.number().int().min(1).max(LIMITS.timeoutMs).default(DEFAULT_TIMEOUT_MS),
@@ -44,7 +66,8 @@ export function sha256 (bytes: Uint8Array): Uint8Array {
 /** The spec's content hash: every field that defines the work, in a fixed layout. */
 export function specHash (spec: TaskSpec, inputHash: Uint8Array): Uint8Array {
   const hash = createHash('sha256')
-  hash.update(JSON.stringify([spec.kind, spec.redundancy, spec.timeoutMs, spec.maxAttempts, spec.priority, spec.deadline, spec.idempotencyKey ?? null, spec.batchIndex ?? 0]))
+  hash.update(JSON.stringify([spec.kind, spec.redundancy, spec.timeoutMs, spec.maxAttempts, spec.priority, spec.deadline, spec.idempotencyKey ?? null, spec.batchIndex ?? 0,
+    spec.module?.hash ?? null, spec.slots ?? 1, spec.memoryBytes ?? 0]))
   hash.update(inputHash)
   return new Uint8Array(hash.digest())
 }

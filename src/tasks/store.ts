@@ -34,7 +34,20 @@ const MIGRATIONS: string[] = [
      message BLOB NOT NULL,
      created_at INTEGER NOT NULL,
      PRIMARY KEY (task_id, replica, epoch)
-   );`
+   );`,
+  // Blobs by content hash: an owner's large inputs and wasm modules (reader NULL: any peer may
+  // fetch them), a worker's large outputs (reader: the task's owner only) and a worker's copies
+  // of what it fetched (role 'cache', served to no one).
+  `CREATE TABLE blobs (
+     hash TEXT NOT NULL,
+     role TEXT NOT NULL,
+     reader TEXT NOT NULL DEFAULT '',
+     size INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     used_at INTEGER NOT NULL,
+     PRIMARY KEY (hash, role, reader)
+   );
+   CREATE INDEX blobs_used ON blobs(role, used_at);`
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
@@ -50,6 +63,9 @@ export interface PendingResult {
   /** The encoded lease message to deliver. */
   message: Uint8Array
 }
+
+/** Why a node holds a blob: it decides who may fetch it and when it goes. */
+export type BlobRole = 'task' | 'output' | 'cache'
 
 const TERMINAL_STATES = ['succeeded', 'failed', 'cancelled']
 
@@ -158,6 +174,40 @@ export class TaskStore {
   /** Drops results no owner took within `before` (the owner is gone for good). */
   prunePendingResults (before: number): number {
     return this.db.prepare('DELETE FROM worker_results WHERE created_at < ?').run(before).changes
+  }
+
+  /** Stores a blob (again: only its last-used time moves). `reader` limits who may fetch it ('' = anyone). */
+  putBlob (hash: string, role: BlobRole, data: Uint8Array, now: number, reader = ''): void {
+    this.db.prepare(`INSERT INTO blobs (hash, role, reader, size, data, used_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (hash, role, reader) DO UPDATE SET used_at = excluded.used_at`).run(hash, role, reader, data.byteLength, data, now)
+  }
+
+  /** A blob this node holds in any role, for its own use. */
+  blob (hash: string): Uint8Array | undefined {
+    const row = this.db.prepare('SELECT data FROM blobs WHERE hash = ? LIMIT 1').get(hash) as { data: Buffer } | undefined
+    return row == null ? undefined : new Uint8Array(row.data)
+  }
+
+  /** A blob `peer` may fetch: a task blob (anyone), or an output held for that peer. Never a cached copy. */
+  servableBlob (hash: string, peer: string): Uint8Array | undefined {
+    const row = this.db.prepare(`SELECT data FROM blobs WHERE hash = ? AND ((role = 'task' AND reader = '') OR (role = 'output' AND reader = ?)) LIMIT 1`).get(hash, peer) as { data: Buffer } | undefined
+    return row == null ? undefined : new Uint8Array(row.data)
+  }
+
+  /** Deletes blobs of a role last used before `before`, except those in `keep`; returns how many. */
+  pruneBlobs (role: BlobRole, before: number, keep: ReadonlySet<string> = new Set()): number {
+    const rows = this.db.prepare('SELECT hash, reader FROM blobs WHERE role = ? AND used_at < ?').all(role, before) as Array<{ hash: string, reader: string }>
+    const remove = this.db.prepare('DELETE FROM blobs WHERE hash = ? AND role = ? AND reader = ?')
+    let removed = 0
+    this.db.transaction(() => {
+      for (const row of rows) if (!keep.has(row.hash)) removed += remove.run(row.hash, role, row.reader).changes
+    })()
+    return removed
+  }
+
+  /** Runs `fn` in one transaction: everything it writes is on disk, or nothing. */
+  transaction<T> (fn: () => T): T {
+    return this.db.transaction(fn)()
   }
 
   private encode (task: Task): string {

@@ -5,6 +5,7 @@ import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { signResult } from '../gossip/wire/result-signature.js'
 import { sha256, toHex } from './spec.js'
 import type { Executor, ExecResult } from './exec/executor.js'
+import type { Blobs } from './blobs.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
 import type { Clock } from '../clock.js'
@@ -28,6 +29,12 @@ export interface TaskWorkerInit {
   executor: Executor
   store: TaskStore
   slots: number
+  /** Memory the running tasks may reserve in all (each task reserves what its offer states). */
+  memoryBytes?: number
+  /** Fetches large inputs and modules from owners, and keeps large outputs for them. */
+  blobs?: Blobs
+  /** Further checks of an offer this node's executor can run (e.g. the wasm memory cap). */
+  admits?: (offer: TaskOffer) => boolean
   clock: Clock
   logger: Logger
   /** Delay per rank step before a worker claims (rank 0 claims at once). */
@@ -45,6 +52,9 @@ interface Candidate {
   kind: string
   priority: number
   deadline: number
+  /** Slots and memory the task needs. */
+  slots: number
+  memoryBytes: number
   seenAt: number
   rank: number
   eligibleAt: number
@@ -56,6 +66,8 @@ interface Running {
   owner: string
   ref: TaskRef
   abort: AbortController
+  slots: number
+  memoryBytes: number
   ttlMs: number
   /** When the lease may end on the owner's side, by our clock (conservative). */
   leaseDeadline: number
@@ -93,6 +105,8 @@ export class TaskWorker {
   private deliveryTimer?: unknown
   private started = false
   private draining = false
+  /** Set by endDrain(): running tasks are stopped now rather than at the drain bound. */
+  private drainCut = false
   /** Claims sent, for the claims-per-task figure. */
   claimsSent = 0
 
@@ -114,7 +128,6 @@ export class TaskWorker {
     void this.redeliver()
   }
 
-  /** Stops running tasks and gives their leases back, waiting for the releases up to `boundMs`. */
   /**
    * Drains, then stops: claims nothing more at once, gives back grants that arrive meanwhile,
    * lets running tasks finish for up to `drainMs` (renewing their leases), then stops the rest
@@ -129,7 +142,8 @@ export class TaskWorker {
     for (const c of this.candidates.values()) delete c.claimedAt
     this.candidates.clear()
     const deadline = clock.now() + drainMs
-    while (this.running.size > 0 && clock.now() < deadline) {
+    this.drainCut = false
+    while (this.running.size > 0 && clock.now() < deadline && !this.drainCut) {
       await new Promise(resolve => { clock.setTimeout(() => { resolve(undefined) }, 50) })
     }
     const releases = [...this.running.values()].map(async run => {
@@ -143,10 +157,35 @@ export class TaskWorker {
     clock.clearInterval(this.deliveryTimer)
   }
 
+  /** Cuts a drain short (a second signal): running tasks are stopped and released at once. */
+  endDrain (): void {
+    this.drainCut = true
+  }
+
   /** Slots not running and not promised to an outstanding claim. */
   freeSlots (): number {
-    const claiming = [...this.candidates.values()].filter(c => c.claimedAt != null).length
-    return Math.max(0, this.init.slots - this.running.size - claiming)
+    return Math.max(0, this.init.slots - this.reserved().slots)
+  }
+
+  /** Memory of the budget not reserved by running tasks or outstanding claims. */
+  freeMemory (): number {
+    return Math.max(0, (this.init.memoryBytes ?? Number.MAX_SAFE_INTEGER) - this.reserved().memoryBytes)
+  }
+
+  private reserved (): { slots: number, memoryBytes: number } {
+    let slots = 0
+    let memoryBytes = 0
+    for (const r of this.running.values()) { slots += r.slots; memoryBytes += r.memoryBytes }
+    for (const c of this.candidates.values()) if (c.claimedAt != null) { slots += c.slots; memoryBytes += c.memoryBytes }
+    return { slots, memoryBytes }
+  }
+
+  /** Whether this node could ever run the offer: kind, slots, memory, and the executor's own limits. */
+  private couldRun (offer: TaskOffer): boolean {
+    return this.init.executor.canRun(offer.kind) &&
+      Math.max(1, offer.slots) <= this.init.slots &&
+      offer.memoryBytes <= (this.init.memoryBytes ?? Number.MAX_SAFE_INTEGER) &&
+      (this.init.admits?.(offer) ?? true)
   }
 
   runningCount (): number {
@@ -159,9 +198,10 @@ export class TaskWorker {
     const now = this.init.clock.now()
     const ownerBytes = owner === this.self ? this.selfBytes : peerIdToBytes(owner)
     for (const offer of offers) {
-      if (!this.init.executor.canRun(offer.kind) || offer.deadline <= now) continue
+      if (!this.couldRun(offer) || offer.deadline <= now) continue
+      const slots = Math.max(1, offer.slots)
       const capable = this.init.protocol.peerTable.list()
-        .filter(p => p.state === 'alive' && p.slotsFree > 0 && p.capabilities.some(c => c.kind === offer.kind))
+        .filter(p => p.state === 'alive' && p.slotsTotal >= slots && p.slotsFree > 0 && p.capabilities.some(c => c.kind === offer.kind))
         .map(p => p.peerId)
       const rank = rendezvousRank(offer.taskId, this.self, capable)
       for (const replica of offer.openReplicas) {
@@ -180,6 +220,8 @@ export class TaskWorker {
           kind: offer.kind,
           priority: offer.priority,
           deadline: offer.deadline,
+          slots,
+          memoryBytes: offer.memoryBytes,
           seenAt: now,
           rank,
           eligibleAt: now + rank * (this.init.staggerMs ?? 200)
@@ -197,12 +239,10 @@ export class TaskWorker {
       if (c.deadline <= now || now - c.seenAt > FORGET_CANDIDATE_MS) this.candidates.delete(c.key)
       else if (c.claimedAt != null && now - c.claimedAt > claimTimeout) delete c.claimedAt
     }
-    let free = this.freeSlots()
-    while (free > 0) {
-      const next = this.pick(now)
+    for (;;) {
+      const next = this.pick(now, this.freeSlots(), this.freeMemory())
       if (next == null) break
       next.claimedAt = now
-      free--
       this.claimsSent++
       this.send(next.owner, [{ claim: { task: next.ref, worker: this.selfBytes } }])
     }
@@ -213,7 +253,7 @@ export class TaskWorker {
    * flooding the mesh, or marking everything top priority, cannot starve the others); within
    * that, highest priority first; then the oldest.
    */
-  private pick (now: number): Candidate | undefined {
+  private pick (now: number, freeSlots: number, freeMemory: number): Candidate | undefined {
     const load = new Map<string, number>()
     for (const r of this.running.values()) load.set(r.owner, (load.get(r.owner) ?? 0) + 1)
     for (const c of this.candidates.values()) if (c.claimedAt != null) load.set(c.owner, (load.get(c.owner) ?? 0) + 1)
@@ -223,6 +263,7 @@ export class TaskWorker {
       // turn came (owners re-announce what is still open), so it does not chase tasks the
       // higher-ranked peers already took: claims per task stay near one.
       if (c.claimedAt != null || c.eligibleAt > now || (c.rank > 0 && c.seenAt < c.eligibleAt)) continue
+      if (c.slots > freeSlots || c.memoryBytes > freeMemory) continue
       if (best == null) { best = c; continue }
       const byLoad = (load.get(best.owner) ?? 0) - (load.get(c.owner) ?? 0)
       const byPriority = c.priority - best.priority
@@ -270,16 +311,17 @@ export class TaskWorker {
       return
     }
     this.candidates.delete(key)
-    this.execute(owner, task, grant.offer, grant.ttlMs, candidate.claimedAt).catch(err => {
+    this.execute(owner, task, grant.offer, grant.ttlMs, candidate).catch(err => {
       this.init.logger.error({ err, task: key }, 'task execution failed')
     })
   }
 
-  private async execute (owner: string, ref: TaskRef, offer: TaskOffer, ttlMs: number, claimedAt: number): Promise<void> {
+  private async execute (owner: string, ref: TaskRef, offer: TaskOffer, ttlMs: number, claim: Candidate): Promise<void> {
     const { clock, executor, logger } = this.init
     const key = replicaKey(owner, ref.taskId, ref.replica)
+    const claimedAt = claim.claimedAt ?? clock.now()
     // The grant answered a claim sent at claimedAt: the lease cannot end before claimedAt + TTL.
-    const run: Running = { key, owner, ref, abort: new AbortController(), ttlMs, leaseDeadline: claimedAt + ttlMs, renewSentAt: claimedAt, progress: 0, renewTimer: undefined, watchTimer: undefined }
+    const run: Running = { key, owner, ref, abort: new AbortController(), slots: claim.slots, memoryBytes: claim.memoryBytes, ttlMs, leaseDeadline: claimedAt + ttlMs, renewSentAt: claimedAt, progress: 0, renewTimer: undefined, watchTimer: undefined }
     this.running.set(key, run)
     const startedAt = clock.now()
     run.renewTimer = clock.setInterval(() => { this.renew(run) }, Math.max(50, Math.floor(ttlMs / 2)))
@@ -289,7 +331,8 @@ export class TaskWorker {
     logger.debug({ task: key, epoch: ref.epoch }, 'running task')
     let result: ExecResult
     try {
-      result = await executor.run(offer.kind, offer.input, { signal: run.abort.signal, onProgress: p => { run.progress = p } })
+      const { input, module } = await this.payload(owner, offer, run.abort.signal)
+      result = await executor.run(offer.kind, input, { signal: run.abort.signal, onProgress: p => { run.progress = p }, ...(module != null ? { module } : {}) })
     } catch (err) {
       result = { outcome: 'failed', output: new Uint8Array(), error: (err as Error).message }
     } finally {
@@ -303,20 +346,46 @@ export class TaskWorker {
       logger.info({ task: key, epoch: ref.epoch, reason: run.stopReason }, 'task stopped')
       return
     }
-    if (result.output.byteLength > LIMITS.inlineOutputBytes) {
-      result = { outcome: 'failed_permanent', output: new Uint8Array(), error: `output of ${result.output.byteLength} bytes is over the ${LIMITS.inlineOutputBytes}-byte inline limit` }
+    if (result.output.byteLength > LIMITS.blobBytes || (result.output.byteLength > LIMITS.inlineOutputBytes && this.init.blobs == null)) {
+      result = { outcome: 'failed_permanent', output: new Uint8Array(), error: `output of ${result.output.byteLength} bytes is over the ${LIMITS.blobBytes}-byte limit` }
     }
     await this.report(owner, ref, result, startedAt)
     this.tick()
   }
 
+  /**
+   * The task's input and module: inline in the grant, or fetched by hash from the owner (kept in
+   * the store for the next task that needs the same bytes). Fails the attempt, retryably, if the
+   * owner cannot hand them over.
+   */
+  private async payload (owner: string, offer: TaskOffer, signal: AbortSignal): Promise<{ input: Uint8Array, module?: Uint8Array }> {
+    const fetch = async (what: string, inline: Uint8Array, hash: Uint8Array, size: number): Promise<Uint8Array> => {
+      if (inline.byteLength === size) {
+        if (toHex(sha256(inline)) !== toHex(hash)) throw new Error(`the grant's ${what} does not match its hash`)
+        return inline
+      }
+      if (this.init.blobs == null) throw new Error(`${what} of ${size} bytes is over the inline limit and this node fetches no blobs`)
+      try {
+        return await this.init.blobs.get(owner, toHex(hash), size, true, signal)
+      } catch (err) {
+        throw new Error(`could not fetch the ${what} (${size} bytes) from the owner: ${(err as Error).message}`)
+      }
+    }
+    const input = offer.inputSize === 0 ? offer.input : await fetch('input', offer.input, offer.inputHash, offer.inputSize)
+    if (offer.moduleSize === 0) return { input }
+    return { input, module: await fetch('module', offer.module, offer.moduleHash, offer.moduleSize) }
+  }
+
   private async report (owner: string, ref: TaskRef, result: ExecResult, startedAt: number): Promise<void> {
     const status = result.outcome === 'succeeded' ? ResultStatus.SUCCEEDED : result.outcome === 'failed' ? ResultStatus.FAILED : ResultStatus.FAILED_PERMANENT
-    const signed = await signResult(this.init.privateKey, { task: ref, worker: this.selfBytes, status, outputHash: sha256(result.output) as Uint8Array<ArrayBuffer> })
+    const outputHash = sha256(result.output)
+    const signed = await signResult(this.init.privateKey, { task: ref, worker: this.selfBytes, status, outputHash: outputHash as Uint8Array<ArrayBuffer> })
+    // An output over the inline limit stays here, for the owner to fetch by its hash.
+    const byHash = result.output.byteLength > LIMITS.inlineOutputBytes
     const message: LeaseMessage = {
       result: {
         signed,
-        output: result.output as Uint8Array<ArrayBuffer>,
+        output: (byHash ? new Uint8Array() : result.output) as Uint8Array<ArrayBuffer>,
         outputSize: result.output.byteLength,
         stderrTail: (result.stderrTail ?? '').slice(-LIMITS.stderrTailChars),
         exitCode: result.exitCode ?? 0,
@@ -326,7 +395,11 @@ export class TaskWorker {
       }
     }
     // On disk before it is sent: a result survives the owner being away, and this node restarting.
-    this.init.store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: LeaseMessage.encode(message) }, this.init.clock.now())
+    const { store, clock } = this.init
+    store.transaction(() => {
+      if (byHash) store.putBlob(toHex(outputHash), 'output', result.output, clock.now(), owner)
+      store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: LeaseMessage.encode(message) }, clock.now())
+    })
     this.send(owner, [message])
   }
 

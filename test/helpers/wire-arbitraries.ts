@@ -28,11 +28,14 @@ export const taskOffer: fc.Arbitrary<TaskOffer> = bytes(0, 256).chain(input => f
   deadline: time,
   input: fc.constant(input),
   inputHash: exact(LIMITS.hashBytes),
-  inputSize: input.byteLength > 0 ? fc.constant(input.byteLength) : time,
+  inputSize: input.byteLength > 0 ? fc.constant(input.byteLength) : fc.integer({ min: 0, max: LIMITS.blobBytes }),
   openReplicas: fc.array(fc.integer({ min: 0, max: LIMITS.replicaIndex }), { maxLength: LIMITS.openReplicas }),
   slots: fc.integer({ min: 0, max: 1024 }),
   memoryBytes: time,
-  deterministic: fc.boolean()
+  deterministic: fc.boolean(),
+  module: fc.constant(new Uint8Array()),
+  moduleHash: fc.constant(new Uint8Array()),
+  moduleSize: fc.constant(0)
 }))
 
 const header = { version: fc.constant(PROTOCOL_VERSION), author: peer, timestamp: time }
@@ -87,7 +90,7 @@ export const leaseMessage: fc.Arbitrary<LeaseMessage> = fc.oneof(
   fc.tuple(signedResult, bytes(0, 128)).chain(([signed, output]) => fc.record({
     signed: fc.constant(signed),
     output: fc.constant(output),
-    outputSize: output.byteLength > 0 ? fc.constant(output.byteLength) : time,
+    outputSize: output.byteLength > 0 ? fc.constant(output.byteLength) : fc.integer({ min: 0, max: LIMITS.blobBytes }),
     stderrTail: text(0, 200),
     exitCode: fc.integer({ min: -255, max: 255 }),
     startedAt: time,

@@ -129,7 +129,7 @@ describe('an adversary on the mesh', () => {
     await a.protocol.announce([{
       taskId: new Uint8Array(32).fill(1), kind: 'echo', redundancy: 1, timeoutMs: 1000, maxAttempts: 1, priority: 0,
       deadline: Date.now() + 60_000, input: new Uint8Array([1]), inputHash: new Uint8Array(32), inputSize: 1,
-      openReplicas: [0], slots: 1, memoryBytes: 0, deterministic: true
+      openReplicas: [0], slots: 1, memoryBytes: 0, deterministic: true, module: new Uint8Array(), moduleHash: new Uint8Array(), moduleSize: 0
     }])
     await expect.poll(() => delivered.slice(before).includes(a.peerId), { timeout: 20_000 }).toBe(true)
     expect(delivered).not.toContain(evilId)

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { NodeProcesses, runBin, waitForApiFile } from '../helpers/cli.js'
 import { TestMesh } from '../helpers/nodes.js'
+import { wasmFixture } from '../helpers/wasm.js'
 import type { MeshNodeStatus } from '../../src/node/mesh-node.js'
 
 const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--log-level', 'warn']
@@ -43,8 +46,26 @@ describe('mesh-node submit through the real binary', () => {
     expect((await runBin(['submit', '--kind', 'echo', '--count', 'many', '--data-dir', dir])).code).toBe(2)
     expect((await runBin(['submit', '--kind', 'echo', '--input', 'a', '--input-file', '/dev/null', '--data-dir', dir])).code).toBe(2)
     expect((await runBin(['cancel', json.id, '--data-dir', dir])).code).toBe(1)
-    expect((await runBin(['submit', '--kind', 'echo', '--input', 'x'.repeat(70_000), '--data-dir', dir])).code).toBe(2)
+    expect((await runBin(['submit', '--kind', 'echo', '--input', 'x', '--memory', 'lots', '--data-dir', dir])).code).toBe(2)
     expect((await runBin(['task', 'no-such-task', '--data-dir', dir])).code).toBe(1)
+  })
+
+  it('submit --kind wasm --module runs a WASI module on a node started with --allow-wasm', async () => {
+    const dir = await mesh.tempDir()
+    const echo = join(dir, 'echo.wasm')
+    const unbounded = join(dir, 'unbounded.wasm')
+    await writeFile(echo, await wasmFixture('echo'))
+    await writeFile(unbounded, await wasmFixture('unbounded'))
+    procs.start(['--data-dir', dir, ...LOOPBACK, '--allow-wasm'])
+    await waitForApiFile(dir)
+    expect(await runBin(['submit', '--kind', 'wasm', '--module', echo, '--input', 'hi from wasm', '--wait', '--data-dir', dir]))
+      .toMatchObject({ code: 0, stdout: 'hi from wasm' })
+    // A module no worker would run is refused at submit, in one line.
+    const refused = await runBin(['submit', '--kind', 'wasm', '--module', unbounded, '--data-dir', dir])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr.trim()).toMatch(/^mesh-node: invalid wasm module: the module declares no memory maximum/)
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1)
+    expect((await runBin(['submit', '--kind', 'wasm', '--input', 'x', '--data-dir', dir])).code).toBe(2)
   })
 
   it('on a 3-node mesh: a batch submitted to a node that runs nothing itself is done by the others', async () => {

@@ -64,7 +64,8 @@ describe('operator-declared command kinds', () => {
         ttlMs: 60_000,
         offer: {
           taskId: new Uint8Array(32).fill(9), kind: 'rm-rf', redundancy: 1, timeoutMs: 1000, maxAttempts: 1, priority: 0, deadline: Date.now() + 60_000,
-          input: new Uint8Array([47]), inputHash: new Uint8Array(32), inputSize: 1, openReplicas: [0], slots: 1, memoryBytes: 0, deterministic: false
+          input: new Uint8Array([47]), inputHash: new Uint8Array(32), inputSize: 1, openReplicas: [0], slots: 1, memoryBytes: 0, deterministic: false,
+          module: new Uint8Array(), moduleHash: new Uint8Array(), moduleSize: 0
         }
       }
     }])

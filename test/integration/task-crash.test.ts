@@ -68,6 +68,27 @@ describe('tasks survive crashes', () => {
     }
   })
 
+  it('a second signal during a drain kills running tasks and releases them at once, and the worker exits 0', async () => {
+    const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 60_000 })
+    const w1Dir = await mesh.tempDir()
+    // A drain bound far longer than the test: only the second signal can end it.
+    const w1 = procs.start(['--data-dir', w1Dir, ...LOOPBACK, '--log-level', 'info', '--slots', '1', '--drain-timeout', '600000', '--bootstrap', addrOf(owner)])
+    await waitForApiFile(w1Dir)
+    const w1Id = await idOf(w1Dir)
+    await expect.poll(async () => (await owner.peers()).find(p => p.peerId === w1Id)?.state, { timeout: 20_000 }).toBe('alive')
+    const [id] = await owner.tasks.submit({ kind: 'sleep', input: '600000' })
+    await expect.poll(() => view(owner, id as string).leases[0]?.holder, { timeout: 20_000 }).toBe(w1Id)
+
+    w1.child.kill('SIGTERM')
+    await expect.poll(() => w1.output(), { timeout: 20_000 }).toContain('shutting down')
+    w1.child.kill('SIGTERM')
+    expect(await w1.exited).toBe(0)
+    expect(w1.output()).toContain('second signal: stopping running tasks now')
+    await expect.poll(() => view(owner, id as string).history.some(h => h.reason.includes(`released by ${w1Id} (epoch 1): worker stopping`)), { timeout: 20_000 }).toBe(true)
+    expect(view(owner, id as string).state).toBe('pending')
+    owner.tasks.cancel(id as string)
+  })
+
   it('the owner killed with SIGKILL mid-batch and restarted on the same data dir: every task of the batch succeeds', async () => {
     const workers = await Promise.all([0, 1].map(async () => await mesh.node({ heartbeatMs: 200, slots: 2 })))
     const ownerDir = await mesh.tempDir()

@@ -22,10 +22,15 @@ interface StartFlags extends GlobalOptions {
   leaseTtlMs?: string
   allowExec?: string[]
   drainTimeout?: string
+  memory?: string
+  allowWasm?: boolean
+  wasmMaxMemory?: string
 }
 
 /** How long a stop may take beyond the drain bound and the kill grace before the process exits anyway. */
 export const SHUTDOWN_BOUND_MS = 10_000
+/** After a second signal: how long beyond the kill grace the releases and the close may take. */
+export const FORCED_STOP_BOUND_MS = 5_000
 
 interface StopRequest {
   signal: 'SIGINT' | 'SIGTERM' | 'fatal'
@@ -50,6 +55,9 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--no-worker', 'own and submit tasks but run none')
     .option('--lease-ttl-ms <ms>', 'lease time to live for tasks this node owns (default 5000)')
     .option('--drain-timeout <ms>', 'on SIGTERM/SIGINT, how long running tasks may finish before they are stopped and released (default 10000)')
+    .option('--memory <size>', 'memory running tasks may reserve in all, e.g. 4GiB (default: 3/4 of RAM)')
+    .option('--allow-wasm', 'run WebAssembly (WASI) tasks from any peer, sandboxed: no files, no network, memory and time caps')
+    .option('--wasm-max-memory <size>', 'refuse wasm modules whose declared memory maximum is above this (default 256MiB)')
     .option('--allow-exec <name=command>', 'run tasks of kind <name> with this fixed command line (input on stdin, output from stdout; split like a shell splits words, nothing expanded); repeatable', collect)
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices([...LOG_LEVELS]))
     .addHelpText('after', `
@@ -97,7 +105,10 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       heartbeatMs: flags.heartbeatMs,
       worker: flags.worker === false ? false : undefined,
       leaseTtlMs: flags.leaseTtlMs,
-      drainTimeoutMs: flags.drainTimeout
+      drainTimeoutMs: flags.drainTimeout,
+      memoryBytes: flags.memory,
+      allowWasm: flags.allowWasm === true ? true : undefined,
+      wasmMaxMemoryBytes: flags.wasmMaxMemory
     })
     const level = typeof raw.logLevel === 'string' && (LOG_LEVELS as readonly string[]).includes(raw.logLevel) ? raw.logLevel as typeof LOG_LEVELS[number] : 'info'
     const logger = createLogger({ level, pretty: io.stderr.isTTY === true, destination: io.stderr })
@@ -124,13 +135,19 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
     node.logger.info({ signal: request.signal }, 'shutting down')
   }
   const exitCode = request.signal === 'fatal' ? EXIT.failed : EXIT.ok
-  // A second signal, or a stop that overruns its bound, ends the process at once.
+  // A second signal cuts the drain short: running tasks are killed and their leases released
+  // now, then the node stops. A stop that overruns its bound ends the process at once (exit 1).
   const forced = new Promise<number>(resolveForced => {
     // The drain bound plus the kill grace, plus time for libp2p and the store to close.
-    const timer = setTimeout(() => { resolveForced(EXIT.failed) }, node.config.drainTimeoutMs + node.config.killGraceMs + SHUTDOWN_BOUND_MS)
-    timer.unref()
-    signals.once('SIGINT', () => { resolveForced(EXIT.failed) })
-    signals.once('SIGTERM', () => { resolveForced(EXIT.failed) })
+    const overrun = (ms: number): void => { setTimeout(() => { resolveForced(EXIT.failed) }, ms).unref() }
+    overrun(node.config.drainTimeoutMs + node.config.killGraceMs + SHUTDOWN_BOUND_MS)
+    const force = (): void => {
+      node.logger.warn('second signal: stopping running tasks now')
+      node.endDrain()
+      overrun(node.config.killGraceMs + FORCED_STOP_BOUND_MS)
+    }
+    signals.once('SIGINT', force)
+    signals.once('SIGTERM', force)
   })
   return await Promise.race([
     node.stop().then(() => exitCode, err => reportError(io, err)),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Command } from 'commander'
 import { MeshError } from '../../errors.js'
+import { parseByteSize } from '../../node/config.js'
 import { connectToNode, EXIT, Output, type CliIo, type GlobalOptions } from '../context.js'
 import type { ApiClient } from '../../api/client.js'
 import type { AttemptRecord } from '../../tasks/lifecycle.js'
@@ -19,6 +20,9 @@ interface SubmitFlags extends GlobalOptions {
   deadline?: string
   key?: string
   wait?: boolean
+  module?: string
+  slots?: string
+  memory?: string
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled'])
@@ -63,7 +67,8 @@ async function waitFor (client: ApiClient, ids: string[], io: CliIo): Promise<Ma
 export function submitCommand (io: CliIo, setExitCode: (code: number) => void): Command {
   return new Command('submit')
     .description('submit tasks to the running node (it owns them); input from --input, --input-file or stdin')
-    .requiredOption('--kind <kind>', 'task kind: echo, sha256, sleep (or any kind a worker runs)')
+    .requiredOption('--kind <kind>', 'task kind: echo, sha256, sleep, wasm (with --module), or a command kind a worker declared')
+    .option('--module <file.wasm>', 'kind wasm: the WASI module to run (it must declare a memory maximum)')
     .option('--input <text>', 'input as text')
     .option('--input-file <file>', 'input from a file (bytes as they are)')
     .option('--count <n>', 'submit n tasks with this input (default 1)')
@@ -72,6 +77,8 @@ export function submitCommand (io: CliIo, setExitCode: (code: number) => void): 
     .option('--max-attempts <n>', 'attempts before the task fails (default 3)')
     .option('--priority <p>', '-1000..1000, higher runs first (default 0)')
     .option('--deadline <ms>', 'fail the task if not done within this time (default 24 h)')
+    .option('--slots <n>', 'slots the task occupies on its worker (default 1)')
+    .option('--memory <size>', 'memory the task needs, e.g. 512MiB; only workers with that much free claim it')
     .option('--key <key>', 'idempotency key: submitting again with it returns the same tasks')
     .option('--wait', 'wait until every task is finished; exit 1 if any failed or was cancelled')
     .addHelpText('after', `
@@ -87,8 +94,13 @@ several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait al
         ...optional('timeoutMs', integer(flags.timeout, '--timeout')),
         ...optional('maxAttempts', integer(flags.maxAttempts, '--max-attempts')),
         ...optional('priority', integer(flags.priority, '--priority')),
-        ...optional('deadlineMs', integer(flags.deadline, '--deadline'))
+        ...optional('deadlineMs', integer(flags.deadline, '--deadline')),
+        ...optional('slots', integer(flags.slots, '--slots')),
+        ...optional('memoryBytes', size(flags.memory, '--memory'))
       }
+      if (flags.module != null && flags.kind !== 'wasm') throw new MeshError('BAD_REQUEST', '--module is for --kind wasm only')
+      if (flags.kind === 'wasm' && flags.module == null) throw new MeshError('BAD_REQUEST', '--kind wasm needs --module file.wasm')
+      const module = flags.module == null ? undefined : await readFile(resolve(io.cwd, flags.module)).catch(err => { throw new MeshError('BAD_REQUEST', `cannot read ${flags.module}: ${(err as Error).message}`) })
       const input = flags.input != null
         ? new TextEncoder().encode(flags.input)
         : flags.inputFile != null
@@ -99,6 +111,7 @@ several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait al
         input: Buffer.from(input).toString('base64'),
         inputEncoding: 'base64',
         ...numbers,
+        ...(module != null ? { module: module.toString('base64') } : {}),
         ...(flags.key != null ? { key: flags.key } : {})
       }
       const client = await connectToNode(flags, io)
@@ -129,6 +142,13 @@ several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait al
 function writeOutput (io: CliIo, bytes: Uint8Array): void {
   io.stdout.write(bytes)
   if (io.stdout.isTTY === true && bytes.at(-1) !== 0x0a) io.stdout.write('\n')
+}
+
+function size (value: string | undefined, flag: string): number | undefined {
+  if (value == null) return undefined
+  const bytes = parseByteSize(value)
+  if (bytes == null) throw new MeshError('BAD_REQUEST', `${flag} wants a size such as 512MiB, got "${value}"`)
+  return bytes
 }
 
 function optional (key: string, value: number | undefined): Record<string, number> {

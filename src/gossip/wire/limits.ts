@@ -36,6 +36,12 @@ export const LIMITS = {
   evidence: 8,
   messagesPerFrame: 256,
   inlineOutputBytes: 64 * 1024,
+  /** Wasm modules up to this size travel inside the grant; larger ones by hash. */
+  inlineModuleBytes: 64 * 1024,
+  /** Inputs, modules and outputs above their inline limits travel by hash over the blob protocol, up to this size. */
+  blobBytes: 64 * 1024 * 1024,
+  /** One chunk of a blob transfer. */
+  blobChunkBytes: 256 * 1024,
   stderrTailChars: 4096,
   errorChars: 1024,
   progress: 100,

@@ -250,6 +250,24 @@ export namespace TaskAnnounce {
     index: number
   }
 
+  export interface TaskAnnounceTasksModuleFieldEvent {
+    field: '$.tasks[].module'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface TaskAnnounceTasksModuleHashFieldEvent {
+    field: '$.tasks[].moduleHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface TaskAnnounceTasksModuleSizeFieldEvent {
+    field: '$.tasks[].moduleSize'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<TaskAnnounce>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, TaskAnnounce.codec())
   }
@@ -258,7 +276,7 @@ export namespace TaskAnnounce {
     return decodeMessage(buf, TaskAnnounce.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskAnnounce>): Generator<TaskAnnounceVersionFieldEvent | TaskAnnounceAuthorFieldEvent | TaskAnnounceTimestampFieldEvent | TaskAnnounceTasksTaskIdFieldEvent | TaskAnnounceTasksKindFieldEvent | TaskAnnounceTasksRedundancyFieldEvent | TaskAnnounceTasksTimeoutMsFieldEvent | TaskAnnounceTasksMaxAttemptsFieldEvent | TaskAnnounceTasksPriorityFieldEvent | TaskAnnounceTasksDeadlineFieldEvent | TaskAnnounceTasksInputFieldEvent | TaskAnnounceTasksInputHashFieldEvent | TaskAnnounceTasksInputSizeFieldEvent | TaskAnnounceTasksOpenReplicasFieldEvent | TaskAnnounceTasksSlotsFieldEvent | TaskAnnounceTasksMemoryBytesFieldEvent | TaskAnnounceTasksDeterministicFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskAnnounce>): Generator<TaskAnnounceVersionFieldEvent | TaskAnnounceAuthorFieldEvent | TaskAnnounceTimestampFieldEvent | TaskAnnounceTasksTaskIdFieldEvent | TaskAnnounceTasksKindFieldEvent | TaskAnnounceTasksRedundancyFieldEvent | TaskAnnounceTasksTimeoutMsFieldEvent | TaskAnnounceTasksMaxAttemptsFieldEvent | TaskAnnounceTasksPriorityFieldEvent | TaskAnnounceTasksDeadlineFieldEvent | TaskAnnounceTasksInputFieldEvent | TaskAnnounceTasksInputHashFieldEvent | TaskAnnounceTasksInputSizeFieldEvent | TaskAnnounceTasksOpenReplicasFieldEvent | TaskAnnounceTasksSlotsFieldEvent | TaskAnnounceTasksMemoryBytesFieldEvent | TaskAnnounceTasksDeterministicFieldEvent | TaskAnnounceTasksModuleFieldEvent | TaskAnnounceTasksModuleHashFieldEvent | TaskAnnounceTasksModuleSizeFieldEvent> {
     return streamMessage(buf, TaskAnnounce.codec(), opts)
   }
 }
@@ -278,6 +296,9 @@ export interface TaskOffer {
   slots: number
   memoryBytes: number
   deterministic: boolean
+  module: Uint8Array<ArrayBuffer>
+  moduleHash: Uint8Array<ArrayBuffer>
+  moduleSize: number
 }
 
 export namespace TaskOffer {
@@ -362,6 +383,21 @@ export namespace TaskOffer {
           w.bool(obj.deterministic)
         }
 
+        if ((obj.module != null && obj.module.byteLength > 0)) {
+          w.uint32(122)
+          w.bytes(obj.module)
+        }
+
+        if ((obj.moduleHash != null && obj.moduleHash.byteLength > 0)) {
+          w.uint32(130)
+          w.bytes(obj.moduleHash)
+        }
+
+        if ((obj.moduleSize != null && obj.moduleSize !== 0)) {
+          w.uint32(136)
+          w.uint64Number(obj.moduleSize)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -380,7 +416,10 @@ export namespace TaskOffer {
           openReplicas: [],
           slots: 0,
           memoryBytes: 0,
-          deterministic: false
+          deterministic: false,
+          module: uint8ArrayAlloc(0),
+          moduleHash: uint8ArrayAlloc(0),
+          moduleSize: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -447,6 +486,18 @@ export namespace TaskOffer {
             }
             case 14: {
               obj.deterministic = reader.bool()
+              break
+            }
+            case 15: {
+              obj.module = reader.bytes()
+              break
+            }
+            case 16: {
+              obj.moduleHash = reader.bytes()
+              break
+            }
+            case 17: {
+              obj.moduleSize = reader.uint64Number()
               break
             }
             default: {
@@ -574,6 +625,27 @@ export namespace TaskOffer {
               }
               break
             }
+            case 15: {
+              yield {
+                field: `${prefix}.module`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 16: {
+              yield {
+                field: `${prefix}.moduleHash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 17: {
+              yield {
+                field: `${prefix}.moduleSize`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -657,6 +729,21 @@ export namespace TaskOffer {
     value: boolean
   }
 
+  export interface TaskOfferModuleFieldEvent {
+    field: '$.module'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TaskOfferModuleHashFieldEvent {
+    field: '$.moduleHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface TaskOfferModuleSizeFieldEvent {
+    field: '$.moduleSize'
+    value: number
+  }
+
   export function encode (obj: Partial<TaskOffer>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, TaskOffer.codec())
   }
@@ -665,7 +752,7 @@ export namespace TaskOffer {
     return decodeMessage(buf, TaskOffer.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskOffer>): Generator<TaskOfferTaskIdFieldEvent | TaskOfferKindFieldEvent | TaskOfferRedundancyFieldEvent | TaskOfferTimeoutMsFieldEvent | TaskOfferMaxAttemptsFieldEvent | TaskOfferPriorityFieldEvent | TaskOfferDeadlineFieldEvent | TaskOfferInputFieldEvent | TaskOfferInputHashFieldEvent | TaskOfferInputSizeFieldEvent | TaskOfferOpenReplicasFieldEvent | TaskOfferSlotsFieldEvent | TaskOfferMemoryBytesFieldEvent | TaskOfferDeterministicFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskOffer>): Generator<TaskOfferTaskIdFieldEvent | TaskOfferKindFieldEvent | TaskOfferRedundancyFieldEvent | TaskOfferTimeoutMsFieldEvent | TaskOfferMaxAttemptsFieldEvent | TaskOfferPriorityFieldEvent | TaskOfferDeadlineFieldEvent | TaskOfferInputFieldEvent | TaskOfferInputHashFieldEvent | TaskOfferInputSizeFieldEvent | TaskOfferOpenReplicasFieldEvent | TaskOfferSlotsFieldEvent | TaskOfferMemoryBytesFieldEvent | TaskOfferDeterministicFieldEvent | TaskOfferModuleFieldEvent | TaskOfferModuleHashFieldEvent | TaskOfferModuleSizeFieldEvent> {
     return streamMessage(buf, TaskOffer.codec(), opts)
   }
 }
@@ -1947,6 +2034,24 @@ export namespace LeaseFrame {
     index: number
   }
 
+  export interface LeaseFrameMessagesGrantOfferModuleFieldEvent {
+    field: '$.messages[].grant.offer.module'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferModuleHashFieldEvent {
+    field: '$.messages[].grant.offer.moduleHash'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesGrantOfferModuleSizeFieldEvent {
+    field: '$.messages[].grant.offer.moduleSize'
+    value: number
+    index: number
+  }
+
   export interface LeaseFrameMessagesRenewTaskOwnerFieldEvent {
     field: '$.messages[].renew.task.owner'
     value: Uint8Array<ArrayBuffer>
@@ -2207,7 +2312,7 @@ export namespace LeaseFrame {
     return decodeMessage(buf, LeaseFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseFrame>): Generator<LeaseFrameVersionFieldEvent | LeaseFrameMessagesClaimTaskOwnerFieldEvent | LeaseFrameMessagesClaimTaskTaskIdFieldEvent | LeaseFrameMessagesClaimTaskReplicaFieldEvent | LeaseFrameMessagesClaimTaskEpochFieldEvent | LeaseFrameMessagesClaimWorkerFieldEvent | LeaseFrameMessagesGrantTaskOwnerFieldEvent | LeaseFrameMessagesGrantTaskTaskIdFieldEvent | LeaseFrameMessagesGrantTaskReplicaFieldEvent | LeaseFrameMessagesGrantTaskEpochFieldEvent | LeaseFrameMessagesGrantWorkerFieldEvent | LeaseFrameMessagesGrantExpiresAtFieldEvent | LeaseFrameMessagesGrantTtlMsFieldEvent | LeaseFrameMessagesGrantOfferTaskIdFieldEvent | LeaseFrameMessagesGrantOfferKindFieldEvent | LeaseFrameMessagesGrantOfferRedundancyFieldEvent | LeaseFrameMessagesGrantOfferTimeoutMsFieldEvent | LeaseFrameMessagesGrantOfferMaxAttemptsFieldEvent | LeaseFrameMessagesGrantOfferPriorityFieldEvent | LeaseFrameMessagesGrantOfferDeadlineFieldEvent | LeaseFrameMessagesGrantOfferInputFieldEvent | LeaseFrameMessagesGrantOfferInputHashFieldEvent | LeaseFrameMessagesGrantOfferInputSizeFieldEvent | LeaseFrameMessagesGrantOfferOpenReplicasFieldEvent | LeaseFrameMessagesGrantOfferSlotsFieldEvent | LeaseFrameMessagesGrantOfferMemoryBytesFieldEvent | LeaseFrameMessagesGrantOfferDeterministicFieldEvent | LeaseFrameMessagesRenewTaskOwnerFieldEvent | LeaseFrameMessagesRenewTaskTaskIdFieldEvent | LeaseFrameMessagesRenewTaskReplicaFieldEvent | LeaseFrameMessagesRenewTaskEpochFieldEvent | LeaseFrameMessagesRenewWorkerFieldEvent | LeaseFrameMessagesRenewProgressFieldEvent | LeaseFrameMessagesReleaseTaskOwnerFieldEvent | LeaseFrameMessagesReleaseTaskTaskIdFieldEvent | LeaseFrameMessagesReleaseTaskReplicaFieldEvent | LeaseFrameMessagesReleaseTaskEpochFieldEvent | LeaseFrameMessagesReleaseWorkerFieldEvent | LeaseFrameMessagesReleaseReasonFieldEvent | LeaseFrameMessagesResultSignedTaskOwnerFieldEvent | LeaseFrameMessagesResultSignedTaskTaskIdFieldEvent | LeaseFrameMessagesResultSignedTaskReplicaFieldEvent | LeaseFrameMessagesResultSignedTaskEpochFieldEvent | LeaseFrameMessagesResultSignedWorkerFieldEvent | LeaseFrameMessagesResultSignedStatusFieldEvent | LeaseFrameMessagesResultSignedOutputHashFieldEvent | LeaseFrameMessagesResultSignedSignatureFieldEvent | LeaseFrameMessagesResultOutputFieldEvent | LeaseFrameMessagesResultOutputSizeFieldEvent | LeaseFrameMessagesResultStderrTailFieldEvent | LeaseFrameMessagesResultExitCodeFieldEvent | LeaseFrameMessagesResultStartedAtFieldEvent | LeaseFrameMessagesResultFinishedAtFieldEvent | LeaseFrameMessagesResultErrorFieldEvent | LeaseFrameMessagesRefusalTaskOwnerFieldEvent | LeaseFrameMessagesRefusalTaskTaskIdFieldEvent | LeaseFrameMessagesRefusalTaskReplicaFieldEvent | LeaseFrameMessagesRefusalTaskEpochFieldEvent | LeaseFrameMessagesRefusalCodeFieldEvent | LeaseFrameMessagesRefusalReasonFieldEvent | LeaseFrameMessagesCancelTaskOwnerFieldEvent | LeaseFrameMessagesCancelTaskTaskIdFieldEvent | LeaseFrameMessagesCancelTaskReplicaFieldEvent | LeaseFrameMessagesCancelTaskEpochFieldEvent | LeaseFrameMessagesCancelReasonFieldEvent | LeaseFrameMessagesAckTaskOwnerFieldEvent | LeaseFrameMessagesAckTaskTaskIdFieldEvent | LeaseFrameMessagesAckTaskReplicaFieldEvent | LeaseFrameMessagesAckTaskEpochFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseFrame>): Generator<LeaseFrameVersionFieldEvent | LeaseFrameMessagesClaimTaskOwnerFieldEvent | LeaseFrameMessagesClaimTaskTaskIdFieldEvent | LeaseFrameMessagesClaimTaskReplicaFieldEvent | LeaseFrameMessagesClaimTaskEpochFieldEvent | LeaseFrameMessagesClaimWorkerFieldEvent | LeaseFrameMessagesGrantTaskOwnerFieldEvent | LeaseFrameMessagesGrantTaskTaskIdFieldEvent | LeaseFrameMessagesGrantTaskReplicaFieldEvent | LeaseFrameMessagesGrantTaskEpochFieldEvent | LeaseFrameMessagesGrantWorkerFieldEvent | LeaseFrameMessagesGrantExpiresAtFieldEvent | LeaseFrameMessagesGrantTtlMsFieldEvent | LeaseFrameMessagesGrantOfferTaskIdFieldEvent | LeaseFrameMessagesGrantOfferKindFieldEvent | LeaseFrameMessagesGrantOfferRedundancyFieldEvent | LeaseFrameMessagesGrantOfferTimeoutMsFieldEvent | LeaseFrameMessagesGrantOfferMaxAttemptsFieldEvent | LeaseFrameMessagesGrantOfferPriorityFieldEvent | LeaseFrameMessagesGrantOfferDeadlineFieldEvent | LeaseFrameMessagesGrantOfferInputFieldEvent | LeaseFrameMessagesGrantOfferInputHashFieldEvent | LeaseFrameMessagesGrantOfferInputSizeFieldEvent | LeaseFrameMessagesGrantOfferOpenReplicasFieldEvent | LeaseFrameMessagesGrantOfferSlotsFieldEvent | LeaseFrameMessagesGrantOfferMemoryBytesFieldEvent | LeaseFrameMessagesGrantOfferDeterministicFieldEvent | LeaseFrameMessagesGrantOfferModuleFieldEvent | LeaseFrameMessagesGrantOfferModuleHashFieldEvent | LeaseFrameMessagesGrantOfferModuleSizeFieldEvent | LeaseFrameMessagesRenewTaskOwnerFieldEvent | LeaseFrameMessagesRenewTaskTaskIdFieldEvent | LeaseFrameMessagesRenewTaskReplicaFieldEvent | LeaseFrameMessagesRenewTaskEpochFieldEvent | LeaseFrameMessagesRenewWorkerFieldEvent | LeaseFrameMessagesRenewProgressFieldEvent | LeaseFrameMessagesReleaseTaskOwnerFieldEvent | LeaseFrameMessagesReleaseTaskTaskIdFieldEvent | LeaseFrameMessagesReleaseTaskReplicaFieldEvent | LeaseFrameMessagesReleaseTaskEpochFieldEvent | LeaseFrameMessagesReleaseWorkerFieldEvent | LeaseFrameMessagesReleaseReasonFieldEvent | LeaseFrameMessagesResultSignedTaskOwnerFieldEvent | LeaseFrameMessagesResultSignedTaskTaskIdFieldEvent | LeaseFrameMessagesResultSignedTaskReplicaFieldEvent | LeaseFrameMessagesResultSignedTaskEpochFieldEvent | LeaseFrameMessagesResultSignedWorkerFieldEvent | LeaseFrameMessagesResultSignedStatusFieldEvent | LeaseFrameMessagesResultSignedOutputHashFieldEvent | LeaseFrameMessagesResultSignedSignatureFieldEvent | LeaseFrameMessagesResultOutputFieldEvent | LeaseFrameMessagesResultOutputSizeFieldEvent | LeaseFrameMessagesResultStderrTailFieldEvent | LeaseFrameMessagesResultExitCodeFieldEvent | LeaseFrameMessagesResultStartedAtFieldEvent | LeaseFrameMessagesResultFinishedAtFieldEvent | LeaseFrameMessagesResultErrorFieldEvent | LeaseFrameMessagesRefusalTaskOwnerFieldEvent | LeaseFrameMessagesRefusalTaskTaskIdFieldEvent | LeaseFrameMessagesRefusalTaskReplicaFieldEvent | LeaseFrameMessagesRefusalTaskEpochFieldEvent | LeaseFrameMessagesRefusalCodeFieldEvent | LeaseFrameMessagesRefusalReasonFieldEvent | LeaseFrameMessagesCancelTaskOwnerFieldEvent | LeaseFrameMessagesCancelTaskTaskIdFieldEvent | LeaseFrameMessagesCancelTaskReplicaFieldEvent | LeaseFrameMessagesCancelTaskEpochFieldEvent | LeaseFrameMessagesCancelReasonFieldEvent | LeaseFrameMessagesAckTaskOwnerFieldEvent | LeaseFrameMessagesAckTaskTaskIdFieldEvent | LeaseFrameMessagesAckTaskReplicaFieldEvent | LeaseFrameMessagesAckTaskEpochFieldEvent> {
     return streamMessage(buf, LeaseFrame.codec(), opts)
   }
 }
@@ -2709,6 +2814,21 @@ export namespace LeaseMessage {
     value: boolean
   }
 
+  export interface LeaseMessageGrantOfferModuleFieldEvent {
+    field: '$.grant.offer.module'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageGrantOfferModuleHashFieldEvent {
+    field: '$.grant.offer.moduleHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageGrantOfferModuleSizeFieldEvent {
+    field: '$.grant.offer.moduleSize'
+    value: number
+  }
+
   export interface LeaseMessageRenewTaskOwnerFieldEvent {
     field: '$.renew.task.owner'
     value: Uint8Array<ArrayBuffer>
@@ -2927,7 +3047,7 @@ export namespace LeaseMessage {
     return decodeMessage(buf, LeaseMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseMessage>): Generator<LeaseMessageClaimTaskOwnerFieldEvent | LeaseMessageClaimTaskTaskIdFieldEvent | LeaseMessageClaimTaskReplicaFieldEvent | LeaseMessageClaimTaskEpochFieldEvent | LeaseMessageClaimWorkerFieldEvent | LeaseMessageGrantTaskOwnerFieldEvent | LeaseMessageGrantTaskTaskIdFieldEvent | LeaseMessageGrantTaskReplicaFieldEvent | LeaseMessageGrantTaskEpochFieldEvent | LeaseMessageGrantWorkerFieldEvent | LeaseMessageGrantExpiresAtFieldEvent | LeaseMessageGrantTtlMsFieldEvent | LeaseMessageGrantOfferTaskIdFieldEvent | LeaseMessageGrantOfferKindFieldEvent | LeaseMessageGrantOfferRedundancyFieldEvent | LeaseMessageGrantOfferTimeoutMsFieldEvent | LeaseMessageGrantOfferMaxAttemptsFieldEvent | LeaseMessageGrantOfferPriorityFieldEvent | LeaseMessageGrantOfferDeadlineFieldEvent | LeaseMessageGrantOfferInputFieldEvent | LeaseMessageGrantOfferInputHashFieldEvent | LeaseMessageGrantOfferInputSizeFieldEvent | LeaseMessageGrantOfferOpenReplicasFieldEvent | LeaseMessageGrantOfferSlotsFieldEvent | LeaseMessageGrantOfferMemoryBytesFieldEvent | LeaseMessageGrantOfferDeterministicFieldEvent | LeaseMessageRenewTaskOwnerFieldEvent | LeaseMessageRenewTaskTaskIdFieldEvent | LeaseMessageRenewTaskReplicaFieldEvent | LeaseMessageRenewTaskEpochFieldEvent | LeaseMessageRenewWorkerFieldEvent | LeaseMessageRenewProgressFieldEvent | LeaseMessageReleaseTaskOwnerFieldEvent | LeaseMessageReleaseTaskTaskIdFieldEvent | LeaseMessageReleaseTaskReplicaFieldEvent | LeaseMessageReleaseTaskEpochFieldEvent | LeaseMessageReleaseWorkerFieldEvent | LeaseMessageReleaseReasonFieldEvent | LeaseMessageResultSignedTaskOwnerFieldEvent | LeaseMessageResultSignedTaskTaskIdFieldEvent | LeaseMessageResultSignedTaskReplicaFieldEvent | LeaseMessageResultSignedTaskEpochFieldEvent | LeaseMessageResultSignedWorkerFieldEvent | LeaseMessageResultSignedStatusFieldEvent | LeaseMessageResultSignedOutputHashFieldEvent | LeaseMessageResultSignedSignatureFieldEvent | LeaseMessageResultOutputFieldEvent | LeaseMessageResultOutputSizeFieldEvent | LeaseMessageResultStderrTailFieldEvent | LeaseMessageResultExitCodeFieldEvent | LeaseMessageResultStartedAtFieldEvent | LeaseMessageResultFinishedAtFieldEvent | LeaseMessageResultErrorFieldEvent | LeaseMessageRefusalTaskOwnerFieldEvent | LeaseMessageRefusalTaskTaskIdFieldEvent | LeaseMessageRefusalTaskReplicaFieldEvent | LeaseMessageRefusalTaskEpochFieldEvent | LeaseMessageRefusalCodeFieldEvent | LeaseMessageRefusalReasonFieldEvent | LeaseMessageCancelTaskOwnerFieldEvent | LeaseMessageCancelTaskTaskIdFieldEvent | LeaseMessageCancelTaskReplicaFieldEvent | LeaseMessageCancelTaskEpochFieldEvent | LeaseMessageCancelReasonFieldEvent | LeaseMessageAckTaskOwnerFieldEvent | LeaseMessageAckTaskTaskIdFieldEvent | LeaseMessageAckTaskReplicaFieldEvent | LeaseMessageAckTaskEpochFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseMessage>): Generator<LeaseMessageClaimTaskOwnerFieldEvent | LeaseMessageClaimTaskTaskIdFieldEvent | LeaseMessageClaimTaskReplicaFieldEvent | LeaseMessageClaimTaskEpochFieldEvent | LeaseMessageClaimWorkerFieldEvent | LeaseMessageGrantTaskOwnerFieldEvent | LeaseMessageGrantTaskTaskIdFieldEvent | LeaseMessageGrantTaskReplicaFieldEvent | LeaseMessageGrantTaskEpochFieldEvent | LeaseMessageGrantWorkerFieldEvent | LeaseMessageGrantExpiresAtFieldEvent | LeaseMessageGrantTtlMsFieldEvent | LeaseMessageGrantOfferTaskIdFieldEvent | LeaseMessageGrantOfferKindFieldEvent | LeaseMessageGrantOfferRedundancyFieldEvent | LeaseMessageGrantOfferTimeoutMsFieldEvent | LeaseMessageGrantOfferMaxAttemptsFieldEvent | LeaseMessageGrantOfferPriorityFieldEvent | LeaseMessageGrantOfferDeadlineFieldEvent | LeaseMessageGrantOfferInputFieldEvent | LeaseMessageGrantOfferInputHashFieldEvent | LeaseMessageGrantOfferInputSizeFieldEvent | LeaseMessageGrantOfferOpenReplicasFieldEvent | LeaseMessageGrantOfferSlotsFieldEvent | LeaseMessageGrantOfferMemoryBytesFieldEvent | LeaseMessageGrantOfferDeterministicFieldEvent | LeaseMessageGrantOfferModuleFieldEvent | LeaseMessageGrantOfferModuleHashFieldEvent | LeaseMessageGrantOfferModuleSizeFieldEvent | LeaseMessageRenewTaskOwnerFieldEvent | LeaseMessageRenewTaskTaskIdFieldEvent | LeaseMessageRenewTaskReplicaFieldEvent | LeaseMessageRenewTaskEpochFieldEvent | LeaseMessageRenewWorkerFieldEvent | LeaseMessageRenewProgressFieldEvent | LeaseMessageReleaseTaskOwnerFieldEvent | LeaseMessageReleaseTaskTaskIdFieldEvent | LeaseMessageReleaseTaskReplicaFieldEvent | LeaseMessageReleaseTaskEpochFieldEvent | LeaseMessageReleaseWorkerFieldEvent | LeaseMessageReleaseReasonFieldEvent | LeaseMessageResultSignedTaskOwnerFieldEvent | LeaseMessageResultSignedTaskTaskIdFieldEvent | LeaseMessageResultSignedTaskReplicaFieldEvent | LeaseMessageResultSignedTaskEpochFieldEvent | LeaseMessageResultSignedWorkerFieldEvent | LeaseMessageResultSignedStatusFieldEvent | LeaseMessageResultSignedOutputHashFieldEvent | LeaseMessageResultSignedSignatureFieldEvent | LeaseMessageResultOutputFieldEvent | LeaseMessageResultOutputSizeFieldEvent | LeaseMessageResultStderrTailFieldEvent | LeaseMessageResultExitCodeFieldEvent | LeaseMessageResultStartedAtFieldEvent | LeaseMessageResultFinishedAtFieldEvent | LeaseMessageResultErrorFieldEvent | LeaseMessageRefusalTaskOwnerFieldEvent | LeaseMessageRefusalTaskTaskIdFieldEvent | LeaseMessageRefusalTaskReplicaFieldEvent | LeaseMessageRefusalTaskEpochFieldEvent | LeaseMessageRefusalCodeFieldEvent | LeaseMessageRefusalReasonFieldEvent | LeaseMessageCancelTaskOwnerFieldEvent | LeaseMessageCancelTaskTaskIdFieldEvent | LeaseMessageCancelTaskReplicaFieldEvent | LeaseMessageCancelTaskEpochFieldEvent | LeaseMessageCancelReasonFieldEvent | LeaseMessageAckTaskOwnerFieldEvent | LeaseMessageAckTaskTaskIdFieldEvent | LeaseMessageAckTaskReplicaFieldEvent | LeaseMessageAckTaskEpochFieldEvent> {
     return streamMessage(buf, LeaseMessage.codec(), opts)
   }
 }
@@ -3469,6 +3589,21 @@ export namespace Grant {
     value: boolean
   }
 
+  export interface GrantOfferModuleFieldEvent {
+    field: '$.offer.module'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GrantOfferModuleHashFieldEvent {
+    field: '$.offer.moduleHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface GrantOfferModuleSizeFieldEvent {
+    field: '$.offer.moduleSize'
+    value: number
+  }
+
   export function encode (obj: Partial<Grant>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Grant.codec())
   }
@@ -3477,7 +3612,7 @@ export namespace Grant {
     return decodeMessage(buf, Grant.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Grant>): Generator<GrantTaskOwnerFieldEvent | GrantTaskTaskIdFieldEvent | GrantTaskReplicaFieldEvent | GrantTaskEpochFieldEvent | GrantWorkerFieldEvent | GrantExpiresAtFieldEvent | GrantTtlMsFieldEvent | GrantOfferTaskIdFieldEvent | GrantOfferKindFieldEvent | GrantOfferRedundancyFieldEvent | GrantOfferTimeoutMsFieldEvent | GrantOfferMaxAttemptsFieldEvent | GrantOfferPriorityFieldEvent | GrantOfferDeadlineFieldEvent | GrantOfferInputFieldEvent | GrantOfferInputHashFieldEvent | GrantOfferInputSizeFieldEvent | GrantOfferOpenReplicasFieldEvent | GrantOfferSlotsFieldEvent | GrantOfferMemoryBytesFieldEvent | GrantOfferDeterministicFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Grant>): Generator<GrantTaskOwnerFieldEvent | GrantTaskTaskIdFieldEvent | GrantTaskReplicaFieldEvent | GrantTaskEpochFieldEvent | GrantWorkerFieldEvent | GrantExpiresAtFieldEvent | GrantTtlMsFieldEvent | GrantOfferTaskIdFieldEvent | GrantOfferKindFieldEvent | GrantOfferRedundancyFieldEvent | GrantOfferTimeoutMsFieldEvent | GrantOfferMaxAttemptsFieldEvent | GrantOfferPriorityFieldEvent | GrantOfferDeadlineFieldEvent | GrantOfferInputFieldEvent | GrantOfferInputHashFieldEvent | GrantOfferInputSizeFieldEvent | GrantOfferOpenReplicasFieldEvent | GrantOfferSlotsFieldEvent | GrantOfferMemoryBytesFieldEvent | GrantOfferDeterministicFieldEvent | GrantOfferModuleFieldEvent | GrantOfferModuleHashFieldEvent | GrantOfferModuleSizeFieldEvent> {
     return streamMessage(buf, Grant.codec(), opts)
   }
 }
@@ -4691,6 +4826,298 @@ export namespace CancelNotice {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CancelNotice>): Generator<CancelNoticeTaskOwnerFieldEvent | CancelNoticeTaskTaskIdFieldEvent | CancelNoticeTaskReplicaFieldEvent | CancelNoticeTaskEpochFieldEvent | CancelNoticeReasonFieldEvent> {
     return streamMessage(buf, CancelNotice.codec(), opts)
+  }
+}
+
+export interface BlobRequest {
+  version: number
+  hash: Uint8Array<ArrayBuffer>
+  maxSize: number
+}
+
+export namespace BlobRequest {
+  let _codec: Codec<BlobRequest>
+
+  export const codec = (): Codec<BlobRequest> => {
+    if (_codec == null) {
+      _codec = message<BlobRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.hash != null && obj.hash.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.hash)
+        }
+
+        if ((obj.maxSize != null && obj.maxSize !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.maxSize)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          hash: uint8ArrayAlloc(0),
+          maxSize: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.hash = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.maxSize = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.hash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.maxSize`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BlobRequestVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface BlobRequestHashFieldEvent {
+    field: '$.hash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface BlobRequestMaxSizeFieldEvent {
+    field: '$.maxSize'
+    value: number
+  }
+
+  export function encode (obj: Partial<BlobRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, BlobRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BlobRequest>): BlobRequest {
+    return decodeMessage(buf, BlobRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BlobRequest>): Generator<BlobRequestVersionFieldEvent | BlobRequestHashFieldEvent | BlobRequestMaxSizeFieldEvent> {
+    return streamMessage(buf, BlobRequest.codec(), opts)
+  }
+}
+
+export enum BlobStatus {
+  BLOB_UNSPECIFIED = 'BLOB_UNSPECIFIED',
+  BLOB_OK = 'BLOB_OK',
+  BLOB_NOT_FOUND = 'BLOB_NOT_FOUND',
+  BLOB_TOO_LARGE = 'BLOB_TOO_LARGE',
+  BLOB_BUSY = 'BLOB_BUSY'
+}
+
+enum __BlobStatusValues {
+  BLOB_UNSPECIFIED = 0,
+  BLOB_OK = 1,
+  BLOB_NOT_FOUND = 2,
+  BLOB_TOO_LARGE = 3,
+  BLOB_BUSY = 4
+}
+
+export namespace BlobStatus {
+  export const codec = (): Codec<BlobStatus> => {
+    return enumeration<BlobStatus>(__BlobStatusValues)
+  }
+}
+
+export interface BlobResponse {
+  version: number
+  status: BlobStatus
+  size: number
+}
+
+export namespace BlobResponse {
+  let _codec: Codec<BlobResponse>
+
+  export const codec = (): Codec<BlobResponse> => {
+    if (_codec == null) {
+      _codec = message<BlobResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.status != null && __BlobStatusValues[obj.status] !== 0) {
+          w.uint32(16)
+          BlobStatus.codec().encode(obj.status, w)
+        }
+
+        if ((obj.size != null && obj.size !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.size)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          status: BlobStatus.BLOB_UNSPECIFIED,
+          size: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.status = BlobStatus.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.size = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.status`,
+                value: BlobStatus.codec().decode(reader)
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.size`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BlobResponseVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface BlobResponseStatusFieldEvent {
+    field: '$.status'
+    value: BlobStatus
+  }
+
+  export interface BlobResponseSizeFieldEvent {
+    field: '$.size'
+    value: number
+  }
+
+  export function encode (obj: Partial<BlobResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, BlobResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BlobResponse>): BlobResponse {
+    return decodeMessage(buf, BlobResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BlobResponse>): Generator<BlobResponseVersionFieldEvent | BlobResponseStatusFieldEvent | BlobResponseSizeFieldEvent> {
+    return streamMessage(buf, BlobResponse.codec(), opts)
   }
 }
 

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import { systemClock, type Clock } from '../../clock.js'
+import { workerFile } from './worker-files.js'
 import { NonRetryableError, type ExecResult, type Executor, type RunOptions } from './executor.js'
 
 /** Kinds computed in worker threads (workers/builtins.mjs), off the node's event loop. */
@@ -12,20 +10,9 @@ export const POOLED_KINDS = ['echo', 'sha256', 'hash-loop']
 export const TIMER_KINDS = ['sleep']
 export const BUILTIN_KINDS = [...POOLED_KINDS, ...TIMER_KINDS]
 
-/** workers/builtins.mjs, found from this module whether it runs from src/ or dist/src/. */
-function workerFile (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'workers', 'builtins.mjs')
-    if (existsSync(candidate)) return candidate
-    dir = dirname(dir)
-  }
-  throw new Error('workers/builtins.mjs not found')
-}
-
 /** A worker-thread pool for the CPU kinds. One per node by default; inject one to share it. */
 export function createBuiltinPool (maxThreads = Math.max(1, availableParallelism() - 1)): Piscina {
-  return new Piscina({ filename: workerFile(), minThreads: 0, maxThreads, idleTimeout: 30_000 })
+  return new Piscina({ filename: workerFile('builtins.mjs'), minThreads: 0, maxThreads, idleTimeout: 30_000 })
 }
 
 async function sleep (input: Uint8Array, { signal, onProgress }: RunOptions, clock: Clock): Promise<Uint8Array> {

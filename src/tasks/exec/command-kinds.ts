@@ -1,6 +1,8 @@
 import { parse } from 'shell-quote'
 import { z } from 'zod'
 import { MeshError } from '../../errors.js'
+import { LIMITS } from '../../gossip/wire/limits.js'
+import { WASM_KIND } from '../spec.js'
 
 /**
  * Operator-declared command kinds: a task kind mapped to a fixed command line. A remote peer
@@ -27,7 +29,7 @@ export const commandKindSchema = z.strictObject({
   env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
   deterministic: z.boolean().default(false),
   nonRetryableExitCodes: z.array(z.number().int().min(1).max(255)).default(DEFAULT_NON_RETRYABLE),
-  maxOutputBytes: z.number().int().min(1).max(64 * 1024).default(64 * 1024),
+  maxOutputBytes: z.number().int().min(1).max(LIMITS.blobBytes).default(16 * 1024 * 1024),
   limits: z.strictObject({
     cpuSeconds: z.number().int().min(1).optional(),
     memoryBytes: z.number().int().min(1 << 20).optional(),
@@ -46,6 +48,7 @@ export function parseAllowExec (value: string): [string, string[]] {
   const eq = value.indexOf('=')
   const name = eq < 0 ? '' : value.slice(0, eq)
   if (!KIND_NAME.test(name)) throw new MeshError('CONFIG_INVALID', `--allow-exec: "${value}" is not name=command (name: a-z 0-9 . _ -)`)
+  if (name === WASM_KIND) throw new MeshError('CONFIG_INVALID', `--allow-exec: "${WASM_KIND}" is the WebAssembly kind (--allow-wasm); pick another name`)
   const words = parse(value.slice(eq + 1), key => `$${key}`)
   const argv: string[] = []
   for (const word of words) {

@@ -14,9 +14,11 @@ export interface RunOptions {
   signal: AbortSignal
   /** 0..100, carried to the owner with the next renewal. */
   onProgress: (percent: number) => void
+  /** Kind "wasm": the module to run (fetched and hash-checked by the worker). */
+  module?: Uint8Array
 }
 
-/** Runs task kinds. Built-ins now; processes and WebAssembly (the executor issue) behind the same interface. */
+/** Runs task kinds: built-ins, operator-declared commands and WebAssembly behind one interface. */
 export interface Executor {
   capabilities: () => Capability[]
   canRun: (kind: string) => boolean

@@ -18,7 +18,7 @@ function offer (n: number, priority: number): TaskOffer {
   return {
     taskId: new Uint8Array(32).fill(n), kind: 'echo', redundancy: 1, timeoutMs: 1000, maxAttempts: 1, priority,
     deadline: Number.MAX_SAFE_INTEGER, input: new Uint8Array(), inputHash: new Uint8Array(32), inputSize: 0,
-    openReplicas: [0], slots: 1, memoryBytes: 0, deterministic: true
+    openReplicas: [0], slots: 1, memoryBytes: 0, deterministic: true, module: new Uint8Array(), moduleHash: new Uint8Array(), moduleSize: 0
   }
 }
 

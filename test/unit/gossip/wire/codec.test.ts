@@ -84,7 +84,12 @@ describe('decoder limits', () => {
     ['a kind over the limit', { ...announce, tasks: [{ ...offer, kind: 'k'.repeat(LIMITS.kindChars + 1) }] }, 'bad_field', 'reject'],
     ['an empty kind', { ...announce, tasks: [{ ...offer, kind: '' }] }, 'bad_field', 'reject'],
     ['inline input over the limit', { ...announce, tasks: [{ ...offer, input: new Uint8Array(LIMITS.inlineInputBytes + 1), inputSize: LIMITS.inlineInputBytes + 1 }] }, 'bad_field', 'reject'],
-    ['redundancy 0', { ...announce, tasks: [{ ...offer, redundancy: 0 }] }, 'bad_field', 'reject']
+    ['redundancy 0', { ...announce, tasks: [{ ...offer, redundancy: 0 }] }, 'bad_field', 'reject'],
+    ['an input by hash over the blob limit', { ...announce, tasks: [{ ...offer, input: new Uint8Array(), inputSize: LIMITS.blobBytes + 1 }] }, 'bad_field', 'reject'],
+    ['an inline module over the limit', { ...announce, tasks: [{ ...offer, module: new Uint8Array(LIMITS.inlineModuleBytes + 1), moduleHash: new Uint8Array(32), moduleSize: LIMITS.inlineModuleBytes + 1 }] }, 'bad_field', 'reject'],
+    ['a module size without a hash', { ...announce, tasks: [{ ...offer, moduleSize: 1000 }] }, 'bad_field', 'reject'],
+    ['a module whose size is not its length', { ...announce, tasks: [{ ...offer, module: new Uint8Array(10), moduleHash: new Uint8Array(32), moduleSize: 11 }] }, 'bad_field', 'reject'],
+    ['a module hash of the wrong length', { ...announce, tasks: [{ ...offer, moduleHash: new Uint8Array(31), moduleSize: 10 }] }, 'bad_field', 'reject']
   ])('refuses an announce with %s', (_name, message, code, action) => {
     const result = outcome(decodeTaskAnnounce, TaskAnnounce.encode(message as TaskAnnounce))
     expect(result.accepted).toBe(false)

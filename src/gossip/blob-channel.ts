@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto'
+import { lpStream } from '@libp2p/utils'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { blobProtocol } from './topics.js'
+import { LIMITS, PROTOCOL_VERSION } from './wire/limits.js'
+import { BlobRequest, BlobResponse, BlobStatus } from './wire/mesh.js'
+import type { Logger } from '../logger.js'
+import type { MeshMetrics } from '../metrics.js'
+import type { ReputationHook } from '../reputation/hook.js'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+
+/**
+ * Point-to-point transfer of bytes by their SHA-256: task inputs and wasm modules over the
+ * inline limit (a worker fetches them from the task's owner) and large outputs (an owner fetches
+ * them from the worker that reported them). One fetch per stream: a request, a response header,
+ * then the bytes in chunks. The requester says the most it will take and checks the hash; the
+ * server decides who may read what (`source`) and how many transfers it serves at once.
+ */
+
+/** The bytes a peer may fetch by hash (hex), or undefined: unknown, or not for that peer. */
+export type BlobSource = (hash: string, peer: string) => Uint8Array | undefined
+
+export interface BlobChannelInit {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
+  network: string
+  logger: Logger
+  metrics: MeshMetrics
+  reputation: ReputationHook
+  source: BlobSource
+  /** Transfers served at once; over it requesters hear BLOB_BUSY. */
+  maxServing?: number
+}
+
+/** Request and response headers are small; anything longer is not one. */
+const MAX_HEADER_BYTES = 128
+
+export class BlobError extends Error {
+  constructor (readonly code: 'not_found' | 'too_large' | 'busy' | 'bad_data', message: string) {
+    super(message)
+  }
+}
+
+export class BlobChannel {
+  readonly protocol: string
+  private readonly init: BlobChannelInit
+  private readonly streams = new Set<Stream>()
+  private serving = 0
+  private started = false
+
+  constructor (init: BlobChannelInit) {
+    this.init = init
+    this.protocol = blobProtocol(init.network)
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.started = true
+    await this.init.libp2p.handle(this.protocol, (stream, connection) => { void this.serve(stream, connection) }, {
+      maxInboundStreams: 8,
+      runOnLimitedConnection: false
+    })
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await this.init.libp2p.unhandle(this.protocol)
+    for (const stream of this.streams) stream.abort(new Error('blob channel stopped'))
+    this.streams.clear()
+  }
+
+  /**
+   * Fetches the bytes whose SHA-256 is `hash` from `peer`, taking at most `maxSize` bytes.
+   * Throws a BlobError (not found, too large, busy, or bytes that do not match the hash: the
+   * last also counts against the peer) or the stream's own error.
+   */
+  async fetch (peer: string, hash: Uint8Array, maxSize: number, signal: AbortSignal = AbortSignal.timeout(120_000)): Promise<Uint8Array> {
+    const stream = await this.init.libp2p.dialProtocol(peerIdFromString(peer), this.protocol, { signal })
+    this.streams.add(stream)
+    // One reader for the header and the chunks; its buffer may hold what yamux lets in flight.
+    const lp = lpStream(stream, { maxDataLength: LIMITS.blobChunkBytes, maxBufferSize: 64 * LIMITS.blobChunkBytes })
+    try {
+      await lp.write(BlobRequest.encode({ version: PROTOCOL_VERSION, hash: hash as Uint8Array<ArrayBuffer>, maxSize }), { signal })
+      const header = (await lp.read({ signal })).subarray()
+      if (header.byteLength > MAX_HEADER_BYTES) throw this.violation(peer, 'blob response header too long')
+      let response: BlobResponse
+      try {
+        response = BlobResponse.decode(header)
+      } catch {
+        throw this.violation(peer, 'malformed blob response')
+      }
+      if (response.status === BlobStatus.BLOB_NOT_FOUND) throw new BlobError('not_found', 'the peer does not have it (or not for us)')
+      if (response.status === BlobStatus.BLOB_BUSY) throw new BlobError('busy', 'the peer is busy; try again later')
+      if (response.status === BlobStatus.BLOB_TOO_LARGE) throw new BlobError('too_large', `larger than ${maxSize} bytes`)
+      if (response.status !== BlobStatus.BLOB_OK || response.size > maxSize) throw this.violation(peer, `bad blob response (status ${response.status}, size ${response.size})`)
+      const data = new Uint8Array(response.size)
+      const digest = createHash('sha256')
+      let received = 0
+      while (received < response.size) {
+        const chunk = (await lp.read({ signal })).subarray()
+        if (chunk.byteLength === 0 || received + chunk.byteLength > response.size) throw this.violation(peer, 'blob chunks do not add up to its size')
+        data.set(chunk, received)
+        digest.update(chunk)
+        received += chunk.byteLength
+      }
+      if (!digest.digest().equals(hash)) throw this.violation(peer, 'blob bytes do not match their hash')
+      this.init.metrics.blobTransfers.inc({ direction: 'in', result: 'ok' })
+      this.init.metrics.blobBytes.inc({ direction: 'in' }, received)
+      await stream.close().catch(() => {})
+      return data
+    } catch (err) {
+      this.init.metrics.blobTransfers.inc({ direction: 'in', result: err instanceof BlobError ? err.code : 'error' })
+      stream.abort(err as Error)
+      throw err
+    } finally {
+      this.streams.delete(stream)
+    }
+  }
+
+  private violation (peer: string, detail: string): BlobError {
+    this.init.reputation.report(peer, 'invalid_message', detail)
+    return new BlobError('bad_data', detail)
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    this.streams.add(stream)
+    const headers = lpStream(stream, { maxDataLength: MAX_HEADER_BYTES })
+    const signal = AbortSignal.timeout(120_000)
+    let counted = false
+    try {
+      let request: BlobRequest
+      try {
+        request = BlobRequest.decode((await headers.read({ signal })).subarray())
+        if (request.hash.byteLength !== LIMITS.hashBytes || !Number.isSafeInteger(request.maxSize)) throw new Error('bad request')
+      } catch {
+        this.init.reputation.report(peer, 'invalid_message', 'malformed blob request')
+        this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'bad_request' })
+        stream.abort(new Error('malformed blob request'))
+        return
+      }
+      const reply = async (status: BlobStatus, size = 0): Promise<void> => {
+        await headers.write(BlobResponse.encode({ version: PROTOCOL_VERSION, status, size }), { signal })
+      }
+      if (this.serving >= (this.init.maxServing ?? 16)) {
+        this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'busy' })
+        await reply(BlobStatus.BLOB_BUSY)
+        return
+      }
+      this.serving++
+      counted = true
+      const data = this.init.source(Buffer.from(request.hash).toString('hex'), peer)
+      if (data == null) {
+        this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'not_found' })
+        await reply(BlobStatus.BLOB_NOT_FOUND)
+        return
+      }
+      if (data.byteLength > request.maxSize) {
+        this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'too_large' })
+        await reply(BlobStatus.BLOB_TOO_LARGE, data.byteLength)
+        return
+      }
+      await reply(BlobStatus.BLOB_OK, data.byteLength)
+      for (let offset = 0; offset < data.byteLength; offset += LIMITS.blobChunkBytes) {
+        await headers.write(data.subarray(offset, offset + LIMITS.blobChunkBytes), { signal })
+      }
+      this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'ok' })
+      this.init.metrics.blobBytes.inc({ direction: 'out' }, data.byteLength)
+    } catch (err) {
+      this.init.logger.debug({ peer, err: (err as Error).message }, 'blob transfer failed')
+      stream.abort(err as Error)
+    } finally {
+      if (counted) this.serving--
+      this.streams.delete(stream)
+      await stream.close().catch(() => {})
+    }
+  }
+}
