@@ -1,16 +1,22 @@
 // Worker-thread side of the "wasm" task kind (src/tasks/exec/wasm.ts starts one thread per run
 // and terminates it on timeout, cancel, lost lease or stop). Runs one WASI preview1 module with
-// node:wasi: no preopens (no files), an empty environment, argv ["task"]. fds 0-2 are /dev/null
-// underneath; reads of fd 0 and writes to fds 1 and 2 are served here from memory instead, so
-// the input is the task's input, stdout is captured up to a cap and stderr's tail is kept.
+// node:wasi: no preopens (no files), an empty environment, argv ["task"]. The module sees three
+// fds and no more: reads of fd 0 and writes to fds 1 and 2 are served here from memory (the
+// task's input; stdout captured up to a cap; stderr's tail kept), and every other call that
+// names an fd (fd_*, path_*, sock_*) answers EBADF, so no call of the module ever reaches a real
+// file descriptor. node:wasi is still given /dev/null for its stdio (not the process's own fds);
+// it closes that fd itself when the thread ends.
 // Plain JavaScript so that it runs as it is from the source tree and from an install.
-import { closeSync, openSync } from 'node:fs'
+import { openSync } from 'node:fs'
 import { WASI } from 'node:wasi'
 import { parentPort, workerData } from 'node:worker_threads'
 
 const { module: moduleBytes, input, maxOutputBytes, stderrTailChars } = workerData
 const ERRNO_SUCCESS = 0
+const ERRNO_BADF = 8
 const ERRNO_FAULT = 21
+/** Progress goes to the main thread on change only, at most this often. */
+const PROGRESS_EVERY_MS = 100
 
 class OutputCapError extends Error {}
 
@@ -20,6 +26,8 @@ let stderr = ''
 let stderrLine = ''
 let inputOffset = 0
 let memory
+let lastProgress = -1
+let lastProgressAt = 0
 
 /** The iovec array at `iovs` (count `count`) as [pointer, length] pairs, or null if out of bounds. */
 function iovecs (iovs, count) {
@@ -48,19 +56,27 @@ function onStderr (text) {
   stderrLine = lines.pop().slice(-256)
   for (const line of lines) {
     const match = /^progress (\d{1,3})\s*$/.exec(line)
-    if (match != null) parentPort.postMessage({ type: 'progress', percent: Math.min(100, Number(match[1])) })
+    if (match == null) continue
+    const percent = Math.min(100, Number(match[1]))
+    const now = Date.now()
+    if (percent !== lastProgress && now - lastProgressAt >= PROGRESS_EVERY_MS) {
+      lastProgress = percent
+      lastProgressAt = now
+      parentPort.postMessage({ type: 'progress', percent })
+    }
   }
 }
 
 function run () {
   const devNull = openSync('/dev/null', 'r+')
-  try {
+  {
     const wasi = new WASI({ version: 'preview1', args: ['task'], env: {}, preopens: {}, stdin: devNull, stdout: devNull, stderr: devNull, returnOnExit: true })
     const preview1 = { ...wasi.getImportObject().wasi_snapshot_preview1 }
-    const fdRead = preview1.fd_read
-    const fdWrite = preview1.fd_write
+    for (const name of Object.keys(preview1)) {
+      if (/^(fd|path|sock)_/.test(name)) preview1[name] = () => ERRNO_BADF
+    }
     preview1.fd_read = (fd, iovs, count, nread) => {
-      if (fd !== 0) return fdRead(fd, iovs, count, nread)
+      if (fd !== 0) return ERRNO_BADF
       const vecs = iovecs(iovs, count)
       if (vecs == null) return ERRNO_FAULT
       const bytes = new Uint8Array(memory.buffer)
@@ -75,7 +91,7 @@ function run () {
       return writeU32(nread, n) ? ERRNO_SUCCESS : ERRNO_FAULT
     }
     preview1.fd_write = (fd, iovs, count, nwritten) => {
-      if (fd !== 1 && fd !== 2) return fdWrite(fd, iovs, count, nwritten)
+      if (fd !== 1 && fd !== 2) return ERRNO_BADF
       const vecs = iovecs(iovs, count)
       if (vecs == null) return ERRNO_FAULT
       let n = 0
@@ -108,8 +124,6 @@ function run () {
       if (err instanceof RangeError) return { exitCode: -1, error: `wasm ran out of resources: ${err.message}` }
       return { exitCode: -1, error: `wasm failed: ${err.message}` }
     }
-  } finally {
-    closeSync(devNull)
   }
 }
 

@@ -17,8 +17,14 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
  * server decides who may read what (`source`) and how many transfers it serves at once.
  */
 
-/** The bytes a peer may fetch by hash (hex), or undefined: unknown, or not for that peer. */
-export type BlobSource = (hash: string, peer: string) => Uint8Array | undefined
+/** A blob to serve: its size and a way to read it a chunk at a time. */
+export interface BlobHandle {
+  size: number
+  read: (offset: number, length: number) => Uint8Array
+}
+
+/** What a peer may fetch by hash (hex), or undefined: unknown, or not for that peer. */
+export type BlobSource = (hash: string, peer: string) => BlobHandle | undefined
 
 export interface BlobChannelInit {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
@@ -27,8 +33,9 @@ export interface BlobChannelInit {
   metrics: MeshMetrics
   reputation: ReputationHook
   source: BlobSource
-  /** Transfers served at once; over it requesters hear BLOB_BUSY. */
+  /** Transfers served at once, in all and to one peer; over either, requesters hear BLOB_BUSY. */
   maxServing?: number
+  maxServingPerPeer?: number
 }
 
 /** Request and response headers are small; anything longer is not one. */
@@ -45,6 +52,7 @@ export class BlobChannel {
   private readonly init: BlobChannelInit
   private readonly streams = new Set<Stream>()
   private serving = 0
+  private readonly servingTo = new Map<string, number>()
   private started = false
 
   constructor (init: BlobChannelInit) {
@@ -142,12 +150,13 @@ export class BlobChannel {
       const reply = async (status: BlobStatus, size = 0): Promise<void> => {
         await headers.write(BlobResponse.encode({ version: PROTOCOL_VERSION, status, size }), { signal })
       }
-      if (this.serving >= (this.init.maxServing ?? 16)) {
+      if (this.serving >= (this.init.maxServing ?? 16) || (this.servingTo.get(peer) ?? 0) >= (this.init.maxServingPerPeer ?? 2)) {
         this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'busy' })
         await reply(BlobStatus.BLOB_BUSY)
         return
       }
       this.serving++
+      this.servingTo.set(peer, (this.servingTo.get(peer) ?? 0) + 1)
       counted = true
       const data = this.init.source(Buffer.from(request.hash).toString('hex'), peer)
       if (data == null) {
@@ -155,22 +164,29 @@ export class BlobChannel {
         await reply(BlobStatus.BLOB_NOT_FOUND)
         return
       }
-      if (data.byteLength > request.maxSize) {
+      if (data.size > request.maxSize) {
         this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'too_large' })
-        await reply(BlobStatus.BLOB_TOO_LARGE, data.byteLength)
+        await reply(BlobStatus.BLOB_TOO_LARGE, data.size)
         return
       }
-      await reply(BlobStatus.BLOB_OK, data.byteLength)
-      for (let offset = 0; offset < data.byteLength; offset += LIMITS.blobChunkBytes) {
-        await headers.write(data.subarray(offset, offset + LIMITS.blobChunkBytes), { signal })
+      await reply(BlobStatus.BLOB_OK, data.size)
+      for (let offset = 0; offset < data.size; offset += LIMITS.blobChunkBytes) {
+        const chunk = data.read(offset, Math.min(LIMITS.blobChunkBytes, data.size - offset))
+        if (chunk.byteLength === 0) throw new Error('blob shrank while being served')
+        await headers.write(chunk, { signal })
       }
       this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'ok' })
-      this.init.metrics.blobBytes.inc({ direction: 'out' }, data.byteLength)
+      this.init.metrics.blobBytes.inc({ direction: 'out' }, data.size)
     } catch (err) {
       this.init.logger.debug({ peer, err: (err as Error).message }, 'blob transfer failed')
       stream.abort(err as Error)
     } finally {
-      if (counted) this.serving--
+      if (counted) {
+        this.serving--
+        const n = (this.servingTo.get(peer) ?? 1) - 1
+        if (n <= 0) this.servingTo.delete(peer)
+        else this.servingTo.set(peer, n)
+      }
       this.streams.delete(stream)
       await stream.close().catch(() => {})
     }

@@ -360,6 +360,7 @@ export class MeshNode {
         reannounceMs: config.reannounceMs,
         retentionMs: config.retentionMs
       })
+      blobs.taskBlobAccess = (hash, peer) => owner.grantsBlob(hash, peer)
       worker?.start()
       owner.start()
       cleanup.unshift(async () => { await worker?.stop(); owner.stop() })
@@ -386,7 +387,8 @@ export class MeshNode {
     const { api } = running
     // Every step runs even if an earlier one fails, so the lock is always released.
     const steps: Array<() => unknown> = [
-      async () => { await running.worker?.stop(this.config.drainTimeoutMs) },
+      // After the drain: releases, and stopped tasks' processes killed (SIGKILL after the kill grace).
+      async () => { await running.worker?.stop(this.config.drainTimeoutMs, this.config.killGraceMs + 2000) },
       () => { running.owner.stop() },
       async () => { await running.leases.stop() },
       async () => { await running.blobChannel.stop() },

@@ -46,6 +46,9 @@ export interface TaskOwnerInit {
   retentionMs: number
 }
 
+/** Failed transfers of a large output before its attempt counts as failed. */
+const MAX_FETCH_FAILURES = 3
+
 const REFUSAL_CODES: Record<TaskEffectRefusal, RefusalCode> = {
   STALE_EPOCH: RefusalCode.STALE_EPOCH,
   NOT_LEASED: RefusalCode.NOT_LEASED,
@@ -73,8 +76,9 @@ export class TaskOwner {
   private readonly inputHashes = new WeakMap<Uint8Array, Uint8Array>()
   /** Small wasm modules, read once from the store for the grants that carry them inline. */
   private readonly inlineModules = new Map<string, Uint8Array>()
-  /** Large outputs being fetched, by task/replica/epoch. */
+  /** Large outputs being fetched, and failed fetches so far, by task/replica/epoch. */
   private readonly fetching = new Set<string>()
+  private readonly fetchFailures = new Map<string, number>()
   private timers: unknown[] = []
   private started = false
   claimsReceived = 0
@@ -241,7 +245,10 @@ export class TaskOwner {
    * A succeeded result whose output is over the inline limit: fetch it from the worker by its
    * signed hash, then take the result as if the output had come inline. Only a result this owner
    * would accept is worth the transfer; anything else goes the usual way (refused, or acked again
-   * if it is a repeat). While the transfer runs, the worker's resends keep the lease alive.
+   * if it is a repeat). The owner keeps the lease alive itself while its transfer runs (the
+   * worker has stopped renewing); resends do not extend it. After MAX_FETCH_FAILURES failed
+   * transfers the attempt counts as failed, so a worker that cannot hand over its output cannot
+   * hold the lease either.
    */
   private fetchOutput (ref: TaskRef, from: string, event: TaskEvent & { type: 'resultReceived' }, size: number): void {
     const task = this.tasks.get(toHex(ref.taskId))
@@ -249,16 +256,47 @@ export class TaskOwner {
       this.onTaskMessage(ref, from, event)
       return
     }
-    this.apply(task, { type: 'renewed', worker: from, replica: ref.replica, epoch: ref.epoch, progress: 100 })
     const key = `${task.id}/${ref.replica}/${ref.epoch}`
     if (this.fetching.has(key)) return
     this.fetching.add(key)
+    const { clock, lifecycle } = this.init
+    const keepAlive = (): void => {
+      const current = this.tasks.get(task.id)
+      if (current != null && leaseRefusal(current, current.replicas[ref.replica], from, ref.epoch) == null) {
+        this.apply(current, { type: 'renewed', worker: from, replica: ref.replica, epoch: ref.epoch, progress: 100 })
+      }
+    }
+    keepAlive()
+    const timer = clock.setInterval(keepAlive, Math.max(50, Math.floor(lifecycle.leaseTtlMs / 2)))
     this.init.blobs.get(from, event.outputHash, size, false).then(output => {
+      this.fetchFailures.delete(key)
       if (this.started) this.onTaskMessage(ref, from, event, output)
     }, err => {
-      // The worker sends its result again until acknowledged; the next one tries again.
-      this.init.logger.warn({ task: task.id, worker: from, err: (err as Error).message }, 'could not fetch a large output')
-    }).finally(() => { this.fetching.delete(key) })
+      const failures = (this.fetchFailures.get(key) ?? 0) + 1
+      const message = (err as Error).message
+      this.init.logger.warn({ task: task.id, worker: from, failures, err: message }, 'could not fetch a large output')
+      if (failures < MAX_FETCH_FAILURES) {
+        // The worker sends its result again until acknowledged; the next one tries again.
+        this.fetchFailures.set(key, failures)
+        return
+      }
+      this.fetchFailures.delete(key)
+      if (this.started) {
+        this.onTaskMessage(ref, from, { ...event, outcome: 'failed', error: `the owner could not fetch the ${size}-byte output (${failures} tries): ${message}` })
+      }
+    }).finally(() => {
+      clock.clearInterval(timer)
+      this.fetching.delete(key)
+    })
+  }
+
+  /** Whether `peer` may fetch the task blob `hash`: it holds a live lease on an unfinished task that needs it. */
+  grantsBlob (hash: string, peer: string): boolean {
+    for (const task of this.tasks.values()) {
+      if (task.spec.inputRef?.hash !== hash && task.spec.module?.hash !== hash) continue
+      if (task.replicas.some(r => r.lease?.holder === peer)) return true
+    }
+    return false
   }
 
   private onTaskMessage (ref: TaskRef, from: string, event: TaskEvent, output?: Uint8Array): void {

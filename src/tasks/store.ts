@@ -65,7 +65,7 @@ export interface PendingResult {
 }
 
 /** Why a node holds a blob: it decides who may fetch it and when it goes. */
-export type BlobRole = 'task' | 'output' | 'cache'
+export type BlobRole = 'task' | 'output' | 'cache' | 'result'
 
 const TERMINAL_STATES = ['succeeded', 'failed', 'cancelled']
 
@@ -188,10 +188,25 @@ export class TaskStore {
     return row == null ? undefined : new Uint8Array(row.data)
   }
 
-  /** A blob `peer` may fetch: a task blob (anyone), or an output held for that peer. Never a cached copy. */
-  servableBlob (hash: string, peer: string): Uint8Array | undefined {
-    const row = this.db.prepare(`SELECT data FROM blobs WHERE hash = ? AND ((role = 'task' AND reader = '') OR (role = 'output' AND reader = ?)) LIMIT 1`).get(hash, peer) as { data: Buffer } | undefined
+  /**
+   * A blob this node's work for `peer` may use: a task blob or a cached copy (public: any lease
+   * holder may fetch them), or an output held for that peer. Never another peer's output, nor the
+   * outputs this node received as an owner.
+   */
+  blobFor (hash: string, peer: string): Uint8Array | undefined {
+    const row = this.db.prepare(`SELECT data FROM blobs WHERE hash = ? AND (role IN ('task', 'cache') OR (role = 'output' AND reader = ?)) LIMIT 1`).get(hash, peer) as { data: Buffer } | undefined
     return row == null ? undefined : new Uint8Array(row.data)
+  }
+
+  /** Where to read a blob this node serves: its own task blob, or an output held for `peer`. Never a cached copy. */
+  servableBlob (hash: string, peer: string): { rowid: number, role: BlobRole, size: number } | undefined {
+    return this.db.prepare(`SELECT rowid, role, size FROM blobs WHERE hash = ? AND ((role = 'task' AND reader = '') OR (role = 'output' AND reader = ?)) LIMIT 1`).get(hash, peer) as { rowid: number, role: BlobRole, size: number } | undefined
+  }
+
+  /** `length` bytes of a blob from `offset`, read without loading the rest. */
+  blobChunk (rowid: number, offset: number, length: number): Uint8Array {
+    const row = this.db.prepare('SELECT substr(data, ?, ?) AS chunk FROM blobs WHERE rowid = ?').get(offset + 1, length, rowid) as { chunk: Buffer | null } | undefined
+    return new Uint8Array(row?.chunk ?? new Uint8Array())
   }
 
   /** Deletes blobs of a role last used before `before`, except those in `keep`; returns how many. */

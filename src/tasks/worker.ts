@@ -73,6 +73,8 @@ interface Running {
   leaseDeadline: number
   renewSentAt: number
   progress: number
+  /** Settles when the executor has returned (its processes are gone). */
+  ended: Promise<void>
   renewTimer: unknown
   watchTimer: unknown
   stopReason?: 'timeout' | 'lost lease' | 'cancelled' | 'stopping'
@@ -119,6 +121,7 @@ export class TaskWorker {
   start (): void {
     if (this.started) return
     this.started = true
+    this.drainCut = false
     const { protocol, router, clock } = this.init
     this.offs.push(protocol.on('announce', (message, from) => { this.offer(message.tasks, from) }))
     this.offs.push(protocol.on('cancel', (message, from) => { for (const id of message.taskIds) this.stopTask(from, id, 'cancelled') }))
@@ -132,7 +135,8 @@ export class TaskWorker {
    * Drains, then stops: claims nothing more at once, gives back grants that arrive meanwhile,
    * lets running tasks finish for up to `drainMs` (renewing their leases), then stops the rest
    * and releases their leases, so their owners re-grant them at once instead of waiting for
-   * expiry. Waits for those releases up to `releaseBoundMs`.
+   * expiry. Waits for those releases, and for the stopped tasks to end (processes killed), up to
+   * `releaseBoundMs`.
    */
   async stop (drainMs = 0, releaseBoundMs = 2000): Promise<void> {
     if (!this.started || this.draining) return
@@ -142,15 +146,18 @@ export class TaskWorker {
     for (const c of this.candidates.values()) delete c.claimedAt
     this.candidates.clear()
     const deadline = clock.now() + drainMs
-    this.drainCut = false
     while (this.running.size > 0 && clock.now() < deadline && !this.drainCut) {
       await new Promise(resolve => { clock.setTimeout(() => { resolve(undefined) }, 50) })
     }
-    const releases = [...this.running.values()].map(async run => {
+    const stopping = [...this.running.values()]
+    const releases = stopping.map(async run => {
       this.halt(run, 'stopping')
       await this.init.router.send(run.owner, [{ release: { task: run.ref, worker: this.selfBytes, reason: 'worker stopping' } }]).catch(() => {})
     })
-    await Promise.race([Promise.all(releases), new Promise(resolve => { clock.setTimeout(() => { resolve(undefined) }, releaseBoundMs) })])
+    // Wait for the releases, and for the stopped runs to end (their processes killed, after the
+    // kill grace if they ignore SIGTERM), so nothing of theirs outlives the node.
+    const ended = stopping.map(async run => { await run.ended })
+    await Promise.race([Promise.all([...releases, ...ended]), new Promise(resolve => { clock.setTimeout(() => { resolve(undefined) }, releaseBoundMs) })])
     this.started = false
     this.draining = false
     for (const off of this.offs.splice(0)) off()
@@ -310,6 +317,12 @@ export class TaskWorker {
       this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'not claimed by this worker' } }])
       return
     }
+    if (Math.max(1, grant.offer.slots) > candidate.slots || grant.offer.memoryBytes > candidate.memoryBytes || grant.offer.kind !== candidate.kind) {
+      // The grant asks for more than the announcement this worker reserved for.
+      this.candidates.delete(key)
+      this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'the grant differs from the announcement (kind, slots or memory)' } }])
+      return
+    }
     this.candidates.delete(key)
     this.execute(owner, task, grant.offer, grant.ttlMs, candidate).catch(err => {
       this.init.logger.error({ err, task: key }, 'task execution failed')
@@ -321,7 +334,9 @@ export class TaskWorker {
     const key = replicaKey(owner, ref.taskId, ref.replica)
     const claimedAt = claim.claimedAt ?? clock.now()
     // The grant answered a claim sent at claimedAt: the lease cannot end before claimedAt + TTL.
-    const run: Running = { key, owner, ref, abort: new AbortController(), slots: claim.slots, memoryBytes: claim.memoryBytes, ttlMs, leaseDeadline: claimedAt + ttlMs, renewSentAt: claimedAt, progress: 0, renewTimer: undefined, watchTimer: undefined }
+    let markEnded = (): void => {}
+    const ended = new Promise<void>(resolve => { markEnded = resolve })
+    const run: Running = { key, owner, ref, abort: new AbortController(), slots: claim.slots, memoryBytes: claim.memoryBytes, ttlMs, leaseDeadline: claimedAt + ttlMs, renewSentAt: claimedAt, progress: 0, ended, renewTimer: undefined, watchTimer: undefined }
     this.running.set(key, run)
     const startedAt = clock.now()
     run.renewTimer = clock.setInterval(() => { this.renew(run) }, Math.max(50, Math.floor(ttlMs / 2)))
@@ -332,7 +347,7 @@ export class TaskWorker {
     let result: ExecResult
     try {
       const { input, module } = await this.payload(owner, offer, run.abort.signal)
-      result = await executor.run(offer.kind, input, { signal: run.abort.signal, onProgress: p => { run.progress = p }, ...(module != null ? { module } : {}) })
+      result = await executor.run(offer.kind, input, { signal: run.abort.signal, onProgress: p => { run.progress = p }, memoryBytes: run.memoryBytes, ...(module != null ? { module } : {}) })
     } catch (err) {
       result = { outcome: 'failed', output: new Uint8Array(), error: (err as Error).message }
     } finally {
@@ -340,6 +355,7 @@ export class TaskWorker {
       clock.clearInterval(run.watchTimer)
       clock.clearTimeout(timeout)
       this.running.delete(key)
+      markEnded()
     }
     if (run.stopReason === 'timeout') result = { outcome: 'failed', output: new Uint8Array(), error: `timed out after ${offer.timeoutMs} ms` }
     else if (run.stopReason != null) {

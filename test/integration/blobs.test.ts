@@ -67,14 +67,16 @@ describe('large data travels by hash', () => {
     expect(new TextDecoder().decode(owner.tasks.output(wasm as string))).toBe('small input, big module')
     expect(await transfers(worker, 'in')).toBe(2)
 
-    // A third peer may fetch the owner's task blobs (anyone may run the task) but not the worker's
-    // output, which is for the task's owner only.
+    // A third peer gets neither the owner's input (only a holder of a live lease on a task that
+    // needs it may fetch it) nor the worker's output (only the task's owner may).
     const third = await mesh.node({ bootstrap: [addrOf(owner), addrOf(worker)], worker: false })
     await expect.poll(async () => (await third.peers()).filter(p => p.connected).length, { timeout: 20_000 }).toBe(2)
-    expect(toHex(sha256(await third.blobChannel.fetch(owner.peerId, sha256(input), LIMITS.blobBytes)))).toBe(toHex(sha256(input)))
-    await expect(third.blobChannel.fetch(worker.peerId, sha256(input), LIMITS.blobBytes)).rejects.toMatchObject({ code: 'not_found' })
-    // Nor more than the requester asked for.
-    await expect(third.blobChannel.fetch(owner.peerId, sha256(input), 1024)).rejects.toMatchObject({ code: 'too_large' })
+    const outputHash = sha256(new TextEncoder().encode(text.toUpperCase()))
+    await expect(third.blobChannel.fetch(owner.peerId, sha256(input), LIMITS.blobBytes)).rejects.toMatchObject({ code: 'not_found' })
+    await expect(third.blobChannel.fetch(worker.peerId, outputHash, LIMITS.blobBytes)).rejects.toMatchObject({ code: 'not_found' })
+    // The owner may fetch the output again, but never more than it asks for.
+    expect(toHex(sha256(await owner.blobChannel.fetch(worker.peerId, outputHash, LIMITS.blobBytes)))).toBe(toHex(outputHash))
+    await expect(owner.blobChannel.fetch(worker.peerId, outputHash, 1024)).rejects.toMatchObject({ code: 'too_large' })
   })
 
   it('bytes that do not match their hash are refused and count against the sender', async () => {
@@ -85,7 +87,7 @@ describe('large data travels by hash', () => {
     const logger = createLogger({ level: 'silent' })
     const reputation = { report: (peer: string, action: PeerAction) => { reports.push([peer, action]) }, gossipScore: () => 0 }
     // A server on a side network name that answers every hash with the same wrong bytes.
-    const lying = new BlobChannel({ libp2p: liar.libp2p, network: 'liars', logger, metrics: createMetrics(), reputation, source: () => new Uint8Array(1000).fill(7) })
+    const lying = new BlobChannel({ libp2p: liar.libp2p, network: 'liars', logger, metrics: createMetrics(), reputation, source: () => ({ size: 1000, read: (_offset, length) => new Uint8Array(length).fill(7) }) })
     await lying.start()
     const asking = new BlobChannel({ libp2p: honest.libp2p, network: 'liars', logger, metrics: createMetrics(), reputation, source: () => undefined })
     try {

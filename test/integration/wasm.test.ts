@@ -11,7 +11,7 @@ const settings: WasmSettings = { clock: systemClock, maxMemoryBytes: 256 * MiB, 
 const modules: Record<string, Uint8Array> = {}
 
 beforeAll(async () => {
-  for (const name of ['echo', 'loop', 'memory-hog', 'unbounded', 'exit-7']) modules[name] = await wasmFixture(name)
+  for (const name of ['echo', 'loop', 'memory-hog', 'unbounded', 'exit-7', 'fd-probe']) modules[name] = await wasmFixture(name)
 })
 
 async function run (name: string, input: string, overrides: Partial<WasmSettings> = {}, signal = new AbortController().signal): Promise<ExecResult & { progress: number[] }> {
@@ -26,6 +26,13 @@ describe('the wasm sandbox', () => {
     expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0, stderrTail: 'progress 50\n' })
     expect(new TextDecoder().decode(result.output)).toBe('hello, sandbox')
     expect(result.progress).toEqual([50])
+  })
+
+  it('gives the module no file descriptor: closing, seeking or pwriting its stdio, and opening paths, all answer EBADF', async () => {
+    expect(await run('fd-probe', '')).toMatchObject({ outcome: 'succeeded', exitCode: 0 })
+    expect(new TextDecoder().decode((await run('fd-probe', '')).output)).toBe('sandboxed')
+    // Runs after it still have their stdio.
+    expect(new TextDecoder().decode((await run('echo', 'after the probe')).output)).toBe('after the probe')
   })
 
   it('takes the memory cap from the module: none declared, or one over the node cap, is refused before it runs', () => {

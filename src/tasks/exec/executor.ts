@@ -16,6 +16,8 @@ export interface RunOptions {
   onProgress: (percent: number) => void
   /** Kind "wasm": the module to run (fetched and hash-checked by the worker). */
   module?: Uint8Array
+  /** Memory the worker reserved for the task (what its offer stated). */
+  memoryBytes?: number
 }
 
 /** Runs task kinds: built-ins, operator-declared commands and WebAssembly behind one interface. */

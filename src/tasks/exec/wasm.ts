@@ -82,6 +82,10 @@ const failed = (error: string, stderrTail = ''): ExecResult => ({ outcome: 'fail
 
 export async function runWasm (module: Uint8Array, input: Uint8Array, options: RunOptions, settings: WasmSettings): Promise<ExecResult> {
   const { maxMemoryBytes } = inspectWasmModule(module, settings.maxMemoryBytes)
+  if (options.memoryBytes != null && maxMemoryBytes > options.memoryBytes) {
+    // The worker reserved what the offer stated; the module may not use more than that.
+    return failed(`the module's memory maximum of ${maxMemoryBytes} bytes is over the ${options.memoryBytes} bytes the task stated`)
+  }
   const { clock, signal } = { clock: settings.clock, signal: options.signal }
   if (signal.aborted) return { outcome: 'failed', output: new Uint8Array(), error: 'stopped before it started' }
   const worker = new Worker(workerFile('wasm.mjs'), {

@@ -76,6 +76,31 @@ describe('TaskStore (a real SQLite file)', () => {
     store.close()
   })
 
+  it('shows a blob only to those it is for: outputs to their owner, never cached copies to peers, received outputs to nobody', () => {
+    const store = new TaskStore(path)
+    const bytes = (n: number): Uint8Array => new Uint8Array(300).fill(n)
+    store.putBlob('out', 'output', bytes(1), T0, 'ownerA')
+    store.putBlob('res', 'result', bytes(2), T0)
+    store.putBlob('in', 'task', bytes(3), T0)
+    store.putBlob('copy', 'cache', bytes(4), T0)
+    // Work for owner B may use public blobs, never A's output nor what this node received as an owner.
+    expect(store.blobFor('out', 'ownerB')).toBeUndefined()
+    expect(store.blobFor('res', 'ownerB')).toBeUndefined()
+    expect(store.blobFor('out', 'ownerA')).toEqual(bytes(1))
+    expect(store.blobFor('in', 'ownerB')).toEqual(bytes(3))
+    expect(store.blobFor('copy', 'ownerB')).toEqual(bytes(4))
+    // Served to peers: task blobs and outputs for that peer only, a chunk at a time.
+    expect(store.servableBlob('copy', 'ownerB')).toBeUndefined()
+    expect(store.servableBlob('res', 'ownerB')).toBeUndefined()
+    expect(store.servableBlob('out', 'ownerB')).toBeUndefined()
+    const row = store.servableBlob('out', 'ownerA')
+    expect(row).toMatchObject({ role: 'output', size: 300 })
+    expect(store.blobChunk(row?.rowid ?? -1, 256, 256)).toEqual(new Uint8Array(44).fill(1))
+    expect(store.pruneBlobs('output', T0 + 1, new Set(['out']))).toBe(0)
+    expect(store.pruneBlobs('output', T0 + 1)).toBe(1)
+    store.close()
+  })
+
   it('migrates to the current schema, uses WAL, and refuses a store from a newer version', () => {
     new TaskStore(path).close()
     const raw = new Database(path)
