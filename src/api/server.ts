@@ -13,6 +13,8 @@ export interface ApiNode {
   peers: () => Promise<unknown>
   dial: (addr: string) => Promise<unknown>
   metricsText: () => Promise<string>
+  /** This node's reputation table: [{peerId, score, state, verified, counts}], lowest score first. */
+  reputation: () => unknown
   tasks: ApiTasks
 }
 
@@ -108,6 +110,7 @@ export class ApiServer {
     this.routes = new Map<string, Route>([
       ['GET /v1/status', { mutates: false, handler: async () => node.status() }],
       ['GET /v1/peers', { mutates: false, handler: async () => await node.peers() }],
+      ['GET /v1/reputation', { mutates: false, handler: async () => node.reputation() }],
       ['GET /metrics', { mutates: false, handler: async () => new RawBody('text/plain; version=0.0.4; charset=utf-8', await node.metricsText()) }],
       ['POST /v1/tasks', { mutates: true, handler: async ({ body }) => { const ids = await node.tasks.submit(body); return { ids, ...(ids.length === 1 ? { id: ids[0] } : {}) } } }],
       ['GET /v1/tasks', { mutates: false, handler: async ({ query }) => node.tasks.list(query.get('state') ?? undefined) }],

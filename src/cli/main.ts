@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { VERSION } from '../version.js'
 import { connectCommand } from './commands/connect.js'
 import { peersCommand } from './commands/peers.js'
+import { reputationCommand } from './commands/reputation.js'
 import { statusCommand } from './commands/status.js'
 import { cancelCommand, logsCommand, resultCommand, submitCommand, taskCommand, tasksCommand } from './commands/tasks.js'
 import { idCommand, pskCommand } from './commands/keys.js'
@@ -29,6 +30,7 @@ export function buildProgram (io: CliIo, setExitCode: (code: number) => void): C
     startCommand(io, setExitCode),
     statusCommand(io),
     peersCommand(io),
+    reputationCommand(io),
     connectCommand(io),
     submitCommand(io, setExitCode),
     tasksCommand(io),

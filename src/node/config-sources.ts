@@ -24,7 +24,8 @@ export const ENV_VARS = {
   worker: 'MESH_WORKER',
   leaseTtlMs: 'MESH_LEASE_TTL_MS',
   memoryBytes: 'MESH_MEMORY',
-  allowWasm: 'MESH_ALLOW_WASM'
+  allowWasm: 'MESH_ALLOW_WASM',
+  probationLeases: 'MESH_PROBATION_LEASES'
 } as const satisfies Partial<Record<keyof RawConfig, string>>
 
 const LIST_FIELDS = new Set<string>(['listen', 'bootstrap'])

@@ -70,6 +70,8 @@ export interface MeshNodeConfig {
   wasmMaxTimeMs: number
   /** A wasm module's stdout over this fails the task. */
   wasmMaxOutputBytes: number
+  /** Live leases a new peer (on probation) may hold on this node's tasks at once. */
+  probationLeases: number
 }
 
 export function defaultDataDir (): string {
@@ -177,7 +179,8 @@ export const rawConfigSchema = z.strictObject({
   allowWasm: booleanLike.default(false),
   wasmMaxMemoryBytes: byteSize.pipe(z.number().min(65_536).max(4 * 1024 ** 3)).default(256 * 1024 * 1024),
   wasmMaxTimeMs: z.coerce.number().int().min(100).max(LIMITS.timeoutMs).default(600_000),
-  wasmMaxOutputBytes: z.coerce.number().int().min(1).max(LIMITS.blobBytes).default(16 * 1024 * 1024)
+  wasmMaxOutputBytes: z.coerce.number().int().min(1).max(LIMITS.blobBytes).default(16 * 1024 * 1024),
+  probationLeases: z.coerce.number().int().min(1).max(4096).default(1)
 })
 
 /** What a config file, the environment or flags may hold: every field optional. */
@@ -223,6 +226,7 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     allowWasm: value.allowWasm,
     wasmMaxMemoryBytes: value.wasmMaxMemoryBytes,
     wasmMaxTimeMs: value.wasmMaxTimeMs,
-    wasmMaxOutputBytes: value.wasmMaxOutputBytes
+    wasmMaxOutputBytes: value.wasmMaxOutputBytes,
+    probationLeases: value.probationLeases
   }
 }

@@ -12,6 +12,8 @@ import { stateAt, type Capability, type PeerState } from '../gossip/peer-table.j
 import { createMetrics, type MeshMetrics } from '../metrics.js'
 import { builtinExecutor } from '../tasks/exec/builtins.js'
 import type { Piscina } from 'piscina'
+import { Reputation, type PeerReputation } from '../reputation/reputation.js'
+import { listenForVerdicts } from '../reputation/verdicts.js'
 import { Blobs } from '../tasks/blobs.js'
 import { compositeExecutor } from '../tasks/exec/composite.js'
 import { wasmExecutor } from '../tasks/exec/wasm.js'
@@ -24,8 +26,9 @@ import { taskApi } from '../tasks/task-api.js'
 import { TaskStore } from '../tasks/store.js'
 import { TaskWorker } from '../tasks/worker.js'
 import type { Executor } from '../tasks/exec/executor.js'
+import type { WorkerFaults } from '../tasks/worker.js'
 import type { ApiTasks } from '../api/server.js'
-import { noReputation, type ReputationHook } from '../reputation/hook.js'
+import type { ReputationHook } from '../reputation/hook.js'
 import { createLogger, type Logger } from '../logger.js'
 import { VERSION } from '../version.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
@@ -74,8 +77,14 @@ export interface MeshNodeDeps {
   executor?: Executor
   /** A worker-thread pool for the built-in kinds, to share one among nodes of a process; one per node otherwise. */
   builtinPool?: Piscina
-  /** Uniform in [0, 1) for backoff jitter; Math.random by default. */
+  /** Uniform in [0, 1) for backoff jitter and spot checks; Math.random by default. */
   random?: () => number
+  /**
+   * Faults to inject, for tests and the simulation only (no flag or config key reaches this):
+   * `lie` makes the worker report a wrong output for every task it runs, its own random one per
+   * task ('random') or the same one as every other colluding liar ('collude').
+   */
+  faults?: WorkerFaults
 }
 
 /** The parts that exist only while the node runs. */
@@ -85,6 +94,7 @@ interface Running {
   protocol: MeshProtocol
   leases: LeaseChannel
   blobChannel: BlobChannel
+  stopVerdicts: () => void
   store: TaskStore
   owner: TaskOwner
   worker?: TaskWorker
@@ -103,11 +113,12 @@ export class MeshNode {
   readonly logger: Logger
   readonly metrics: MeshMetrics
   private readonly clock: Clock
-  private readonly reputation: ReputationHook
+  private readonly peerJudge: ReputationHook
   private readonly capacity: () => LocalCapacity
   private readonly executor: Executor
   private readonly builtins: ReturnType<typeof builtinExecutor>
   private readonly random: () => number
+  private readonly faults?: WorkerFaults
   private running?: Running
   /** The node being stopped, while its stop runs. */
   private stopping?: Running
@@ -119,7 +130,8 @@ export class MeshNode {
     this.logger = deps.logger ?? createLogger({ level: 'silent' })
     this.clock = deps.clock ?? systemClock
     this.metrics = createMetrics()
-    this.reputation = deps.reputation ?? noReputation
+    this.peerJudge = deps.reputation ?? new Reputation({ clock: this.clock, logger: this.logger })
+    this.faults = deps.faults
     this.builtins = builtinExecutor(this.clock, deps.builtinPool)
     const wasm = config.allowWasm
       ? wasmExecutor({ clock: this.clock, maxMemoryBytes: config.wasmMaxMemoryBytes, maxTimeMs: config.wasmMaxTimeMs, maxOutputBytes: config.wasmMaxOutputBytes })
@@ -167,6 +179,11 @@ export class MeshNode {
    */
   endDrain (): void {
     this.stopping?.worker?.endDrain()
+  }
+
+  /** This node's judgement of every peer it has a record of, lowest score first. */
+  reputation (): PeerReputation[] {
+    return this.peerJudge instanceof Reputation ? this.peerJudge.list() : []
   }
 
   /** The point-to-point blob protocol (large inputs, modules and outputs by hash). */
@@ -292,14 +309,14 @@ export class MeshNode {
       const datastore = new PeerDatastore(join(config.dataDir, 'datastore'))
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
-      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.reputation, ...(swarmKey != null ? { swarmKey } : {}) })
+      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, ...(swarmKey != null ? { swarmKey } : {}) })
       await clearStaleBootstrapTags(libp2p, config.bootstrap)
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
       const logger = this.logger
       const redialer = new BootstrapRedialer({ libp2p, addrs: config.bootstrap, intervalMs: config.bootstrapRedialMs, clock: this.clock, logger })
       redialer.start()
-      const shared = { network: config.network, clock: this.clock, logger, metrics: this.metrics, reputation: this.reputation }
+      const shared = { network: config.network, clock: this.clock, logger, metrics: this.metrics, reputation: this.peerJudge }
       const protocol = new MeshProtocol({
         ...shared,
         pubsub: libp2p.services.pubsub,
@@ -324,6 +341,13 @@ export class MeshNode {
       const self = libp2p.peerId.toString()
       const blobChannel: BlobChannel = new BlobChannel({ ...shared, libp2p, source: (hash, peer) => blobs.serve(hash, peer) })
       const blobs = new Blobs(store, blobChannel, self, this.clock)
+      const reputation = this.peerJudge
+      if (reputation instanceof Reputation) {
+        reputation.attach(store, self)
+        cleanup.unshift(async () => { reputation.detach() })
+      }
+      const stopVerdicts = reputation instanceof Reputation ? listenForVerdicts(protocol, reputation, logger) : () => {}
+      cleanup.unshift(async () => { stopVerdicts() })
       await blobChannel.start()
       cleanup.unshift(async () => { await blobChannel.stop() })
       const router = new LeaseRouter(leases, self, logger)
@@ -340,6 +364,8 @@ export class MeshNode {
           memoryBytes: config.memoryBytes,
           // A wasm module's memory maximum (the offer's memory need at least) within this node's cap.
           admits: offer => offer.kind !== WASM_KIND || offer.memoryBytes <= config.wasmMaxMemoryBytes,
+          reputation: this.peerJudge,
+          ...(this.faults != null ? { faults: this.faults } : {}),
           clock: this.clock,
           logger
         })
@@ -355,10 +381,11 @@ export class MeshNode {
         runsLocally: kind => worker != null && this.executor.canRun(kind),
         clock: this.clock,
         logger,
-        reputation: this.reputation,
+        reputation: this.peerJudge,
         lifecycle: { ...DEFAULT_LIFECYCLE, leaseTtlMs: config.leaseTtlMs, random: this.random },
         reannounceMs: config.reannounceMs,
-        retentionMs: config.retentionMs
+        retentionMs: config.retentionMs,
+        probationLeases: config.probationLeases
       })
       blobs.taskBlobAccess = (hash, peer) => owner.grantsBlob(hash, peer)
       worker?.start()
@@ -371,7 +398,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url, token: api.token })
       }
-      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, owner, ...(worker != null ? { worker } : {}), redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, owner, ...(worker != null ? { worker } : {}), redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -392,12 +419,14 @@ export class MeshNode {
       () => { running.owner.stop() },
       async () => { await running.leases.stop() },
       async () => { await running.blobChannel.stop() },
+      () => { running.stopVerdicts() },
       () => { running.protocol.stop() },
       () => { running.redialer.stop() },
       async () => { if (api != null) await removeApiFile(this.config.dataDir, api.token) },
       async () => { await api?.stop() },
       async () => { await running.libp2p.stop() },
       async () => { await running.datastore.close() },
+      () => { if (this.peerJudge instanceof Reputation) this.peerJudge.detach() },
       () => { running.store.close() },
       async () => { await this.builtins.close() },
       async () => { await running.unlock() }

@@ -1,14 +1,20 @@
-/**
- * What the protocol layer tells the reputation module, and asks of it. A no-op until the
- * reputation issue lands; tests inject a recorder.
- */
-export type PeerAction = 'invalid_message' | 'rate_limit_abuse' | 'lease_expired'
+import type { PeerAction, PeerState } from './table.js'
 
+export type { PeerAction } from './table.js'
+
+/**
+ * What the protocol layer tells the reputation module, and asks of it. `Reputation`
+ * (./reputation.ts) is the node's; tests may inject a recorder or `noReputation`.
+ */
 export interface ReputationHook {
   /** A first-hand observation about a peer. */
   report: (peerId: string, action: PeerAction, detail: string) => void
   /** The peer's application score for gossipsub (P5). */
   gossipScore: (peerId: string) => number
+  /** How this node treats the peer (absent: everyone is neutral). */
+  stateOf?: (peerId: string) => PeerState
+  /** How often an accepted lone result of the peer is re-run elsewhere (absent: never). */
+  spotCheckProbability?: (peerId: string) => number
 }
 
 export const noReputation: ReputationHook = {

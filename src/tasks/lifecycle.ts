@@ -33,6 +33,12 @@ export interface Replica {
   outputHash?: string
   /** The worker whose result completed this replica. */
   doneBy?: string
+  /** Its signature over the result (hex): evidence, should the result be judged a misreport. */
+  signature?: string
+  /** Added by the owner to check results (a spot check, or no majority yet). */
+  verification?: boolean
+  /** How the result compared with the accepted output (deterministic kinds only). */
+  verdict?: 'agreed' | 'misreport'
 }
 
 export interface HistoryEntry {
@@ -76,10 +82,28 @@ export type TaskEvent =
   | { type: 'claimed', worker: string, replica: number }
   | { type: 'renewed', worker: string, replica: number, epoch: number, progress: number }
   | { type: 'released', worker: string, replica: number, epoch: number, reason: string }
-  | { type: 'resultReceived', worker: string, replica: number, epoch: number, outcome: ResultOutcome, outputHash: string, error?: string, exitCode?: number, stderrTail?: string }
+  | {
+    type: 'resultReceived'
+    worker: string
+    replica: number
+    epoch: number
+    outcome: ResultOutcome
+    outputHash: string
+    error?: string
+    exitCode?: number
+    stderrTail?: string
+    /** The worker's signature over the result, hex. */
+    signature?: string
+    /** Outputs of this kind are comparable: replicas are held to a majority. */
+    compare?: boolean
+    /** The owner wants this (lone) result re-run on another peer before it is accepted. */
+    spotCheck?: boolean
+  }
   | { type: 'expired', replica: number }
   | { type: 'deadlinePassed' }
   | { type: 'cancelled', reason: string }
+  /** A spot check nobody took in time: the lone result is accepted unverified. */
+  | { type: 'checkAbandoned', reason: string }
   /** Why a pending task is still waiting (for example "no capable peer"); noted once per change. */
   | { type: 'waiting', reason: string }
 
@@ -91,6 +115,8 @@ export type TaskEffect =
   | { type: 'ackResult', worker: string, replica: number, epoch: number }
   | { type: 'notifyCancel', worker: string, replica: number, epoch: number, reason: string }
   | { type: 'finished', state: TaskState }
+  /** A deterministic task was decided: each done replica's result agreed with the accepted output, or not. */
+  | { type: 'judged', worker: string, replica: number, epoch: number, verdict: 'agreed' | 'misreport' }
 
 export interface LifecycleSettings {
   leaseTtlMs: number
@@ -139,7 +165,7 @@ export function newTask (id: string, owner: string, spec: TaskSpec, now: number)
 
 /** Replica indexes a worker may claim now. */
 export function openReplicas (task: Task, now: number): number[] {
-  if (task.state !== 'pending' && task.state !== 'leased') return []
+  if (task.state !== 'pending' && task.state !== 'leased' && task.state !== 'verifying') return []
   return task.replicas.filter(r => r.status === 'open' && r.notBefore <= now).map(r => r.index)
 }
 
@@ -173,10 +199,11 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
     next.attemptLog = [...(task.attemptLog ?? []), { at: now, ...record }].slice(-MAX_ATTEMPT_LOG)
   }
   const settle = (reason: string): void => {
-    // The task state follows its replicas: leased while any lease is live, else pending.
+    // The task state follows its replicas: verifying once the owner added replicas to check
+    // results, else leased while any lease is live, else pending.
     if (TERMINAL.has(next.state)) return
     const leased = next.replicas.some(r => r.lease != null)
-    const state: TaskState = leased ? 'leased' : 'pending'
+    const state: TaskState = next.replicas.some(r => r.verification === true) ? 'verifying' : leased ? 'leased' : 'pending'
     if (state !== next.state) move(state, reason)
     else note(reason)
   }
@@ -262,11 +289,18 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
         replica.doneBy = event.worker
         replica.outputHash = event.outputHash
         replica.progress = 100
-        if (next.replicas.every(r => r.status === 'done')) {
-          next.outputHash = event.outputHash
-          move('succeeded', `replica ${replica.index} succeeded on ${event.worker} (epoch ${event.epoch})`)
+        if (event.signature != null) replica.signature = event.signature
+        const why = `replica ${replica.index} succeeded on ${event.worker} (epoch ${event.epoch})`
+        if (event.compare === true && event.spotCheck === true && next.replicas.length === 1) {
+          addReplica(`${why}; spot check: replica 1 re-runs it on another peer`)
+        } else if (next.replicas.some(r => r.status !== 'done')) {
+          settle(why)
+        } else if (event.compare === true) {
+          decide(why)
         } else {
-          settle(`replica ${replica.index} succeeded on ${event.worker} (epoch ${event.epoch})`)
+          // Not comparable: the outputs of replicas prove nothing against each other.
+          next.outputHash = event.outputHash
+          move('succeeded', why)
         }
         break
       }
@@ -301,6 +335,13 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
       break
     }
 
+    case 'checkAbandoned': {
+      const check = next.replicas[1]
+      if (closed || !isSpotCheck(next) || check?.status !== 'open') throw new IllegalTransitionError(task.state, event.type)
+      acceptUnverified(event.reason)
+      break
+    }
+
     case 'waiting': {
       if (closed) throw new IllegalTransitionError(task.state, event.type)
       if (next.history.at(-1)?.reason !== event.reason) note(event.reason)
@@ -318,9 +359,51 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
   }
   return { task: next, effects }
 
+  /** Every replica is done: accept the output a strict majority agrees on, add a replica, or give up. */
+  function decide (why: string): void {
+    const counts = new Map<string, number>()
+    for (const r of next.replicas) if (r.outputHash != null) counts.set(r.outputHash, (counts.get(r.outputHash) ?? 0) + 1)
+    const [hash, votes] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0]
+    const n = next.replicas.length
+    const tally = [...counts.values()].sort((a, b) => b - a).join('/')
+    if (votes * 2 > n) {
+      // A lone result is accepted unverified: nothing to judge it against.
+      for (const r of n > 1 ? next.replicas : []) {
+        r.verdict = r.outputHash === hash ? 'agreed' : 'misreport'
+        effects.push({ type: 'judged', worker: r.doneBy as string, replica: r.index, epoch: r.epoch, verdict: r.verdict })
+      }
+      next.outputHash = hash
+      const liars = next.replicas.filter(r => r.verdict === 'misreport').map(r => r.doneBy)
+      move('succeeded', `${why}; ${votes} of ${n} results agree${liars.length > 0 ? `; misreported by ${liars.join(', ')}` : ''}`)
+    } else if (n < quorumCap(task)) {
+      addReplica(`${why}; no majority among ${n} results (${tally})`)
+    } else {
+      next.error = `no majority among ${n} results (${tally}); ${n} is the most replicas this task gets`
+      move('failed', next.error)
+    }
+  }
+
+  function addReplica (why: string): void {
+    const index = next.replicas.length
+    next.replicas.push({ index, status: 'open', epoch: 0, attempts: 0, notBefore: now, progress: 0, verification: true })
+    settle(`${why}; replica ${index} added to check`)
+  }
+
+  /** Drops a spot check that cannot be done and accepts the lone result it was to check. */
+  function acceptUnverified (why: string): void {
+    const first = next.replicas[0] as Replica
+    next.replicas = [first]
+    next.outputHash = first.outputHash
+    move('succeeded', `spot check abandoned (${why}); the result of replica 0 on ${first.doneBy ?? '?'} is accepted unverified`)
+  }
+
   function retryOrFail (replica: Replica, why: string): void {
     replica.status = 'open'
     replica.progress = 0
+    if (replica.attempts >= task.spec.maxAttempts && replica.index === 1 && isSpotCheck(next)) {
+      acceptUnverified(`${why}; no attempts left`)
+      return
+    }
     if (replica.attempts >= task.spec.maxAttempts) {
       next.error = `${why}; no attempts left (${replica.attempts} of ${task.spec.maxAttempts})`
       move('failed', next.error)
@@ -330,6 +413,16 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
     replica.notBefore = now + wait
     settle(`${why}; retry ${replica.attempts + 1} of ${task.spec.maxAttempts} after ${wait} ms`)
   }
+}
+
+/** A task whose lone result is done and whose second replica only checks it. */
+function isSpotCheck (task: Task): boolean {
+  return task.spec.redundancy === 1 && task.replicas.length === 2 && task.replicas[0]?.status === 'done' && task.replicas[1]?.verification === true && task.replicas[1].status !== 'done'
+}
+
+/** The most replicas a task gets while looking for a majority: its redundancy plus two, at least five. */
+export function quorumCap (task: Task): number {
+  return Math.min(64, Math.max(5, task.spec.redundancy + 2))
 }
 
 /** Why a renewal, release or result for this lease must be refused, if it must. */

@@ -1,5 +1,6 @@
 import { LIMITS } from '../gossip/wire/limits.js'
-import { LeaseMessage as LeaseMessageCodec, RefusalCode, ResultStatus, type LeaseMessage, type Result, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
+import { LeaseMessage as LeaseMessageCodec, RefusalCode, ResultStatus, VerdictKind, type LeaseMessage, type Result, type SignedResult, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
+import { verifyResult } from '../gossip/wire/result-signature.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
 import { TERMINAL, leaseRefusal, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
@@ -44,6 +45,8 @@ export interface TaskOwnerInit {
   lifecycle: LifecycleSettings
   reannounceMs: number
   retentionMs: number
+  /** Live leases a peer on probation may hold on this owner's tasks (DESIGN: 1). */
+  probationLeases: number
 }
 
 /** Failed transfers of a large output before its attempt counts as failed. */
@@ -79,6 +82,8 @@ export class TaskOwner {
   /** Large outputs being fetched, and failed fetches so far, by task/replica/epoch. */
   private readonly fetching = new Set<string>()
   private readonly fetchFailures = new Map<string, number>()
+  /** Live leases per worker on this owner's tasks (throttled and probation peers get one). */
+  private readonly leaseCounts = new Map<string, number>()
   private timers: unknown[] = []
   private started = false
   claimsReceived = 0
@@ -191,10 +196,16 @@ export class TaskOwner {
   private onLease (body: LeaseBody, from: string): void {
     if (!this.started) return
     switch (body.type) {
-      case 'claim':
+      case 'claim': {
         this.claimsReceived++
+        const refusal = this.ineligible(from)
+        if (refusal != null) {
+          this.refuse(from, body.claim.task, refusal.code, refusal.reason)
+          break
+        }
         this.onTaskMessage(body.claim.task, from, { type: 'claimed', worker: from, replica: body.claim.task.replica })
         break
+      }
       case 'renew':
         this.onTaskMessage(body.renew.task, from, { type: 'renewed', worker: from, replica: body.renew.task.replica, epoch: body.renew.task.epoch, progress: body.renew.progress })
         break
@@ -222,6 +233,7 @@ export class TaskOwner {
       outputHash: toHex(signed.outputHash),
       exitCode: result.exitCode,
       stderrTail: result.stderrTail,
+      signature: toHex(signed.signature),
       ...(result.error !== '' ? { error: result.error } : {})
     }
     if (outcome !== 'succeeded') {
@@ -290,6 +302,11 @@ export class TaskOwner {
     })
   }
 
+  /** How long a spot check may wait for a peer to take it before the result is accepted unverified. */
+  private spotCheckWaitMs (): number {
+    return Math.max(2000, 10 * this.init.reannounceMs)
+  }
+
   /** Whether `peer` may fetch the task blob `hash`: it holds a live lease on an unfinished task that needs it. */
   grantsBlob (hash: string, peer: string): boolean {
     for (const task of this.tasks.values()) {
@@ -304,6 +321,11 @@ export class TaskOwner {
     const id = toHex(ref.taskId)
     const task = this.tasks.get(id)
     if (task != null) {
+      if (event.type === 'resultReceived' && event.outcome === 'succeeded') {
+        const compare = this.comparable(task.spec.kind)
+        this.apply(task, { ...event, compare, spotCheck: compare && this.spotCheck(task, from) }, output)
+        return
+      }
       this.apply(task, event, output)
       return
     }
@@ -325,7 +347,11 @@ export class TaskOwner {
     // renewal: it only moves an expiry, and a restarted owner gives every live lease a fresh TTL.
     const changed = next.history.length !== task.history.length || effects.some(e => e.type !== 'refuse')
     if (changed) {
-      if (event.type !== 'renewed') this.init.store.save(next, now, next.state === 'succeeded' ? output : undefined)
+      this.countLeases(task, -1)
+      this.countLeases(next, 1)
+      if (event.type !== 'renewed') this.persist(next, event, now, output)
+      if (event.type === 'resultReceived' && event.outcome === 'failed') this.init.reputation.report(event.worker, 'task_failure', `task ${task.id}: ${event.error ?? ''}`)
+      if (event.type === 'released') this.init.reputation.report(event.worker, 'lease_released', `task ${task.id}: ${event.reason}`)
       if (event.type === 'expired') {
         const holder = task.replicas[event.replica]?.lease?.holder
         if (holder != null) this.init.reputation.report(holder, 'lease_expired', `lease of task ${task.id} expired`)
@@ -338,6 +364,33 @@ export class TaskOwner {
       if (last != null && last !== task.history.at(-1)) this.init.logger.debug({ task: next.id, state: last.state, reason: last.reason }, 'task transition')
     }
     for (const effect of effects) this.perform(next, effect, event)
+  }
+
+  /**
+   * Saves a transition. A result's output is kept as a blob until the task is decided (replicas
+   * are compared by hash); the accepted output is stored with the task when it succeeds.
+   */
+  private persist (next: Task, event: TaskEvent, now: number, output?: Uint8Array): void {
+    const { store } = this.init
+    const received = event.type === 'resultReceived' && output != null ? event.outputHash : undefined
+    if (next.state !== 'succeeded') {
+      store.transaction(() => {
+        if (received != null && output != null) store.putBlob(received, 'result', output, now)
+        store.save(next, now)
+      })
+      return
+    }
+    const accepted = next.outputHash === received ? output : next.outputHash != null ? store.blob(next.outputHash) : undefined
+    store.save(next, now, accepted ?? new Uint8Array())
+  }
+
+  private countLeases (task: Task, delta: number): void {
+    for (const r of task.replicas) {
+      if (r.lease == null) continue
+      const n = (this.leaseCounts.get(r.lease.holder) ?? 0) + delta
+      if (n <= 0) this.leaseCounts.delete(r.lease.holder)
+      else this.leaseCounts.set(r.lease.holder, n)
+    }
   }
 
   private perform (task: Task, effect: TaskEffect, event: TaskEvent): void {
@@ -369,6 +422,86 @@ export class TaskOwner {
       case 'finished':
         this.init.logger.info({ task: task.id, state: effect.state, reason: task.history.at(-1)?.reason }, 'task finished')
         break
+      case 'judged':
+        if (effect.verdict === 'agreed') this.init.reputation.report(effect.worker, 'verified_success', `task ${task.id} replica ${effect.replica}`)
+        else void this.publishMisreport(task, effect.replica)
+        break
+    }
+  }
+
+  /**
+   * Why this owner grants a peer nothing now, if it does not: banned peers get no leases;
+   * throttled and probation peers one live lease at a time (on this owner's tasks). Probation
+   * never blocks a task outright: the one lease is always there to have.
+   */
+  private ineligible (worker: string): { code: RefusalCode, reason: string } | undefined {
+    const state = this.init.reputation.stateOf?.(worker) ?? 'neutral'
+    if (state === 'banned') return { code: RefusalCode.NOT_ELIGIBLE, reason: 'banned by this owner' }
+    const held = this.leaseCounts.get(worker) ?? 0
+    if (state === 'throttled' && held >= 1) return { code: RefusalCode.AT_LIMIT, reason: 'throttled: one lease at a time' }
+    if (state === 'probation' && held >= this.init.probationLeases) return { code: RefusalCode.AT_LIMIT, reason: `probation: ${this.init.probationLeases} lease(s) at a time` }
+    return undefined
+  }
+
+  /** Whether outputs of a kind are comparable: this node's deterministic kinds, or a kind every live peer that runs it declares deterministic. */
+  private comparable (kind: string): boolean {
+    if (this.init.deterministicKinds.has(kind)) return true
+    const runners = this.init.protocol.peerTable.list().filter(p => p.state === 'alive').flatMap(p => p.capabilities.filter(c => c.kind === kind))
+    return runners.length > 0 && runners.every(c => c.deterministic)
+  }
+
+  /**
+   * Whether to re-run a lone result of `worker` on another peer before accepting it: with the
+   * probability reputation gives the worker, and only if another peer that could run it exists.
+   */
+  private spotCheck (task: Task, worker: string): boolean {
+    if (task.spec.redundancy !== 1 || task.replicas.length !== 1) return false
+    const p = this.init.reputation.spotCheckProbability?.(worker) ?? 0
+    if (p <= 0) return false
+    const fits = (slotsTotal: number, memoryFree: number): boolean => slotsTotal >= (task.spec.slots ?? 1) && memoryFree >= (task.spec.memoryBytes ?? 0)
+    const other = (this.init.runsLocally(task.spec.kind) && worker !== this.self) || this.init.protocol.peerTable.list().some(peer =>
+      peer.peerId !== worker && peer.state === 'alive' && peer.capabilities.some(c => c.kind === task.spec.kind) && fits(peer.slotsTotal, peer.memoryFree) &&
+      this.init.reputation.stateOf?.(peer.peerId) !== 'banned')
+    return other && this.init.lifecycle.random() < p
+  }
+
+  /**
+   * A replica's result disagreed with the accepted output: a misreport, first-hand, and a
+   * verdict on gossip so other nodes learn of it, with the worker's own signed result and the
+   * majority's as evidence. Signatures are checked here, lazily, now that they are evidence: a
+   * result whose signature fails was never the worker's word and proves nothing.
+   */
+  private async publishMisreport (task: Task, index: number): Promise<void> {
+    const signedOf = (replica: number): SignedResult | undefined => {
+      const r = task.replicas[replica]
+      if (r?.doneBy == null || r.outputHash == null || r.signature == null) return undefined
+      return {
+        task: { owner: this.selfBytes, taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>, replica, epoch: r.epoch },
+        worker: peerIdToBytes(r.doneBy),
+        status: ResultStatus.SUCCEEDED,
+        outputHash: fromHex(r.outputHash) as Uint8Array<ArrayBuffer>,
+        signature: fromHex(r.signature) as Uint8Array<ArrayBuffer>
+      }
+    }
+    const subject = task.replicas[index]?.doneBy
+    const own = signedOf(index)
+    if (subject == null) return
+    if (own == null || !await verifyResult(own)) {
+      this.init.reputation.report(subject, 'invalid_message', `task ${task.id}: a result whose signature does not verify`)
+      return
+    }
+    this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: output differs from the accepted one`)
+    const majority: SignedResult[] = []
+    for (const r of task.replicas) {
+      if (r.verdict !== 'agreed' || majority.length >= LIMITS.evidence - 1) continue
+      const signed = signedOf(r.index)
+      if (signed != null && await verifyResult(signed)) majority.push(signed)
+    }
+    if (majority.length === 0) return
+    try {
+      await this.init.protocol.verdict({ subject: peerIdToBytes(subject), kind: VerdictKind.MISREPORT, task: own.task, evidence: [own, ...majority] })
+    } catch (err) {
+      this.init.logger.debug({ err: (err as Error).message, task: task.id }, 'verdict not published')
     }
   }
 
@@ -376,10 +509,16 @@ export class TaskOwner {
     this.send(worker, [{ refusal: { task, code, reason: reason.slice(0, LIMITS.reasonChars) } }])
   }
 
-  /** Lease expiries and deadlines: the events no message brings. */
+  /** Lease expiries, deadlines and spot checks nobody takes: the events no message brings. */
   private sweep (): void {
     const now = this.init.clock.now()
     for (const task of [...this.tasks.values()]) {
+      const check = task.replicas[1]
+      if (task.state === 'verifying' && task.spec.redundancy === 1 && task.replicas.length === 2 && task.replicas[0]?.status === 'done' &&
+        check?.verification === true && check.status === 'open' && now - check.notBefore >= this.spotCheckWaitMs()) {
+        this.apply(task, { type: 'checkAbandoned', reason: `no peer took it within ${this.spotCheckWaitMs()} ms` })
+        continue
+      }
       if (task.state === 'pending' && now - task.createdAt >= 2 * this.init.reannounceMs) this.noteIfNobodyCan(task)
       const due = nextDue(task)
       if (due == null || due > now) continue
@@ -499,9 +638,11 @@ export class TaskOwner {
     for (const task of this.tasks.values()) {
       if (task.spec.inputRef != null) needed.add(task.spec.inputRef.hash)
       if (task.spec.module != null) needed.add(task.spec.module.hash)
+      for (const r of task.replicas) if (r.outputHash != null) needed.add(r.outputHash)
     }
     const undelivered = new Set(store.pendingResults().map(p => toHex(LeaseMessageCodec.decode(p.message).result?.signed?.outputHash ?? new Uint8Array())))
-    const blobs = store.pruneBlobs('task', now - retentionMs, needed) + store.pruneBlobs('output', now - 3_600_000, undelivered) + store.pruneBlobs('cache', now - 3_600_000)
+    const blobs = store.pruneBlobs('task', now - retentionMs, needed) + store.pruneBlobs('output', now - 3_600_000, undelivered) +
+      store.pruneBlobs('cache', now - 3_600_000) + store.pruneBlobs('result', now - 3_600_000, needed)
     if (removed + stale + blobs > 0) this.init.logger.info({ tasks: removed, undeliveredResults: stale, blobs }, 'pruned past retention')
   }
 

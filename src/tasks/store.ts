@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import type { Task, TaskState } from './lifecycle.js'
+import type { PeerRecord } from '../reputation/table.js'
 import type { TaskSpec } from './spec.js'
 
 /**
@@ -35,9 +36,10 @@ const MIGRATIONS: string[] = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (task_id, replica, epoch)
    );`,
-  // Blobs by content hash: an owner's large inputs and wasm modules (reader NULL: any peer may
-  // fetch them), a worker's large outputs (reader: the task's owner only) and a worker's copies
-  // of what it fetched (role 'cache', served to no one).
+  // Blobs by content hash: an owner's large inputs and wasm modules (role 'task', reader '': any
+  // peer may fetch them), a worker's large outputs (role 'output', reader: the task's owner only),
+  // a worker's copies of what it fetched (role 'cache') and an owner's copies of replica outputs
+  // until the task is decided (role 'result'); the last two are served to no one.
   `CREATE TABLE blobs (
      hash TEXT NOT NULL,
      role TEXT NOT NULL,
@@ -47,7 +49,12 @@ const MIGRATIONS: string[] = [
      used_at INTEGER NOT NULL,
      PRIMARY KEY (hash, role, reader)
    );
-   CREATE INDEX blobs_used ON blobs(role, used_at);`
+   CREATE INDEX blobs_used ON blobs(role, used_at);`,
+  // This node's reputation table: one JSON record per peer (src/reputation/table.ts).
+  `CREATE TABLE reputation (
+     peer TEXT PRIMARY KEY,
+     record TEXT NOT NULL
+   );`
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
@@ -166,9 +173,9 @@ export class TaskStore {
     return rows.map(r => ({ taskId: r.task_id, replica: r.replica, epoch: r.epoch, owner: r.owner, message: new Uint8Array(r.message) }))
   }
 
-  /** Only the task's owner can make a worker drop a result it holds for it. */
-  deletePendingResult (taskId: string, replica: number, epoch: number, owner: string): void {
-    this.db.prepare('DELETE FROM worker_results WHERE task_id = ? AND replica = ? AND epoch = ? AND owner = ?').run(taskId, replica, epoch, owner)
+  /** Only the task's owner can make a worker drop a result it holds for it. True if there was one. */
+  deletePendingResult (taskId: string, replica: number, epoch: number, owner: string): boolean {
+    return this.db.prepare('DELETE FROM worker_results WHERE task_id = ? AND replica = ? AND epoch = ? AND owner = ?').run(taskId, replica, epoch, owner).changes > 0
   }
 
   /** Drops results no owner took within `before` (the owner is gone for good). */
@@ -218,6 +225,16 @@ export class TaskStore {
       for (const row of rows) if (!keep.has(row.hash)) removed += remove.run(row.hash, role, row.reader).changes
     })()
     return removed
+  }
+
+  loadReputation (): Map<string, PeerRecord> {
+    const rows = this.db.prepare('SELECT peer, record FROM reputation').all() as Array<{ peer: string, record: string }>
+    return new Map(rows.map(r => [r.peer, JSON.parse(r.record) as PeerRecord]))
+  }
+
+  saveReputation (records: Array<[string, PeerRecord]>): void {
+    const stmt = this.db.prepare('INSERT OR REPLACE INTO reputation (peer, record) VALUES (?, ?)')
+    this.db.transaction(() => { for (const [peer, record] of records) stmt.run(peer, JSON.stringify(record)) })()
   }
 
   /** Runs `fn` in one transaction: everything it writes is on disk, or nothing. */

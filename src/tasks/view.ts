@@ -15,7 +15,8 @@ export interface TaskView {
   outputHash: string | null
   history: Task['history']
   leases: Array<{ replica: number, holder: string, epoch: number, expiresAt: number }>
-  replicas: Array<{ index: number, status: string, epoch: number, attempts: number, progress: number, worker: string | null }>
+  /** Each replica: its worker, the hash of the output it reported, and how that compared with the accepted one. */
+  replicas: Array<{ index: number, status: string, epoch: number, attempts: number, progress: number, worker: string | null, outputHash: string | null, verdict: 'agreed' | 'misreport' | null, check: boolean }>
 }
 
 export function viewOf (task: Task): TaskView {
@@ -33,6 +34,16 @@ export function viewOf (task: Task): TaskView {
     outputHash: task.outputHash ?? null,
     history: task.history,
     leases: task.replicas.flatMap(r => r.lease == null ? [] : [{ replica: r.index, ...r.lease }]),
-    replicas: task.replicas.map(r => ({ index: r.index, status: r.status, epoch: r.epoch, attempts: r.attempts, progress: r.progress, worker: r.lease?.holder ?? r.doneBy ?? null }))
+    replicas: task.replicas.map(r => ({
+      index: r.index,
+      status: r.status,
+      epoch: r.epoch,
+      attempts: r.attempts,
+      progress: r.progress,
+      worker: r.lease?.holder ?? r.doneBy ?? null,
+      outputHash: r.outputHash ?? null,
+      verdict: r.verdict ?? null,
+      check: r.verification === true
+    }))
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LIMITS } from '../gossip/wire/limits.js'
-import { LeaseMessage, ResultStatus, type Grant, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
+import { LeaseMessage, RefusalCode, ResultStatus, type Grant, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { signResult } from '../gossip/wire/result-signature.js'
 import { sha256, toHex } from './spec.js'
@@ -12,6 +12,7 @@ import type { Clock } from '../clock.js'
 import type { MeshProtocol } from '../gossip/mesh-protocol.js'
 import type { LeaseBody } from '../gossip/wire/codec.js'
 import type { Logger } from '../logger.js'
+import type { ReputationHook } from '../reputation/hook.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 /**
@@ -20,6 +21,12 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
  * each task), runs what it is granted, renews its leases at half their TTL, and reports signed
  * results, keeping each one on disk until its owner acknowledges it.
  */
+
+/** Faults a worker can be made to commit, for tests and simulations. */
+export interface WorkerFaults {
+  /** Report a wrong output for every task: its own random one ('random') or one shared by all colluders ('collude'). */
+  lie?: 'random' | 'collude'
+}
 
 export interface TaskWorkerInit {
   selfId: PeerId
@@ -35,6 +42,10 @@ export interface TaskWorkerInit {
   blobs?: Blobs
   /** Further checks of an offer this node's executor can run (e.g. the wasm memory cap). */
   admits?: (offer: TaskOffer) => boolean
+  /** Judges owners too: claims left unanswered and results refused count against them. */
+  reputation?: ReputationHook
+  /** Injected faults (tests and simulations only). */
+  faults?: WorkerFaults
   clock: Clock
   logger: Logger
   /** Delay per rank step before a worker claims (rank 0 claims at once). */
@@ -83,6 +94,8 @@ interface Running {
 const MAX_CANDIDATES = 10_000
 const MAX_CANDIDATES_PER_OWNER = 2_000
 const FORGET_CANDIDATE_MS = 30_000
+/** After an owner's AT_LIMIT refusal, how long this worker holds back (then it tries for more again). */
+const OWNER_LIMIT_MS = 10_000
 
 export function replicaKey (owner: string, taskId: Uint8Array, replica: number): string {
   return `${owner}/${toHex(taskId)}/${replica}`
@@ -103,6 +116,8 @@ export class TaskWorker {
   private readonly running = new Map<string, Running>()
   private readonly offs: Array<() => void> = []
   private readonly unreachable = new Map<string, number>()
+  /** Owners that said AT_LIMIT: until when this worker claims from them only while it runs nothing of theirs. */
+  private readonly ownerLimits = new Map<string, number>()
   private tickTimer?: unknown
   private deliveryTimer?: unknown
   private started = false
@@ -242,9 +257,13 @@ export class TaskWorker {
     if (!this.started || this.draining) return
     const now = this.init.clock.now()
     const claimTimeout = this.init.claimTimeoutMs ?? 3000
+    for (const [owner, until] of this.ownerLimits) if (until <= now) this.ownerLimits.delete(owner)
     for (const c of this.candidates.values()) {
       if (c.deadline <= now || now - c.seenAt > FORGET_CANDIDATE_MS) this.candidates.delete(c.key)
-      else if (c.claimedAt != null && now - c.claimedAt > claimTimeout) delete c.claimedAt
+      else if (c.claimedAt != null && now - c.claimedAt > claimTimeout) {
+        delete c.claimedAt
+        this.init.reputation?.report(c.owner, 'claim_ignored', `claim of ${c.key} unanswered`)
+      }
     }
     for (;;) {
       const next = this.pick(now, this.freeSlots(), this.freeMemory())
@@ -271,6 +290,10 @@ export class TaskWorker {
       // higher-ranked peers already took: claims per task stay near one.
       if (c.claimedAt != null || c.eligibleAt > now || (c.rank > 0 && c.seenAt < c.eligibleAt)) continue
       if (c.slots > freeSlots || c.memoryBytes > freeMemory) continue
+      // Owners are judged too: nothing for a banned one, one task at a time for a throttled one.
+      const standing = this.init.reputation?.stateOf?.(c.owner) ?? 'neutral'
+      const limited = standing === 'throttled' || (this.ownerLimits.get(c.owner) ?? 0) > now
+      if (standing === 'banned' || (limited && (load.get(c.owner) ?? 0) >= 1)) continue
       if (best == null) { best = c; continue }
       const byLoad = (load.get(best.owner) ?? 0) - (load.get(c.owner) ?? 0)
       const byPriority = c.priority - best.priority
@@ -284,12 +307,16 @@ export class TaskWorker {
       case 'grant': this.onGrant(body.grant, from); break
       case 'refusal': {
         const key = replicaKey(from, body.refusal.task.taskId, body.refusal.task.replica)
+        // The owner holds this worker to what it runs for it now: claim no more from it for a while.
+        if (body.refusal.code === RefusalCode.AT_LIMIT) this.ownerLimits.set(from, this.init.clock.now() + OWNER_LIMIT_MS)
         this.candidates.delete(key)
         const run = this.running.get(key)
         if (run != null && (body.refusal.task.epoch === 0 || body.refusal.task.epoch >= run.ref.epoch)) this.halt(run, 'lost lease')
         // The owner will never take a result it refused: stop resending it. (The channel has
         // checked that `from` is the task's owner, and only the owner's word counts.)
-        this.init.store.deletePendingResult(toHex(body.refusal.task.taskId), body.refusal.task.replica, body.refusal.task.epoch, from)
+        if (this.init.store.deletePendingResult(toHex(body.refusal.task.taskId), body.refusal.task.replica, body.refusal.task.epoch, from)) {
+          this.init.reputation?.report(from, 'result_refused', `result for ${key} refused: ${body.refusal.reason}`)
+        }
         break
       }
       case 'cancel': this.stopTask(from, body.cancel.task.taskId, 'cancelled', body.cancel.task.replica); break
@@ -364,6 +391,10 @@ export class TaskWorker {
     }
     if (result.output.byteLength > LIMITS.blobBytes || (result.output.byteLength > LIMITS.inlineOutputBytes && this.init.blobs == null)) {
       result = { outcome: 'failed_permanent', output: new Uint8Array(), error: `output of ${result.output.byteLength} bytes is over the ${LIMITS.blobBytes}-byte limit` }
+    }
+    if (result.outcome === 'succeeded' && this.init.faults?.lie != null) {
+      // Injected fault: a wrong output (a random one of its own, or the one all colluders share).
+      result = { ...result, output: new TextEncoder().encode(this.init.faults.lie === 'collude' ? 'colluding liars agree on this' : `a lie ${Math.random()}`) }
     }
     await this.report(owner, ref, result, startedAt)
     this.tick()

@@ -22,7 +22,7 @@ describe('tasks survive crashes', () => {
   })
 
   it('a worker killed with SIGKILL: its leases expire, are re-granted with a higher epoch to another worker, all tasks succeed', async () => {
-    const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 1000 })
+    const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 1000, probationLeases: 16 })
     const w1Dir = await mesh.tempDir()
     const w1 = procs.start(['--data-dir', w1Dir, ...LOOPBACK, '--slots', '4', '--bootstrap', addrOf(owner)])
     await waitForApiFile(w1Dir)
@@ -46,7 +46,7 @@ describe('tasks survive crashes', () => {
   })
 
   it('drain: SIGTERM to a worker holding tasks longer than the drain bound releases them (not expired), another worker finishes them, the drained worker exits 0', async () => {
-    const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 60_000 })
+    const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 60_000, probationLeases: 16 })
     const w1Dir = await mesh.tempDir()
     const w1 = procs.start(['--data-dir', w1Dir, ...LOOPBACK, '--slots', '2', '--drain-timeout', '500', '--bootstrap', addrOf(owner)])
     await waitForApiFile(w1Dir)
@@ -69,7 +69,7 @@ describe('tasks survive crashes', () => {
   })
 
   it('a second signal during a drain kills running tasks and releases them at once, and the worker exits 0', async () => {
-    const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 60_000 })
+    const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 60_000, probationLeases: 16 })
     const w1Dir = await mesh.tempDir()
     // A drain bound far longer than the test: only the second signal can end it.
     const w1 = procs.start(['--data-dir', w1Dir, ...LOOPBACK, '--log-level', 'info', '--slots', '1', '--drain-timeout', '600000', '--bootstrap', addrOf(owner)])

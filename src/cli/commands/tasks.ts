@@ -181,7 +181,11 @@ export function taskCommand (io: CliIo): Command {
         `state     ${task.state}${task.error != null ? ` (${task.error})` : ''}`,
         `kind      ${task.kind}`,
         `attempts  ${task.attempts}`,
-        ...task.replicas.map(r => `replica ${r.index}  ${r.status}  epoch ${r.epoch}  progress ${r.progress}%  ${r.worker ?? ''}`),
+        ...task.replicas.map(r => [
+          `replica ${r.index}${r.check ? ' (check)' : ''}  ${r.status}  epoch ${r.epoch}  progress ${r.progress}%  ${r.worker ?? ''}`,
+          ...(r.outputHash != null ? [`output ${r.outputHash.slice(0, 16)}`] : []),
+          ...(r.verdict != null ? [r.verdict] : [])
+        ].join('  ')),
         ...task.leases.map(l => `lease     replica ${l.replica} held by ${l.holder}, epoch ${l.epoch}, expires ${new Date(l.expiresAt).toISOString()}`),
         'history',
         ...task.history.map(h => `  ${new Date(h.at).toISOString()}  ${h.state.padEnd(9)}  ${h.reason}`)

@@ -4428,7 +4428,8 @@ export enum RefusalCode {
   NOT_LEASED = 'NOT_LEASED',
   UNKNOWN_TASK = 'UNKNOWN_TASK',
   NOT_ELIGIBLE = 'NOT_ELIGIBLE',
-  TASK_CLOSED = 'TASK_CLOSED'
+  TASK_CLOSED = 'TASK_CLOSED',
+  AT_LIMIT = 'AT_LIMIT'
 }
 
 enum __RefusalCodeValues {
@@ -4437,7 +4438,8 @@ enum __RefusalCodeValues {
   NOT_LEASED = 2,
   UNKNOWN_TASK = 3,
   NOT_ELIGIBLE = 4,
-  TASK_CLOSED = 5
+  TASK_CLOSED = 5,
+  AT_LIMIT = 6
 }
 
 export namespace RefusalCode {

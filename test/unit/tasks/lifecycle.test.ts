@@ -183,3 +183,72 @@ describe('task lifecycle reducer', () => {
     expect(epochs).toEqual([1, 2, 3, 4, 5, 6])
   })
 })
+
+describe('verification: majority, spot checks, no majority', () => {
+  const result = (worker: string, replica: number, hash: string, extra: Partial<TaskEvent & { type: 'resultReceived' }> = {}): TaskEvent =>
+    ({ type: 'resultReceived', worker, replica, epoch: 1, outcome: 'succeeded', outputHash: hash, compare: true, ...extra })
+  const judged = (effects: ReturnType<typeof transition>['effects']): Array<[string, string]> =>
+    effects.flatMap(e => e.type === 'judged' ? [[e.worker, e.verdict] as [string, string]] : [])
+
+  it('redundancy 3: accepts the majority output and judges each replica by it', () => {
+    const { task, effects } = run(newTask('t', 'o', spec({ redundancy: 3 }), T0), [
+      [claim('a', 0), T0], [claim('b', 1), T0], [claim('liar', 2), T0],
+      [result('a', 0, 'good'), T0 + 1], [result('liar', 2, 'bad'), T0 + 2], [result('b', 1, 'good'), T0 + 3]
+    ])
+    expect(task.state).toBe('succeeded')
+    expect(task.outputHash).toBe('good')
+    expect(judged(effects)).toEqual([['a', 'agreed'], ['b', 'agreed'], ['liar', 'misreport']])
+    expect(task.replicas.map(r => r.verdict)).toEqual(['agreed', 'agreed', 'misreport'])
+    expect(task.history.at(-1)?.reason).toContain('2 of 3 results agree; misreported by liar')
+  })
+
+  it('no majority: adds replicas up to redundancy + 2 (at least 5), then fails saying so', () => {
+    const start = run(newTask('t', 'o', spec({ redundancy: 3 }), T0), [
+      [claim('a', 0), T0], [claim('b', 1), T0], [claim('c', 2), T0],
+      [result('a', 0, 'x'), T0], [result('b', 1, 'y'), T0], [result('c', 2, 'z'), T0]
+    ])
+    expect(start.task.state).toBe('verifying')
+    expect(start.task.replicas).toHaveLength(4)
+    expect(openReplicas(start.task, T0)).toEqual([3])
+    expect(judged(start.effects)).toEqual([])
+    const more = run(start.task, [[claim('d', 3), T0], [result('d', 3, 'x'), T0]])
+    expect(more.task.replicas).toHaveLength(5)
+    const end = run(more.task, [[claim('e', 4), T0], [result('e', 4, 'w'), T0]])
+    expect(end.task.state).toBe('failed')
+    expect(end.task.error).toBe('no majority among 5 results (2/1/1/1); 5 is the most replicas this task gets')
+  })
+
+  it('a spot check re-runs a lone result on another peer; agreement accepts it and verifies both', () => {
+    const first = run(newTask('t', 'o', spec(), T0), [[claim('w', 0), T0], [result('w', 0, 'h', { spotCheck: true }), T0 + 1]])
+    expect(first.task.state).toBe('verifying')
+    expect(first.task.replicas[1]).toMatchObject({ index: 1, status: 'open', verification: true })
+    // The checker must be another peer.
+    expect(run(first.task, [[claim('w', 1), T0 + 2]]).effects[0]).toMatchObject({ type: 'refuse', code: 'NOT_ELIGIBLE' })
+    const checked = run(first.task, [[claim('checker', 1), T0 + 2], [result('checker', 1, 'h'), T0 + 3]])
+    expect(checked.task.state).toBe('succeeded')
+    expect(judged(checked.effects)).toEqual([['w', 'agreed'], ['checker', 'agreed']])
+  })
+
+  it('a spot check that disagrees is settled by a third run', () => {
+    const { task, effects } = run(newTask('t', 'o', spec(), T0), [
+      [claim('liar', 0), T0], [result('liar', 0, 'bad', { spotCheck: true }), T0],
+      [claim('c1', 1), T0], [result('c1', 1, 'good'), T0],
+      [claim('c2', 2), T0], [result('c2', 2, 'good'), T0]
+    ])
+    expect(task.state).toBe('succeeded')
+    expect(task.outputHash).toBe('good')
+    expect(judged(effects)).toEqual([['liar', 'misreport'], ['c1', 'agreed'], ['c2', 'agreed']])
+  })
+
+  it('a lone result without a spot check is accepted unverified; outputs of kinds that are not comparable judge nobody', () => {
+    const lone = run(newTask('t', 'o', spec(), T0), [[claim('w', 0), T0], [result('w', 0, 'h'), T0]])
+    expect(lone.task.state).toBe('succeeded')
+    expect(judged(lone.effects)).toEqual([])
+    const nondeterministic = run(newTask('t', 'o', spec({ redundancy: 2 }), T0), [
+      [claim('a', 0), T0], [claim('b', 1), T0], [result('a', 0, 'x', { compare: false }), T0], [result('b', 1, 'y', { compare: false }), T0]
+    ])
+    expect(nondeterministic.task.state).toBe('succeeded')
+    expect(judged(nondeterministic.effects)).toEqual([])
+    expect(nondeterministic.task.replicas.map(r => r.verdict)).toEqual([undefined, undefined])
+  })
+})

@@ -1,0 +1,142 @@
+import { DEFAULT_REPUTATION, applyAction, applyVerdict, decayedScore, gossipScoreOf, newRecord, scoreToState, spotCheckProbability, type PeerAction, type PeerRecord, type PeerState, type ReputationSettings } from './table.js'
+import type { ReputationHook } from './hook.js'
+import type { Clock } from '../clock.js'
+import type { Logger } from '../logger.js'
+
+/** Where a node keeps its reputation table between runs (the task store). */
+export interface ReputationStore {
+  loadReputation: () => Map<string, PeerRecord>
+  saveReputation: (records: Array<[string, PeerRecord]>) => void
+}
+
+export interface ReputationInit {
+  clock: Clock
+  logger?: Logger
+  settings?: ReputationSettings
+  /** Records kept at most; past it the ones nearest neutral go first (a flood of new identities cannot grow the table). */
+  maxRecords?: number
+}
+
+export interface PeerReputation {
+  peerId: string
+  score: number
+  state: PeerState
+  verified: number
+  counts: PeerRecord['counts']
+}
+
+/**
+ * This node's reputation table: first-hand observations and (weighted, capped) second-hand
+ * verdicts per peer, decaying toward neutral, persisted in the store. Every node judges for
+ * itself; nothing here is global.
+ */
+export class Reputation implements ReputationHook {
+  readonly settings: ReputationSettings
+  private readonly init: ReputationInit
+  private readonly records = new Map<string, PeerRecord>()
+  private readonly dirty = new Set<string>()
+  private store?: ReputationStore
+  private self?: string
+  private flushTimer?: unknown
+
+  constructor (init: ReputationInit) {
+    this.init = init
+    this.settings = init.settings ?? DEFAULT_REPUTATION
+  }
+
+  /** Loads the persisted table and saves changes to it (every second, and on detach). */
+  attach (store: ReputationStore, self: string): void {
+    this.store = store
+    this.self = self
+    for (const [peer, record] of store.loadReputation()) if (!this.records.has(peer)) this.records.set(peer, record)
+    this.flushTimer = this.init.clock.setInterval(() => { this.flush() }, 1000)
+  }
+
+  detach (): void {
+    this.init.clock.clearInterval(this.flushTimer)
+    this.flush()
+    this.store = undefined
+  }
+
+  flush (): void {
+    if (this.store == null || this.dirty.size === 0) return
+    const entries = [...this.dirty].flatMap(peer => { const r = this.records.get(peer); return r == null ? [] : [[peer, r] as [string, PeerRecord]] })
+    this.dirty.clear()
+    try {
+      this.store.saveReputation(entries)
+    } catch (err) {
+      this.init.logger?.warn({ err: (err as Error).message }, 'could not save reputation')
+    }
+  }
+
+  report (peerId: string, action: PeerAction, detail: string): void {
+    if (peerId === this.self) return
+    const now = this.init.clock.now()
+    const before = this.stateOf(peerId)
+    this.put(peerId, applyAction(this.records.get(peerId) ?? newRecord(now), action, now, this.settings))
+    this.logChange(peerId, before, action, detail)
+  }
+
+  /** A second-hand observation, from a verdict whose evidence has been checked. */
+  reportVerdict (subject: string, action: PeerAction, reporter: string, detail: string): void {
+    if (subject === this.self) return
+    const now = this.init.clock.now()
+    const before = this.stateOf(subject)
+    this.put(subject, applyVerdict(this.records.get(subject) ?? newRecord(now), action, reporter, this.score(reporter), now, this.settings))
+    this.logChange(subject, before, action, `${detail} (verdict by ${reporter})`)
+  }
+
+  score (peerId: string): number {
+    const record = this.records.get(peerId)
+    return record == null ? 0 : decayedScore(record, this.init.clock.now(), this.settings)
+  }
+
+  stateOf (peerId: string): PeerState {
+    if (peerId === this.self) return 'trusted'
+    const record = this.records.get(peerId)
+    return scoreToState(this.score(peerId), record?.verified ?? 0, this.settings, (record?.bannedUntil ?? 0) > this.init.clock.now())
+  }
+
+  /** How often an accepted result of this peer is re-run elsewhere (redundancy 1). */
+  spotCheckProbability (peerId: string): number {
+    if (peerId === this.self) return 0
+    return spotCheckProbability(this.stateOf(peerId), this.records.get(peerId)?.verified ?? 0, this.settings)
+  }
+
+  gossipScore (peerId: string): number {
+    return gossipScoreOf(this.stateOf(peerId), this.score(peerId))
+  }
+
+  get (peerId: string): PeerReputation {
+    const record = this.records.get(peerId)
+    return { peerId, score: round(this.score(peerId)), state: this.stateOf(peerId), verified: record?.verified ?? 0, counts: record?.counts ?? {} }
+  }
+
+  list (): PeerReputation[] {
+    return [...this.records.keys()].map(peer => this.get(peer)).sort((a, b) => a.score - b.score)
+  }
+
+  private put (peerId: string, record: PeerRecord): void {
+    this.records.set(peerId, record)
+    this.dirty.add(peerId)
+    const max = this.init.maxRecords ?? 10_000
+    if (this.records.size > max) {
+      const now = this.init.clock.now()
+      let victim: string | undefined
+      let least = Infinity
+      for (const [peer, r] of this.records) {
+        const weight = Math.abs(decayedScore(r, now, this.settings)) + r.verified
+        if (peer !== peerId && weight < least) { least = weight; victim = peer }
+      }
+      if (victim != null) this.records.delete(victim)
+    }
+  }
+
+  private logChange (peerId: string, before: PeerState, action: PeerAction, detail: string): void {
+    const after = this.stateOf(peerId)
+    if (after !== before) this.init.logger?.info({ peer: peerId, from: before, to: after, action, detail, score: round(this.score(peerId)) }, 'peer reputation changed')
+    else this.init.logger?.debug({ peer: peerId, action, detail }, 'peer reputation event')
+  }
+}
+
+const round = (n: number): number => Math.round(n * 100) / 100

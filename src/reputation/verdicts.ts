@@ -1,0 +1,66 @@
+import { ResultStatus, VerdictKind, type SignedResult, type Verdict } from '../gossip/wire/mesh.js'
+import { peerIdFromBytes, peerIdToBytes } from '../gossip/wire/peer-bytes.js'
+import { verifyResult } from '../gossip/wire/result-signature.js'
+import { toHex } from '../tasks/spec.js'
+import type { Reputation } from './reputation.js'
+import type { MeshProtocol } from '../gossip/mesh-protocol.js'
+import type { Logger } from '../logger.js'
+
+/**
+ * Checks the evidence of a verdict another owner gossiped. A verdict stands only if:
+ * - its author owns the task it is about (an owner judges only its own tasks);
+ * - the first piece of evidence is the subject's own signed result for that task;
+ * - for MISREPORT, at least one more signed result for the same task, each from a different
+ *   worker (not the subject), all naming one output hash, which is not the subject's;
+ * - every signature verifies.
+ * A third party cannot rerun the task, so this proves only that the subject signed an output
+ * that others contradicted; that is why verdicts count weighted and capped (table.ts).
+ * Returns undefined when it stands, else why not.
+ */
+export async function checkVerdict (verdict: Verdict, author: Uint8Array): Promise<string | undefined> {
+  const task = verdict.task
+  if (task == null) return 'no task'
+  if (toHex(task.owner) !== toHex(author)) return 'the author does not own the task'
+  const [own, ...others] = verdict.evidence
+  const sameTask = (s: SignedResult): boolean => s.task != null && toHex(s.task.owner) === toHex(task.owner) && toHex(s.task.taskId) === toHex(task.taskId)
+  if (own == null || toHex(own.worker) !== toHex(verdict.subject) || !sameTask(own)) return 'the first evidence is not the subject\'s result for the task'
+  if (own.status !== ResultStatus.SUCCEEDED) return 'the subject\'s result is not a success'
+  if (verdict.kind === VerdictKind.MISREPORT) {
+    if (others.length === 0) return 'no result contradicts the subject'
+    const workers = new Set<string>()
+    for (const other of others) {
+      const worker = toHex(other.worker)
+      if (!sameTask(other) || other.status !== ResultStatus.SUCCEEDED) return 'contradicting evidence is not a success of the same task'
+      if (worker === toHex(verdict.subject) || workers.has(worker)) return 'contradicting evidence must come from distinct other workers'
+      if (toHex(other.outputHash) !== toHex(others[0]?.outputHash ?? new Uint8Array())) return 'contradicting evidence does not agree'
+      if (toHex(other.outputHash) === toHex(own.outputHash)) return 'the evidence agrees with the subject'
+      workers.add(worker)
+    }
+  } else if (verdict.kind !== VerdictKind.VERIFIED_SUCCESS) {
+    return 'unknown verdict kind'
+  }
+  for (const signed of verdict.evidence) {
+    if (!await verifyResult(signed)) return 'a signature in the evidence does not verify'
+  }
+  return undefined
+}
+
+/**
+ * Takes in the verdicts other owners gossip: one whose evidence stands counts, weighted by the
+ * reporter's own score and capped per reporter (Reputation.reportVerdict); one whose evidence
+ * does not stand counts against its reporter. Returns the unsubscribe function.
+ */
+export function listenForVerdicts (protocol: Pick<MeshProtocol, 'on'>, reputation: Pick<Reputation, 'report' | 'reportVerdict'>, logger: Logger): () => void {
+  return protocol.on('verdict', (verdict, from) => {
+    void (async () => {
+      const reason = await checkVerdict(verdict, peerIdToBytes(from))
+      const subject = peerIdFromBytes(verdict.subject)?.toString()
+      const task = verdict.task == null ? '' : toHex(verdict.task.taskId)
+      if (reason != null || subject == null) {
+        reputation.report(from, 'false_verdict', `verdict about task ${task}: ${reason ?? 'bad subject'}`)
+        return
+      }
+      reputation.reportVerdict(subject, verdict.kind === VerdictKind.MISREPORT ? 'misreport' : 'verified_success', from, `task ${task}`)
+    })().catch(err => { logger.warn({ err: (err as Error).message }, 'verdict handling failed') })
+  })
+}

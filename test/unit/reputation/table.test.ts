@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_REPUTATION, applyAction, applyVerdict, decayedScore, gossipScoreOf, newRecord, scoreToState, spotCheckProbability, type PeerAction, type PeerRecord } from '../../../src/reputation/table.js'
+import { Reputation } from '../../../src/reputation/reputation.js'
+import { ManualClock } from '../../helpers/manual-clock.js'
+
+const T0 = 1_700_000_000_000
+const HOUR = 3_600_000
+const apply = (record: PeerRecord, actions: PeerAction[], at = T0): PeerRecord => actions.reduce((r, a) => applyAction(r, a, at), record)
+const state = (r: PeerRecord, at = T0): string => scoreToState(decayedScore(r, at), r.verified, DEFAULT_REPUTATION, (r.bannedUntil ?? 0) > at)
+
+describe('reputation table', () => {
+  it('new peers start on probation and leave it with verified results', () => {
+    const fresh = newRecord(T0)
+    expect(state(fresh)).toBe('probation')
+    expect(state(apply(fresh, ['verified_success', 'verified_success']))).toBe('probation')
+    expect(state(apply(fresh, ['verified_success', 'verified_success', 'verified_success']))).toBe('neutral')
+    expect(state(apply(fresh, Array<PeerAction>(10).fill('verified_success')))).toBe('trusted')
+  })
+
+  it('one misreport bans a peer; four expired leases throttle one', () => {
+    expect(state(apply(newRecord(T0), ['misreport']))).toBe('banned')
+    expect(state(apply(newRecord(T0), ['task_failure', 'task_failure']))).toBe('probation')
+    expect(state(apply(newRecord(T0), ['lease_expired', 'lease_expired', 'lease_expired']))).toBe('probation')
+    expect(state(apply(newRecord(T0), ['lease_expired', 'lease_expired', 'lease_expired', 'lease_expired']))).toBe('throttled')
+  })
+
+  it('scores decay toward neutral: an honest peer that had a crash recovers as time passes', async () => {
+    const clock = new ManualClock(T0)
+    const reputation = new Reputation({ clock })
+    for (let i = 0; i < 5; i++) reputation.report('honest', 'verified_success', '')
+    for (let i = 0; i < 8; i++) reputation.report('honest', 'lease_expired', 'it crashed')
+    expect(reputation.stateOf('honest')).toBe('throttled')
+    await clock.advance(HOUR / 2)
+    expect(reputation.stateOf('honest')).toBe('throttled')
+    await clock.advance(HOUR)
+    expect(reputation.stateOf('honest')).toBe('neutral')
+    expect(reputation.score('honest')).toBeCloseTo(-30 * 0.5 ** 1.5, 5)
+    // A ban lasts its period (an hour), then the decayed score decides.
+    reputation.report('liar', 'misreport', '')
+    expect(reputation.stateOf('liar')).toBe('banned')
+    await clock.advance(HOUR - 1)
+    expect(reputation.stateOf('liar')).toBe('banned')
+    await clock.advance(1)
+    expect(reputation.stateOf('liar')).toBe('throttled')
+    await clock.advance(2 * HOUR)
+    expect(reputation.stateOf('liar')).toBe('probation')
+  })
+
+  it('the spot-check rate falls as a peer builds a record, to a floor; probation is always checked', async () => {
+    const clock = new ManualClock(T0)
+    const reputation = new Reputation({ clock })
+    const rates: number[] = []
+    for (let i = 0; i < 60; i++) {
+      rates.push(reputation.spotCheckProbability('p'))
+      reputation.report('p', 'verified_success', '')
+      await clock.advance(60_000)
+    }
+    expect(rates.slice(0, 3)).toEqual([1, 1, 1])
+    for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeLessThanOrEqual(rates[i - 1] as number)
+    expect(rates.at(-1)).toBe(DEFAULT_REPUTATION.spotCheckFloor)
+    expect(spotCheckProbability('neutral', 3)).toBeCloseTo(0.4)
+    expect(spotCheckProbability('throttled', 100)).toBe(1)
+  })
+
+  it('second-hand verdicts count weighted by the reporter and never past the cap per reporter', () => {
+    let subject = newRecord(T0)
+    for (let i = 0; i < 20; i++) subject = applyVerdict(subject, 'misreport', 'loud-owner', 0, T0)
+    expect(subject.score).toBe(-DEFAULT_REPUTATION.secondHandCap)
+    // A throttled reporter's word counts for nothing.
+    expect(applyVerdict(newRecord(T0), 'misreport', 'bad-owner', -30, T0).score).toBe(0)
+    // A trusted reporter's counts more than a neutral one's, still capped.
+    expect(applyVerdict(newRecord(T0), 'verified_success', 'trusted', 100, T0).score).toBeGreaterThan(applyVerdict(newRecord(T0), 'verified_success', 'new', 0, T0).score)
+  })
+
+  it('maps states to gossipsub application scores: banned peers are graylisted, good ones get nothing extra', () => {
+    expect(gossipScoreOf('banned', -80)).toBeLessThan(-2500)
+    expect(gossipScoreOf('trusted', 50)).toBe(0)
+    expect(gossipScoreOf('throttled', -30)).toBe(-150)
+  })
+
+  it('ignores itself, persists through its store, and bounds its table', () => {
+    const saved = new Map<string, PeerRecord>()
+    const store = { loadReputation: () => new Map(saved), saveReputation: (entries: Array<[string, PeerRecord]>) => { for (const [p, r] of entries) saved.set(p, r) } }
+    const clock = new ManualClock(T0)
+    const reputation = new Reputation({ clock, maxRecords: 10 })
+    reputation.attach(store, 'me')
+    reputation.report('me', 'misreport', '')
+    expect(reputation.stateOf('me')).toBe('trusted')
+    reputation.report('liar', 'misreport', '')
+    reputation.report('liar', 'misreport', '')
+    for (let i = 0; i < 50; i++) reputation.report(`sybil${i}`, 'task_failure', '')
+    expect(reputation.list().length).toBeLessThanOrEqual(10)
+    expect(reputation.stateOf('liar')).toBe('banned')
+    reputation.detach()
+    // A restarted node remembers.
+    const again = new Reputation({ clock })
+    again.attach(store, 'me')
+    expect(again.stateOf('liar')).toBe('banned')
+    again.detach()
+  })
+})
