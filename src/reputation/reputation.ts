@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js'
 export interface ReputationStore {
   loadReputation: () => Map<string, PeerRecord>
   saveReputation: (records: Array<[string, PeerRecord]>) => void
+  deleteReputation: (peers: string[]) => void
 }
 
 export interface ReputationInit {
@@ -35,6 +36,8 @@ export class Reputation implements ReputationHook {
   private readonly init: ReputationInit
   private readonly records = new Map<string, PeerRecord>()
   private readonly dirty = new Set<string>()
+  /** Records dropped from the table, to delete from the store at the next flush. */
+  private readonly evicted = new Set<string>()
   private store?: ReputationStore
   private self?: string
   private flushTimer?: unknown
@@ -48,7 +51,7 @@ export class Reputation implements ReputationHook {
   attach (store: ReputationStore, self: string): void {
     this.store = store
     this.self = self
-    for (const [peer, record] of store.loadReputation()) if (!this.records.has(peer)) this.records.set(peer, record)
+    for (const [peer, record] of store.loadReputation()) if (!this.records.has(peer)) this.put(peer, record, false)
     this.flushTimer = this.init.clock.setInterval(() => { this.flush() }, 1000)
   }
 
@@ -59,11 +62,15 @@ export class Reputation implements ReputationHook {
   }
 
   flush (): void {
-    if (this.store == null || this.dirty.size === 0) return
+    if (this.store == null || (this.dirty.size === 0 && this.evicted.size === 0)) return
     const entries = [...this.dirty].flatMap(peer => { const r = this.records.get(peer); return r == null ? [] : [[peer, r] as [string, PeerRecord]] })
-    this.dirty.clear()
+    const evicted = [...this.evicted]
     try {
       this.store.saveReputation(entries)
+      this.store.deleteReputation(evicted)
+      // Cleared only once saved: a failed save is tried again at the next flush.
+      for (const [peer] of entries) this.dirty.delete(peer)
+      for (const peer of evicted) this.evicted.delete(peer)
     } catch (err) {
       this.init.logger?.warn({ err: (err as Error).message }, 'could not save reputation')
     }
@@ -82,7 +89,7 @@ export class Reputation implements ReputationHook {
     if (subject === this.self) return
     const now = this.init.clock.now()
     const before = this.stateOf(subject)
-    this.put(subject, applyVerdict(this.records.get(subject) ?? newRecord(now), action, reporter, this.score(reporter), now, this.settings))
+    this.put(subject, applyVerdict(this.records.get(subject) ?? newRecord(now), action, reporter, this.stateOf(reporter), now, this.settings))
     this.logChange(subject, before, action, `${detail} (verdict by ${reporter})`)
   }
 
@@ -116,9 +123,10 @@ export class Reputation implements ReputationHook {
     return [...this.records.keys()].map(peer => this.get(peer)).sort((a, b) => a.score - b.score)
   }
 
-  private put (peerId: string, record: PeerRecord): void {
+  private put (peerId: string, record: PeerRecord, dirty = true): void {
     this.records.set(peerId, record)
-    this.dirty.add(peerId)
+    if (dirty) this.dirty.add(peerId)
+    this.evicted.delete(peerId)
     const max = this.init.maxRecords ?? 10_000
     if (this.records.size > max) {
       const now = this.init.clock.now()
@@ -128,7 +136,11 @@ export class Reputation implements ReputationHook {
         const weight = Math.abs(decayedScore(r, now, this.settings)) + r.verified
         if (peer !== peerId && weight < least) { least = weight; victim = peer }
       }
-      if (victim != null) this.records.delete(victim)
+      if (victim != null) {
+        this.records.delete(victim)
+        this.dirty.delete(victim)
+        this.evicted.add(victim)
+      }
     }
   }
 

@@ -60,8 +60,10 @@ export interface ReputationSettings {
   banMs: number
   /** Most that verdicts from one reporter can move a subject's score, in all. */
   secondHandCap: number
-  /** Weight of a verdict from a neutral reporter; it grows with the reporter's score up to twice this. */
-  secondHandWeight: number
+  /** Most that verdicts from all reporters together can move it: below the throttle line, so hearsay alone never throttles. */
+  secondHandTotalCap: number
+  /** Reporters whose net effect is remembered per subject (the oldest go first). */
+  secondHandReporters: number
   /** Spot-check probability floor for a peer with a long record. */
   spotCheckFloor: number
 }
@@ -76,7 +78,8 @@ export const DEFAULT_REPUTATION: ReputationSettings = {
   bannedAt: -50,
   banMs: 3_600_000,
   secondHandCap: 10,
-  secondHandWeight: 0.25,
+  secondHandTotalCap: 15,
+  secondHandReporters: 32,
   spotCheckFloor: 0.05
 }
 
@@ -88,8 +91,10 @@ export interface PeerRecord {
   /** Verified results, first-hand. */
   verified: number
   counts: Partial<Record<PeerAction, number>>
-  /** Net score change applied from each verdict reporter, for the cap. */
+  /** Net score change applied from each verdict reporter, for the cap (the latest reporters only). */
   secondHand: Record<string, number>
+  /** Net score change applied from all verdicts, for the total cap. */
+  secondHandTotal?: number
   /** Banned until then at least, whatever the score does meanwhile. */
   bannedUntil?: number
 }
@@ -117,31 +122,44 @@ export function applyAction (record: PeerRecord, action: PeerAction, now: number
     ...record,
     score: clamp(decayedScore(record, now, settings) + ACTION_DELTAS[action], settings.max),
     updatedAt: now,
-    verified: record.verified + (action === 'verified_success' ? 1 : 0),
+    // A misreport wipes the record of verified results: a liar that served its ban starts over on
+    // probation (always spot-checked), not where its past record left it.
+    verified: action === 'misreport' ? 0 : record.verified + (action === 'verified_success' ? 1 : 0),
     counts: { ...record.counts, [action]: (record.counts[action] ?? 0) + 1 },
     secondHand: record.secondHand
   }, now, settings)
 }
 
-/** How much a verdict reporter's word counts: 0 for a throttled or banned one, up to 2x the base weight for a trusted one. */
-export function reporterWeight (reporterScore: number, settings: ReputationSettings = DEFAULT_REPUTATION): number {
-  if (reporterScore <= settings.throttledAt) return 0
-  return settings.secondHandWeight * Math.max(0, Math.min(2, 1 + reporterScore / settings.max))
+/**
+ * How much a verdict reporter's word counts, by how this node judges the reporter: nothing from a
+ * throttled or banned one, a tenth of a first-hand event from one on probation (a fresh identity
+ * costs nothing), a quarter from a neutral one, half from a trusted one.
+ */
+export function reporterWeight (reporter: PeerState): number {
+  return { banned: 0, throttled: 0, probation: 0.1, neutral: 0.25, trusted: 0.5 }[reporter]
 }
 
 /**
- * The record after a second-hand action (a verdict): its delta times the reporter's weight, and
- * never more, in all, than the cap per reporter.
+ * The record after a second-hand action (a verdict): its delta times the reporter's weight, never
+ * more than the cap per reporter, and never more than the total cap from all reporters together.
  */
-export function applyVerdict (record: PeerRecord, action: PeerAction, reporter: string, reporterScore: number, now: number, settings: ReputationSettings = DEFAULT_REPUTATION): PeerRecord {
+export function applyVerdict (record: PeerRecord, action: PeerAction, reporter: string, reporterState: PeerState, now: number, settings: ReputationSettings = DEFAULT_REPUTATION): PeerRecord {
   const already = record.secondHand[reporter] ?? 0
-  const wanted = ACTION_DELTAS[action] * reporterWeight(reporterScore, settings)
-  const applied = clamp(already + wanted, settings.secondHandCap) - already
+  const total = record.secondHandTotal ?? 0
+  const wanted = ACTION_DELTAS[action] * reporterWeight(reporterState)
+  const perReporter = clamp(already + wanted, settings.secondHandCap) - already
+  const applied = clamp(total + perReporter, settings.secondHandTotalCap) - total
+  const secondHand = { ...record.secondHand, [reporter]: already + applied }
+  const keys = Object.keys(secondHand)
+  // Forget the oldest reporters past the bound (their effect on the score stays; only the cap
+  // bookkeeping of a reporter that comes back starts over).
+  for (const key of keys.slice(0, Math.max(0, keys.length - settings.secondHandReporters))) delete secondHand[key]
   return withBan({
     ...record,
     score: clamp(decayedScore(record, now, settings) + applied, settings.max),
     updatedAt: now,
-    secondHand: { ...record.secondHand, [reporter]: already + applied }
+    secondHand,
+    secondHandTotal: total + applied
   }, now, settings)
 }
 

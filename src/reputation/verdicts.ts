@@ -10,8 +10,11 @@ import type { Logger } from '../logger.js'
  * Checks the evidence of a verdict another owner gossiped. A verdict stands only if:
  * - its author owns the task it is about (an owner judges only its own tasks);
  * - the first piece of evidence is the subject's own signed result for that task;
- * - for MISREPORT, at least one more signed result for the same task, each from a different
- *   worker (not the subject), all naming one output hash, which is not the subject's;
+ * - it is a MISREPORT (successes are first-hand only: a verdict praising a peer is ignored);
+ * - at least one more signed result for the same task, each from a different worker that is
+ *   neither the subject nor the author (an owner cannot contradict a worker with its own key),
+ *   all naming one output hash, which is not the subject's;
+ * - the subject is not the author;
  * - every signature verifies.
  * A third party cannot rerun the task, so this proves only that the subject signed an output
  * that others contradicted; that is why verdicts count weighted and capped (table.ts).
@@ -21,6 +24,7 @@ export async function checkVerdict (verdict: Verdict, author: Uint8Array): Promi
   const task = verdict.task
   if (task == null) return 'no task'
   if (toHex(task.owner) !== toHex(author)) return 'the author does not own the task'
+  if (toHex(verdict.subject) === toHex(author)) return 'a verdict about its own author'
   const [own, ...others] = verdict.evidence
   const sameTask = (s: SignedResult): boolean => s.task != null && toHex(s.task.owner) === toHex(task.owner) && toHex(s.task.taskId) === toHex(task.taskId)
   if (own == null || toHex(own.worker) !== toHex(verdict.subject) || !sameTask(own)) return 'the first evidence is not the subject\'s result for the task'
@@ -31,13 +35,13 @@ export async function checkVerdict (verdict: Verdict, author: Uint8Array): Promi
     for (const other of others) {
       const worker = toHex(other.worker)
       if (!sameTask(other) || other.status !== ResultStatus.SUCCEEDED) return 'contradicting evidence is not a success of the same task'
-      if (worker === toHex(verdict.subject) || workers.has(worker)) return 'contradicting evidence must come from distinct other workers'
+      if (worker === toHex(verdict.subject) || worker === toHex(author) || workers.has(worker)) return 'contradicting evidence must come from distinct workers other than the subject and the author'
       if (toHex(other.outputHash) !== toHex(others[0]?.outputHash ?? new Uint8Array())) return 'contradicting evidence does not agree'
       if (toHex(other.outputHash) === toHex(own.outputHash)) return 'the evidence agrees with the subject'
       workers.add(worker)
     }
-  } else if (verdict.kind !== VerdictKind.VERIFIED_SUCCESS) {
-    return 'unknown verdict kind'
+  } else {
+    return 'only misreport verdicts are taken'
   }
   for (const signed of verdict.evidence) {
     if (!await verifyResult(signed)) return 'a signature in the evidence does not verify'
@@ -52,6 +56,8 @@ export async function checkVerdict (verdict: Verdict, author: Uint8Array): Promi
  */
 export function listenForVerdicts (protocol: Pick<MeshProtocol, 'on'>, reputation: Pick<Reputation, 'report' | 'reportVerdict'>, logger: Logger): () => void {
   return protocol.on('verdict', (verdict, from) => {
+    // Praise is taken first-hand only: a success verdict is ignored (not held against its sender).
+    if (verdict.kind !== VerdictKind.MISREPORT) return
     void (async () => {
       const reason = await checkVerdict(verdict, peerIdToBytes(from))
       const subject = peerIdFromBytes(verdict.subject)?.toString()
@@ -60,7 +66,7 @@ export function listenForVerdicts (protocol: Pick<MeshProtocol, 'on'>, reputatio
         reputation.report(from, 'false_verdict', `verdict about task ${task}: ${reason ?? 'bad subject'}`)
         return
       }
-      reputation.reportVerdict(subject, verdict.kind === VerdictKind.MISREPORT ? 'misreport' : 'verified_success', from, `task ${task}`)
+      reputation.reportVerdict(subject, 'misreport', from, `task ${task}`)
     })().catch(err => { logger.warn({ err: (err as Error).message }, 'verdict handling failed') })
   })
 }

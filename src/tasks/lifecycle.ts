@@ -305,10 +305,12 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
         break
       }
       const why = `replica ${replica.index} failed on ${event.worker} (epoch ${event.epoch}): ${event.error ?? 'no reason given'}`
-      if (event.outcome === 'failed_permanent') {
+      if (event.outcome === 'failed_permanent' && replica.verification !== true) {
         next.error = event.error ?? 'non-retryable failure'
         move('failed', `${why}; not retryable`)
       } else {
+        // A replica added to check others that fails, even "for good", fails only itself: others
+        // did the work, and a checker must not be able to sink a task.
         retryOrFail(replica, why)
       }
       break
@@ -328,6 +330,11 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
       if (closed) throw new IllegalTransitionError(task.state, event.type)
       for (const r of next.replicas) {
         if (r.lease != null) effects.push({ type: 'notifyCancel', worker: r.lease.holder, replica: r.index, epoch: r.lease.epoch, reason: 'deadline passed' })
+      }
+      if (isSpotCheck(next)) {
+        // The work is done; only its check was not: the result stands, unverified.
+        acceptUnverified('deadline passed')
+        break
       }
       const neverRan = next.replicas.every(r => r.attempts === 0)
       next.error = neverRan ? 'deadline passed: no capable peer claimed it' : 'deadline passed'

@@ -4,7 +4,7 @@ import { verifyResult } from '../gossip/wire/result-signature.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
 import { TERMINAL, leaseRefusal, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
-import { fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
+import { WASM_KIND, fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
 import { buildTasks, inputByHash, parseSubmission } from './submission.js'
 import { viewOf, type TaskView } from './view.js'
 import type { Blobs } from './blobs.js'
@@ -84,6 +84,7 @@ export class TaskOwner {
   private readonly fetchFailures = new Map<string, number>()
   /** Live leases per worker on this owner's tasks (throttled and probation peers get one). */
   private readonly leaseCounts = new Map<string, number>()
+  private lastNotes = 0
   private timers: unknown[] = []
   private started = false
   claimsReceived = 0
@@ -107,6 +108,7 @@ export class TaskOwner {
         if (replica.lease != null) replica.lease.expiresAt = Math.max(replica.lease.expiresAt, now + this.init.lifecycle.leaseTtlMs)
       }
       this.tasks.set(task.id, task)
+      this.countLeases(task, 1)
     }
     if (this.tasks.size > 0) this.init.logger.info({ tasks: this.tasks.size }, 'resuming unfinished tasks')
     this.offs.push(this.init.router.on((body, from) => { this.onLease(body, from) }))
@@ -114,7 +116,8 @@ export class TaskOwner {
     this.timers = [
       clock.setInterval(() => { this.sweep() }, 100),
       clock.setInterval(() => { void this.announceOpen() }, this.init.reannounceMs),
-      clock.setInterval(() => { this.prune() }, 3_600_000)
+      clock.setInterval(() => { this.prune() }, 3_600_000),
+      clock.setInterval(() => { this.pruneResults() }, 60_000)
     ]
     void this.announceOpen()
     this.prune()
@@ -146,7 +149,10 @@ export class TaskOwner {
       }
     }
     const now = this.init.clock.now()
-    const tasks = buildTasks(submission, this.selfBytes, this.self, now)
+    // Decided once, now: later gossip (a peer advertising the kind as not deterministic) cannot
+    // switch verification off for these tasks.
+    const compare = this.comparable(kind)
+    const tasks = buildTasks(submission, this.selfBytes, this.self, now).map(t => ({ ...t, spec: { ...t.spec, compare } }))
     // On disk before anyone hears of them: the tasks, and the blobs workers will fetch.
     const { store } = this.init
     store.transaction(() => {
@@ -322,7 +328,7 @@ export class TaskOwner {
     const task = this.tasks.get(id)
     if (task != null) {
       if (event.type === 'resultReceived' && event.outcome === 'succeeded') {
-        const compare = this.comparable(task.spec.kind)
+        const compare = task.spec.compare ?? this.comparable(task.spec.kind)
         this.apply(task, { ...event, compare, spotCheck: compare && this.spotCheck(task, from) }, output)
         return
       }
@@ -347,9 +353,10 @@ export class TaskOwner {
     // renewal: it only moves an expiry, and a restarted owner gives every live lease a fresh TTL.
     const changed = next.history.length !== task.history.length || effects.some(e => e.type !== 'refuse')
     if (changed) {
+      if (event.type !== 'renewed') this.persist(next, event, now, output)
+      // After the store took it: a failed save changes nothing, counts included.
       this.countLeases(task, -1)
       this.countLeases(next, 1)
-      if (event.type !== 'renewed') this.persist(next, event, now, output)
       if (event.type === 'resultReceived' && event.outcome === 'failed') this.init.reputation.report(event.worker, 'task_failure', `task ${task.id}: ${event.error ?? ''}`)
       if (event.type === 'released') this.init.reputation.report(event.worker, 'lease_released', `task ${task.id}: ${event.reason}`)
       if (event.type === 'expired') {
@@ -381,7 +388,8 @@ export class TaskOwner {
       return
     }
     const accepted = next.outputHash === received ? output : next.outputHash != null ? store.blob(next.outputHash) : undefined
-    store.save(next, now, accepted ?? new Uint8Array())
+    if (accepted == null) throw new Error(`task ${next.id}: the accepted output ${next.outputHash ?? '?'} is not in the store`)
+    store.save(next, now, accepted)
   }
 
   private countLeases (task: Task, delta: number): void {
@@ -443,9 +451,9 @@ export class TaskOwner {
     return undefined
   }
 
-  /** Whether outputs of a kind are comparable: this node's deterministic kinds, or a kind every live peer that runs it declares deterministic. */
+  /** Whether outputs of a kind are comparable: wasm, this node's deterministic kinds, or a kind every live peer that runs it declares deterministic. */
   private comparable (kind: string): boolean {
-    if (this.init.deterministicKinds.has(kind)) return true
+    if (kind === WASM_KIND || this.init.deterministicKinds.has(kind)) return true
     const runners = this.init.protocol.peerTable.list().filter(p => p.state === 'alive').flatMap(p => p.capabilities.filter(c => c.kind === kind))
     return runners.length > 0 && runners.every(c => c.deterministic)
   }
@@ -458,11 +466,15 @@ export class TaskOwner {
     if (task.spec.redundancy !== 1 || task.replicas.length !== 1) return false
     const p = this.init.reputation.spotCheckProbability?.(worker) ?? 0
     if (p <= 0) return false
+    return this.checkerAvailable(task, [worker]) && this.init.lifecycle.random() < p
+  }
+
+  /** Whether a live peer (or this node) other than `exclude` could run the task now: kind, slots, memory, not banned. */
+  private checkerAvailable (task: Task, exclude: string[]): boolean {
     const fits = (slotsTotal: number, memoryFree: number): boolean => slotsTotal >= (task.spec.slots ?? 1) && memoryFree >= (task.spec.memoryBytes ?? 0)
-    const other = (this.init.runsLocally(task.spec.kind) && worker !== this.self) || this.init.protocol.peerTable.list().some(peer =>
-      peer.peerId !== worker && peer.state === 'alive' && peer.capabilities.some(c => c.kind === task.spec.kind) && fits(peer.slotsTotal, peer.memoryFree) &&
+    return (this.init.runsLocally(task.spec.kind) && !exclude.includes(this.self)) || this.init.protocol.peerTable.list().some(peer =>
+      !exclude.includes(peer.peerId) && peer.state === 'alive' && peer.capabilities.some(c => c.kind === task.spec.kind) && fits(peer.slotsTotal, peer.memoryFree) &&
       this.init.reputation.stateOf?.(peer.peerId) !== 'banned')
-    return other && this.init.lifecycle.random() < p
   }
 
   /**
@@ -487,7 +499,9 @@ export class TaskOwner {
     const own = signedOf(index)
     if (subject == null) return
     if (own == null || !await verifyResult(own)) {
+      // It sent an output the majority contradicts and a signature that is not its own: both count.
       this.init.reputation.report(subject, 'invalid_message', `task ${task.id}: a result whose signature does not verify`)
+      this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: output differs from the accepted one`)
       return
     }
     this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: output differs from the accepted one`)
@@ -512,14 +526,19 @@ export class TaskOwner {
   /** Lease expiries, deadlines and spot checks nobody takes: the events no message brings. */
   private sweep (): void {
     const now = this.init.clock.now()
+    const notes = now - this.lastNotes >= 1000
+    if (notes) this.lastNotes = now
     for (const task of [...this.tasks.values()]) {
       const check = task.replicas[1]
-      if (task.state === 'verifying' && task.spec.redundancy === 1 && task.replicas.length === 2 && task.replicas[0]?.status === 'done' &&
-        check?.verification === true && check.status === 'open' && now - check.notBefore >= this.spotCheckWaitMs()) {
-        this.apply(task, { type: 'checkAbandoned', reason: `no peer took it within ${this.spotCheckWaitMs()} ms` })
+      const worker = task.replicas[0]?.doneBy
+      if (task.state === 'verifying' && task.spec.redundancy === 1 && task.replicas.length === 2 && worker != null &&
+        check?.verification === true && check.status === 'open' && now - check.notBefore >= this.spotCheckWaitMs() && !this.checkerAvailable(task, [worker])) {
+        // Dropped only when no peer that could check it is left: a busy mesh delays a check, never skips it.
+        this.apply(task, { type: 'checkAbandoned', reason: `no other peer that could run it is alive after ${this.spotCheckWaitMs()} ms` })
         continue
       }
-      if (task.state === 'pending' && now - task.createdAt >= 2 * this.init.reannounceMs) this.noteIfNobodyCan(task)
+      // Why a task waits is worked out once a second, not at every sweep.
+      if (notes && (task.state === 'pending' || task.state === 'verifying') && now - task.createdAt >= 2 * this.init.reannounceMs) this.noteIfNobodyCan(task)
       const due = nextDue(task)
       if (due == null || due > now) continue
       if (now >= task.spec.deadline) {
@@ -554,11 +573,22 @@ export class TaskOwner {
   /** A task nobody claimed while no live peer (nor this node) runs its kind says so in its trail. */
   private noteIfNobodyCan (task: Task): void {
     const current = this.tasks.get(task.id)
-    if (current == null || current.state !== 'pending' || current.replicas.some(r => r.attempts > 0)) return
-    if (current.history.at(-1)?.reason === 'no capable peer') return
+    if (current == null || (current.state !== 'pending' && current.state !== 'verifying')) return
     const kind = current.spec.kind
-    const capable = this.init.runsLocally(kind) || this.init.protocol.peerTable.list().some(p => p.state === 'alive' && p.capabilities.some(c => c.kind === kind))
-    if (!capable) this.apply(current, { type: 'waiting', reason: 'no capable peer' })
+    const peers = this.init.protocol.peerTable.list().filter(p => p.state === 'alive' && p.capabilities.some(c => c.kind === kind))
+    if (current.state === 'pending' && !current.replicas.some(r => r.attempts > 0) && !this.init.runsLocally(kind) && peers.length === 0) {
+      if (current.history.at(-1)?.reason !== 'no capable peer') this.apply(current, { type: 'waiting', reason: 'no capable peer' })
+      return
+    }
+    // Replicas go to distinct peers: say so when there are fewer eligible ones than open replicas.
+    const used = new Set(current.replicas.flatMap(r => [r.doneBy, r.lease?.holder]).filter((p): p is string => p != null))
+    const eligible = peers.filter(p => !used.has(p.peerId) && this.init.reputation.stateOf?.(p.peerId) !== 'banned').length +
+      (this.init.runsLocally(kind) && !used.has(this.self) ? 1 : 0)
+    const open = current.replicas.filter(r => r.status === 'open').length
+    if (open > eligible) {
+      const reason = `waiting for ${open} more distinct eligible peer(s); ${eligible} available (replicas go to distinct peers)`
+      if (current.history.at(-1)?.reason !== reason) this.apply(current, { type: 'waiting', reason })
+    }
   }
 
   /** Announces every task with a replica open now: new ones, retries past their backoff, expired leases. */
@@ -624,6 +654,13 @@ export class TaskOwner {
       this.inlineModules.set(hash, bytes)
     }
     return bytes
+  }
+
+  /** Replica outputs kept to compare: dropped once no unfinished task needs them (the accepted one is stored with its task). */
+  private pruneResults (): void {
+    const needed = new Set<string>()
+    for (const task of this.tasks.values()) for (const r of task.replicas) if (r.outputHash != null) needed.add(r.outputHash)
+    this.init.store.pruneBlobs('result', this.init.clock.now() + 1, needed)
   }
 
   private prune (): void {

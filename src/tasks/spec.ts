@@ -24,6 +24,8 @@ export interface TaskSpec {
   slots?: number
   /** Memory the task needs; for wasm at least the module's declared maximum (default 0: unstated). */
   memoryBytes?: number
+  /** Whether replicas' outputs are compared (the kind is deterministic), decided once by the owner at submit. */
+  compare?: boolean
   redundancy: number
   timeoutMs: number
   maxAttempts: number

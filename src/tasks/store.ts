@@ -237,6 +237,11 @@ export class TaskStore {
     this.db.transaction(() => { for (const [peer, record] of records) stmt.run(peer, JSON.stringify(record)) })()
   }
 
+  deleteReputation (peers: string[]): void {
+    const stmt = this.db.prepare('DELETE FROM reputation WHERE peer = ?')
+    this.db.transaction(() => { for (const peer of peers) stmt.run(peer) })()
+  }
+
   /** Runs `fn` in one transaction: everything it writes is on disk, or nothing. */
   transaction<T> (fn: () => T): T {
     return this.db.transaction(fn)()

@@ -118,6 +118,8 @@ export class TaskWorker {
   private readonly unreachable = new Map<string, number>()
   /** Owners that said AT_LIMIT: until when this worker claims from them only while it runs nothing of theirs. */
   private readonly ownerLimits = new Map<string, number>()
+  /** When an unanswered claim last counted against each owner. */
+  private readonly ignoredAt = new Map<string, number>()
   private tickTimer?: unknown
   private deliveryTimer?: unknown
   private started = false
@@ -262,7 +264,13 @@ export class TaskWorker {
       if (c.deadline <= now || now - c.seenAt > FORGET_CANDIDATE_MS) this.candidates.delete(c.key)
       else if (c.claimedAt != null && now - c.claimedAt > claimTimeout) {
         delete c.claimedAt
-        this.init.reputation?.report(c.owner, 'claim_ignored', `claim of ${c.key} unanswered`)
+        // Counted once per owner per half minute: an owner that restarts or is briefly away
+        // leaves many claims unanswered at once, and that is not many offences.
+        if (now - (this.ignoredAt.get(c.owner) ?? -Infinity) >= 30_000) {
+          this.ignoredAt.set(c.owner, now)
+          if (this.ignoredAt.size > 1000) this.ignoredAt.delete(this.ignoredAt.keys().next().value as string)
+          this.init.reputation?.report(c.owner, 'claim_ignored', `claim of ${c.key} unanswered`)
+        }
       }
     }
     for (;;) {
@@ -309,12 +317,20 @@ export class TaskWorker {
         const key = replicaKey(from, body.refusal.task.taskId, body.refusal.task.replica)
         // The owner holds this worker to what it runs for it now: claim no more from it for a while.
         if (body.refusal.code === RefusalCode.AT_LIMIT) this.ownerLimits.set(from, this.init.clock.now() + OWNER_LIMIT_MS)
+        // An owner that announced a task and then does not know it wastes the claim.
+        if (body.refusal.code === RefusalCode.UNKNOWN_TASK && this.candidates.get(key)?.claimedAt != null) {
+          this.init.reputation?.report(from, 'claim_ignored', `announced ${key} but does not know it`)
+        }
         this.candidates.delete(key)
         const run = this.running.get(key)
         if (run != null && (body.refusal.task.epoch === 0 || body.refusal.task.epoch >= run.ref.epoch)) this.halt(run, 'lost lease')
         // The owner will never take a result it refused: stop resending it. (The channel has
         // checked that `from` is the task's owner, and only the owner's word counts.)
-        if (this.init.store.deletePendingResult(toHex(body.refusal.task.taskId), body.refusal.task.replica, body.refusal.task.epoch, from)) {
+        const dropped = this.init.store.deletePendingResult(toHex(body.refusal.task.taskId), body.refusal.task.replica, body.refusal.task.epoch, from)
+        // A result refused as stale or closed may be this worker's own lateness (its lease
+        // expired; a cancel crossed it). Refused as ineligible or unknown, for a lease it granted,
+        // it is the owner's doing.
+        if (dropped && (body.refusal.code === RefusalCode.NOT_ELIGIBLE || body.refusal.code === RefusalCode.UNKNOWN_TASK)) {
           this.init.reputation?.report(from, 'result_refused', `result for ${key} refused: ${body.refusal.reason}`)
         }
         break

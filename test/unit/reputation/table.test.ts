@@ -62,14 +62,26 @@ describe('reputation table', () => {
     expect(spotCheckProbability('throttled', 100)).toBe(1)
   })
 
-  it('second-hand verdicts count weighted by the reporter and never past the cap per reporter', () => {
+  it('second-hand verdicts count weighted by the reporter, never past the cap per reporter nor the total cap', () => {
     let subject = newRecord(T0)
-    for (let i = 0; i < 20; i++) subject = applyVerdict(subject, 'misreport', 'loud-owner', 0, T0)
+    for (let i = 0; i < 20; i++) subject = applyVerdict(subject, 'misreport', 'loud-owner', 'neutral', T0)
     expect(subject.score).toBe(-DEFAULT_REPUTATION.secondHandCap)
-    // A throttled reporter's word counts for nothing.
-    expect(applyVerdict(newRecord(T0), 'misreport', 'bad-owner', -30, T0).score).toBe(0)
-    // A trusted reporter's counts more than a neutral one's, still capped.
-    expect(applyVerdict(newRecord(T0), 'verified_success', 'trusted', 100, T0).score).toBeGreaterThan(applyVerdict(newRecord(T0), 'verified_success', 'new', 0, T0).score)
+    // A throttled reporter's word counts for nothing; a fresh identity's (probation) for a tenth.
+    expect(applyVerdict(newRecord(T0), 'misreport', 'bad-owner', 'throttled', T0).score).toBe(0)
+    expect(applyVerdict(newRecord(T0), 'misreport', 'fresh', 'probation', T0).score).toBe(-5)
+    expect(applyVerdict(newRecord(T0), 'misreport', 'trusted', 'trusted', T0).score).toBe(-10)
+    // Many throwaway reporters together stay under the throttle line: hearsay alone never throttles.
+    let framed = newRecord(T0)
+    for (let i = 0; i < 50; i++) framed = applyVerdict(framed, 'misreport', `sybil${i}`, 'probation', T0)
+    expect(framed.score).toBe(-DEFAULT_REPUTATION.secondHandTotalCap)
+    expect(scoreToState(framed.score, 5)).toBe('neutral')
+    expect(Object.keys(framed.secondHand).length).toBeLessThanOrEqual(DEFAULT_REPUTATION.secondHandReporters)
+  })
+
+  it('a misreport wipes the record of verified results: after its ban a liar is back on probation', () => {
+    const record = apply(newRecord(T0), [...Array<PeerAction>(40).fill('verified_success'), 'misreport'])
+    expect(record.verified).toBe(0)
+    expect(scoreToState(0, record.verified)).toBe('probation')
   })
 
   it('maps states to gossipsub application scores: banned peers are graylisted, good ones get nothing extra', () => {
@@ -80,7 +92,11 @@ describe('reputation table', () => {
 
   it('ignores itself, persists through its store, and bounds its table', () => {
     const saved = new Map<string, PeerRecord>()
-    const store = { loadReputation: () => new Map(saved), saveReputation: (entries: Array<[string, PeerRecord]>) => { for (const [p, r] of entries) saved.set(p, r) } }
+    const store = {
+      loadReputation: () => new Map(saved),
+      saveReputation: (entries: Array<[string, PeerRecord]>) => { for (const [p, r] of entries) saved.set(p, r) },
+      deleteReputation: (peers: string[]) => { for (const p of peers) saved.delete(p) }
+    }
     const clock = new ManualClock(T0)
     const reputation = new Reputation({ clock, maxRecords: 10 })
     reputation.attach(store, 'me')
@@ -92,6 +108,8 @@ describe('reputation table', () => {
     expect(reputation.list().length).toBeLessThanOrEqual(10)
     expect(reputation.stateOf('liar')).toBe('banned')
     reputation.detach()
+    // Evicted records leave the store too.
+    expect(saved.size).toBeLessThanOrEqual(10)
     // A restarted node remembers.
     const again = new Reputation({ clock })
     again.attach(store, 'me')

@@ -240,6 +240,27 @@ describe('verification: majority, spot checks, no majority', () => {
     expect(judged(effects)).toEqual([['liar', 'misreport'], ['c1', 'agreed'], ['c2', 'agreed']])
   })
 
+  it('a spot check never sinks a task: a deadline, a checker failing for good or running out of attempts, or nobody to check, all accept the lone result unverified', () => {
+    const checking = run(newTask('t', 'o', spec({ maxAttempts: 2 }), T0), [[claim('w', 0), T0], [result('w', 0, 'h', { spotCheck: true }), T0], [claim('c', 1), T0]])
+    expect(checking.task.state).toBe('verifying')
+    const deadline = run(checking.task, [[{ type: 'deadlinePassed' }, T0 + 3_600_000]])
+    expect(deadline.task).toMatchObject({ state: 'succeeded', outputHash: 'h' })
+    expect(deadline.task.replicas).toHaveLength(1)
+    expect(deadline.effects).toContainEqual({ type: 'notifyCancel', worker: 'c', replica: 1, epoch: 1, reason: 'deadline passed' })
+    expect(deadline.task.history.at(-1)?.reason).toContain('accepted unverified')
+
+    const permanent = run(checking.task, [[{ type: 'resultReceived', worker: 'c', replica: 1, epoch: 1, outcome: 'failed_permanent', outputHash: '', error: 'exit 2' }, T0 + 1]])
+    expect(permanent.task.state).toBe('verifying')
+    const exhausted = run(permanent.task, [[claim('d', 1), T0 + 5000], [{ type: 'resultReceived', worker: 'd', replica: 1, epoch: 2, outcome: 'failed', outputHash: '', error: 'crash' }, T0 + 5001]])
+    expect(exhausted.task).toMatchObject({ state: 'succeeded', outputHash: 'h' })
+
+    const abandoned = run(first(), [[{ type: 'checkAbandoned', reason: 'nobody else' }, T0 + 1]])
+    expect(abandoned.task).toMatchObject({ state: 'succeeded', outputHash: 'h' })
+    function first (): Task {
+      return run(newTask('t', 'o', spec(), T0), [[claim('w', 0), T0], [result('w', 0, 'h', { spotCheck: true }), T0]]).task
+    }
+  })
+
   it('a lone result without a spot check is accepted unverified; outputs of kinds that are not comparable judge nobody', () => {
     const lone = run(newTask('t', 'o', spec(), T0), [[claim('w', 0), T0], [result('w', 0, 'h'), T0]])
     expect(lone.task.state).toBe('succeeded')

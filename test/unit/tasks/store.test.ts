@@ -101,6 +101,16 @@ describe('TaskStore (a real SQLite file)', () => {
     store.close()
   })
 
+  it('keeps the reputation table across a reopen', () => {
+    const record = { score: -60, updatedAt: T0, firstSeen: T0, verified: 2, counts: { misreport: 1 }, secondHand: {}, bannedUntil: T0 + 3_600_000 }
+    const store = new TaskStore(path)
+    store.saveReputation([['peerA', record]])
+    store.close()
+    const again = new TaskStore(path)
+    expect(again.loadReputation()).toEqual(new Map([['peerA', record]]))
+    again.close()
+  })
+
   it('migrates to the current schema, uses WAL, and refuses a store from a newer version', () => {
     new TaskStore(path).close()
     const raw = new Database(path)
