@@ -23,7 +23,7 @@ import type { ReputationHook } from '../reputation/hook.js'
 import type { MeshNodeConfig } from './config.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
@@ -44,6 +44,8 @@ export interface Libp2pInit {
   /** Canonical swarm key bytes; set means a private network. */
   swarmKey?: Uint8Array
   reputation: ReputationHook
+  /** Peers refused at dial and at connection (simulated partitions); live: changes apply to new connections. */
+  blocked?: ReadonlySet<string>
 }
 
 /** The bootstrap tag starts with KEEP_ALIVE so libp2p's reconnect queue redials a lost bootstrap peer. */
@@ -65,7 +67,7 @@ export async function clearStaleBootstrapTags (libp2p: MeshLibp2p, bootstrapList
  * Assembles libp2p for one mesh node. Every option that differs from libp2p's defaults is here,
  * with the reason.
  */
-export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation }: Libp2pInit): Promise<MeshLibp2p> {
+export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation, blocked }: Libp2pInit): Promise<MeshLibp2p> {
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
   if (config.bootstrap.length > 0) {
     peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: 0, tagName: BOOTSTRAP_TAG }))
@@ -129,6 +131,16 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
       inboundConnectionThreshold: 1_000,
       maxIncomingPendingConnections: 256
     },
+    // Peers this node refuses to talk to (a simulated partition); empty outside simulations.
+    ...(blocked != null
+      ? {
+          connectionGater: {
+            denyDialPeer: (peer: PeerId) => blocked.has(peer.toString()),
+            denyInboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString()),
+            denyOutboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString())
+          }
+        }
+      : {}),
     services
   }) as unknown as MeshLibp2p // the optional dht service widens the inferred map
 }
@@ -139,7 +151,8 @@ export async function startListening (libp2p: MeshLibp2p): Promise<void> {
     await libp2p.start()
   } catch (err) {
     if ((err as Error).name !== 'UnsupportedListenAddressesError') throw err
-    const details = errorMessage(err).split('\n').slice(1).map(line => line.trim()).filter(line => line !== '')
+    // The message lists each address with its cause, and the causes' stack lines: keep the former.
+    const details = errorMessage(err).split('\n').slice(1).map(line => line.trim()).filter(line => line !== '' && !line.startsWith('at '))
     throw new MeshError('LISTEN_FAILED', `cannot listen on ${details.join('; ') || 'the configured addresses'}`, {}, { cause: err })
   }
 }

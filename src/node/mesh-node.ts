@@ -5,6 +5,7 @@ import { removeApiFile, writeApiFile } from '../api/api-file.js'
 import { ApiServer } from '../api/server.js'
 import { systemClock, type Clock } from '../clock.js'
 import { MeshError, errorMessage } from '../errors.js'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { BlobChannel } from '../gossip/blob-channel.js'
 import { LeaseChannel } from '../gossip/lease-channel.js'
 import { MeshProtocol, type LocalCapacity } from '../gossip/mesh-protocol.js'
@@ -119,6 +120,9 @@ export class MeshNode {
   private readonly builtins: ReturnType<typeof builtinExecutor>
   private readonly random: () => number
   private readonly faults?: WorkerFaults
+  /** Peers this node refuses to talk to (simulated partitions). */
+  private readonly blocked = new Set<string>()
+  private crashing = false
   private running?: Running
   /** The node being stopped, while its stop runs. */
   private stopping?: Running
@@ -174,11 +178,47 @@ export class MeshNode {
   }
 
   /**
+   * Simulations only: refuse these peers (and close any connection to them) until the next call;
+   * an empty list heals the partition. Peers learn of each other again through heartbeats and
+   * bootstrap redials.
+   */
+  async partition (peers: string[]): Promise<void> {
+    this.blocked.clear()
+    for (const peer of peers) this.blocked.add(peer)
+    const libp2p = this.running?.libp2p
+    if (libp2p == null) return
+    await Promise.all(peers.map(async peer => { await libp2p.hangUp(peerIdFromString(peer)).catch(() => {}) }))
+  }
+
+  /**
+   * Simulations only: stop as a crash would, without a word to anyone: the network goes first,
+   * so no release or result leaves, then everything else is closed and the lock released.
+   */
+  async crash (): Promise<void> {
+    const running = this.running
+    if (running == null) return
+    this.crashing = true
+    try {
+      await running.libp2p.stop()
+    } catch {}
+    try {
+      await this.stop()
+    } finally {
+      this.crashing = false
+    }
+  }
+
+  /**
    * During stop(): end the drain now. Running tasks are stopped (their processes killed) and
    * their leases released at once instead of at the drain bound. What a second signal does.
    */
   endDrain (): void {
     this.stopping?.worker?.endDrain()
+  }
+
+  /** The control API's bearer token while the node runs with an API (also in api.json). */
+  get apiToken (): string | undefined {
+    return this.running?.api?.token
   }
 
   /** This node's judgement of every peer it has a record of, lowest score first. */
@@ -309,7 +349,7 @@ export class MeshNode {
       const datastore = new PeerDatastore(join(config.dataDir, 'datastore'))
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
-      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, ...(swarmKey != null ? { swarmKey } : {}) })
+      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, ...(swarmKey != null ? { swarmKey } : {}) })
       await clearStaleBootstrapTags(libp2p, config.bootstrap)
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
@@ -415,7 +455,7 @@ export class MeshNode {
     // Every step runs even if an earlier one fails, so the lock is always released.
     const steps: Array<() => unknown> = [
       // After the drain: releases, and stopped tasks' processes killed (SIGKILL after the kill grace).
-      async () => { await running.worker?.stop(this.config.drainTimeoutMs, this.config.killGraceMs + 2000) },
+      async () => { await running.worker?.stop(this.crashing ? 0 : this.config.drainTimeoutMs, this.config.killGraceMs + 2000) },
       () => { running.owner.stop() },
       async () => { await running.leases.stop() },
       async () => { await running.blobChannel.stop() },

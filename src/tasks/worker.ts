@@ -26,6 +26,8 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
 export interface WorkerFaults {
   /** Report a wrong output for every task: its own random one ('random') or one shared by all colluders ('collude'). */
   lie?: 'random' | 'collude'
+  /** A slow worker: each task takes this much longer (the lease is renewed meanwhile). */
+  delayMs?: number
 }
 
 export interface TaskWorkerInit {
@@ -46,6 +48,8 @@ export interface TaskWorkerInit {
   reputation?: ReputationHook
   /** Injected faults (tests and simulations only). */
   faults?: WorkerFaults
+  /** Tasks claimed or run at once from an owner it has no grants from yet (the slow-start window; default 1). */
+  initialWindow?: number
   clock: Clock
   logger: Logger
   /** Delay per rank step before a worker claims (rank 0 claims at once). */
@@ -120,6 +124,12 @@ export class TaskWorker {
   private readonly ownerLimits = new Map<string, number>()
   /** When an unanswered claim last counted against each owner. */
   private readonly ignoredAt = new Map<string, number>()
+  /**
+   * How many tasks this worker runs or claims at once from each owner: it starts at 1 and grows
+   * by one with each grant (TCP's slow start), and falls back to what it holds on AT_LIMIT, so a
+   * new worker does not send claims an owner on probation terms would refuse.
+   */
+  private readonly windows = new Map<string, number>()
   private tickTimer?: unknown
   private deliveryTimer?: unknown
   private started = false
@@ -301,7 +311,8 @@ export class TaskWorker {
       // Owners are judged too: nothing for a banned one, one task at a time for a throttled one.
       const standing = this.init.reputation?.stateOf?.(c.owner) ?? 'neutral'
       const limited = standing === 'throttled' || (this.ownerLimits.get(c.owner) ?? 0) > now
-      if (standing === 'banned' || (limited && (load.get(c.owner) ?? 0) >= 1)) continue
+      const held = load.get(c.owner) ?? 0
+      if (standing === 'banned' || (limited && held >= 1) || held >= (this.windows.get(c.owner) ?? this.init.initialWindow ?? 1)) continue
       if (best == null) { best = c; continue }
       const byLoad = (load.get(best.owner) ?? 0) - (load.get(c.owner) ?? 0)
       const byPriority = c.priority - best.priority
@@ -316,7 +327,10 @@ export class TaskWorker {
       case 'refusal': {
         const key = replicaKey(from, body.refusal.task.taskId, body.refusal.task.replica)
         // The owner holds this worker to what it runs for it now: claim no more from it for a while.
-        if (body.refusal.code === RefusalCode.AT_LIMIT) this.ownerLimits.set(from, this.init.clock.now() + OWNER_LIMIT_MS)
+        if (body.refusal.code === RefusalCode.AT_LIMIT) {
+          this.ownerLimits.set(from, this.init.clock.now() + OWNER_LIMIT_MS)
+          this.windows.set(from, 1)
+        }
         // An owner that announced a task and then does not know it wastes the claim.
         if (body.refusal.code === RefusalCode.UNKNOWN_TASK && this.candidates.get(key)?.claimedAt != null) {
           this.init.reputation?.report(from, 'claim_ignored', `announced ${key} but does not know it`)
@@ -367,6 +381,10 @@ export class TaskWorker {
       return
     }
     this.candidates.delete(key)
+    if ((this.ownerLimits.get(owner) ?? 0) <= now) {
+      this.windows.set(owner, Math.min(this.init.slots, (this.windows.get(owner) ?? this.init.initialWindow ?? 1) + 1))
+      if (this.windows.size > 1000) this.windows.delete(this.windows.keys().next().value as string)
+    }
     this.execute(owner, task, grant.offer, grant.ttlMs, candidate).catch(err => {
       this.init.logger.error({ err, task: key }, 'task execution failed')
     })
@@ -390,6 +408,7 @@ export class TaskWorker {
     let result: ExecResult
     try {
       const { input, module } = await this.payload(owner, offer, run.abort.signal)
+      if ((this.init.faults?.delayMs ?? 0) > 0) await this.delay(this.init.faults?.delayMs ?? 0, run.abort.signal)
       result = await executor.run(offer.kind, input, { signal: run.abort.signal, onProgress: p => { run.progress = p }, memoryBytes: run.memoryBytes, ...(module != null ? { module } : {}) })
     } catch (err) {
       result = { outcome: 'failed', output: new Uint8Array(), error: (err as Error).message }
@@ -475,6 +494,16 @@ export class TaskWorker {
       byOwner.set(pending.owner, list)
     }
     for (const [owner, messages] of byOwner) this.send(owner, messages)
+  }
+
+  /** Waits on the node's clock, or until the signal aborts. */
+  private async delay (ms: number, signal: AbortSignal): Promise<void> {
+    const { clock } = this.init
+    await new Promise<void>(resolve => {
+      const timer = clock.setTimeout(() => { signal.removeEventListener('abort', done); resolve() }, ms)
+      const done = (): void => { clock.clearTimeout(timer); resolve() }
+      signal.addEventListener('abort', done, { once: true })
+    })
   }
 
   private renew (run: Running): void {

@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs'
  * Live processes from /proc, not counting zombies (this machine's PID 1 does not reap them, so
  * `kill(pid, 0)` would call a dead process alive).
  */
-function liveProcesses (): Array<{ pid: number, pgrp: number }> {
-  const out: Array<{ pid: number, pgrp: number }> = []
+function liveProcesses (): Array<{ pid: number, pgrp: number, cmdline: string }> {
+  const out: Array<{ pid: number, pgrp: number, cmdline: string }> = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     let stat: string
@@ -15,7 +15,11 @@ function liveProcesses (): Array<{ pid: number, pgrp: number }> {
       continue
     }
     const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (state !== 'Z') out.push({ pid: Number(entry), pgrp: Number(pgrp) })
+    let cmdline = ''
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ')
+    } catch {}
+    if (state !== 'Z') out.push({ pid: Number(entry), pgrp: Number(pgrp), cmdline })
   }
   return out
 }
@@ -26,4 +30,9 @@ export function processAlive (pid: number): boolean {
 
 export function groupAlive (pgid: number): boolean {
   return liveProcesses().some(p => p.pgrp === pgid)
+}
+
+/** Live processes whose command line contains `text`. */
+export function processesMatching (text: string): number[] {
+  return liveProcesses().filter(p => p.cmdline.includes(text)).map(p => p.pid)
 }

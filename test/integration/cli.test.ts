@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { NodeProcesses, runBin, waitForApiFile } from '../helpers/cli.js'
@@ -119,6 +120,19 @@ describe('mesh-node binary end to end', () => {
     }
     const named = await runBin(['start', '--data-dir', dir, '--listen', 'nope'])
     expect(named.stderr).toContain('listen[0]')
+    // A port already in use: one line naming the address and the cause, no stack lines (exit 1).
+    const blocker = createServer()
+    await new Promise<void>(resolve => { blocker.listen(0, '127.0.0.1', resolve) })
+    try {
+      const port = (blocker.address() as AddressInfo).port
+      const busy = await runBin(['start', '--data-dir', dir, '--api', '127.0.0.1:0', '--listen', `/ip4/127.0.0.1/tcp/${port}`])
+      expect(busy.code).toBe(1)
+      expectOneLineError(busy.stderr)
+      expect(busy.stderr).toContain(`cannot listen on /ip4/127.0.0.1/tcp/${port}`)
+      expect(busy.stderr).not.toMatch(/; at /)
+    } finally {
+      blocker.close()
+    }
   })
 
   it('takes config from a JSON file, with flags over env over file', async () => {

@@ -12,7 +12,7 @@ export function reputationCommand (io: CliIo): Command {
         ? 'no peer records yet'
         : peers.map(p => {
           const counts = Object.entries(p.counts).map(([action, n]) => `${action} ${n}`).join(', ')
-          return `${p.peerId}  ${p.state.padEnd(9)}  score ${p.score.toFixed(1).padStart(6)}  verified ${p.verified}${counts === '' ? '' : `  (${counts})`}`
+          return `${p.peerId}  ${p.state.padEnd(9)}  score ${p.score.toFixed(2).padStart(7)}  verified ${p.verified}${counts === '' ? '' : `  (${counts})`}`
         }).join('\n'))
     })
 }

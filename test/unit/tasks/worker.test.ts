@@ -22,7 +22,7 @@ function offer (n: number, priority: number): TaskOffer {
   }
 }
 
-function workerUnderTest (slots: number): { worker: TaskWorker, claims: string[], clock: ManualClock } {
+function workerUnderTest (slots: number, initialWindow = slots): { worker: TaskWorker, claims: string[], clock: ManualClock } {
   const clock = new ManualClock()
   const claims: string[] = []
   const router = {
@@ -31,7 +31,7 @@ function workerUnderTest (slots: number): { worker: TaskWorker, claims: string[]
   } as unknown as LeaseRouter
   const protocol = { on: () => () => {}, peerTable: new PeerTable() } as unknown as MeshProtocol
   const store = { pendingResults: () => [], putPendingResult: () => {}, deletePendingResult: () => {} } as unknown as TaskStore
-  const worker = new TaskWorker({ selfId: peerIdFromPrivateKey(selfKey), privateKey: selfKey, protocol, router, executor: builtinExecutor(clock), store, slots, clock, logger: silentLogger() })
+  const worker = new TaskWorker({ selfId: peerIdFromPrivateKey(selfKey), privateKey: selfKey, protocol, router, executor: builtinExecutor(clock), store, slots, initialWindow, clock, logger: silentLogger() })
   worker.start()
   return { worker, claims, clock }
 }
@@ -56,6 +56,17 @@ describe('TaskWorker claiming', () => {
     await Promise.resolve()
     expect(claims).toHaveLength(3)
     expect(worker.freeSlots()).toBe(0)
+  })
+
+  it('slow start: from an owner it has no grants from, one claim at a time', async () => {
+    const { worker, claims, clock } = workerUnderTest(4, 1)
+    worker.offer(Array.from({ length: 10 }, (_, i) => offer(i + 30, 0)), ownerA)
+    worker.offer([offer(90, 0)], ownerB)
+    await Promise.resolve()
+    // One claim per owner while neither has granted anything: the window is 1 each.
+    expect(claims.sort()).toEqual([ownerA, ownerB].sort())
+    expect(worker.freeSlots()).toBe(2)
+    await clock.advance(10)
   })
 
   it('ranks itself by rendezvous hash: exactly one of a set of peers is rank 0 for a task', () => {

@@ -1,0 +1,350 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { createLogger } from '../logger.js'
+import { createMeshNode, type MeshNode, type MeshNodeDeps } from '../node/mesh-node.js'
+import { percentile } from '../sim/report.js'
+import { createBuiltinPool } from '../tasks/exec/builtins.js'
+import { projectFile } from '../tasks/exec/worker-files.js'
+import type { RawConfig } from '../node/config.js'
+import type { TaskView } from '../tasks/owner.js'
+import type { Piscina } from 'piscina'
+
+/**
+ * `npm run bench [-- --quick] [--out FILE]`: the mesh's figures, each measured in this run, as
+ * one JSON document (field names in the README). A figure that could not be measured is null,
+ * with the reason in `notes`. Nothing here is a test: nothing is asserted, figures are reported.
+ */
+
+type Figures = Record<string, unknown>
+
+interface BenchOptions { quick: boolean, out?: string, log: (line: string) => void }
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+const round = (n: number | null, digits = 2): number | null => n == null ? null : Math.round(n * 10 ** digits) / 10 ** digits
+
+/** In-process nodes on 127.0.0.1 with temporary data dirs, sharing one built-in pool. */
+class Nodes {
+  private readonly all: MeshNode[] = []
+  private readonly dirs: string[] = []
+  readonly pool: Piscina = createBuiltinPool()
+
+  async node (config: RawConfig = {}, deps: MeshNodeDeps = {}): Promise<MeshNode> {
+    const dir = await mkdtemp(join(tmpdir(), 'mesh-bench-'))
+    this.dirs.push(dir)
+    const node = createMeshNode({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], api: null, mdns: false, heartbeatMs: 500, reannounceMs: 500, drainTimeoutMs: 0, network: 'bench', ...config }, { logger: createLogger({ level: 'silent' }), builtinPool: this.pool, ...deps })
+    await node.start()
+    this.all.push(node)
+    return node
+  }
+
+  async mesh (n: number, ownerConfig: RawConfig = {}, workerConfig: RawConfig = {}, deps: MeshNodeDeps = {}): Promise<{ owner: MeshNode, workers: MeshNode[] }> {
+    const owner = await this.node({ worker: false, ...ownerConfig })
+    const addr = owner.status().addrs.find(a => a.includes('127.0.0.1')) as string
+    const workers: MeshNode[] = []
+    for (let i = 0; i < n - 1; i += 10) {
+      workers.push(...await Promise.all(Array.from({ length: Math.min(10, n - 1 - i) }, async () => await this.node({ bootstrap: [addr], ...workerConfig }, deps))))
+    }
+    const until = Date.now() + 60_000
+    while ((await owner.peers()).filter(p => p.state === 'alive').length < n - 1 && Date.now() < until) await sleep(100)
+    return { owner, workers }
+  }
+
+  async close (): Promise<void> {
+    await Promise.all(this.all.splice(0).map(async n => { await n.stop().catch(() => {}) }))
+    await this.pool.destroy()
+    await Promise.all(this.dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true, maxRetries: 5 }) }))
+  }
+}
+
+/** Waits, polling every millisecond, until every task is finished; returns when each one succeeded (ms since the epoch). */
+async function finishTimes (owner: MeshNode, ids: string[], timeoutMs: number): Promise<Map<string, number>> {
+  const done = new Map<string, number>()
+  const until = Date.now() + timeoutMs
+  while (done.size < ids.length && Date.now() < until) {
+    for (const id of ids) {
+      if (done.has(id)) continue
+      const view = owner.tasks.get(id) as TaskView
+      if (view.state === 'succeeded' || view.state === 'failed') done.set(id, Date.now())
+    }
+    if (done.size < ids.length) await sleep(1)
+  }
+  return done
+}
+
+async function hopMs (nodes: Nodes, samples: number): Promise<number | null> {
+  const a = await nodes.node({ worker: false })
+  const b = await nodes.node({ worker: false, bootstrap: [a.status().addrs[0] as string] })
+  const until = Date.now() + 20_000
+  while ((await b.peers()).find(p => p.peerId === a.peerId)?.state !== 'alive' && Date.now() < until) await sleep(50)
+  const sent = new Map<string, number>()
+  const hops: number[] = []
+  b.protocol.on('cancel', message => { const key = message.reason; const at = sent.get(key); if (at != null) hops.push(performance.now() - at) })
+  for (let i = 0; i < samples; i++) {
+    const key = `hop ${i}`
+    sent.set(key, performance.now())
+    await a.protocol.cancel([new Uint8Array(32).fill(i % 256)], key)
+    await sleep(50)
+  }
+  await sleep(200)
+  return round(percentile(hops, 50), 3)
+}
+
+/** Submit-to-result latency of echo tasks one at a time on an idle mesh of n nodes (after a warm-up, so workers have left probation). */
+async function latency (nodes: Nodes, n: number, samples: number): Promise<{ p50: number | null, p99: number | null }> {
+  const { owner } = await nodes.mesh(n)
+  const warm = await owner.tasks.submit({ kind: 'echo', input: 'warm', count: 40 })
+  await finishTimes(owner, warm, 60_000)
+  const times: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const start = Date.now()
+    const [id] = await owner.tasks.submit({ kind: 'echo', input: `latency ${i}` })
+    const done = await finishTimes(owner, [id as string], 10_000)
+    const end = done.get(id as string)
+    if (end != null) times.push(end - start)
+  }
+  return { p50: percentile(times, 50), p99: percentile(times, 99) }
+}
+
+async function throughput (nodes: Nodes, tasks: number, ownerConfig: RawConfig = {}): Promise<number | null> {
+  const { owner } = await nodes.mesh(5, ownerConfig, { slots: 8 })
+  const start = Date.now()
+  const ids = await owner.tasks.submit({ kind: 'echo', input: 'x', count: tasks })
+  const done = await finishTimes(owner, ids, 300_000)
+  return done.size === 0 ? null : round(done.size / ((Math.max(...done.values()) - start) / 1000))
+}
+
+/** BullMQ with a local redis-server on a free port, same task count and 4 workers of concurrency 8; null with a reason when redis-server is missing. */
+async function bullmq (tasks: number, notes: string[]): Promise<number | null> {
+  const redis = spawnSync('sh', ['-c', 'command -v redis-server']).stdout.toString().trim()
+  if (redis === '') { notes.push('throughput.bullmqPerSec: redis-server is not installed (apt-get install redis-server)'); return null }
+  let bull: typeof import('bullmq')
+  try {
+    bull = await import('bullmq')
+  } catch {
+    notes.push('throughput.bullmqPerSec: the bullmq package is not installed (npm install bullmq)')
+    return null
+  }
+  const port = 16_379 + Math.floor(Math.random() * 1000)
+  const server = spawn(redis, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  try {
+    await sleep(500)
+    const connection = { host: '127.0.0.1', port }
+    const queue = new bull.Queue('bench', { connection })
+    let completed = 0
+    let resolveDone: () => void = () => {}
+    const allDone = new Promise<void>(resolve => { resolveDone = resolve })
+    const workers = Array.from({ length: 4 }, () => new bull.Worker('bench', async job => job.data as unknown, { connection, concurrency: 8 }))
+    for (const w of workers) w.on('completed', () => { if (++completed === tasks) resolveDone() })
+    const start = Date.now()
+    await queue.addBulk(Array.from({ length: tasks }, (_, i) => ({ name: 'echo', data: `x${i}` })))
+    await Promise.race([allDone, sleep(300_000)])
+    const seconds = (Date.now() - start) / 1000
+    await Promise.all(workers.map(async w => { await w.close() }))
+    await queue.obliterate({ force: true }).catch(() => {})
+    await queue.close()
+    return round(completed / seconds)
+  } finally {
+    server.kill('SIGKILL')
+  }
+}
+
+async function claimsPerTask (nodes: Nodes, n: number, tasks: number): Promise<number | null> {
+  const { owner } = await nodes.mesh(n, {}, { slots: 4 })
+  const ids = await owner.tasks.submit({ kind: 'echo', input: 'claims', count: tasks })
+  await finishTimes(owner, ids, 180_000)
+  const stats = owner.tasks.stats() as { claimsPerGrant: number | null }
+  return round(stats.claimsPerGrant)
+}
+
+/** Crash a worker holding leases (in process: the network first, nothing said): time from the crash to each re-grant, against the TTL. */
+async function reclaim (nodes: Nodes, ttlMs: number): Promise<{ p99Ms: number | null, drainMs: number | null }> {
+  const { owner, workers } = await nodes.mesh(4, { leaseTtlMs: ttlMs, probationLeases: 64 }, { slots: 4 })
+  const ids = await owner.tasks.submit({ kind: 'sleep', input: '4000', count: 12 })
+  const until = Date.now() + 20_000
+  while (ids.some(id => (owner.tasks.get(id) as TaskView).leases.length === 0) && Date.now() < until) await sleep(20)
+  const victim = workers[0] as MeshNode
+  const victimId = victim.peerId
+  const held = ids.filter(id => (owner.tasks.get(id) as TaskView).leases.some(l => l.holder === victimId))
+  const crashAt = Date.now()
+  await victim.crash()
+  const regrant = async (idsToWatch: string[], from: number, holder: string): Promise<number[]> => {
+    const times: number[] = []
+    const deadline = Date.now() + 30_000
+    const pending = new Set(idsToWatch)
+    while (pending.size > 0 && Date.now() < deadline) {
+      for (const id of pending) {
+        const lease = (owner.tasks.get(id) as TaskView).leases[0]
+        if (lease != null && lease.holder !== holder) { times.push(Date.now() - from); pending.delete(id) }
+      }
+      await sleep(5)
+    }
+    return times
+  }
+  const times = await regrant(held, crashAt, victimId)
+  // Drain: a worker stopping gives its leases back; time from its stop to their re-grant.
+  const drained = workers[1] as MeshNode
+  const drainedId = drained.peerId
+  const more = await owner.tasks.submit({ kind: 'sleep', input: '4000', count: 8 })
+  const until2 = Date.now() + 20_000
+  while (!more.some(id => (owner.tasks.get(id) as TaskView).leases.some(l => l.holder === drainedId)) && Date.now() < until2) await sleep(20)
+  const heldByDrained = more.filter(id => (owner.tasks.get(id) as TaskView).leases.some(l => l.holder === drainedId))
+  const stopAt = Date.now()
+  await drained.stop()
+  const drainTimes = await regrant(heldByDrained, stopAt, drainedId)
+  return { p99Ms: percentile(times, 99), drainMs: percentile(drainTimes, 99) }
+}
+
+/** Tasks and seconds until an always-lying worker is banned by the owner. */
+async function isolation (nodes: Nodes, redundancy: number): Promise<{ tasks: number | null, seconds: number | null }> {
+  const { owner } = await nodes.mesh(5, { reannounceMs: 200 }, { heartbeatMs: 500 })
+  const liar = await nodes.node({ bootstrap: [owner.status().addrs[0] as string] }, { faults: { lie: 'random' } })
+  const until = Date.now() + 20_000
+  while ((await owner.peers()).find(p => p.peerId === liar.peerId)?.state !== 'alive' && Date.now() < until) await sleep(50)
+  const start = Date.now()
+  const ids = await owner.tasks.submit({ kind: 'sha256', input: 'isolation', count: 200, redundancy })
+  const deadline = Date.now() + 120_000
+  while (Date.now() < deadline) {
+    if (owner.reputation().find(p => p.peerId === liar.peerId)?.state === 'banned') {
+      const done = ids.filter(id => (owner.tasks.get(id) as TaskView).state === 'succeeded').length
+      return { tasks: done, seconds: round((Date.now() - start) / 1000) }
+    }
+    await sleep(10)
+  }
+  return { tasks: null, seconds: null }
+}
+
+/** Extra runs spot checks cost for honest workers with a record (redundancy 1, after 120 tasks of history). */
+async function spotCheckOverhead (nodes: Nodes): Promise<number | null> {
+  const { owner } = await nodes.mesh(4, { reannounceMs: 200 })
+  const history = await owner.tasks.submit({ kind: 'echo', input: 'record', count: 120 })
+  await finishTimes(owner, history, 120_000)
+  const ids = await owner.tasks.submit({ kind: 'echo', input: 'measured', count: 200 })
+  await finishTimes(owner, ids, 120_000)
+  const extra = ids.reduce((sum, id) => sum + (owner.tasks.get(id) as TaskView).replicas.length - 1, 0)
+  return round(extra / ids.length, 3)
+}
+
+/** RSS of one `mesh-node start` process after it settles, in MB. */
+async function processRss (): Promise<number | null> {
+  const dir = await mkdtemp(join(tmpdir(), 'mesh-bench-proc-'))
+  const child = spawn(process.execPath, [projectFile('bin/mesh-node'), 'start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--log-level', 'warn'], { stdio: 'ignore' })
+  try {
+    await sleep(4000)
+    const status = spawnSync('ps', ['-o', 'rss=', '-p', String(child.pid)]).stdout.toString().trim()
+    return status === '' ? null : round(Number(status) / 1024, 1)
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise(resolve => { child.once('exit', resolve) })
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** RSS added per extra in-process node, and growth over a run of `minutes` with a steady workload, in MB. */
+async function inProcessMemory (nodes: Nodes, extra: number, runMs: number): Promise<{ perNode: number | null, growth: number | null }> {
+  // A first mesh warms up what every node shares (modules, the thread pool); then count what more nodes add.
+  const { owner } = await nodes.mesh(3)
+  await sleep(2000)
+  global.gc?.()
+  const before = process.memoryUsage().rss
+  const addr = owner.status().addrs[0] as string
+  for (let i = 0; i < extra; i++) await nodes.node({ bootstrap: [addr] })
+  await sleep(3000)
+  global.gc?.()
+  const after = process.memoryUsage().rss
+  const perNode = (after - before) / extra / (1024 * 1024)
+  const start = process.memoryUsage().rss
+  const until = Date.now() + runMs
+  while (Date.now() < until) {
+    const ids = await owner.tasks.submit({ kind: 'echo', input: 'steady', count: 20 })
+    await finishTimes(owner, ids, 30_000)
+    await sleep(500)
+  }
+  global.gc?.()
+  return { perNode: round(perNode, 1), growth: round((process.memoryUsage().rss - start) / (1024 * 1024), 1) }
+}
+
+/** The largest in-process mesh (of the sizes tried) that completes a batch of `tasks` echo tasks, all succeeded. */
+async function scaleInProcess (sizes: number[], tasks: number, log: (line: string) => void): Promise<number | null> {
+  let best: number | null = null
+  for (const n of sizes) {
+    const nodes = new Nodes()
+    try {
+      const { owner } = await nodes.mesh(n, { heartbeatMaxPerSecond: 50 }, { slots: 2 })
+      const ids = await owner.tasks.submit({ kind: 'echo', input: 'scale', count: tasks })
+      const done = await finishTimes(owner, ids, 300_000)
+      const ok = [...done.keys()].filter(id => (owner.tasks.get(id) as TaskView).state === 'succeeded').length === tasks
+      log(`scale: ${n} in-process nodes, ${tasks} tasks: ${ok ? 'all succeeded' : 'not all succeeded'}`)
+      if (!ok) break
+      best = n
+    } finally {
+      await nodes.close()
+    }
+  }
+  return best
+}
+
+async function measure<T> (name: string, log: (line: string) => void, notes: string[], fn: (nodes: Nodes) => Promise<T>, fallback: T): Promise<T> {
+  const nodes = new Nodes()
+  const start = Date.now()
+  try {
+    const value = await fn(nodes)
+    log(`${name}: ${JSON.stringify(value)} (${((Date.now() - start) / 1000).toFixed(1)} s)`)
+    return value
+  } catch (err) {
+    notes.push(`${name}: failed: ${(err as Error).message}`)
+    return fallback
+  } finally {
+    await nodes.close()
+  }
+}
+
+export async function runBench ({ quick, out, log }: BenchOptions): Promise<Figures> {
+  const notes: string[] = []
+  const started = Date.now()
+  const hop = await measure('hopMs', log, notes, async n => await hopMs(n, quick ? 40 : 200), null)
+  const n3 = await measure('latency n3', log, notes, async n => await latency(n, 3, quick ? 30 : 200), { p50: null, p99: null })
+  const n10 = await measure('latency n10', log, notes, async n => await latency(n, 10, quick ? 30 : 200), { p50: null, p99: null })
+  const tasks = quick ? 1000 : 5000
+  const mesh = await measure('throughput mesh', log, notes, async n => await throughput(n, tasks), null)
+  // The same with the owner trusting new peers (probationLeases high, as on a private network of known machines).
+  const trusted = await measure('throughput mesh, probationLeases 64', log, notes, async n => await throughput(n, tasks, { probationLeases: 64 }), null)
+  const bull = await bullmq(tasks, notes).catch(err => { notes.push(`throughput.bullmqPerSec: ${(err as Error).message}`); return null })
+  log(`throughput bullmq: ${JSON.stringify(bull)}`)
+  const c5 = await measure('claimsPerTask n5', log, notes, async n => await claimsPerTask(n, 5, 300), null)
+  const c20 = await measure('claimsPerTask n20', log, notes, async n => await claimsPerTask(n, 20, quick ? 300 : 1000), null)
+  const ttlMs = 2000
+  const rec = await measure('reclaim', log, notes, async n => await reclaim(n, ttlMs), { p99Ms: null, drainMs: null })
+  const r3 = await measure('isolation r3', log, notes, async n => await isolation(n, 3), { tasks: null, seconds: null })
+  const r1 = await measure('isolation r1', log, notes, async n => await isolation(n, 1), { tasks: null, seconds: null })
+  const overhead = await measure('spotCheckOverhead', log, notes, async n => await spotCheckOverhead(n), null)
+  const rss = await processRss().catch(err => { notes.push(`memory.rssMBPerNode: ${(err as Error).message}`); return null })
+  log(`memory per process: ${rss} MB`)
+  const mem = await measure('memory in-process', log, notes, async n => await inProcessMemory(n, 20, quick ? 20_000 : 300_000), { perNode: null, growth: null })
+  if (quick) notes.push('memory.growthMBPer5Min: --quick runs the steady workload for 20 s, not 5 minutes; the figure is that run\'s growth')
+  let scaleIn: number | null = null
+  if (quick) notes.push('scale: skipped in --quick (the full run tries 50, 100 and 200 in-process nodes with 1000 tasks)')
+  else scaleIn = await scaleInProcess([50, 100, 200], 1000, log).catch(err => { notes.push(`scale.inProcess: ${(err as Error).message}`); return null })
+  notes.push('scale.processes: not measured by this benchmark yet; the simulation (npm run sim -- --nodes N) runs N processes')
+  const figures: Figures = {
+    hopMs: hop,
+    latency: {
+      n3: { ...n3, ratio: hop == null || n3.p50 == null ? null : round(n3.p50 / hop) },
+      n10: { ...n10, ratio: hop == null || n10.p50 == null ? null : round(n10.p50 / hop) }
+    },
+    throughput: { meshPerSec: mesh, bullmqPerSec: bull, ratio: mesh == null || bull == null ? null : round(mesh / bull), meshTrustedPerSec: trusted },
+    claimsPerTask: { n5: c5, n20: c20 },
+    reclaim: { p99Ms: rec.p99Ms, ttlMs, p99Ratio: rec.p99Ms == null ? null : round(rec.p99Ms / ttlMs), drainMs: rec.drainMs },
+    isolation: { r3Tasks: r3.tasks, r3Seconds: r3.seconds, r1Tasks: r1.tasks, r1Seconds: r1.seconds, spotCheckOverhead: overhead },
+    memory: { rssMBPerNode: rss, rssMBPerInProcessNode: mem.perNode, growthMBPer5Min: mem.growth },
+    scale: { processes: null, inProcess: scaleIn },
+    machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, memoryGB: round(totalmem() / 1024 ** 3, 1), node: process.version },
+    date: new Date().toISOString(),
+    quick,
+    durationSeconds: round((Date.now() - started) / 1000, 0),
+    notes
+  }
+  if (out != null) await writeFile(out, `${JSON.stringify(figures, null, 2)}\n`)
+  return figures
+}
