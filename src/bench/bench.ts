@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createLogger } from '../logger.js'
 import { createMeshNode, type MeshNode, type MeshNodeDeps } from '../node/mesh-node.js'
 import { percentile } from '../sim/report.js'
+import { runSimulation } from '../sim/run.js'
 import { createBuiltinPool } from '../tasks/exec/builtins.js'
 import { projectFile } from '../tasks/exec/worker-files.js'
 import type { RawConfig } from '../node/config.js'
@@ -19,7 +20,15 @@ import type { Piscina } from 'piscina'
 
 type Figures = Record<string, unknown>
 
-interface BenchOptions { quick: boolean, out?: string, log: (line: string) => void }
+interface BenchOptions {
+  quick: boolean
+  out?: string
+  log: (line: string) => void
+  /** Only these groups (hop, latency, throughput, claims, reclaim, isolation, memory, scale); all when absent. */
+  only?: string[]
+}
+
+export const GROUPS = ['hop', 'latency', 'throughput', 'claims', 'reclaim', 'isolation', 'memory', 'scale']
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 const round = (n: number | null, digits = 2): number | null => n == null ? null : Math.round(n * 10 ** digits) / 10 ** digits
@@ -150,12 +159,18 @@ async function bullmq (tasks: number, notes: string[]): Promise<number | null> {
   }
 }
 
-async function claimsPerTask (nodes: Nodes, n: number, tasks: number): Promise<number | null> {
+/** Claims per granted replica for a batch, after a warm-up batch that takes the workers out of probation. */
+async function claimsPerTask (nodes: Nodes, n: number, tasks: number): Promise<{ cold: number | null, warm: number | null }> {
   const { owner } = await nodes.mesh(n, {}, { slots: 4 })
+  type Stats = { claimsReceived: number, grantsIssued: number, claimsPerGrant: number | null }
+  const warmUp = await owner.tasks.submit({ kind: 'echo', input: 'warm-up', count: 10 * n })
+  await finishTimes(owner, warmUp, 180_000)
+  const before = owner.tasks.stats() as Stats
   const ids = await owner.tasks.submit({ kind: 'echo', input: 'claims', count: tasks })
   await finishTimes(owner, ids, 180_000)
-  const stats = owner.tasks.stats() as { claimsPerGrant: number | null }
-  return round(stats.claimsPerGrant)
+  const after = owner.tasks.stats() as Stats
+  const grants = after.grantsIssued - before.grantsIssued
+  return { cold: round(before.claimsPerGrant), warm: grants === 0 ? null : round((after.claimsReceived - before.claimsReceived) / grants) }
 }
 
 /** Crash a worker holding leases (in process: the network first, nothing said): time from the crash to each re-grant, against the TTL. */
@@ -285,6 +300,24 @@ async function scaleInProcess (sizes: number[], tasks: number, log: (line: strin
   return best
 }
 
+/** The largest number of separate node processes (of the sizes tried) that completes a batch of `tasks` echo tasks: the simulation's baseline. */
+async function scaleWithProcesses (sizes: number[], tasks: number, log: (line: string) => void): Promise<number | null> {
+  let best: number | null = null
+  for (const n of sizes) {
+    const out = await mkdtemp(join(tmpdir(), 'mesh-bench-scale-'))
+    try {
+      const report = await runSimulation({ scenario: 'baseline', nodes: n, tasks, kind: 'echo', seed: 1, inProcess: false, out, windowMs: 5000, leaseTtlMs: 5000, settleMs: 240_000 }, { progress: () => {}, log: () => {} })
+      const ok = report.tasks.succeeded === tasks
+      log(`scale: ${n} processes, ${tasks} tasks: ${report.tasks.succeeded} succeeded in ${(report.durationMs / 1000).toFixed(0)} s`)
+      if (!ok) break
+      best = n
+    } finally {
+      await rm(out, { recursive: true, force: true })
+    }
+  }
+  return best
+}
+
 async function measure<T> (name: string, log: (line: string) => void, notes: string[], fn: (nodes: Nodes) => Promise<T>, fallback: T): Promise<T> {
   const nodes = new Nodes()
   const start = Date.now()
@@ -300,33 +333,57 @@ async function measure<T> (name: string, log: (line: string) => void, notes: str
   }
 }
 
-export async function runBench ({ quick, out, log }: BenchOptions): Promise<Figures> {
+export async function runBench ({ quick, out, log, only }: BenchOptions): Promise<Figures> {
   const notes: string[] = []
   const started = Date.now()
-  const hop = await measure('hopMs', log, notes, async n => await hopMs(n, quick ? 40 : 200), null)
-  const n3 = await measure('latency n3', log, notes, async n => await latency(n, 3, quick ? 30 : 200), { p50: null, p99: null })
-  const n10 = await measure('latency n10', log, notes, async n => await latency(n, 10, quick ? 30 : 200), { p50: null, p99: null })
-  const tasks = quick ? 1000 : 5000
-  const mesh = await measure('throughput mesh', log, notes, async n => await throughput(n, tasks), null)
-  // The same with the owner trusting new peers (probationLeases high, as on a private network of known machines).
-  const trusted = await measure('throughput mesh, probationLeases 64', log, notes, async n => await throughput(n, tasks, { probationLeases: 64 }), null)
-  const bull = await bullmq(tasks, notes).catch(err => { notes.push(`throughput.bullmqPerSec: ${(err as Error).message}`); return null })
-  log(`throughput bullmq: ${JSON.stringify(bull)}`)
-  const c5 = await measure('claimsPerTask n5', log, notes, async n => await claimsPerTask(n, 5, 300), null)
-  const c20 = await measure('claimsPerTask n20', log, notes, async n => await claimsPerTask(n, 20, quick ? 300 : 1000), null)
+  const want = (group: string): boolean => {
+    const yes = only == null || only.includes(group)
+    if (!yes) notes.push(`${group}: not run (--only ${only?.join(',') ?? ''})`)
+    return yes
+  }
+  const none = { p50: null, p99: null }
+  const hop = want('hop') ? await measure('hopMs', log, notes, async n => await hopMs(n, quick ? 40 : 200), null) : null
+  const doLatency = want('latency')
+  const n3 = doLatency ? await measure('latency n3', log, notes, async n => await latency(n, 3, quick ? 30 : 200), none) : none
+  const n10 = doLatency ? await measure('latency n10', log, notes, async n => await latency(n, 10, quick ? 30 : 200), none) : none
+  const tasks = quick ? 1000 : 2000
+  let mesh: number | null = null
+  let trusted: number | null = null
+  let bull: number | null = null
+  if (want('throughput')) {
+    mesh = await measure('throughput mesh', log, notes, async n => await throughput(n, tasks), null)
+    // The same with the owner trusting new peers (probationLeases high, as on a private network of known machines).
+    trusted = await measure('throughput mesh, probationLeases 64', log, notes, async n => await throughput(n, tasks, { probationLeases: 64 }), null)
+    bull = await bullmq(tasks, notes).catch(err => { notes.push(`throughput.bullmqPerSec: ${(err as Error).message}`); return null })
+    log(`throughput bullmq: ${JSON.stringify(bull)}`)
+  }
+  const doClaims = want('claims')
+  const noClaims = { cold: null, warm: null }
+  const c5 = doClaims ? await measure('claimsPerTask n5', log, notes, async n => await claimsPerTask(n, 5, 300), noClaims) : noClaims
+  const c20 = doClaims ? await measure('claimsPerTask n20', log, notes, async n => await claimsPerTask(n, 20, quick ? 300 : 1000), noClaims) : noClaims
+  if (doClaims) notes.push('claimsPerTask: n5/n20 are after a warm-up batch of 10 tasks per node (workers out of probation); coldN5/coldN20 are the warm-up batches themselves, all workers new')
   const ttlMs = 2000
-  const rec = await measure('reclaim', log, notes, async n => await reclaim(n, ttlMs), { p99Ms: null, drainMs: null })
-  const r3 = await measure('isolation r3', log, notes, async n => await isolation(n, 3), { tasks: null, seconds: null })
-  const r1 = await measure('isolation r1', log, notes, async n => await isolation(n, 1), { tasks: null, seconds: null })
-  const overhead = await measure('spotCheckOverhead', log, notes, async n => await spotCheckOverhead(n), null)
-  const rss = await processRss().catch(err => { notes.push(`memory.rssMBPerNode: ${(err as Error).message}`); return null })
-  log(`memory per process: ${rss} MB`)
-  const mem = await measure('memory in-process', log, notes, async n => await inProcessMemory(n, 20, quick ? 20_000 : 300_000), { perNode: null, growth: null })
-  if (quick) notes.push('memory.growthMBPer5Min: --quick runs the steady workload for 20 s, not 5 minutes; the figure is that run\'s growth')
+  const rec = want('reclaim') ? await measure('reclaim', log, notes, async n => await reclaim(n, ttlMs), { p99Ms: null, drainMs: null }) : { p99Ms: null, drainMs: null }
+  notes.push('reclaim: leases expired on live workers during a saturated run are not counted yet')
+  const doIsolation = want('isolation')
+  const r3 = doIsolation ? await measure('isolation r3', log, notes, async n => await isolation(n, 3), { tasks: null, seconds: null }) : { tasks: null, seconds: null }
+  const r1 = doIsolation ? await measure('isolation r1', log, notes, async n => await isolation(n, 1), { tasks: null, seconds: null }) : { tasks: null, seconds: null }
+  const overhead = doIsolation ? await measure('spotCheckOverhead', log, notes, async n => await spotCheckOverhead(n), null) : null
+  let rss: number | null = null
+  let mem: { perNode: number | null, growth: number | null } = { perNode: null, growth: null }
+  if (want('memory')) {
+    rss = await processRss().catch(err => { notes.push(`memory.rssMBPerNode: ${(err as Error).message}`); return null })
+    log(`memory per process: ${rss} MB`)
+    mem = await measure('memory in-process', log, notes, async n => await inProcessMemory(n, 20, quick ? 20_000 : 300_000), { perNode: null, growth: null })
+    if (quick) notes.push('memory.growthMBPer5Min: --quick runs the steady workload for 20 s, not 5 minutes; the figure is that run\'s growth')
+  }
   let scaleIn: number | null = null
-  if (quick) notes.push('scale: skipped in --quick (the full run tries 50, 100 and 200 in-process nodes with 1000 tasks)')
-  else scaleIn = await scaleInProcess([50, 100, 200], 1000, log).catch(err => { notes.push(`scale.inProcess: ${(err as Error).message}`); return null })
-  notes.push('scale.processes: not measured by this benchmark yet; the simulation (npm run sim -- --nodes N) runs N processes')
+  let scaleProcesses: number | null = null
+  if (quick) notes.push('scale: skipped in --quick (the full run tries 50, 100 and 200 in-process nodes, and 10, 25 and 50 processes, with 1000 tasks)')
+  else if (want('scale')) {
+    scaleIn = await scaleInProcess([50, 100, 200], 1000, log).catch(err => { notes.push(`scale.inProcess: ${(err as Error).message}`); return null })
+    scaleProcesses = await scaleWithProcesses([10, 25, 50], 1000, log).catch(err => { notes.push(`scale.processes: ${(err as Error).message}`); return null })
+  }
   const figures: Figures = {
     hopMs: hop,
     latency: {
@@ -334,11 +391,11 @@ export async function runBench ({ quick, out, log }: BenchOptions): Promise<Figu
       n10: { ...n10, ratio: hop == null || n10.p50 == null ? null : round(n10.p50 / hop) }
     },
     throughput: { meshPerSec: mesh, bullmqPerSec: bull, ratio: mesh == null || bull == null ? null : round(mesh / bull), meshTrustedPerSec: trusted },
-    claimsPerTask: { n5: c5, n20: c20 },
+    claimsPerTask: { n5: c5.warm, n20: c20.warm, coldN5: c5.cold, coldN20: c20.cold },
     reclaim: { p99Ms: rec.p99Ms, ttlMs, p99Ratio: rec.p99Ms == null ? null : round(rec.p99Ms / ttlMs), drainMs: rec.drainMs },
     isolation: { r3Tasks: r3.tasks, r3Seconds: r3.seconds, r1Tasks: r1.tasks, r1Seconds: r1.seconds, spotCheckOverhead: overhead },
     memory: { rssMBPerNode: rss, rssMBPerInProcessNode: mem.perNode, growthMBPer5Min: mem.growth },
-    scale: { processes: null, inProcess: scaleIn },
+    scale: { processes: scaleProcesses, inProcess: scaleIn },
     machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, memoryGB: round(totalmem() / 1024 ** 3, 1), node: process.version },
     date: new Date().toISOString(),
     quick,

@@ -117,6 +117,8 @@ export class TaskWorker {
   private readonly self: string
   private readonly selfBytes: Uint8Array<ArrayBuffer>
   private readonly candidates = new Map<string, Candidate>()
+  /** Candidates per owner (for the per-owner bound), kept with the map. */
+  private readonly perOwner = new Map<string, number>()
   private readonly running = new Map<string, Running>()
   private readonly offs: Array<() => void> = []
   private readonly unreachable = new Map<string, number>()
@@ -172,6 +174,7 @@ export class TaskWorker {
     clock.clearInterval(this.tickTimer)
     for (const c of this.candidates.values()) delete c.claimedAt
     this.candidates.clear()
+    this.perOwner.clear()
     const deadline = clock.now() + drainMs
     while (this.running.size > 0 && clock.now() < deadline && !this.drainCut) {
       await new Promise(resolve => { clock.setTimeout(() => { resolve(undefined) }, 50) })
@@ -231,13 +234,18 @@ export class TaskWorker {
     if (!this.started || this.draining) return
     const now = this.init.clock.now()
     const ownerBytes = owner === this.self ? this.selfBytes : peerIdToBytes(owner)
+    // Re-announcements of known tasks are most of what arrives: the peer list is read once per
+    // message, and a task's rank (a hash per capable peer) is computed only for a new candidate.
+    let alive: ReturnType<MeshProtocol['peerTable']['list']> | undefined
     for (const offer of offers) {
       if (!this.couldRun(offer) || offer.deadline <= now) continue
       const slots = Math.max(1, offer.slots)
-      const capable = this.init.protocol.peerTable.list()
-        .filter(p => p.state === 'alive' && p.slotsTotal >= slots && p.slotsFree > 0 && p.capabilities.some(c => c.kind === offer.kind))
-        .map(p => p.peerId)
-      const rank = rendezvousRank(offer.taskId, this.self, capable)
+      let rank: number | undefined
+      const rankOf = (): number => {
+        alive ??= this.init.protocol.peerTable.list().filter(p => p.state === 'alive' && p.slotsFree > 0)
+        const capable = alive.filter(p => p.slotsTotal >= slots && p.capabilities.some(c => c.kind === offer.kind)).map(p => p.peerId)
+        return (rank ??= rendezvousRank(offer.taskId, this.self, capable))
+      }
       for (const replica of offer.openReplicas) {
         const key = replicaKey(owner, offer.taskId, replica)
         if (this.running.has(key)) continue
@@ -247,6 +255,8 @@ export class TaskWorker {
           continue
         }
         if (this.candidates.size >= MAX_CANDIDATES || this.countFrom(owner) >= MAX_CANDIDATES_PER_OWNER) this.dropOldestCandidate(owner)
+        const candidateRank = rankOf()
+        this.perOwner.set(owner, this.countFrom(owner) + 1)
         this.candidates.set(key, {
           key,
           owner,
@@ -257,8 +267,8 @@ export class TaskWorker {
           slots,
           memoryBytes: offer.memoryBytes,
           seenAt: now,
-          rank,
-          eligibleAt: now + rank * (this.init.staggerMs ?? 200)
+          rank: candidateRank,
+          eligibleAt: now + candidateRank * (this.init.staggerMs ?? 200)
         })
       }
     }
@@ -271,7 +281,7 @@ export class TaskWorker {
     const claimTimeout = this.init.claimTimeoutMs ?? 3000
     for (const [owner, until] of this.ownerLimits) if (until <= now) this.ownerLimits.delete(owner)
     for (const c of this.candidates.values()) {
-      if (c.deadline <= now || now - c.seenAt > FORGET_CANDIDATE_MS) this.candidates.delete(c.key)
+      if (c.deadline <= now || now - c.seenAt > FORGET_CANDIDATE_MS) this.forget(c.key)
       else if (c.claimedAt != null && now - c.claimedAt > claimTimeout) {
         delete c.claimedAt
         // Counted once per owner per half minute: an owner that restarts or is briefly away
@@ -335,7 +345,7 @@ export class TaskWorker {
         if (body.refusal.code === RefusalCode.UNKNOWN_TASK && this.candidates.get(key)?.claimedAt != null) {
           this.init.reputation?.report(from, 'claim_ignored', `announced ${key} but does not know it`)
         }
-        this.candidates.delete(key)
+        this.forget(key)
         const run = this.running.get(key)
         if (run != null && (body.refusal.task.epoch === 0 || body.refusal.task.epoch >= run.ref.epoch)) this.halt(run, 'lost lease')
         // The owner will never take a result it refused: stop resending it. (The channel has
@@ -376,11 +386,11 @@ export class TaskWorker {
     }
     if (Math.max(1, grant.offer.slots) > candidate.slots || grant.offer.memoryBytes > candidate.memoryBytes || grant.offer.kind !== candidate.kind) {
       // The grant asks for more than the announcement this worker reserved for.
-      this.candidates.delete(key)
+      this.forget(key)
       this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'the grant differs from the announcement (kind, slots or memory)' } }])
       return
     }
-    this.candidates.delete(key)
+    this.forget(key)
     if ((this.ownerLimits.get(owner) ?? 0) <= now) {
       this.windows.set(owner, Math.min(this.init.slots, (this.windows.get(owner) ?? this.init.initialWindow ?? 1) + 1))
       if (this.windows.size > 1000) this.windows.delete(this.windows.keys().next().value as string)
@@ -520,7 +530,7 @@ export class TaskWorker {
       if (run.owner === owner && toHex(run.ref.taskId) === toHex(taskId) && (replica == null || run.ref.replica === replica)) this.halt(run, reason)
     }
     for (const c of this.candidates.values()) {
-      if (c.owner === owner && toHex(c.ref.taskId) === toHex(taskId)) this.candidates.delete(c.key)
+      if (c.owner === owner && toHex(c.ref.taskId) === toHex(taskId)) this.forget(c.key)
     }
   }
 
@@ -532,21 +542,27 @@ export class TaskWorker {
 
   /** Drops the oldest candidate of the owner that has the most (a flood evicts its own tasks first). */
   private dropOldestCandidate (arriving: string): void {
-    const counts = new Map<string, number>()
-    for (const c of this.candidates.values()) counts.set(c.owner, (counts.get(c.owner) ?? 0) + 1)
-    const largest = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? arriving
+    const largest = [...this.perOwner.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? arriving
     for (const c of this.candidates.values()) {
       if (c.owner === largest && c.claimedAt == null) {
-        this.candidates.delete(c.key)
+        this.forget(c.key)
         return
       }
     }
   }
 
+  /** Drops a candidate, keeping the per-owner counts right. */
+  private forget (key: string): void {
+    const c = this.candidates.get(key)
+    if (c == null) return
+    this.candidates.delete(key)
+    const n = (this.perOwner.get(c.owner) ?? 1) - 1
+    if (n <= 0) this.perOwner.delete(c.owner)
+    else this.perOwner.set(c.owner, n)
+  }
+
   private countFrom (owner: string): number {
-    let n = 0
-    for (const c of this.candidates.values()) if (c.owner === owner) n++
-    return n
+    return this.perOwner.get(owner) ?? 0
   }
 
   private send (peer: string, messages: LeaseMessage[]): void {
