@@ -322,7 +322,8 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
       const why = `lease of replica ${replica.index} held by ${replica.lease.holder} (epoch ${replica.lease.epoch}) expired: no renewal within ${settings.leaseTtlMs} ms`
       logAttempt({ replica: replica.index, epoch: replica.lease.epoch, worker: replica.lease.holder, outcome: 'expired', error: why })
       delete replica.lease
-      retryOrFail(replica, why)
+      // A lost worker says nothing about the task: offer it again at once (failures back off).
+      retryOrFail(replica, why, false)
       break
     }
 
@@ -404,7 +405,7 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
     move('succeeded', `spot check abandoned (${why}); the result of replica 0 on ${first.doneBy ?? '?'} is accepted unverified`)
   }
 
-  function retryOrFail (replica: Replica, why: string): void {
+  function retryOrFail (replica: Replica, why: string, backoff = true): void {
     replica.status = 'open'
     replica.progress = 0
     if (replica.attempts >= task.spec.maxAttempts && replica.index === 1 && isSpotCheck(next)) {
@@ -416,9 +417,9 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
       move('failed', next.error)
       return
     }
-    const wait = backoffMs(replica.attempts, settings)
+    const wait = backoff ? backoffMs(replica.attempts, settings) : 0
     replica.notBefore = now + wait
-    settle(`${why}; retry ${replica.attempts + 1} of ${task.spec.maxAttempts} after ${wait} ms`)
+    settle(`${why}; retry ${replica.attempts + 1} of ${task.spec.maxAttempts}${wait > 0 ? ` after ${wait} ms` : ' now'}`)
   }
 }
 

@@ -368,8 +368,8 @@ export class TaskOwner {
       }
       if (TERMINAL.has(next.state)) this.tasks.delete(next.id)
       else this.tasks.set(next.id, next)
-      // A released replica is offered again at once, not at the next periodic announcement.
-      if (event.type === 'released') this.queueAnnounce([next])
+      // A released or expired replica is offered again at once, not at the next periodic announcement.
+      if (event.type === 'released' || event.type === 'expired') this.queueAnnounce([next])
       const last = next.history.at(-1)
       if (last != null && last !== task.history.at(-1)) this.init.logger.debug({ task: next.id, state: last.state, reason: last.reason }, 'task transition')
     }
