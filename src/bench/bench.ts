@@ -182,7 +182,9 @@ async function reclaim (nodes: Nodes, ttlMs: number): Promise<{ p99Ms: number | 
   const ids = await owner.tasks.submit({ kind: 'sleep', input: '4000', count: 12 })
   const until = Date.now() + 20_000
   while (ids.some(id => (owner.tasks.get(id) as TaskView).leases.length === 0) && Date.now() < until) await sleep(20)
-  const victim = workers[0] as MeshNode
+  // The victim: the worker holding the most of these leases.
+  const holding = (w: MeshNode, of: string[]): number => of.filter(id => (owner.tasks.get(id) as TaskView).leases.some(l => l.holder === w.peerId)).length
+  const victim = [...workers].sort((a, b) => holding(b, ids) - holding(a, ids))[0] as MeshNode
   const victimId = victim.peerId
   const held = ids.filter(id => (owner.tasks.get(id) as TaskView).leases.some(l => l.holder === victimId))
   const crashAt = Date.now()
@@ -202,11 +204,12 @@ async function reclaim (nodes: Nodes, ttlMs: number): Promise<{ p99Ms: number | 
   }
   const times = await regrant(held, crashAt, victimId)
   // Drain: a worker stopping gives its leases back; time from its stop to their re-grant.
-  const drained = workers[1] as MeshNode
-  const drainedId = drained.peerId
   const more = await owner.tasks.submit({ kind: 'sleep', input: '4000', count: 8 })
   const until2 = Date.now() + 20_000
-  while (!more.some(id => (owner.tasks.get(id) as TaskView).leases.some(l => l.holder === drainedId)) && Date.now() < until2) await sleep(20)
+  while (more.some(id => (owner.tasks.get(id) as TaskView).leases.length === 0) && Date.now() < until2) await sleep(20)
+  const alive = workers.filter(w => w !== victim)
+  const drained = [...alive].sort((a, b) => holding(b, more) - holding(a, more))[0] as MeshNode
+  const drainedId = drained.peerId
   const heldByDrained = more.filter(id => (owner.tasks.get(id) as TaskView).leases.some(l => l.holder === drainedId))
   const stopAt = Date.now()
   await drained.stop()
