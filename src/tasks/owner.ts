@@ -207,9 +207,6 @@ export class TaskOwner {
         const refusal = this.ineligible(from)
         if (refusal != null) {
           this.refuse(from, body.claim.task, refusal.code, refusal.reason)
-          // Announce it again now, so the next-ranked peers need not wait for the periodic round.
-          const task = this.tasks.get(toHex(body.claim.task.taskId))
-          if (task != null) this.queueAnnounce([task])
           break
         }
         this.onTaskMessage(body.claim.task, from, { type: 'claimed', worker: from, replica: body.claim.task.replica })
