@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Cluster, type OwnerApi, type Role, type SimNode, type SimNodeSpec } from './cluster.js'
 import { percentile, reclaimTimes, reportHtml, type SimReport } from './report.js'
-import { plan, seeded, type FaultEvent, type Random, type Scenario } from './scenarios.js'
+import { plan, seeded, type Random, type Scenario } from './scenarios.js'
 import type { RawConfig } from '../node/config.js'
 import type { TaskView } from '../tasks/owner.js'
 
@@ -253,4 +253,3 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
   }
 }
 
-export type { FaultEvent }

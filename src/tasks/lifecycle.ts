@@ -1,3 +1,4 @@
+import { LIMITS } from '../gossip/wire/limits.js'
 import type { TaskSpec } from './spec.js'
 
 /**
@@ -430,7 +431,8 @@ function isSpotCheck (task: Task): boolean {
 
 /** The most replicas a task gets while looking for a majority: its redundancy plus two, at least five. */
 export function quorumCap (task: Task): number {
-  return Math.min(64, Math.max(5, task.spec.redundancy + 2))
+  // Replica indexes are bounded by the wire protocol.
+  return Math.min(LIMITS.replicaIndex + 1, Math.max(5, task.spec.redundancy + 2))
 }
 
 /** Why a renewal, release or result for this lease must be refused, if it must. */

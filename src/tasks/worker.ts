@@ -201,20 +201,21 @@ export class TaskWorker {
 
   /** Slots not running and not promised to an outstanding claim. */
   freeSlots (): number {
-    return Math.max(0, this.init.slots - this.reserved().slots)
+    return this.free().slots
   }
 
   /** Memory of the budget not reserved by running tasks or outstanding claims. */
   freeMemory (): number {
-    return Math.max(0, (this.init.memoryBytes ?? Number.MAX_SAFE_INTEGER) - this.reserved().memoryBytes)
+    return this.free().memoryBytes
   }
 
-  private reserved (): { slots: number, memoryBytes: number } {
+  /** Free slots and memory, from one pass over what runs and what is claimed. */
+  private free (): { slots: number, memoryBytes: number } {
     let slots = 0
     let memoryBytes = 0
     for (const r of this.running.values()) { slots += r.slots; memoryBytes += r.memoryBytes }
     for (const c of this.candidates.values()) if (c.claimedAt != null) { slots += c.slots; memoryBytes += c.memoryBytes }
-    return { slots, memoryBytes }
+    return { slots: Math.max(0, this.init.slots - slots), memoryBytes: Math.max(0, (this.init.memoryBytes ?? Number.MAX_SAFE_INTEGER) - memoryBytes) }
   }
 
   /** Whether this node could ever run the offer: kind, slots, memory, and the executor's own limits. */
@@ -294,7 +295,8 @@ export class TaskWorker {
       }
     }
     for (;;) {
-      const next = this.pick(now, this.freeSlots(), this.freeMemory())
+      const free = this.free()
+      const next = this.pick(now, free.slots, free.memoryBytes)
       if (next == null) break
       next.claimedAt = now
       this.claimsSent++
