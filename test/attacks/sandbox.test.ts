@@ -1,0 +1,118 @@
+// Attacks on the wasm sandbox (issue 11, "Sandbox"; invariant 10 of DESIGN.md). Any peer may
+// submit a WASI module to a worker that opted in with --allow-wasm; whatever WASI call the module
+// makes must be served from memory, made deterministic or answered with an error code, and never
+// reach the worker's process.
+import { readFileSync } from 'node:fs'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { systemClock } from '../../src/clock.js'
+import { runWasm, type WasmSettings } from '../../src/tasks/exec/wasm.js'
+import { NodeProcesses, runBin, waitForApiFile } from '../helpers/cli.js'
+import { TestMesh, addrOf } from '../helpers/nodes.js'
+import { wasmFixture } from '../helpers/wasm.js'
+import type { ExecResult } from '../../src/tasks/exec/executor.js'
+import type { MeshNode } from '../../src/node/mesh-node.js'
+import type { TaskView } from '../../src/tasks/owner.js'
+
+const MiB = 1024 * 1024
+const ERRNO_BADF = 8
+const settings: WasmSettings = { clock: systemClock, maxMemoryBytes: 256 * MiB, maxTimeMs: 60_000, maxOutputBytes: 16 * MiB }
+const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--heartbeat-ms', '200', '--log-level', 'warn']
+const modules: Record<string, Uint8Array> = {}
+
+beforeAll(async () => {
+  for (const name of ['raise', 'fd-calls', 'path-calls', 'sock-calls', 'not-preview1']) modules[name] = await wasmFixture(name)
+})
+
+async function run (name: string, input = ''): Promise<ExecResult> {
+  return await runWasm(modules[name] as Uint8Array, new TextEncoder().encode(input), { signal: new AbortController().signal, onProgress: () => {} }, settings)
+}
+
+const view = (node: MeshNode, id: string): TaskView => node.tasks.get(id) as TaskView
+const finished = (node: MeshNode, id: string): boolean => ['succeeded', 'failed', 'cancelled'].includes(view(node, id).state)
+
+/** A process's state from /proc: gone (or a zombie), stopped (T, t) or running. */
+function processState (pid: number): 'gone' | 'stopped' | 'running' {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return 'gone'
+  }
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+  return state === 'Z' || state === 'X' ? 'gone' : state === 'T' || state === 't' ? 'stopped' : 'running'
+}
+
+async function idOf (dataDir: string): Promise<string> {
+  return JSON.parse((await runBin(['id', '--json', '--data-dir', dataDir])).stdout).peerId as string
+}
+
+describe('attack 1: a module reaches the host process through WASI', () => {
+  const procs = new NodeProcesses()
+  const mesh = new TestMesh()
+  afterEach(async () => {
+    await procs.killAll()
+    await mesh.cleanup()
+  })
+
+  // The attacker submits modules that call proc_raise with WASI signals 9 (KILL), 15 (TERM),
+  // 18 (STOP) and 19 (TSTP) to a worker that is running someone else's task. Must hold: the worker
+  // process is neither killed, stopped nor drained, the other task succeeds on its first lease, and
+  // each hostile task fails for good saying which signal it raised.
+  it.fails('proc_raise with KILL, TERM, STOP or TSTP fails only its task: the worker process and its other task carry on', async () => {
+    const owner = await mesh.node({ heartbeatMs: 200, worker: false, probationLeases: 16 })
+    const dir = await mesh.tempDir()
+    const worker = procs.start(['--data-dir', dir, ...LOOPBACK, '--allow-wasm', '--slots', '8', '--bootstrap', addrOf(owner)])
+    const pid = worker.child.pid as number
+    await waitForApiFile(dir)
+    const workerId = await idOf(dir)
+    await expect.poll(async () => (await owner.peers()).find(p => p.peerId === workerId)?.state, { timeout: 30_000 }).toBe('alive')
+
+    const [other] = await owner.tasks.submit({ kind: 'sleep', input: '15000', maxAttempts: 1 }) as [string]
+    await expect.poll(() => view(owner, other).leases[0]?.holder, { timeout: 30_000 }).toBe(workerId)
+
+    const module = Buffer.from(modules.raise as Uint8Array).toString('base64')
+    const signals = [9, 15, 18, 19]
+    const hostile: string[] = []
+    for (const signal of signals) hostile.push(...await owner.tasks.submit({ kind: 'wasm', module, input: String(signal), maxAttempts: 1 }))
+    // Until every hostile task is decided, or the worker is gone or stopped (so today's code fails fast).
+    await expect.poll(() => processState(pid) !== 'running' || hostile.every(id => finished(owner, id)), { timeout: 60_000, interval: 100 }).toBe(true)
+    expect(processState(pid)).toBe('running')
+    // The hostile tasks ran while the other task was running.
+    expect(view(owner, other).state).toBe('leased')
+    for (const [i, id] of hostile.entries()) {
+      expect(view(owner, id).state).toBe('failed')
+      const attempt = owner.tasks.logs(id).attempts[0]
+      expect(attempt?.worker).toBe(workerId)
+      expect(attempt?.error).toMatch(new RegExp(`^the module raised signal ${signals[i] as number} `))
+    }
+
+    await expect.poll(() => view(owner, other).state, { timeout: 60_000, interval: 100 }).toBe('succeeded')
+    expect(view(owner, other).replicas[0]).toMatchObject({ worker: workerId, epoch: 1, attempts: 1 })
+    expect(processState(pid)).toBe('running')
+    expect((await owner.peers()).find(p => p.peerId === workerId)?.state).toBe('alive')
+  }, 120_000)
+
+  // The attacker's module probes for files, sockets and the host's arguments and environment.
+  // Must hold: it sees none of them; every call naming a descriptor it was not given answers EBADF.
+  it('fd_*: every call but reading fd 0 and writing fds 1 and 2 answers EBADF, on the stdio fds too', async () => {
+    const result = await run('fd-calls')
+    expect(result.outcome).toBe('succeeded')
+    expect([...result.output]).toEqual(new Array(100).fill(ERRNO_BADF))
+  })
+
+  it('path_*: no directory is preopened, so every path call answers EBADF', async () => {
+    const result = await run('path-calls')
+    expect(result.outcome).toBe('succeeded')
+    expect([...result.output]).toEqual(new Array(20).fill(ERRNO_BADF))
+  })
+
+  it('sock_*: there is no socket, so every socket call answers EBADF', async () => {
+    const result = await run('sock-calls')
+    expect(result.outcome).toBe('succeeded')
+    expect([...result.output]).toEqual(new Array(16).fill(ERRNO_BADF))
+  })
+
+  it('a module importing a name that wasi_snapshot_preview1 does not have is refused when it links', async () => {
+    expect(await run('not-preview1')).toMatchObject({ outcome: 'failed_permanent', error: expect.stringMatching(/^the module cannot run here: .*sock_open/) })
+  })
+})
