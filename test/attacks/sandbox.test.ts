@@ -20,7 +20,7 @@ const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '-
 const modules: Record<string, Uint8Array> = {}
 
 beforeAll(async () => {
-  for (const name of ['raise', 'fd-calls', 'path-calls', 'sock-calls', 'not-preview1']) modules[name] = await wasmFixture(name)
+  for (const name of ['raise', 'args-environ', 'fd-calls', 'path-calls', 'sock-calls', 'not-preview1']) modules[name] = await wasmFixture(name)
 })
 
 async function run (name: string, input = ''): Promise<ExecResult> {
@@ -58,7 +58,7 @@ describe('attack 1: a module reaches the host process through WASI', () => {
   // 18 (STOP) and 19 (TSTP) to a worker that is running someone else's task. Must hold: the worker
   // process is neither killed, stopped nor drained, the other task succeeds on its first lease, and
   // each hostile task fails for good saying which signal it raised.
-  it.fails('proc_raise with KILL, TERM, STOP or TSTP fails only its task: the worker process and its other task carry on', async () => {
+  it('proc_raise with KILL, TERM, STOP or TSTP fails only its task: the worker process and its other task carry on', async () => {
     const owner = await mesh.node({ heartbeatMs: 200, worker: false, probationLeases: 16 })
     const dir = await mesh.tempDir()
     const worker = procs.start(['--data-dir', dir, ...LOOPBACK, '--allow-wasm', '--slots', '8', '--bootstrap', addrOf(owner)])
@@ -92,6 +92,15 @@ describe('attack 1: a module reaches the host process through WASI', () => {
     expect((await owner.peers()).find(p => p.peerId === workerId)?.state).toBe('alive')
   }, 120_000)
 
+  it('proc_raise of any signal, as a module runs in the thread, ends the run as a final failure naming the signal', async () => {
+    for (const signal of [0, 1, 2, 6, 9, 11, 15, 17, 18, 19, 30, 31, 255]) {
+      const result = await run('raise', String(signal))
+      expect(result.outcome).toBe('failed_permanent')
+      expect(result.error).toMatch(new RegExp(`^the module raised signal ${signal} \\(${signal === 9 ? 'SIGKILL' : signal === 18 ? 'SIGSTOP' : signal >= 31 ? 'not a WASI signal' : 'SIG[A-Z]+'}\\); a signal never leaves the sandbox`))
+      expect(result.output).toHaveLength(0)
+    }
+  })
+
   // The attacker's module probes for files, sockets and the host's arguments and environment.
   // Must hold: it sees none of them; every call naming a descriptor it was not given answers EBADF.
   it('fd_*: every call but reading fd 0 and writing fds 1 and 2 answers EBADF, on the stdio fds too', async () => {
@@ -110,6 +119,15 @@ describe('attack 1: a module reaches the host process through WASI', () => {
     const result = await run('sock-calls')
     expect(result.outcome).toBe('succeeded')
     expect([...result.output]).toEqual(new Array(16).fill(ERRNO_BADF))
+  })
+
+  it('args and environ: argv is ["task"] and the environment is empty, whatever the host\'s', async () => {
+    const result = await run('args-environ')
+    expect(result.outcome).toBe('succeeded')
+    const words = new Uint32Array(result.output.slice(0, 36).buffer)
+    // args_sizes_get: ok, 1 argument, 5 bytes; args_get: ok, argv[0] at the buffer; environ: ok, none, 0 bytes; ok.
+    expect([...words]).toEqual([0, 1, 5, 0, 0, 0, 0, 0, 0])
+    expect(Buffer.from(result.output.slice(36)).toString('latin1')).toBe('task\0\0\0\0\0\0\0\0\0\0\0\0')
   })
 
   it('a module importing a name that wasi_snapshot_preview1 does not have is refused when it links', async () => {
