@@ -20,11 +20,11 @@ const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '-
 const modules: Record<string, Uint8Array> = {}
 
 beforeAll(async () => {
-  for (const name of ['raise', 'args-environ', 'fd-calls', 'path-calls', 'sock-calls', 'not-preview1']) modules[name] = await wasmFixture(name)
+  for (const name of ['raise', 'args-environ', 'fd-calls', 'path-calls', 'sock-calls', 'not-preview1', 'random', 'clock', 'poll-oneoff']) modules[name] = await wasmFixture(name)
 })
 
-async function run (name: string, input = ''): Promise<ExecResult> {
-  return await runWasm(modules[name] as Uint8Array, new TextEncoder().encode(input), { signal: new AbortController().signal, onProgress: () => {} }, settings)
+async function run (name: string, input = '', overrides: Partial<WasmSettings> = {}): Promise<ExecResult> {
+  return await runWasm(modules[name] as Uint8Array, new TextEncoder().encode(input), { signal: new AbortController().signal, onProgress: () => {} }, { ...settings, ...overrides })
 }
 
 const view = (node: MeshNode, id: string): TaskView => node.tasks.get(id) as TaskView
@@ -133,4 +133,49 @@ describe('attack 1: a module reaches the host process through WASI', () => {
   it('a module importing a name that wasi_snapshot_preview1 does not have is refused when it links', async () => {
     expect(await run('not-preview1')).toMatchObject({ outcome: 'failed_permanent', error: expect.stringMatching(/^the module cannot run here: .*sock_open/) })
   })
+})
+
+describe('attack 2: a module reads the clock or randomness, so honest replicas disagree', () => {
+  const mesh = new TestMesh()
+  afterEach(async () => { await mesh.cleanup() })
+
+  // The attacker submits a module whose output depends on random_get, clock_time_get or a clock
+  // wait in poll_oneoff, at redundancy 2: honest workers would report different outputs and the
+  // owner would judge them misreports. Must hold: the same module and input give the same output
+  // on every run, on every worker, at once (no real waiting).
+  it.fails('random_get gives the same bytes on every run of the same module and input', async () => {
+    const [first, second] = [await run('random', 'same input'), await run('random', 'same input')]
+    expect(first.outcome).toBe('succeeded')
+    expect(Buffer.from(second.output).toString('hex')).toBe(Buffer.from(first.output).toString('hex'))
+  })
+
+  it.fails('clock_time_get and clock_res_get read the same on every run', async () => {
+    const [first, second] = [await run('clock'), await run('clock')]
+    expect(first.outcome).toBe('succeeded')
+    expect(Buffer.from(second.output).toString('hex')).toBe(Buffer.from(first.output).toString('hex'))
+  })
+
+  it.fails('poll_oneoff on a clock an hour away returns at once, and the same on every run', async () => {
+    // A generous cap for a module that should take milliseconds: today it sleeps for the hour.
+    const [first, second] = [await run('poll-oneoff', '', { maxTimeMs: 5000 }), await run('poll-oneoff', '', { maxTimeMs: 5000 })]
+    expect(first.outcome).toBe('succeeded')
+    expect(Buffer.from(second.output).toString('hex')).toBe(Buffer.from(first.output).toString('hex'))
+  })
+
+  it.fails('at redundancy 2 on two honest workers, modules reading randomness and clocks succeed and nobody is judged a misreport', async () => {
+    const owner = await mesh.node({ heartbeatMs: 200, worker: false, probationLeases: 16 })
+    const workers = [await mesh.node({ heartbeatMs: 200, allowWasm: true, bootstrap: [addrOf(owner)] }), await mesh.node({ heartbeatMs: 200, allowWasm: true, bootstrap: [addrOf(owner)] })]
+    await expect.poll(async () => (await owner.peers()).filter(p => p.state === 'alive').length, { timeout: 30_000 }).toBe(2)
+    const ids: string[] = []
+    for (const name of ['random', 'clock', 'poll-oneoff']) {
+      ids.push(...await owner.tasks.submit({ kind: 'wasm', module: Buffer.from(modules[name] as Uint8Array).toString('base64'), input: 'replicated', redundancy: 2 }))
+    }
+    // Until every task is decided, or the owner adds a replica because two disagreed (so today's code fails fast).
+    await expect.poll(() => ids.some(id => view(owner, id).state === 'verifying') || ids.every(id => finished(owner, id)), { timeout: 60_000, interval: 100 }).toBe(true)
+    for (const id of ids) {
+      expect(view(owner, id).state).toBe('succeeded')
+      expect(view(owner, id).replicas.map(r => r.verdict)).toEqual(['agreed', 'agreed'])
+    }
+    for (const worker of workers) expect(owner.reputation().find(p => p.peerId === worker.peerId)?.counts.misreport ?? 0).toBe(0)
+  }, 120_000)
 })
