@@ -25,7 +25,8 @@ export const ENV_VARS = {
   leaseTtlMs: 'MESH_LEASE_TTL_MS',
   memoryBytes: 'MESH_MEMORY',
   allowWasm: 'MESH_ALLOW_WASM',
-  probationLeases: 'MESH_PROBATION_LEASES'
+  probationLeases: 'MESH_PROBATION_LEASES',
+  targetPeers: 'MESH_TARGET_PEERS'
 } as const satisfies Partial<Record<keyof RawConfig, string>>
 
 const LIST_FIELDS = new Set<string>(['listen', 'bootstrap'])

@@ -41,6 +41,12 @@ export interface MeshNodeConfig {
   logLevel: LogLevel
   /** How often a node with no connections dials its bootstrap list again. */
   bootstrapRedialMs: number
+  /** Below this many connections, a node dials peers it remembers (./peer-keeper.ts). */
+  targetPeers: number
+  /** Longest wait between two dials of one remembered peer that keeps failing. */
+  redialMaxBackoffMs: number
+  /** Peers the peer store remembers at most; past it, strangers are forgotten first. */
+  maxKnownPeers: number
   /** Heartbeat interval on a small mesh; it widens with the mesh (docs/PROTOCOL.md). */
   heartbeatMs: number
   /** Heartbeats a node should receive per second at most, whatever the mesh size. */
@@ -164,6 +170,9 @@ export const rawConfigSchema = z.strictObject({
   api: apiAddress.prefault(DEFAULT_API),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   bootstrapRedialMs: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_BOOTSTRAP_REDIAL_MS),
+  targetPeers: z.coerce.number().int().min(0).max(1_000).default(8),
+  redialMaxBackoffMs: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  maxKnownPeers: z.coerce.number().int().min(10).max(100_000).default(1_000),
   heartbeatMs: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_HEARTBEAT_MS),
   heartbeatMaxPerSecond: z.coerce.number().int().min(1).max(10_000).default(50),
   slots: z.coerce.number().int().min(0).max(4096).default(() => availableParallelism()),
@@ -212,6 +221,9 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     api: value.api,
     logLevel: value.logLevel,
     bootstrapRedialMs: value.bootstrapRedialMs,
+    targetPeers: value.targetPeers,
+    redialMaxBackoffMs: value.redialMaxBackoffMs,
+    maxKnownPeers: value.maxKnownPeers,
     heartbeatMs: value.heartbeatMs,
     heartbeatMaxPerSecond: value.heartbeatMaxPerSecond,
     slots: value.slots,

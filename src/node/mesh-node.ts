@@ -33,6 +33,7 @@ import type { ReputationHook } from '../reputation/hook.js'
 import { createLogger, type Logger } from '../logger.js'
 import { VERSION } from '../version.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
+import { PeerKeeper } from './peer-keeper.js'
 import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
 import { lockDataDir } from './data-dir-lock.js'
 import { PeerDatastore } from './datastore.js'
@@ -65,6 +66,14 @@ export interface PeerSummary {
   slots: { free: number, total: number } | null
   /** Time since its last heartbeat, or null if none was heard. */
   lastSeenMs: number | null
+  /** When this node was last connected to it (ms since the epoch; remembered across restarts), or null. */
+  lastConnectedAt: number | null
+  /** When it last did work with this node (a grant or a result between them), or null. */
+  workedAt: number | null
+  /** For an unconnected peer this node is redialling: when the next dial is due, else null. */
+  nextDialAt: number | null
+  /** Failed dials in a row since the last connection. */
+  dialFailures: number
 }
 
 export interface MeshNodeDeps {
@@ -100,6 +109,7 @@ interface Running {
   owner: TaskOwner
   worker?: TaskWorker
   redialer: BootstrapRedialer
+  keeper: PeerKeeper
   api?: ApiServer
   unlock: () => Promise<void>
   startedAt: number
@@ -279,13 +289,13 @@ export class MeshNode {
    * addresses, connected or not, heartbeat state, capabilities and slots. Connected first.
    */
   async peers (): Promise<PeerSummary[]> {
-    const { libp2p, protocol } = this.require()
+    const { libp2p, protocol, keeper } = this.require()
     const self = libp2p.peerId.toString()
     const known = new Map<string, PeerSummary>()
     const entry = (peerId: string): PeerSummary => {
       let found = known.get(peerId)
       if (found == null) {
-        found = { peerId, addrs: [], connected: false, state: 'unknown', capabilities: [], slots: null, lastSeenMs: null }
+        found = { peerId, addrs: [], connected: false, state: 'unknown', capabilities: [], slots: null, lastSeenMs: null, ...keeper.describe(peerId) }
         known.set(peerId, found)
       }
       return found
@@ -296,6 +306,7 @@ export class MeshNode {
     for (const connection of libp2p.getConnections()) {
       const found = entry(connection.remotePeer.toString())
       found.connected = true
+      found.nextDialAt = null
       const remote = connection.remoteAddr.toString()
       if (!found.addrs.includes(remote)) found.addrs.push(remote)
     }
@@ -354,6 +365,8 @@ export class MeshNode {
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
       const logger = this.logger
+      // Set once the owner and worker exist (the keeper asks them which peers their work needs).
+      let keeper: PeerKeeper | undefined
       const redialer = new BootstrapRedialer({ libp2p, addrs: config.bootstrap, intervalMs: config.bootstrapRedialMs, clock: this.clock, logger })
       redialer.start()
       const shared = { network: config.network, clock: this.clock, logger, metrics: this.metrics, reputation: this.peerJudge }
@@ -370,7 +383,7 @@ export class MeshNode {
         },
         // Peers learn each other's addresses from heartbeats, so a worker can reach an owner it
         // only heard of through gossip (claims, results and renewals go point-to-point).
-        learnAddrs: (peer, addrs) => { void learnAddresses(libp2p, peer, addrs, logger) }
+        learnAddrs: (peer, addrs) => { void learnAddresses(libp2p, peer, addrs, logger).then(() => { keeper?.addressesChanged(peer) }) }
       })
       protocol.start()
       const leases = new LeaseChannel({ ...shared, libp2p })
@@ -431,6 +444,19 @@ export class MeshNode {
       worker?.start()
       owner.start()
       cleanup.unshift(async () => { await worker?.stop(); owner.stop() })
+      const peerKeeper = new PeerKeeper({
+        libp2p,
+        clock: this.clock,
+        logger,
+        random: this.random,
+        wanted: () => [...owner.leaseHolders(), ...(worker?.ownersOwed() ?? [])],
+        excluded: peer => this.peerJudge.stateOf?.(peer) === 'banned'
+      }, { targetPeers: config.targetPeers, maxBackoffMs: config.redialMaxBackoffMs, maxKnownPeers: config.maxKnownPeers })
+      keeper = peerKeeper
+      // A grant or a result between two peers is work done together: such peers are redialled first and forgotten last.
+      const offWorked = leases.on((body, from) => { if (body.type === 'grant' || body.type === 'result') peerKeeper.noteWorked(from) })
+      peerKeeper.start()
+      cleanup.unshift(async () => { offWorked(); peerKeeper.stop() })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger })
@@ -438,7 +464,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url, token: api.token })
       }
-      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, owner, ...(worker != null ? { worker } : {}), redialer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, owner, ...(worker != null ? { worker } : {}), redialer, keeper: peerKeeper, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -462,6 +488,7 @@ export class MeshNode {
       () => { running.stopVerdicts() },
       () => { running.protocol.stop() },
       () => { running.redialer.stop() },
+      () => { running.keeper.stop() },
       async () => { if (api != null) await removeApiFile(this.config.dataDir, api.token) },
       async () => { await api?.stop() },
       async () => { await running.libp2p.stop() },

@@ -123,6 +123,11 @@ export class TaskOwner {
     this.prune()
   }
 
+  /** Workers holding live leases of this owner's tasks: peers its work needs to reach. */
+  leaseHolders (): string[] {
+    return [...this.leaseCounts.keys()]
+  }
+
   stop (): void {
     if (!this.started) return
     this.started = false

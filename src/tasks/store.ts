@@ -173,6 +173,12 @@ export class TaskStore {
     return rows.map(r => ({ taskId: r.task_id, replica: r.replica, epoch: r.epoch, owner: r.owner, message: new Uint8Array(r.message) }))
   }
 
+  /** Owners this worker holds undelivered results for, those waiting longest first. */
+  pendingResultOwners (limit: number): string[] {
+    const rows = this.db.prepare('SELECT owner FROM worker_results GROUP BY owner ORDER BY MIN(created_at) LIMIT ?').all(limit) as Array<{ owner: string }>
+    return rows.map(r => r.owner)
+  }
+
   /** Only the task's owner can make a worker drop a result it holds for it. True if there was one. */
   deletePendingResult (taskId: string, replica: number, epoch: number, owner: string): boolean {
     return this.db.prepare('DELETE FROM worker_results WHERE task_id = ? AND replica = ? AND epoch = ? AND owner = ?').run(taskId, replica, epoch, owner).changes > 0

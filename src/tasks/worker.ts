@@ -96,6 +96,8 @@ interface Running {
 }
 
 const MAX_CANDIDATES = 10_000
+/** Owners with undelivered results the worker tries to reach at once, at most. */
+const MAX_OWED_OWNERS = 100
 const MAX_CANDIDATES_PER_OWNER = 2_000
 const FORGET_CANDIDATE_MS = 30_000
 /** After an owner's AT_LIMIT refusal, how long this worker holds back (then it tries for more again). */
@@ -192,6 +194,13 @@ export class TaskWorker {
     this.draining = false
     for (const off of this.offs.splice(0)) off()
     clock.clearInterval(this.deliveryTimer)
+  }
+
+  /** Owners of leases this worker holds or of results it keeps for them: peers its work needs to reach. */
+  ownersOwed (): string[] {
+    const owners = new Set(this.init.store.pendingResultOwners(MAX_OWED_OWNERS))
+    for (const run of this.running.values()) owners.add(run.owner)
+    return [...owners]
   }
 
   /** Cuts a drain short (a second signal): running tasks are stopped and released at once. */

@@ -8,6 +8,7 @@ import { noReputation } from '../../src/reputation/hook.js'
 import { silentLogger } from '../../src/logger.js'
 import { BootstrapRedialer } from '../../src/node/bootstrap-redialer.js'
 import { createMeshNode } from '../../src/node/mesh-node.js'
+import { PeerKeeper } from '../../src/node/peer-keeper.js'
 import { TestMesh } from '../helpers/nodes.js'
 
 interface Startable { start: () => unknown, stop: () => unknown }
@@ -48,7 +49,11 @@ describe('Startable contract', () => {
       intervalMs: 60_000,
       clock: systemClock,
       logger: silentLogger()
-    })]
+    })],
+    ['PeerKeeper', async () => {
+      const node = await mesh.node()
+      return new PeerKeeper({ libp2p: node.libp2p, clock: systemClock, logger: silentLogger(), random: Math.random, wanted: () => [] }, { tickMs: 60_000 })
+    }]
   ]
 
   it.each(services)('%s: stop without start, start twice, stop twice, start again', async (_name, make) => {

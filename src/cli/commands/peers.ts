@@ -11,12 +11,17 @@ function describe (peer: PeerSummary): string {
   const kinds = peer.capabilities.map(c => c.deterministic ? c.kind : `${c.kind}*`).join(',') || '-'
   const slots = peer.slots == null ? '-' : `${peer.slots.free}/${peer.slots.total}`
   const head = [peer.peerId, peer.connected ? 'connected' : 'disconnected', peer.state, `slots ${slots}`, `heartbeat ${age(peer.lastSeenMs)} ago`, `kinds ${kinds}`]
+  if (!peer.connected) {
+    const now = Date.now()
+    head.push(`last connected ${peer.lastConnectedAt == null ? 'never' : `${age(now - peer.lastConnectedAt)} ago`}`)
+    if (peer.nextDialAt != null) head.push(`next dial in ${age(Math.max(0, peer.nextDialAt - now))} (${peer.dialFailures} failed)`)
+  }
   return [head.join('  '), ...peer.addrs.map(a => `    ${a}`)].join('\n')
 }
 
 export function peersCommand (io: CliIo): Command {
   return new Command('peers')
-    .description('peers the running node knows: addresses, connection, heartbeat state (alive, suspect, gone), capabilities, free/total slots, heartbeat age')
+    .description('peers the running node knows: addresses, connection, heartbeat state (alive, suspect, gone), capabilities, free/total slots, heartbeat age; for an unconnected peer, when it was last connected and when the next dial is due')
     .addHelpText('after', '\nIn the text output a kind marked * is not deterministic.')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>()

@@ -17,6 +17,7 @@ interface StartFlags extends GlobalOptions {
   dht?: boolean
   logLevel?: string
   slots?: string
+  targetPeers?: string
   heartbeatMs?: string
   worker?: boolean
   leaseTtlMs?: string
@@ -50,6 +51,7 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--no-mdns', 'do not use mDNS (the default)')
     .option('--dht', 'join the Kademlia DHT for peer discovery')
     .option('--no-dht', 'do not join the DHT (the default)')
+    .option('--target-peers <n>', 'below this many connections, dial peers remembered from earlier runs, best first (default 8)')
     .option('--slots <n>', 'tasks this node runs at once (default: number of CPUs)')
     .option('--heartbeat-ms <ms>', 'heartbeat interval on a small mesh (default 1000; widens with the mesh)')
     .option('--no-worker', 'own and submit tasks but run none')
@@ -102,6 +104,7 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       api: flags.api,
       logLevel: flags.logLevel,
       slots: flags.slots,
+      targetPeers: flags.targetPeers,
       heartbeatMs: flags.heartbeatMs,
       worker: flags.worker === false ? false : undefined,
       leaseTtlMs: flags.leaseTtlMs,
