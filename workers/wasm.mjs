@@ -1,24 +1,28 @@
 // Worker-thread side of the "wasm" task kind (src/tasks/exec/wasm.ts starts one thread per run
 // and terminates it on timeout, cancel, lost lease or stop). Runs one WASI preview1 module whose
-// every import is a function of this file, so no call of the module reaches the host process:
+// every import is a function of this file (node:wasi is not used), so no call of the module
+// reaches the host process, and a run depends only on the module and its input (honest replicas
+// must agree: the owner compares their outputs). What a module sees is the README's
+// "WebAssembly tasks" section; in short:
 // - fd 0 reads the task's input, fds 1 and 2 write stdout (captured up to a cap) and stderr (its
-//   tail kept), all from memory; every other fd_*, path_* and sock_* call answers EBADF (no
-//   preopens, no sockets, no real file descriptor behind any number);
+//   tail kept), all from memory; every other fd_*, path_* and sock_* call answers EBADF;
 // - argv is ["task"], the environment empty;
-// - proc_exit ends the run with its code; proc_raise ends it as a failure naming the signal (a
-//   signal never leaves the sandbox);
-// - clocks, randomness, poll_oneoff and sched_yield are still node:wasi's.
+// - one logical clock: it starts at 0 (realtime: 2000-01-01T00:00:00Z) and each clock read
+//   advances it 1 ms; a poll_oneoff on clocks alone jumps it to the earliest deadline at once;
+// - random_get: a keystream seeded from the module's and the input's SHA-256;
+// - sched_yield does nothing; proc_exit ends the run with its code; proc_raise ends it as a
+//   failure naming the signal (a signal never leaves the sandbox).
 // A name that wasi_snapshot_preview1 does not have is not in the import object: the module fails
 // to link.
 // Plain JavaScript so that it runs as it is from the source tree and from an install.
-import { openSync } from 'node:fs'
-import { WASI } from 'node:wasi'
+import { createCipheriv, createHash } from 'node:crypto'
 import { parentPort, workerData } from 'node:worker_threads'
 
 const { module: moduleBytes, input, maxOutputBytes, stderrTailChars } = workerData
 const ERRNO_SUCCESS = 0
 const ERRNO_BADF = 8
 const ERRNO_FAULT = 21
+const ERRNO_INVAL = 28
 const ARGV = ['task']
 /** WASI signal numbers (not POSIX ones: 18 is STOP), for the failure message. */
 const WASI_SIGNALS = ['NONE', 'HUP', 'INT', 'QUIT', 'ILL', 'TRAP', 'ABRT', 'BUS', 'FPE', 'KILL', 'USR1', 'SEGV', 'USR2', 'PIPE', 'ALRM',
@@ -32,6 +36,22 @@ const NO_SUCH_FD = [
   'path_remove_directory', 'path_rename', 'path_symlink', 'path_unlink_file',
   'sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown'
 ]
+const MS = 1_000_000n
+/** The realtime clock at logical time 0: 2000-01-01T00:00:00Z, in ns since the Unix epoch. */
+const REALTIME_AT_ZERO = 946_684_800_000_000_000n
+const CLOCK_REALTIME = 0
+/** Clock ids 0-3: realtime, monotonic, process and thread CPU time. */
+const CLOCKS = 4
+const EVENTTYPE_CLOCK = 0
+const EVENTTYPE_FD_READ = 1
+const EVENTTYPE_FD_WRITE = 2
+const SUBSCRIPTION_CLOCK_ABSTIME = 1
+const EVENTRWFLAGS_HANGUP = 1
+/** What poll_oneoff says fds 1 and 2 can take (a constant: the real room depends on the node). */
+const WRITABLE_BYTES = 65_536n
+/** Domain separation for the random_get seed; a new scheme gets a new label. */
+const RANDOM_LABEL = 'mesh-node wasm random_get v1\0'
+const RANDOM_CHUNK = 65_536
 /** Progress goes to the main thread on change only, at most this often. */
 const PROGRESS_EVERY_MS = 100
 
@@ -51,6 +71,9 @@ let stderr = ''
 let stderrLine = ''
 let inputOffset = 0
 let memory
+/** The logical clock, in ns. */
+let now = 0n
+let keystream
 let lastProgress = -1
 let lastProgressAt = 0
 
@@ -153,21 +176,118 @@ function stringList (strings) {
   }
 }
 
+/** The clock `id` reads at logical time `at`, or null if there is no such clock. */
+function clockAt (id, at) {
+  if (id >>> 0 >= CLOCKS) return null
+  return id === CLOCK_REALTIME ? REALTIME_AT_ZERO + at : at
+}
+
+function clockResGet (id, resolution) {
+  if (clockAt(id, now) == null) return ERRNO_INVAL
+  if (!inBounds(resolution, 8)) return ERRNO_FAULT
+  new DataView(memory.buffer).setBigUint64(resolution >>> 0, MS, true)
+  return ERRNO_SUCCESS
+}
+
+function clockTimeGet (id, precision, time) {
+  const value = clockAt(id, now)
+  if (value == null) return ERRNO_INVAL
+  if (!inBounds(time, 8)) return ERRNO_FAULT
+  new DataView(memory.buffer).setBigUint64(time >>> 0, value, true)
+  // Time moves with reads, so a module waiting for it by reading a clock in a loop gets there.
+  now += MS
+  return ERRNO_SUCCESS
+}
+
+/**
+ * Nothing here blocks: fd subscriptions are ready (fd 0 with the unread input, fds 1 and 2
+ * writable) or answer EBADF, and are reported alone; clock subscriptions alone move the logical
+ * clock to the earliest deadline and report those that are due.
+ */
+function pollOneoff (subscriptions, events, count, eventCount) {
+  count >>>= 0
+  if (count === 0) return ERRNO_INVAL
+  if (!inBounds(subscriptions, count * 48) || !inBounds(events, count * 32) || !inBounds(eventCount, 4)) return ERRNO_FAULT
+  const view = new DataView(memory.buffer)
+  const subs = []
+  for (let i = 0; i < count; i++) {
+    const at = (subscriptions >>> 0) + i * 48
+    const sub = { userdata: view.getBigUint64(at, true), type: view.getUint8(at + 8) }
+    if (sub.type === EVENTTYPE_CLOCK) {
+      const id = view.getUint32(at + 16, true)
+      const timeout = view.getBigUint64(at + 24, true)
+      const absolute = (view.getUint16(at + 40, true) & SUBSCRIPTION_CLOCK_ABSTIME) !== 0
+      sub.valid = clockAt(id, 0n) != null
+      sub.deadline = !absolute ? now + timeout : id === CLOCK_REALTIME ? timeout - REALTIME_AT_ZERO : timeout
+    } else if (sub.type === EVENTTYPE_FD_READ || sub.type === EVENTTYPE_FD_WRITE) {
+      sub.fd = view.getUint32(at + 16, true)
+    } else {
+      return ERRNO_INVAL
+    }
+    subs.push(sub)
+  }
+  const ready = []
+  if (subs.some(s => s.type !== EVENTTYPE_CLOCK || !s.valid)) {
+    for (const sub of subs) {
+      if (sub.type === EVENTTYPE_CLOCK) {
+        if (!sub.valid) ready.push({ ...sub, error: ERRNO_INVAL })
+      } else if (sub.type === EVENTTYPE_FD_READ && sub.fd === 0) {
+        const unread = BigInt(input.length - inputOffset)
+        ready.push({ ...sub, error: ERRNO_SUCCESS, nbytes: unread, flags: unread === 0n ? EVENTRWFLAGS_HANGUP : 0 })
+      } else if (sub.type === EVENTTYPE_FD_WRITE && (sub.fd === 1 || sub.fd === 2)) {
+        ready.push({ ...sub, error: ERRNO_SUCCESS, nbytes: WRITABLE_BYTES })
+      } else {
+        ready.push({ ...sub, error: ERRNO_BADF })
+      }
+    }
+  } else {
+    const earliest = subs.reduce((min, s) => s.deadline < min ? s.deadline : min, subs[0].deadline)
+    if (earliest > now) now = earliest
+    for (const sub of subs) if (sub.deadline <= now) ready.push({ ...sub, error: ERRNO_SUCCESS })
+  }
+  for (const [i, event] of ready.entries()) {
+    const at = (events >>> 0) + i * 32
+    new Uint8Array(memory.buffer, at, 32).fill(0)
+    view.setBigUint64(at, event.userdata, true)
+    view.setUint16(at + 8, event.error, true)
+    view.setUint8(at + 10, event.type)
+    view.setBigUint64(at + 16, event.nbytes ?? 0n, true)
+    view.setUint16(at + 24, event.flags ?? 0, true)
+  }
+  view.setUint32(eventCount >>> 0, ready.length, true)
+  return ERRNO_SUCCESS
+}
+
+/** AES-256-CTR keystream (zero IV) keyed by SHA-256(label ‖ SHA-256(module) ‖ SHA-256(input)). */
+function randomGet (buffer, length) {
+  length >>>= 0
+  if (!inBounds(buffer, length)) return ERRNO_FAULT
+  if (keystream == null) {
+    const sha256 = bytes => createHash('sha256').update(bytes).digest()
+    const seed = createHash('sha256').update(RANDOM_LABEL).update(sha256(moduleBytes)).update(sha256(input)).digest()
+    keystream = createCipheriv('aes-256-ctr', seed, Buffer.alloc(16))
+  }
+  for (let done = 0; done < length; done += RANDOM_CHUNK) {
+    const n = Math.min(RANDOM_CHUNK, length - done)
+    new Uint8Array(memory.buffer).set(keystream.update(Buffer.alloc(n)), (buffer >>> 0) + done)
+  }
+  return ERRNO_SUCCESS
+}
+
 /** The whole of wasi_snapshot_preview1 (46 functions) as this sandbox serves it. */
-function preview1Imports (wasi) {
+function preview1Imports () {
   const args = stringList(ARGV)
   const environ = stringList([])
-  const node = wasi.getImportObject().wasi_snapshot_preview1
   const imports = {
     args_get: args.get,
     args_sizes_get: args.sizes,
     environ_get: environ.get,
     environ_sizes_get: environ.sizes,
-    clock_res_get: node.clock_res_get,
-    clock_time_get: node.clock_time_get,
-    poll_oneoff: node.poll_oneoff,
-    random_get: node.random_get,
-    sched_yield: node.sched_yield,
+    clock_res_get: clockResGet,
+    clock_time_get: clockTimeGet,
+    poll_oneoff: pollOneoff,
+    random_get: randomGet,
+    sched_yield: () => ERRNO_SUCCESS,
     proc_exit: code => { throw new ProcExit(code) },
     proc_raise: signal => { throw new ProcRaise(signal) },
     fd_read: fdRead,
@@ -183,18 +303,16 @@ function signalName (signal) {
 }
 
 function run () {
-  const devNull = openSync('/dev/null', 'r+')
-  const wasi = new WASI({ version: 'preview1', args: ARGV, env: {}, preopens: {}, stdin: devNull, stdout: devNull, stderr: devNull, returnOnExit: true })
   let instance
   try {
-    instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes), { wasi_snapshot_preview1: preview1Imports(wasi) })
+    instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes), { wasi_snapshot_preview1: preview1Imports() })
   } catch (err) {
     return { exitCode: -1, error: `the module cannot run here: ${err.message}` }
   }
   memory = instance.exports.memory
   try {
-    const exitCode = wasi.start(instance)
-    return { exitCode: exitCode ?? 0 }
+    instance.exports._start()
+    return { exitCode: 0 }
   } catch (err) {
     if (err instanceof ProcExit) return { exitCode: err.code }
     if (err instanceof ProcRaise) return { exitCode: -1, error: `the module raised signal ${err.signal} (${signalName(err.signal)}); a signal never leaves the sandbox, it ends the run` }

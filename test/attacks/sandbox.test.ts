@@ -2,7 +2,9 @@
 // submit a WASI module to a worker that opted in with --allow-wasm; whatever WASI call the module
 // makes must be served from memory, made deterministic or answered with an error code, and never
 // reach the worker's process.
+import { createCipheriv, createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { decode } from '@webassemblyjs/wasm-parser'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/clock.js'
 import { runWasm, type WasmSettings } from '../../src/tasks/exec/wasm.js'
@@ -15,6 +17,20 @@ import type { TaskView } from '../../src/tasks/owner.js'
 
 const MiB = 1024 * 1024
 const ERRNO_BADF = 8
+const ERRNO_FAULT = 21
+const ERRNO_INVAL = 28
+const MS = 1_000_000n
+/** The realtime clock at logical time 0: 2000-01-01T00:00:00Z. */
+const REALTIME_AT_ZERO = 946_684_800_000_000_000n
+/** Every function of wasi_snapshot_preview1. */
+const PREVIEW1 = [
+  'args_get', 'args_sizes_get', 'environ_get', 'environ_sizes_get', 'clock_res_get', 'clock_time_get', 'poll_oneoff', 'random_get',
+  'sched_yield', 'proc_exit', 'proc_raise', 'fd_advise', 'fd_allocate', 'fd_close', 'fd_datasync', 'fd_fdstat_get',
+  'fd_fdstat_set_flags', 'fd_fdstat_set_rights', 'fd_filestat_get', 'fd_filestat_set_size', 'fd_filestat_set_times', 'fd_pread',
+  'fd_prestat_get', 'fd_prestat_dir_name', 'fd_pwrite', 'fd_read', 'fd_readdir', 'fd_renumber', 'fd_seek', 'fd_sync', 'fd_tell',
+  'fd_write', 'path_create_directory', 'path_filestat_get', 'path_filestat_set_times', 'path_link', 'path_open', 'path_readlink',
+  'path_remove_directory', 'path_rename', 'path_symlink', 'path_unlink_file', 'sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown'
+]
 const settings: WasmSettings = { clock: systemClock, maxMemoryBytes: 256 * MiB, maxTimeMs: 60_000, maxOutputBytes: 16 * MiB }
 const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--heartbeat-ms', '200', '--log-level', 'warn']
 const modules: Record<string, Uint8Array> = {}
@@ -25,6 +41,17 @@ beforeAll(async () => {
 
 async function run (name: string, input = '', overrides: Partial<WasmSettings> = {}): Promise<ExecResult> {
   return await runWasm(modules[name] as Uint8Array, new TextEncoder().encode(input), { signal: new AbortController().signal, onProgress: () => {} }, { ...settings, ...overrides })
+}
+
+/** Reads a module's output as the little-endian words it printed. */
+function words (output: Uint8Array): { u32: () => number, u64: () => bigint, rest: () => number } {
+  const data = new DataView(output.buffer, output.byteOffset, output.byteLength)
+  let at = 0
+  return {
+    u32: () => { at += 4; return data.getUint32(at - 4, true) },
+    u64: () => { at += 8; return data.getBigUint64(at - 8, true) },
+    rest: () => output.byteLength - at
+  }
 }
 
 const view = (node: MeshNode, id: string): TaskView => node.tasks.get(id) as TaskView
@@ -143,26 +170,26 @@ describe('attack 2: a module reads the clock or randomness, so honest replicas d
   // wait in poll_oneoff, at redundancy 2: honest workers would report different outputs and the
   // owner would judge them misreports. Must hold: the same module and input give the same output
   // on every run, on every worker, at once (no real waiting).
-  it.fails('random_get gives the same bytes on every run of the same module and input', async () => {
+  it('random_get gives the same bytes on every run of the same module and input', async () => {
     const [first, second] = [await run('random', 'same input'), await run('random', 'same input')]
     expect(first.outcome).toBe('succeeded')
     expect(Buffer.from(second.output).toString('hex')).toBe(Buffer.from(first.output).toString('hex'))
   })
 
-  it.fails('clock_time_get and clock_res_get read the same on every run', async () => {
+  it('clock_time_get and clock_res_get read the same on every run', async () => {
     const [first, second] = [await run('clock'), await run('clock')]
     expect(first.outcome).toBe('succeeded')
     expect(Buffer.from(second.output).toString('hex')).toBe(Buffer.from(first.output).toString('hex'))
   })
 
-  it.fails('poll_oneoff on a clock an hour away returns at once, and the same on every run', async () => {
+  it('poll_oneoff on a clock an hour away returns at once, and the same on every run', async () => {
     // A generous cap for a module that should take milliseconds: today it sleeps for the hour.
     const [first, second] = [await run('poll-oneoff', '', { maxTimeMs: 5000 }), await run('poll-oneoff', '', { maxTimeMs: 5000 })]
     expect(first.outcome).toBe('succeeded')
     expect(Buffer.from(second.output).toString('hex')).toBe(Buffer.from(first.output).toString('hex'))
   })
 
-  it.fails('at redundancy 2 on two honest workers, modules reading randomness and clocks succeed and nobody is judged a misreport', async () => {
+  it('at redundancy 2 on two honest workers, modules reading randomness and clocks succeed and nobody is judged a misreport', async () => {
     const owner = await mesh.node({ heartbeatMs: 200, worker: false, probationLeases: 16 })
     const workers = [await mesh.node({ heartbeatMs: 200, allowWasm: true, bootstrap: [addrOf(owner)] }), await mesh.node({ heartbeatMs: 200, allowWasm: true, bootstrap: [addrOf(owner)] })]
     await expect.poll(async () => (await owner.peers()).filter(p => p.state === 'alive').length, { timeout: 30_000 }).toBe(2)
@@ -178,4 +205,54 @@ describe('attack 2: a module reads the clock or randomness, so honest replicas d
     }
     for (const worker of workers) expect(owner.reputation().find(p => p.peerId === worker.peerId)?.counts.misreport ?? 0).toBe(0)
   }, 120_000)
+})
+
+describe('what a module sees of WASI: exactly what the README says, the same on every host', () => {
+  it('the fixtures of this file call every function of wasi_snapshot_preview1', () => {
+    const importsOf = (bytes: Uint8Array): string[] => (decode(bytes, { ignoreCodeSection: true, ignoreDataSection: true }).body[0]?.fields ?? [])
+      .filter(f => f.type === 'ModuleImport' && f.module === 'wasi_snapshot_preview1').map(f => f.name ?? '')
+    const called = new Set(Object.values(modules).flatMap(importsOf))
+    expect(PREVIEW1.filter(name => !called.has(name))).toEqual([])
+    expect(PREVIEW1).toHaveLength(46)
+  })
+
+  it('random_get: the AES-256-CTR keystream keyed by SHA-256(label, SHA-256(module), SHA-256(input)); another input, other bytes', async () => {
+    const result = await run('random', 'same input')
+    const out = words(result.output)
+    expect([out.u32(), out.u32(), out.u32()]).toEqual([0, 0, ERRNO_FAULT])
+    const sha256 = (bytes: Uint8Array | string): Buffer => createHash('sha256').update(bytes).digest()
+    const key = createHash('sha256').update('mesh-node wasm random_get v1\0').update(sha256(modules.random as Uint8Array)).update(sha256('same input')).digest()
+    const expected = createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(64))
+    expect(Buffer.from(result.output.subarray(12)).toString('hex')).toBe(expected.toString('hex'))
+    expect(Buffer.from((await run('random', 'other input')).output.subarray(12)).toString('hex')).not.toBe(expected.toString('hex'))
+  })
+
+  it('clocks: one logical clock from 0 (realtime 2000-01-01T00:00:00Z), 1 ms resolution, each read moves it 1 ms; an unknown clock is EINVAL', async () => {
+    const out = words((await run('clock')).output)
+    for (const [id, base] of [[0, REALTIME_AT_ZERO], [1, 0n], [2, 0n], [3, 0n]] as const) {
+      expect([out.u32(), out.u64()], `clock_res_get(${id})`).toEqual([0, MS])
+      expect([out.u32(), out.u64()], `clock_time_get(${id})`).toEqual([0, base + BigInt(id) * MS])
+    }
+    expect([out.u32(), out.u32()]).toEqual([ERRNO_INVAL, ERRNO_INVAL])
+    expect([out.u32(), out.u64()]).toEqual([0, 4n * MS])
+    expect(out.rest()).toBe(0)
+  })
+
+  it('poll_oneoff and sched_yield: nothing waits; clocks alone move time to the earliest deadline, fds are ready or EBADF', async () => {
+    const result = await run('poll-oneoff', 'abc')
+    expect(result.outcome).toBe('succeeded')
+    const out = words(result.output)
+    const event = (): unknown[] => [out.u64(), out.u32(), out.u32(), out.u64(), out.u32()]
+    expect(out.u32(), 'sched_yield').toBe(0)
+    // An hour's sleep returns at once, an hour later on the logical clock.
+    expect([out.u32(), out.u32(), event(), out.u64()]).toEqual([0, 1, [0x1111n, 0, 0, 0n, 0], 3600_000n * MS])
+    // Until 02:00 on the realtime clock.
+    expect([out.u32(), out.u32(), event(), out.u64()]).toEqual([0, 1, [0x2222n, 0, 0, 0n, 0], REALTIME_AT_ZERO + 7200_000n * MS])
+    // fd 0 readable with its 3 unread bytes, fd 1 writable, fd 5 EBADF; the clock neither fires nor moves.
+    expect([out.u32(), out.u32(), event(), event(), event(), out.u64()]).toEqual([0, 3,
+      [0x3333n, 0, 1, 3n, 0], [0x4444n, 0, 2, 65_536n, 0], [0x5555n, ERRNO_BADF, 1, 0n, 0], 7200_001n * MS])
+    expect([out.u32(), out.u32(), event()]).toEqual([0, 1, [0x7777n, ERRNO_INVAL, 0, 0n, 0]])
+    expect(out.u32(), 'no subscriptions').toBe(ERRNO_INVAL)
+    expect(out.rest()).toBe(0)
+  })
 })

@@ -8,18 +8,21 @@ import type { Clock } from '../../clock.js'
 
 /**
  * The WebAssembly kind: a WASI (preview1) module that any peer may submit, run in a worker
- * thread (workers/wasm.mjs) with node:wasi and
+ * thread (workers/wasm.mjs) that serves every WASI import itself (node:wasi is not used), with
  * - memory capped by the module's own declared maximum: V8 enforces it, and a worker-thread
  *   `resourceLimits` would not (it bounds the JS heap only). A module with no maximum, with one
  *   above the node's cap, that imports its memory or has more than one is refused;
- * - only `wasi_snapshot_preview1` imports; no preopened directories (no files), no sockets, an
- *   empty environment and argv ["task"];
+ * - only `wasi_snapshot_preview1` imports (a name outside it fails to link); no files, no
+ *   sockets, an empty environment and argv ["task"];
  * - the task input on fd 0 and the output from fd 1 (up to a cap) served from memory, fd 2's last
- *   4 KiB kept (lines `progress N` report progress); the fds underneath are /dev/null;
+ *   4 KiB kept (lines `progress N` report progress); every other fd answers EBADF;
+ * - a logical clock, randomness seeded from the module and the input, waits that return at once,
+ *   and proc_raise ending the run: nothing reaches the host, and a run depends only on the module
+ *   and its input (README "WebAssembly tasks" has the exact rules);
  * - a wall-clock cap: on it, or on abort (timeout, cancel, lost lease, stop), the thread is
  *   terminated, which stops even a module looping without a single call out.
- * Modules are deterministic (no clock or randomness beyond what WASI hands out, and outputs are
- * compared only between replicas), so a trap or a non-zero exit is final: no retry.
+ * Runs are deterministic by construction (outputs are compared between replicas), so a trap, a
+ * raised signal or a non-zero exit is final: no retry.
  */
 
 export const WASM_PAGE_BYTES = 65_536
