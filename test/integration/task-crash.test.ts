@@ -13,6 +13,16 @@ async function idOf (dataDir: string): Promise<string> {
   return JSON.parse((await runBin(['id', '--json', '--data-dir', dataDir])).stdout).peerId as string
 }
 
+/**
+ * Tasks a node process runs, from its API. The owner records a lease when it sends the grant: a
+ * test that stops a worker must wait until the worker runs its tasks (a grant that arrives during
+ * a drain is given back as "not claimed", not released as "worker stopping").
+ */
+async function runningOn (api: { url: string, token: string }): Promise<number> {
+  const response = await fetch(`${api.url}/v1/tasks/stats`, { headers: { authorization: `Bearer ${api.token}` } })
+  return ((await response.json()) as { running: number }).running
+}
+
 describe('tasks survive crashes', () => {
   const procs = new NodeProcesses()
   const mesh = new TestMesh()
@@ -49,11 +59,12 @@ describe('tasks survive crashes', () => {
     const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 60_000, probationLeases: 16 })
     const w1Dir = await mesh.tempDir()
     const w1 = procs.start(['--data-dir', w1Dir, ...LOOPBACK, '--slots', '2', '--drain-timeout', '500', '--bootstrap', addrOf(owner)])
-    await waitForApiFile(w1Dir)
+    const api = await waitForApiFile(w1Dir)
     const w1Id = await idOf(w1Dir)
     await expect.poll(async () => (await owner.peers()).find(p => p.peerId === w1Id)?.state, { timeout: 20_000 }).toBe('alive')
     const ids = await owner.tasks.submit({ kind: 'sleep', input: '3000', count: 2 })
     await expect.poll(() => ids.map(id => view(owner, id).leases[0]?.holder), { timeout: 20_000 }).toEqual([w1Id, w1Id])
+    await expect.poll(async () => await runningOn(api), { timeout: 20_000, interval: 100 }).toBe(2)
 
     const w2 = await mesh.node({ heartbeatMs: 200, slots: 2, bootstrap: [addrOf(owner)] })
     w1.child.kill('SIGTERM')
@@ -73,11 +84,12 @@ describe('tasks survive crashes', () => {
     const w1Dir = await mesh.tempDir()
     // A drain bound far longer than the test: only the second signal can end it.
     const w1 = procs.start(['--data-dir', w1Dir, ...LOOPBACK, '--log-level', 'info', '--slots', '1', '--drain-timeout', '600000', '--bootstrap', addrOf(owner)])
-    await waitForApiFile(w1Dir)
+    const api = await waitForApiFile(w1Dir)
     const w1Id = await idOf(w1Dir)
     await expect.poll(async () => (await owner.peers()).find(p => p.peerId === w1Id)?.state, { timeout: 20_000 }).toBe('alive')
     const [id] = await owner.tasks.submit({ kind: 'sleep', input: '600000' })
     await expect.poll(() => view(owner, id as string).leases[0]?.holder, { timeout: 20_000 }).toBe(w1Id)
+    await expect.poll(async () => await runningOn(api), { timeout: 20_000, interval: 100 }).toBe(1)
 
     w1.child.kill('SIGTERM')
     await expect.poll(() => w1.output(), { timeout: 20_000 }).toContain('shutting down')
@@ -117,15 +129,19 @@ describe('tasks survive crashes', () => {
     expect(atKill.succeeded ?? 0).toBeGreaterThan(0)
     expect(atKill.succeeded ?? 0).toBeLessThan(30)
 
-    procs.start(args)
-    await waitForApiFile(ownerDir)
+    // Its old api.json stays behind until the new node writes its own: the polls below retry until the new API answers.
+    const second = procs.start(args)
     await expect.poll(succeeded, { timeout: 90_000, interval: 500 }).toBe(30)
     const all = JSON.parse((await runBin(['tasks', '--json', '--data-dir', ownerDir])).stdout) as TaskView[]
-    // The same 30 tasks, none run again as a new task.
+    // The same 30 tasks, none run again as a new task (histories read from the store once the owner has stopped).
     expect(all.map(t => t.id).sort()).toEqual([...ids].sort())
-    for (const id of ids) {
-      const task = JSON.parse((await runBin(['task', id, '--json', '--data-dir', ownerDir])).stdout) as TaskView
-      expect(task.history.filter(h => h.state === 'succeeded')).toHaveLength(1)
+    second.child.kill('SIGTERM')
+    expect(await second.exited).toBe(0)
+    const after = new TaskStore(join(ownerDir, 'mesh.db'))
+    try {
+      for (const id of ids) expect(after.get(id)?.history.filter(h => h.state === 'succeeded')).toHaveLength(1)
+    } finally {
+      after.close()
     }
-  })
+  }, 180_000)
 })
