@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js'
 
 /**
  * Blobs as the task code sees them: bytes by SHA-256 (hex), from this node's store when it has
- * them (and they are for the peer in question), otherwise fetched over the blob protocol from
+ * them from the peer in question (or made them for it), otherwise fetched over the blob protocol from
  * the peer that should have them (the owner for inputs and modules, the worker for outputs) and
  * hash-checked on arrival. Concurrent requests for the same bytes share one transfer, which no
  * single requester's cancel can stop. A node fetching from itself reads its own store.
@@ -34,8 +34,10 @@ export class Blobs {
 
   /**
    * The bytes of `hash` (exactly `size` of them), for work on behalf of `peer`: from the store
-   * if it holds them for that peer, else fetched from `peer`. With `cache`, fetched bytes are kept
-   * (role 'cache', pruned when unused) for the next task that needs them.
+   * if that peer gave them to this node (or this node made them for it), else fetched from
+   * `peer`. A hash alone proves nothing (announcements publish input hashes), so one owner's
+   * bytes never serve another owner's task. With `cache`, fetched bytes are kept for the next
+   * task of the same peer (role 'cache', reader `peer`, pruned when unused).
    */
   async get (peer: string, hash: string, size: number, cache: boolean, signal?: AbortSignal): Promise<Uint8Array> {
     const local = peer === this.self ? this.store.blob(hash) : this.store.blobFor(hash, peer)
@@ -49,7 +51,7 @@ export class Blobs {
     }
     const bytes = await raceAbort(pending, signal)
     if (bytes.byteLength !== size) throw new BlobError('bad_data', `blob ${hash.slice(0, 12)} has ${bytes.byteLength} bytes, not ${size}`)
-    if (cache) this.store.putBlob(hash, 'cache', bytes, this.clock.now())
+    if (cache) this.store.putBlob(hash, 'cache', bytes, this.clock.now(), peer)
     return bytes
   }
 }

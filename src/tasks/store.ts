@@ -71,7 +71,10 @@ export interface PendingResult {
   message: Uint8Array
 }
 
-/** Why a node holds a blob: it decides who may fetch it and when it goes. */
+/**
+ * Why a node holds a blob: it decides who may fetch it and when it goes. Rows of role 'cache'
+ * name as reader the owner they were fetched from: only that owner's tasks use them.
+ */
 export type BlobRole = 'task' | 'output' | 'cache' | 'result'
 
 const TERMINAL_STATES = ['succeeded', 'failed', 'cancelled']
@@ -202,18 +205,23 @@ export class TaskStore {
   }
 
   /**
-   * A blob this node's work for `peer` may use: a task blob or a cached copy (public: any lease
-   * holder may fetch them), or an output held for that peer. Never another peer's output, nor the
-   * outputs this node received as an owner.
+   * A blob this node's work for `peer` may use: only bytes that peer gave it (a copy it fetched
+   * from that peer) or an output this node made for that peer. Input hashes are public, so a
+   * hash alone proves nothing: never another owner's copy, this node's own task blobs, nor the
+   * outputs it received as an owner.
    */
   blobFor (hash: string, peer: string): Uint8Array | undefined {
-    const row = this.db.prepare(`SELECT data FROM blobs WHERE hash = ? AND (role IN ('task', 'cache') OR (role = 'output' AND reader = ?)) LIMIT 1`).get(hash, peer) as { data: Buffer } | undefined
+    const row = this.db.prepare(`SELECT data FROM blobs WHERE hash = ? AND role IN ('cache', 'output') AND reader = ? LIMIT 1`).get(hash, peer) as { data: Buffer } | undefined
     return row == null ? undefined : new Uint8Array(row.data)
   }
 
-  /** Where to read a blob this node serves: its own task blob, or an output held for `peer`. Never a cached copy. */
+  /**
+   * Where to read a blob this node serves to `peer`: an output held for that peer, else this
+   * node's own task blob (the caller checks the peer's lease). Never a cached copy.
+   */
   servableBlob (hash: string, peer: string): { rowid: number, role: BlobRole, size: number } | undefined {
-    return this.db.prepare(`SELECT rowid, role, size FROM blobs WHERE hash = ? AND ((role = 'task' AND reader = '') OR (role = 'output' AND reader = ?)) LIMIT 1`).get(hash, peer) as { rowid: number, role: BlobRole, size: number } | undefined
+    return this.db.prepare(`SELECT rowid, role, size FROM blobs WHERE hash = ? AND ((role = 'task' AND reader = '') OR (role = 'output' AND reader = ?))
+      ORDER BY role = 'output' DESC LIMIT 1`).get(hash, peer) as { rowid: number, role: BlobRole, size: number } | undefined
   }
 
   /** `length` bytes of a blob from `offset`, read without loading the rest. */

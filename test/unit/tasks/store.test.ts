@@ -82,15 +82,18 @@ describe('TaskStore (a real SQLite file)', () => {
     store.putBlob('out', 'output', bytes(1), T0, 'ownerA')
     store.putBlob('res', 'result', bytes(2), T0)
     store.putBlob('in', 'task', bytes(3), T0)
-    store.putBlob('copy', 'cache', bytes(4), T0)
-    // Work for owner B may use public blobs, never A's output nor what this node received as an owner.
+    store.putBlob('copy', 'cache', bytes(4), T0, 'ownerB')
+    // Work for owner B may use only what B gave this node (or this node made for B): never A's
+    // output, this node's own task blobs, B's copies for A, nor what it received as an owner.
     expect(store.blobFor('out', 'ownerB')).toBeUndefined()
     expect(store.blobFor('res', 'ownerB')).toBeUndefined()
     expect(store.blobFor('out', 'ownerA')).toEqual(bytes(1))
-    expect(store.blobFor('in', 'ownerB')).toEqual(bytes(3))
+    expect(store.blobFor('in', 'ownerB')).toBeUndefined()
     expect(store.blobFor('copy', 'ownerB')).toEqual(bytes(4))
+    expect(store.blobFor('copy', 'ownerA')).toBeUndefined()
     // Served to peers: task blobs and outputs for that peer only, a chunk at a time.
     expect(store.servableBlob('copy', 'ownerB')).toBeUndefined()
+    expect(store.servableBlob('in', 'ownerB')).toMatchObject({ role: 'task' })
     expect(store.servableBlob('res', 'ownerB')).toBeUndefined()
     expect(store.servableBlob('out', 'ownerB')).toBeUndefined()
     const row = store.servableBlob('out', 'ownerA')
@@ -98,6 +101,9 @@ describe('TaskStore (a real SQLite file)', () => {
     expect(store.blobChunk(row?.rowid ?? -1, 256, 256)).toEqual(new Uint8Array(44).fill(1))
     expect(store.pruneBlobs('output', T0 + 1, new Set(['out']))).toBe(0)
     expect(store.pruneBlobs('output', T0 + 1)).toBe(1)
+    // An output of the same bytes as a task blob still reaches its owner.
+    store.putBlob('in', 'output', bytes(3), T0, 'ownerB')
+    expect(store.servableBlob('in', 'ownerB')).toMatchObject({ role: 'output' })
     store.close()
   })
 
