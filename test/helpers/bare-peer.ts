@@ -97,10 +97,10 @@ export class BarePeer {
   }
 
   /**
-   * Fetches a blob from a peer over the blob protocol: the bytes, or the status it answered.
-   * `onChunk` sees each chunk as it arrives.
+   * Fetches a blob from a peer over the blob protocol: the status it answered and, if OK, the
+   * size, SHA-256 (hex) and (unless `keep` is false) the bytes of what arrived.
    */
-  async fetchBlob (peer: string, hash: Uint8Array, maxSize: number = LIMITS.blobBytes, onChunk?: (chunk: Uint8Array) => void): Promise<{ status: BlobStatus, bytes?: Uint8Array }> {
+  async fetchBlob (peer: string, hash: Uint8Array, { maxSize = LIMITS.blobBytes, keep = true }: { maxSize?: number, keep?: boolean } = {}): Promise<{ status: BlobStatus, bytes?: Uint8Array, sha256?: string, size?: number }> {
     const stream = await this.libp2p.dialProtocol(peerIdFromString(peer), blobProtocol(this.network))
     const lp = lpStream(stream, { maxDataLength: LIMITS.blobChunkBytes, maxBufferSize: 64 * LIMITS.blobChunkBytes })
     const signal = AbortSignal.timeout(300_000)
@@ -108,14 +108,16 @@ export class BarePeer {
       await lp.write(BlobRequest.encode({ version: PROTOCOL_VERSION, hash: hash as Uint8Array<ArrayBuffer>, maxSize }), { signal })
       const response = BlobResponse.decode((await lp.read({ signal })).subarray())
       if (response.status !== BlobStatus.BLOB_OK) return { status: response.status }
-      const bytes = new Uint8Array(response.size)
-      for (let at = 0; at < response.size;) {
+      const bytes = keep ? new Uint8Array(response.size) : undefined
+      const digest = createHash('sha256')
+      let at = 0
+      while (at < response.size) {
         const chunk = (await lp.read({ signal })).subarray()
-        bytes.set(chunk, at)
+        bytes?.set(chunk, at)
+        digest.update(chunk)
         at += chunk.byteLength
-        onChunk?.(chunk)
       }
-      return { status: response.status, bytes }
+      return { status: response.status, size: at, sha256: digest.digest('hex'), ...(bytes != null ? { bytes } : {}) }
     } finally {
       await stream.close().catch(() => { stream.abort(new Error('closed')) })
     }
