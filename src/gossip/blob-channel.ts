@@ -17,7 +17,7 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
  * server decides who may read what (`source`) and how many transfers it serves at once.
  */
 
-/** A blob to serve: its size and a way to read it a chunk at a time. */
+/** A blob to serve: its size and a way to read it a chunk at a time (each read costs O(length), not O(size)). */
 export interface BlobHandle {
   size: number
   read: (offset: number, length: number) => Uint8Array
@@ -174,6 +174,9 @@ export class BlobChannel {
         const chunk = data.read(offset, Math.min(LIMITS.blobChunkBytes, data.size - offset))
         if (chunk.byteLength === 0) throw new Error('blob shrank while being served')
         await headers.write(chunk, { signal })
+        // A write the stream buffers resolves at once: without a turn of the event loop between
+        // chunks, a fast reader would have the whole blob read and encrypted in one task.
+        await new Promise(resolve => { setImmediate(resolve) })
       }
       this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'ok' })
       this.init.metrics.blobBytes.inc({ direction: 'out' }, data.size)

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { LIMITS } from '../gossip/wire/limits.js'
 import type { Task, TaskState } from './lifecycle.js'
 import type { PeerRecord } from '../reputation/table.js'
 import type { TaskSpec } from './spec.js'
@@ -10,8 +11,14 @@ import type { TaskSpec } from './spec.js'
  * attempts, history) is one JSON document keyed by id, with the columns queries need beside it.
  */
 
-/** Each entry upgrades the schema by one version (PRAGMA user_version). Never edit a shipped one. */
-const MIGRATIONS: string[] = [
+/** Blobs are stored in rows of this many bytes: one chunk of a blob transfer reads one or two rows. */
+export const BLOB_CHUNK_BYTES = LIMITS.blobChunkBytes
+
+/**
+ * Each entry upgrades the schema by one version (PRAGMA user_version): SQL, or a function for a
+ * step SQL alone would make slow. Never edit a shipped one.
+ */
+const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
   `CREATE TABLE tasks (
      id TEXT PRIMARY KEY,
      state TEXT NOT NULL,
@@ -54,7 +61,29 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE reputation (
      peer TEXT PRIMARY KEY,
      record TEXT NOT NULL
-   );`
+   );`,
+  // A blob's bytes move to rows of BLOB_CHUNK_BYTES: SQLite reads a BLOB value whole (substr
+  // included), and better-sqlite3 has no incremental blob I/O, so a 256 KiB chunk of a 64 MiB
+  // blob cost a read of all 64 MiB. Existing blobs are split one at a time (each read once).
+  (db) => {
+    db.exec(`CREATE TABLE blob_chunks (
+       blob INTEGER NOT NULL,
+       seq INTEGER NOT NULL,
+       data BLOB NOT NULL,
+       PRIMARY KEY (blob, seq)
+     );
+     CREATE TRIGGER blobs_chunks_delete AFTER DELETE ON blobs BEGIN
+       DELETE FROM blob_chunks WHERE blob = old.rowid;
+     END;`)
+    const rowids = db.prepare('SELECT rowid FROM blobs').pluck().all() as number[]
+    const read = db.prepare('SELECT data FROM blobs WHERE rowid = ?').pluck()
+    const insert = db.prepare('INSERT INTO blob_chunks (blob, seq, data) VALUES (?, ?, ?)')
+    for (const rowid of rowids) {
+      const data = read.get(rowid) as Buffer
+      for (let seq = 0; seq * BLOB_CHUNK_BYTES < data.byteLength; seq++) insert.run(rowid, seq, data.subarray(seq * BLOB_CHUNK_BYTES, (seq + 1) * BLOB_CHUNK_BYTES))
+    }
+    db.exec('ALTER TABLE blobs DROP COLUMN data')
+  }
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
@@ -95,8 +124,10 @@ export class TaskStore {
     const current = this.db.pragma('user_version', { simple: true }) as number
     if (current > SCHEMA_VERSION) throw new Error(`the store was written by a newer mesh-node (schema ${current}, this one knows ${SCHEMA_VERSION})`)
     for (let version = current; version < SCHEMA_VERSION; version++) {
+      const migration = MIGRATIONS[version] as string | ((db: Database.Database) => void)
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version] as string)
+        if (typeof migration === 'string') this.db.exec(migration)
+        else migration(this.db)
         this.db.pragma(`user_version = ${version + 1}`)
       })()
     }
@@ -192,16 +223,24 @@ export class TaskStore {
     return this.db.prepare('DELETE FROM worker_results WHERE created_at < ?').run(before).changes
   }
 
-  /** Stores a blob (again: only its last-used time moves). `reader` limits who may fetch it ('' = anyone). */
+  /**
+   * Stores a blob (again: only its last-used time moves), in rows of BLOB_CHUNK_BYTES. `reader`
+   * limits who may fetch it ('' = anyone).
+   */
   putBlob (hash: string, role: BlobRole, data: Uint8Array, now: number, reader = ''): void {
-    this.db.prepare(`INSERT INTO blobs (hash, role, reader, size, data, used_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (hash, role, reader) DO UPDATE SET used_at = excluded.used_at`).run(hash, role, reader, data.byteLength, data, now)
+    this.db.transaction(() => {
+      const touched = this.db.prepare('UPDATE blobs SET used_at = ? WHERE hash = ? AND role = ? AND reader = ?').run(now, hash, role, reader)
+      if (touched.changes > 0) return
+      const { lastInsertRowid } = this.db.prepare('INSERT INTO blobs (hash, role, reader, size, used_at) VALUES (?, ?, ?, ?, ?)').run(hash, role, reader, data.byteLength, now)
+      const insert = this.db.prepare('INSERT INTO blob_chunks (blob, seq, data) VALUES (?, ?, ?)')
+      for (let seq = 0; seq * BLOB_CHUNK_BYTES < data.byteLength; seq++) insert.run(lastInsertRowid, seq, data.subarray(seq * BLOB_CHUNK_BYTES, (seq + 1) * BLOB_CHUNK_BYTES))
+    })()
   }
 
   /** A blob this node holds in any role, for its own use. */
   blob (hash: string): Uint8Array | undefined {
-    const row = this.db.prepare('SELECT data FROM blobs WHERE hash = ? LIMIT 1').get(hash) as { data: Buffer } | undefined
-    return row == null ? undefined : new Uint8Array(row.data)
+    const rowid = this.db.prepare('SELECT rowid FROM blobs WHERE hash = ? LIMIT 1').pluck().get(hash) as number | undefined
+    return rowid == null ? undefined : this.blobBytes(rowid)
   }
 
   /**
@@ -211,8 +250,8 @@ export class TaskStore {
    * outputs it received as an owner.
    */
   blobFor (hash: string, peer: string): Uint8Array | undefined {
-    const row = this.db.prepare(`SELECT data FROM blobs WHERE hash = ? AND role IN ('cache', 'output') AND reader = ? LIMIT 1`).get(hash, peer) as { data: Buffer } | undefined
-    return row == null ? undefined : new Uint8Array(row.data)
+    const rowid = this.db.prepare(`SELECT rowid FROM blobs WHERE hash = ? AND role IN ('cache', 'output') AND reader = ? LIMIT 1`).pluck().get(hash, peer) as number | undefined
+    return rowid == null ? undefined : this.blobBytes(rowid)
   }
 
   /**
@@ -224,10 +263,20 @@ export class TaskStore {
       ORDER BY role = 'output' DESC LIMIT 1`).get(hash, peer) as { rowid: number, role: BlobRole, size: number } | undefined
   }
 
-  /** `length` bytes of a blob from `offset`, read without loading the rest. */
+  /** `length` bytes of a blob from `offset`: reads only the rows they are in. */
   blobChunk (rowid: number, offset: number, length: number): Uint8Array {
-    const row = this.db.prepare('SELECT substr(data, ?, ?) AS chunk FROM blobs WHERE rowid = ?').get(offset + 1, length, rowid) as { chunk: Buffer | null } | undefined
-    return new Uint8Array(row?.chunk ?? new Uint8Array())
+    if (length <= 0) return new Uint8Array()
+    const first = Math.floor(offset / BLOB_CHUNK_BYTES)
+    const last = Math.floor((offset + length - 1) / BLOB_CHUNK_BYTES)
+    const rows = this.db.prepare('SELECT data FROM blob_chunks WHERE blob = ? AND seq BETWEEN ? AND ? ORDER BY seq').pluck().all(rowid, first, last) as Buffer[]
+    const joined = rows.length === 1 ? rows[0] as Buffer : Buffer.concat(rows)
+    const from = offset - first * BLOB_CHUNK_BYTES
+    return new Uint8Array(joined.buffer, joined.byteOffset + from, Math.max(0, Math.min(length, joined.byteLength - from)))
+  }
+
+  private blobBytes (rowid: number): Uint8Array {
+    const rows = this.db.prepare('SELECT data FROM blob_chunks WHERE blob = ? ORDER BY seq').pluck().all(rowid) as Buffer[]
+    return new Uint8Array(Buffer.concat(rows))
   }
 
   /** Deletes blobs of a role last used before `before`, except those in `keep`; returns how many. */

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { newTask, transition } from '../../../src/tasks/lifecycle.js'
-import { SCHEMA_VERSION, TaskStore } from '../../../src/tasks/store.js'
+import { BLOB_CHUNK_BYTES, SCHEMA_VERSION, TaskStore } from '../../../src/tasks/store.js'
 import type { TaskSpec } from '../../../src/tasks/spec.js'
 
 const T0 = 1_700_000_000_000
@@ -115,6 +115,48 @@ describe('TaskStore (a real SQLite file)', () => {
     const again = new TaskStore(path)
     expect(again.loadReputation()).toEqual(new Map([['peerA', record]]))
     again.close()
+  })
+
+  it('keeps a blob in rows of a chunk each and reads any range from the rows it spans', () => {
+    const store = new TaskStore(path)
+    const data = new Uint8Array(2 * BLOB_CHUNK_BYTES + 100).map((_, i) => i % 251)
+    store.putBlob('big', 'task', data, T0)
+    store.putBlob('big', 'task', data, T0 + 5)
+    const row = store.servableBlob('big', 'anyone')
+    expect(row).toMatchObject({ role: 'task', size: data.byteLength })
+    const rowid = row?.rowid ?? -1
+    const raw = new Database(path, { readonly: true })
+    expect(raw.prepare('SELECT seq, length(data) AS n FROM blob_chunks WHERE blob = ? ORDER BY seq').all(rowid)).toEqual([
+      { seq: 0, n: BLOB_CHUNK_BYTES }, { seq: 1, n: BLOB_CHUNK_BYTES }, { seq: 2, n: 100 }
+    ])
+    raw.close()
+    for (const [offset, length] of [[0, BLOB_CHUNK_BYTES], [BLOB_CHUNK_BYTES - 10, 20], [10, 2 * BLOB_CHUNK_BYTES + 50], [2 * BLOB_CHUNK_BYTES + 90, 100], [data.byteLength, 10]] as const) {
+      expect(store.blobChunk(rowid, offset, length)).toEqual(data.slice(offset, offset + length))
+    }
+    expect(store.blob('big')).toEqual(data)
+    expect(store.pruneBlobs('task', T0 + 10)).toBe(1)
+    expect(store.blobChunk(rowid, 0, 10)).toEqual(new Uint8Array())
+    const after = new Database(path, { readonly: true })
+    expect(after.prepare('SELECT COUNT(*) FROM blob_chunks').pluck().get()).toBe(0)
+    after.close()
+    store.close()
+  })
+
+  it('moves the blobs of a schema-3 store into chunk rows, bytes intact', () => {
+    const old = new Database(path)
+    old.exec(`CREATE TABLE blobs (hash TEXT NOT NULL, role TEXT NOT NULL, reader TEXT NOT NULL DEFAULT '', size INTEGER NOT NULL, data BLOB NOT NULL, used_at INTEGER NOT NULL, PRIMARY KEY (hash, role, reader));
+      CREATE INDEX blobs_used ON blobs(role, used_at);`)
+    const big = new Uint8Array(BLOB_CHUNK_BYTES + 7).map((_, i) => i % 13)
+    old.prepare('INSERT INTO blobs (hash, role, reader, size, data, used_at) VALUES (?, ?, ?, ?, ?, ?)').run('big', 'output', 'ownerA', big.byteLength, big, T0)
+    old.prepare('INSERT INTO blobs (hash, role, reader, size, data, used_at) VALUES (?, ?, ?, ?, ?, ?)').run('small', 'task', '', 3, new Uint8Array([1, 2, 3]), T0)
+    old.pragma('user_version = 3')
+    old.close()
+    const store = new TaskStore(path)
+    expect(store.blobFor('big', 'ownerA')).toEqual(big)
+    expect(store.blob('small')).toEqual(new Uint8Array([1, 2, 3]))
+    const row = store.servableBlob('big', 'ownerA')
+    expect(store.blobChunk(row?.rowid ?? -1, BLOB_CHUNK_BYTES, 10)).toEqual(big.slice(BLOB_CHUNK_BYTES))
+    store.close()
   })
 
   it('migrates to the current schema, uses WAL, and refuses a store from a newer version', () => {
