@@ -1,17 +1,24 @@
 // Attacks on a node's resources (issue 11, "Resources and local safety"; invariant 11 of
 // DESIGN.md). The attackers are bare libp2p peers speaking the wire protocol.
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LIMITS } from '../../src/gossip/wire/limits.js'
 import { BlobStatus } from '../../src/gossip/wire/mesh.js'
 import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
+import { createLogger } from '../../src/logger.js'
+import { compileConfig, type MeshNodeConfig } from '../../src/node/config.js'
+import { MeshNode } from '../../src/node/mesh-node.js'
 import { sha256, toHex } from '../../src/tasks/spec.js'
-import { BarePeer } from '../helpers/bare-peer.js'
-import { TestMesh } from '../helpers/nodes.js'
+import { BarePeer, grant, offer } from '../helpers/bare-peer.js'
+import { TestMesh, addrOf } from '../helpers/nodes.js'
 import type { TaskOffer } from '../../src/gossip/wire/mesh.js'
+import type { TaskView } from '../../src/tasks/owner.js'
 
 const MS = 1_000_000
+const MiB = 1024 * 1024
 
 describe('attack 6: a lease holder asks for a 64 MiB blob', () => {
   const mesh = new TestMesh()
@@ -59,4 +66,80 @@ describe('attack 6: a lease holder asks for a 64 MiB blob', () => {
     await fetching
     expect(fetched).toMatchObject({ status: BlobStatus.BLOB_OK, size: LIMITS.blobBytes, sha256: inputHash })
   }, 300_000)
+})
+
+describe('attack 7: remote peers fill the disk', () => {
+  const mesh = new TestMesh()
+  let attacker: BarePeer | undefined
+  let worker: MeshNode | undefined
+  afterEach(async () => {
+    await attacker?.stop()
+    attacker = undefined
+    await worker?.stop()
+    worker = undefined
+    await mesh.cleanup()
+  })
+
+  /** What the worker's store holds, in bytes: undelivered results and outputs, and cached copies, per peer. */
+  function held (node: MeshNode, peer?: string): { undelivered: number, cached: number } {
+    const db = new Database(join(node.config.dataDir, 'mesh.db'), { readonly: true })
+    try {
+      const results = (peer == null
+        ? db.prepare('SELECT COALESCE(SUM(length(message)), 0) FROM worker_results').pluck().get()
+        : db.prepare('SELECT COALESCE(SUM(length(message)), 0) FROM worker_results WHERE owner = ?').pluck().get(peer)) as number
+      const sum = (role: string): number => (peer == null
+        ? db.prepare('SELECT COALESCE(SUM(size), 0) FROM blobs WHERE role = ?').pluck().get(role)
+        : db.prepare('SELECT COALESCE(SUM(size), 0) FROM blobs WHERE role = ? AND reader = ?').pluck().get(role, peer)) as number
+      return { undelivered: results + sum('output'), cached: sum('cache') }
+    } finally {
+      db.close()
+    }
+  }
+
+  // The attacker, a bare libp2p peer, announces echo tasks with 200 KiB inputs (served from its
+  // own blob server), grants every claim, and never acknowledges a result: the worker keeps a
+  // cached copy of each input and each 200 KiB output with its undelivered result, resent every
+  // 2 s. An honest owner uses the same worker meanwhile. Must hold: what the worker keeps for a
+  // peer, and in all, stays within its quotas (the oldest of the abuser's data dropped first);
+  // the attacker is charged; the honest owner's tasks all succeed.
+  it.fails('a worker holds no more than its quotas for an owner that never acknowledges, and charges it', async () => {
+    const honest = await mesh.node({ heartbeatMs: 200, worker: false })
+    const quotas = { blobCacheBytes: 3 * MiB / 2, blobCachePerPeerBytes: MiB, undeliveredBytes: 3 * MiB / 2, undeliveredPerPeerBytes: MiB }
+    const base = compileConfig({ dataDir: await mesh.tempDir(), listen: ['/ip4/127.0.0.1/tcp/0'], api: null, drainTimeoutMs: 0, heartbeatMs: 200, slots: 4, bootstrap: [addrOf(honest)] })
+    const node = worker = new MeshNode({ ...base, ...quotas } as MeshNodeConfig, { logger: createLogger({ level: 'silent' }) })
+    await node.start()
+    await expect.poll(async () => (await honest.peers()).find(p => p.peerId === node.peerId)?.state, { timeout: 20_000 }).toBe('alive')
+    const evil = attacker = await BarePeer.create()
+    await evil.join([node])
+
+    const tasks = Array.from({ length: 14 }, () => {
+      const input = new Uint8Array(randomBytes(200 * 1024))
+      evil.blobs.set(toHex(sha256(input)), input)
+      return offer({ inputHash: sha256(input) as Uint8Array<ArrayBuffer>, inputSize: input.byteLength })
+    })
+    evil.onClaim = (body, from) => {
+      const task = tasks.find(t => toHex(t.taskId) === toHex(body.claim.task.taskId))
+      return task == null ? [] : [grant(evil, from, task)]
+    }
+    await evil.announce(tasks)
+    const honestIds = await honest.tasks.submit({ kind: 'echo', input: randomBytes(150 * 1024).toString('base64'), count: 4 })
+
+    const answered = (): number => new Set(evil.messages('result').map(r => toHex(r.result.signed.task.taskId))).size
+    await expect.poll(answered, { timeout: 120_000, interval: 200 }).toBe(tasks.length)
+    for (const id of honestIds) await expect.poll(() => (honest.tasks.get(id) as TaskView).state, { timeout: 60_000, interval: 100 }).toBe('succeeded')
+
+    // 14 outputs and 14 inputs of 200 KiB for the attacker: 2.8 MiB of each, were it kept.
+    const mine = held(node, evil.id)
+    expect(mine.undelivered).toBeLessThanOrEqual(quotas.undeliveredPerPeerBytes)
+    expect(mine.cached).toBeLessThanOrEqual(quotas.blobCachePerPeerBytes)
+    const all = held(node)
+    expect(all.undelivered).toBeLessThanOrEqual(quotas.undeliveredBytes)
+    expect(all.cached).toBeLessThanOrEqual(quotas.blobCacheBytes)
+    // The newest of the attacker's results are the ones kept.
+    expect(mine.undelivered).toBeGreaterThan(0)
+    // The attacker is charged, the honest owner is not.
+    const standing = (peer: string): number => node.reputation().find(r => r.peerId === peer)?.score ?? 0
+    expect(standing(evil.id)).toBeLessThan(0)
+    expect(standing(honest.peerId)).toBeGreaterThanOrEqual(0)
+  }, 240_000)
 })
