@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { MeshError } from '../errors.js'
 import { LIMITS } from '../gossip/wire/limits.js'
 import { KIND_NAME, commandKindSchema, type CommandKind } from '../tasks/exec/command-kinds.js'
+import { DEFAULT_QUOTAS, type QuotaLimits } from '../tasks/quota.js'
 import { WASM_KIND } from '../tasks/spec.js'
 
 /**
@@ -78,6 +79,8 @@ export interface MeshNodeConfig {
   wasmMaxOutputBytes: number
   /** Live leases a new peer (on probation) may hold on this node's tasks at once. */
   probationLeases: number
+  /** Bytes kept for remote peers: cached inputs and modules, undelivered results and outputs (in all and per peer). */
+  quotas: QuotaLimits
 }
 
 export function defaultDataDir (): string {
@@ -157,6 +160,9 @@ const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {
   return bytes
 }).pipe(z.number().int().min(0))
 
+/** A storage quota: at least 1 MiB. */
+const quotaSize = byteSize.pipe(z.number().min(1024 * 1024, { message: 'a quota is at least 1 MiB' }))
+
 export const rawConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(defaultDataDir),
   listen: z.array(multiaddrString).min(1).default([DEFAULT_LISTEN]),
@@ -189,7 +195,11 @@ export const rawConfigSchema = z.strictObject({
   wasmMaxMemoryBytes: byteSize.pipe(z.number().min(65_536).max(4 * 1024 ** 3)).default(256 * 1024 * 1024),
   wasmMaxTimeMs: z.coerce.number().int().min(100).max(LIMITS.timeoutMs).default(600_000),
   wasmMaxOutputBytes: z.coerce.number().int().min(1).max(LIMITS.blobBytes).default(16 * 1024 * 1024),
-  probationLeases: z.coerce.number().int().min(1).max(4096).default(1)
+  probationLeases: z.coerce.number().int().min(1).max(4096).default(1),
+  blobCacheBytes: quotaSize.default(DEFAULT_QUOTAS.blobCacheBytes),
+  blobCachePerPeerBytes: quotaSize.default(DEFAULT_QUOTAS.blobCachePerPeerBytes),
+  undeliveredBytes: quotaSize.default(DEFAULT_QUOTAS.undeliveredBytes),
+  undeliveredPerPeerBytes: quotaSize.default(DEFAULT_QUOTAS.undeliveredPerPeerBytes)
 })
 
 /** What a config file, the environment or flags may hold: every field optional. */
@@ -239,6 +249,12 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     wasmMaxMemoryBytes: value.wasmMaxMemoryBytes,
     wasmMaxTimeMs: value.wasmMaxTimeMs,
     wasmMaxOutputBytes: value.wasmMaxOutputBytes,
-    probationLeases: value.probationLeases
+    probationLeases: value.probationLeases,
+    quotas: {
+      blobCacheBytes: value.blobCacheBytes,
+      blobCachePerPeerBytes: value.blobCachePerPeerBytes,
+      undeliveredBytes: value.undeliveredBytes,
+      undeliveredPerPeerBytes: value.undeliveredPerPeerBytes
+    }
   }
 }

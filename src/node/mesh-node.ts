@@ -16,6 +16,7 @@ import type { Piscina } from 'piscina'
 import { Reputation, type PeerReputation } from '../reputation/reputation.js'
 import { listenForVerdicts } from '../reputation/verdicts.js'
 import { Blobs } from '../tasks/blobs.js'
+import { StorageQuota } from '../tasks/quota.js'
 import { compositeExecutor } from '../tasks/exec/composite.js'
 import { wasmExecutor } from '../tasks/exec/wasm.js'
 import { WASM_KIND } from '../tasks/spec.js'
@@ -393,7 +394,8 @@ export class MeshNode {
       cleanup.unshift(async () => { store.close() })
       const self = libp2p.peerId.toString()
       const blobChannel: BlobChannel = new BlobChannel({ ...shared, libp2p, source: (hash, peer) => blobs.serve(hash, peer) })
-      const blobs = new Blobs(store, blobChannel, self, this.clock)
+      const quota = new StorageQuota({ store, limits: config.quotas, reputation: this.peerJudge, logger })
+      const blobs = new Blobs(store, blobChannel, self, this.clock, (peer, bytes) => quota.roomForCache(peer, bytes))
       const reputation = this.peerJudge
       if (reputation instanceof Reputation) {
         reputation.attach(store, self)
@@ -413,6 +415,7 @@ export class MeshNode {
           executor: this.executor,
           store,
           blobs,
+          quota,
           slots: config.slots,
           memoryBytes: config.memoryBytes,
           // A wasm module's memory maximum (the offer's memory need at least) within this node's cap.

@@ -22,7 +22,9 @@ export class Blobs {
     private readonly store: TaskStore,
     private readonly channel: Pick<BlobChannel, 'fetch'>,
     private readonly self: string,
-    private readonly clock: Clock
+    private readonly clock: Clock,
+    /** Makes room for a copy fetched from a peer within the cache quotas; false: do not keep it. */
+    private readonly cacheRoom: (peer: string, bytes: number) => boolean = () => true
   ) {}
 
   /** What peers may fetch from this node: task blobs (lease holders of a task that needs them), outputs (their owner only). */
@@ -51,7 +53,7 @@ export class Blobs {
     }
     const bytes = await raceAbort(pending, signal)
     if (bytes.byteLength !== size) throw new BlobError('bad_data', `blob ${hash.slice(0, 12)} has ${bytes.byteLength} bytes, not ${size}`)
-    if (cache) this.store.putBlob(hash, 'cache', bytes, this.clock.now(), peer)
+    if (cache) this.store.transaction(() => { if (this.cacheRoom(peer, bytes.byteLength)) this.store.putBlob(hash, 'cache', bytes, this.clock.now(), peer) })
     return bytes
   }
 }

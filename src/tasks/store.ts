@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { LIMITS } from '../gossip/wire/limits.js'
+import { LeaseMessage } from '../gossip/wire/mesh.js'
 import type { Task, TaskState } from './lifecycle.js'
 import type { PeerRecord } from '../reputation/table.js'
 import type { TaskSpec } from './spec.js'
@@ -83,6 +84,17 @@ const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
       for (let seq = 0; seq * BLOB_CHUNK_BYTES < data.byteLength; seq++) insert.run(rowid, seq, data.subarray(seq * BLOB_CHUNK_BYTES, (seq + 1) * BLOB_CHUNK_BYTES))
     }
     db.exec('ALTER TABLE blobs DROP COLUMN data')
+  },
+  // Each undelivered result names the output blob it keeps (quotas drop the two together).
+  (db) => {
+    db.exec(`ALTER TABLE worker_results ADD COLUMN output_hash TEXT NOT NULL DEFAULT '';
+      CREATE INDEX worker_results_owner ON worker_results(owner, created_at);`)
+    const rows = db.prepare('SELECT rowid, message FROM worker_results').all() as Array<{ rowid: number, message: Buffer }>
+    const update = db.prepare('UPDATE worker_results SET output_hash = ? WHERE rowid = ?')
+    for (const row of rows) {
+      const result = LeaseMessage.decode(row.message).result
+      if (result != null && result.output.byteLength === 0 && result.outputSize > 0 && result.signed != null) update.run(Buffer.from(result.signed.outputHash).toString('hex'), row.rowid)
+    }
   }
 ]
 
@@ -98,6 +110,8 @@ export interface PendingResult {
   owner: string
   /** The encoded lease message to deliver. */
   message: Uint8Array
+  /** The output blob (hex hash) kept for the owner to fetch, when the output is not inline. */
+  outputHash?: string
 }
 
 /**
@@ -198,8 +212,8 @@ export class TaskStore {
   }
 
   putPendingResult (result: PendingResult, now: number): void {
-    this.db.prepare('INSERT OR REPLACE INTO worker_results (task_id, replica, epoch, owner, message, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(result.taskId, result.replica, result.epoch, result.owner, result.message, now)
+    this.db.prepare('INSERT OR REPLACE INTO worker_results (task_id, replica, epoch, owner, message, created_at, output_hash) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(result.taskId, result.replica, result.epoch, result.owner, result.message, now, result.outputHash ?? '')
   }
 
   pendingResults (): PendingResult[] {
@@ -221,6 +235,57 @@ export class TaskStore {
   /** Drops results no owner took within `before` (the owner is gone for good). */
   prunePendingResults (before: number): number {
     return this.db.prepare('DELETE FROM worker_results WHERE created_at < ?').run(before).changes
+  }
+
+  /** Bytes held for each owner: its undelivered results (their messages) and the outputs kept for it. */
+  undeliveredUsage (): Map<string, number> {
+    const usage = new Map<string, number>()
+    const add = (rows: Array<{ peer: string, bytes: number }>): void => { for (const r of rows) usage.set(r.peer, (usage.get(r.peer) ?? 0) + r.bytes) }
+    add(this.db.prepare('SELECT owner AS peer, SUM(length(message)) AS bytes FROM worker_results GROUP BY owner').all() as Array<{ peer: string, bytes: number }>)
+    add(this.db.prepare(`SELECT reader AS peer, SUM(size) AS bytes FROM blobs WHERE role = 'output' GROUP BY reader`).all() as Array<{ peer: string, bytes: number }>)
+    return usage
+  }
+
+  /** Bytes of cached copies fetched from each peer. */
+  cacheUsage (): Map<string, number> {
+    const rows = this.db.prepare(`SELECT reader AS peer, SUM(size) AS bytes FROM blobs WHERE role = 'cache' GROUP BY reader`).all() as Array<{ peer: string, bytes: number }>
+    return new Map(rows.map(r => [r.peer, r.bytes]))
+  }
+
+  /**
+   * Drops the least valuable thing held for `owner`: an output no undelivered result names (it
+   * was delivered), else its oldest undelivered result, with its output unless another result of
+   * that owner names it. Returns the bytes freed and whether an undelivered result went, or
+   * undefined when nothing is held for `owner`.
+   */
+  evictUndelivered (owner: string): { bytes: number, undelivered: boolean } | undefined {
+    return this.transaction(() => {
+      const delivered = this.db.prepare(`SELECT hash, size FROM blobs WHERE role = 'output' AND reader = ?
+        AND hash NOT IN (SELECT output_hash FROM worker_results WHERE owner = ?) ORDER BY used_at LIMIT 1`).get(owner, owner) as { hash: string, size: number } | undefined
+      if (delivered != null) {
+        this.db.prepare(`DELETE FROM blobs WHERE hash = ? AND role = 'output' AND reader = ?`).run(delivered.hash, owner)
+        return { bytes: delivered.size, undelivered: false }
+      }
+      const oldest = this.db.prepare('SELECT rowid, output_hash AS outputHash, length(message) AS bytes FROM worker_results WHERE owner = ? ORDER BY created_at, rowid LIMIT 1')
+        .get(owner) as { rowid: number, outputHash: string, bytes: number } | undefined
+      if (oldest == null) return undefined
+      this.db.prepare('DELETE FROM worker_results WHERE rowid = ?').run(oldest.rowid)
+      let bytes = oldest.bytes
+      if (oldest.outputHash !== '' && this.db.prepare('SELECT 1 FROM worker_results WHERE owner = ? AND output_hash = ?').get(owner, oldest.outputHash) == null) {
+        const output = this.db.prepare(`SELECT size FROM blobs WHERE hash = ? AND role = 'output' AND reader = ?`).pluck().get(oldest.outputHash, owner) as number | undefined
+        this.db.prepare(`DELETE FROM blobs WHERE hash = ? AND role = 'output' AND reader = ?`).run(oldest.outputHash, owner)
+        bytes += output ?? 0
+      }
+      return { bytes, undelivered: true }
+    })
+  }
+
+  /** Drops the least recently used copy fetched from `peer`; returns its size, or undefined if there is none. */
+  evictCache (peer: string): number | undefined {
+    const row = this.db.prepare(`SELECT hash, size FROM blobs WHERE role = 'cache' AND reader = ? ORDER BY used_at LIMIT 1`).get(peer) as { hash: string, size: number } | undefined
+    if (row == null) return undefined
+    this.db.prepare(`DELETE FROM blobs WHERE hash = ? AND role = 'cache' AND reader = ?`).run(row.hash, peer)
+    return row.size
   }
 
   /**

@@ -6,6 +6,7 @@ import { signResult } from '../gossip/wire/result-signature.js'
 import { sha256, toHex } from './spec.js'
 import type { Executor, ExecResult } from './exec/executor.js'
 import type { Blobs } from './blobs.js'
+import type { StorageQuota } from './quota.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
 import type { Clock } from '../clock.js'
@@ -42,6 +43,8 @@ export interface TaskWorkerInit {
   memoryBytes?: number
   /** Fetches large inputs and modules from owners, and keeps large outputs for them. */
   blobs?: Blobs
+  /** Makes room within the quotas for a result (message and output bytes) kept for an owner. */
+  quota?: Pick<StorageQuota, 'roomForResult'>
   /** Further checks of an offer this node's executor can run (e.g. the wasm memory cap). */
   admits?: (offer: TaskOffer) => boolean
   /** Judges owners too: claims left unanswered and results refused count against them. */
@@ -497,11 +500,14 @@ export class TaskWorker {
         error: (result.error ?? '').slice(0, LIMITS.errorChars)
       }
     }
-    // On disk before it is sent: a result survives the owner being away, and this node restarting.
-    const { store, clock } = this.init
+    // On disk before it is sent: a result survives the owner being away, and this node restarting;
+    // within the quotas, which drop older results an owner never acknowledged first.
+    const { store, clock, quota } = this.init
+    const encoded = LeaseMessage.encode(message)
     store.transaction(() => {
+      quota?.roomForResult(owner, encoded.byteLength + (byHash ? result.output.byteLength : 0))
       if (byHash) store.putBlob(toHex(outputHash), 'output', result.output, clock.now(), owner)
-      store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: LeaseMessage.encode(message) }, clock.now())
+      store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: encoded, ...(byHash ? { outputHash: toHex(outputHash) } : {}) }, clock.now())
     })
     this.send(owner, [message])
   }
