@@ -316,7 +316,7 @@ function run () {
   } catch (err) {
     if (err instanceof ProcExit) return { exitCode: err.code }
     if (err instanceof ProcRaise) return { exitCode: -1, error: `the module raised signal ${err.signal} (${signalName(err.signal)}); a signal never leaves the sandbox, it ends the run` }
-    if (err instanceof OutputCapError) return { exitCode: -1, error: err.message }
+    if (err instanceof OutputCapError) return { exitCode: -1, error: err.message, localLimit: true }
     if (err instanceof WebAssembly.RuntimeError) return { exitCode: -1, error: `wasm trap: ${err.message}` }
     if (err instanceof RangeError) return { exitCode: -1, error: `wasm ran out of resources: ${err.message}` }
     return { exitCode: -1, error: `wasm failed: ${err.message}` }
@@ -334,6 +334,8 @@ parentPort.postMessage({
   type: 'done',
   exitCode: outcome.exitCode,
   ...(outcome.error != null ? { error: outcome.error } : {}),
+  // The worker's own output cap stopped it: a limit of this node, not a property of the task.
+  ...(outcome.localLimit === true ? { localLimit: true } : {}),
   stdout: output,
   stderr,
   memoryBytes: memory?.buffer.byteLength ?? 0

@@ -14,6 +14,8 @@ export type PeerAction =
   | 'lease_expired'
   /** It gave a lease back (drain, shutdown). Costs almost nothing: that is the polite way out. */
   | 'lease_released'
+  /** It gave back more leases than its allowance (a claim-then-release loop): as bad as abandoning one. */
+  | 'lease_churn'
   /** Its result disagreed with the accepted output of a deterministic task. */
   | 'misreport'
   /** A message that broke the protocol (decoding, limits, authorship, bad blob bytes). */
@@ -32,6 +34,7 @@ export const ACTION_DELTAS: Readonly<Record<PeerAction, number>> = {
   task_failure: -1,
   lease_expired: -5,
   lease_released: -0.25,
+  lease_churn: -5,
   // One proven misreport bans: it is charged only when a strict majority of distinct peers agreed
   // on another output of a deterministic task.
   misreport: -50,

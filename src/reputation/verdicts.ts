@@ -9,17 +9,22 @@ import type { Logger } from '../logger.js'
 /**
  * Checks the evidence of a verdict another owner gossiped. A verdict stands only if:
  * - its author owns the task it is about (an owner judges only its own tasks);
- * - the first piece of evidence is the subject's own signed result for that task;
+ * - the first piece of evidence is the subject's own signed result for that task: a success or
+ *   a permanent failure (a failure for good is a claim about the task, like an output);
  * - it is a MISREPORT (successes are first-hand only: a verdict praising a peer is ignored);
  * - at least one more signed result for the same task, each from a different worker that is
  *   neither the subject nor the author (an owner cannot contradict a worker with its own key),
- *   all naming one output hash, which is not the subject's;
+ *   all casting one vote (status and output hash), which is not the subject's;
  * - the subject is not the author;
  * - every signature verifies.
  * A third party cannot rerun the task, so this proves only that the subject signed an output
  * that others contradicted; that is why verdicts count weighted and capped (table.ts).
  * Returns undefined when it stands, else why not.
  */
+/** Results that are claims about a task: a success (its output hash) or a failure for good. */
+const VOTES = new Set([ResultStatus.SUCCEEDED, ResultStatus.FAILED_PERMANENT])
+const voteOf = (signed: SignedResult): string => `${signed.status}:${toHex(signed.outputHash)}`
+
 export async function checkVerdict (verdict: Verdict, author: Uint8Array): Promise<string | undefined> {
   const task = verdict.task
   if (task == null) return 'no task'
@@ -28,16 +33,16 @@ export async function checkVerdict (verdict: Verdict, author: Uint8Array): Promi
   const [own, ...others] = verdict.evidence
   const sameTask = (s: SignedResult): boolean => s.task != null && toHex(s.task.owner) === toHex(task.owner) && toHex(s.task.taskId) === toHex(task.taskId)
   if (own == null || toHex(own.worker) !== toHex(verdict.subject) || !sameTask(own)) return 'the first evidence is not the subject\'s result for the task'
-  if (own.status !== ResultStatus.SUCCEEDED) return 'the subject\'s result is not a success'
+  if (!VOTES.has(own.status)) return 'the subject\'s result is neither a success nor a permanent failure'
   if (verdict.kind === VerdictKind.MISREPORT) {
     if (others.length === 0) return 'no result contradicts the subject'
     const workers = new Set<string>()
     for (const other of others) {
       const worker = toHex(other.worker)
-      if (!sameTask(other) || other.status !== ResultStatus.SUCCEEDED) return 'contradicting evidence is not a success of the same task'
+      if (!sameTask(other) || !VOTES.has(other.status)) return 'contradicting evidence is not a result (success or permanent failure) of the same task'
       if (worker === toHex(verdict.subject) || worker === toHex(author) || workers.has(worker)) return 'contradicting evidence must come from distinct workers other than the subject and the author'
-      if (toHex(other.outputHash) !== toHex(others[0]?.outputHash ?? new Uint8Array())) return 'contradicting evidence does not agree'
-      if (toHex(other.outputHash) === toHex(own.outputHash)) return 'the evidence agrees with the subject'
+      if (voteOf(other) !== voteOf(others[0] as SignedResult)) return 'contradicting evidence does not agree'
+      if (voteOf(other) === voteOf(own)) return 'the evidence agrees with the subject'
       workers.add(worker)
     }
   } else {

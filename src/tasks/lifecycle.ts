@@ -1,4 +1,5 @@
 import { LIMITS } from '../gossip/wire/limits.js'
+import { tally } from './votes.js'
 import type { TaskSpec } from './spec.js'
 
 /**
@@ -16,6 +17,11 @@ export interface Lease {
   holder: string
   epoch: number
   expiresAt: number
+  /**
+   * The attempt ends by then whatever the renewals say: granted at + the task's timeout + the
+   * attempt grace. Absent on leases stored before it existed.
+   */
+  endsBy?: number
 }
 
 export type ReplicaStatus = 'open' | 'leased' | 'done'
@@ -36,6 +42,9 @@ export interface Replica {
   doneBy?: string
   /** Its signature over the result (hex): evidence, should the result be judged a misreport. */
   signature?: string
+  /** The result that completed it said the task fails for good (a vote like an output), and why. */
+  failed?: boolean
+  error?: string
   /** Added by the owner to check results (a spot check, or no majority yet). */
   verification?: boolean
   /** How the result compared with the accepted output (deterministic kinds only). */
@@ -81,7 +90,15 @@ export type ResultOutcome = 'succeeded' | 'failed' | 'failed_permanent'
 
 export type TaskEvent =
   | { type: 'claimed', worker: string, replica: number }
-  | { type: 'renewed', worker: string, replica: number, epoch: number, progress: number }
+  | {
+    type: 'renewed'
+    worker: string
+    replica: number
+    epoch: number
+    progress: number
+    /** The owner keeps the lease alive itself while it fetches the result's output: past the attempt's end too. */
+    byOwner?: boolean
+  }
   | { type: 'released', worker: string, replica: number, epoch: number, reason: string }
   | {
     type: 'resultReceived'
@@ -121,6 +138,11 @@ export type TaskEffect =
 
 export interface LifecycleSettings {
   leaseTtlMs: number
+  /**
+   * How long past a task's timeout an attempt may last (the worker's kill grace and its report):
+   * at timeout + grace the owner ends it, whatever the renewals say.
+   */
+  attemptGraceMs: number
   /** Backoff before retry n (1-based): base x 2^(n-1), capped, times a jitter factor in [0.5, 1]. */
   backoffBaseMs: number
   backoffMaxMs: number
@@ -130,6 +152,7 @@ export interface LifecycleSettings {
 
 export const DEFAULT_LIFECYCLE: Omit<LifecycleSettings, 'random'> = {
   leaseTtlMs: 5_000,
+  attemptGraceMs: 10_000,
   backoffBaseMs: 1_000,
   backoffMaxMs: 30_000
 }
@@ -231,7 +254,8 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
       replica.status = 'leased'
       replica.attempts += 1
       replica.progress = 0
-      replica.lease = { holder: event.worker, epoch: replica.epoch, expiresAt: now + settings.leaseTtlMs }
+      const endsBy = now + task.spec.timeoutMs + settings.attemptGraceMs
+      replica.lease = { holder: event.worker, epoch: replica.epoch, expiresAt: Math.min(endsBy, now + settings.leaseTtlMs), endsBy }
       effects.push({ type: 'grant', worker: event.worker, replica: replica.index, epoch: replica.epoch, expiresAt: replica.lease.expiresAt })
       settle(`replica ${replica.index} granted to ${event.worker} (epoch ${replica.epoch}, attempt ${replica.attempts})`)
       break
@@ -245,7 +269,9 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
         break
       }
       const lease = replica?.lease as Lease
-      lease.expiresAt = now + settings.leaseTtlMs
+      // Renewals keep a lease alive up to the attempt's end, never past it.
+      if (event.byOwner === true && lease.endsBy != null) lease.endsBy = Math.max(lease.endsBy, now + settings.leaseTtlMs)
+      lease.expiresAt = Math.min(lease.endsBy ?? Infinity, now + settings.leaseTtlMs)
       if (replica != null) replica.progress = event.progress
       effects.push({ type: 'grant', worker: event.worker, replica: event.replica, epoch: lease.epoch, expiresAt: lease.expiresAt })
       break
@@ -285,13 +311,24 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
         ...(event.stderrTail != null && event.stderrTail !== '' ? { stderrTail: event.stderrTail } : {})
       })
       delete replica.lease
-      if (event.outcome === 'succeeded') {
+      const failedForGood = event.outcome === 'failed_permanent'
+      // A permanent failure is a claim about the task, like an output: where other replicas can
+      // answer it (redundancy, a check, a spot check) it is one vote among theirs, and a failure
+      // the majority contradicts is a misreport. Alone and unchecked, it fails the task.
+      const vote = event.outcome === 'succeeded' || (failedForGood && (next.replicas.length > 1 || (event.compare === true && event.spotCheck === true)))
+      if (vote) {
         replica.status = 'done'
         replica.doneBy = event.worker
         replica.outputHash = event.outputHash
         replica.progress = 100
+        if (failedForGood) {
+          replica.failed = true
+          replica.error = event.error ?? 'non-retryable failure'
+        }
         if (event.signature != null) replica.signature = event.signature
-        const why = `replica ${replica.index} succeeded on ${event.worker} (epoch ${event.epoch})`
+        const why = failedForGood
+          ? `replica ${replica.index} failed for good on ${event.worker} (epoch ${event.epoch}): ${replica.error ?? ''}`
+          : `replica ${replica.index} succeeded on ${event.worker} (epoch ${event.epoch})`
         if (event.compare === true && event.spotCheck === true && next.replicas.length === 1) {
           addReplica(`${why}; spot check: replica 1 re-runs it on another peer`)
         } else if (next.replicas.some(r => r.status !== 'done')) {
@@ -299,19 +336,24 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
         } else if (event.compare === true) {
           decide(why)
         } else {
-          // Not comparable: the outputs of replicas prove nothing against each other.
-          next.outputHash = event.outputHash
-          move('succeeded', why)
+          // Not comparable: the outputs of replicas prove nothing against each other; any
+          // success stands, and the task fails only if every replica failed for good.
+          const success = next.replicas.find(r => r.failed !== true)
+          if (success != null) {
+            next.outputHash = success.outputHash
+            move('succeeded', why)
+          } else {
+            next.error = replica.error
+            move('failed', `${why}; not retryable`)
+          }
         }
         break
       }
       const why = `replica ${replica.index} failed on ${event.worker} (epoch ${event.epoch}): ${event.error ?? 'no reason given'}`
-      if (event.outcome === 'failed_permanent' && replica.verification !== true) {
+      if (failedForGood) {
         next.error = event.error ?? 'non-retryable failure'
         move('failed', `${why}; not retryable`)
       } else {
-        // A replica added to check others that fails, even "for good", fails only itself: others
-        // did the work, and a checker must not be able to sink a task.
         retryOrFail(replica, why)
       }
       break
@@ -320,7 +362,12 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
     case 'expired': {
       const replica = next.replicas[event.replica]
       if (closed || replica?.lease == null || replica.lease.expiresAt > now) throw new IllegalTransitionError(task.state, event.type)
-      const why = `lease of replica ${replica.index} held by ${replica.lease.holder} (epoch ${replica.lease.epoch}) expired: no renewal within ${settings.leaseTtlMs} ms`
+      const overran = replica.lease.endsBy != null && replica.lease.expiresAt >= replica.lease.endsBy
+      const why = overran
+        ? `lease of replica ${replica.index} held by ${replica.lease.holder} (epoch ${replica.lease.epoch}) ended: the attempt ran past the task timeout of ${task.spec.timeoutMs} ms plus ${settings.attemptGraceMs} ms`
+        : `lease of replica ${replica.index} held by ${replica.lease.holder} (epoch ${replica.lease.epoch}) expired: no renewal within ${settings.leaseTtlMs} ms`
+      // A holder that may still be running it is told to stop.
+      if (overran) effects.push({ type: 'notifyCancel', worker: replica.lease.holder, replica: replica.index, epoch: replica.lease.epoch, reason: why })
       logAttempt({ replica: replica.index, epoch: replica.lease.epoch, worker: replica.lease.holder, outcome: 'expired', error: why })
       delete replica.lease
       // A lost worker says nothing about the task: offer it again at once (failures back off).
@@ -370,24 +417,28 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
 
   /** Every replica is done: accept the output a strict majority agrees on, add a replica, or give up. */
   function decide (why: string): void {
-    const counts = new Map<string, number>()
-    for (const r of next.replicas) if (r.outputHash != null) counts.set(r.outputHash, (counts.get(r.outputHash) ?? 0) + 1)
-    const [hash, votes] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0]
+    const { winner, votes, counts } = tally(next.replicas)
     const n = next.replicas.length
-    const tally = [...counts.values()].sort((a, b) => b - a).join('/')
-    if (votes * 2 > n) {
+    if (winner != null && votes * 2 > n) {
       // A lone result is accepted unverified: nothing to judge it against.
+      const same = (r: Replica): boolean => r.outputHash === winner.outputHash && (r.failed === true) === winner.failed
       for (const r of n > 1 ? next.replicas : []) {
-        r.verdict = r.outputHash === hash ? 'agreed' : 'misreport'
+        r.verdict = same(r) ? 'agreed' : 'misreport'
         effects.push({ type: 'judged', worker: r.doneBy as string, replica: r.index, epoch: r.epoch, verdict: r.verdict })
       }
-      next.outputHash = hash
       const liars = next.replicas.filter(r => r.verdict === 'misreport').map(r => r.doneBy)
-      move('succeeded', `${why}; ${votes} of ${n} results agree${liars.length > 0 ? `; misreported by ${liars.join(', ')}` : ''}`)
+      const outcome = `${why}; ${votes} of ${n} results agree${winner.failed ? ' that it fails' : ''}${liars.length > 0 ? `; misreported by ${liars.join(', ')}` : ''}`
+      if (winner.failed) {
+        next.error = next.replicas.find(same)?.error ?? 'non-retryable failure'
+        move('failed', outcome)
+      } else {
+        next.outputHash = winner.outputHash
+        move('succeeded', outcome)
+      }
     } else if (n < quorumCap(task)) {
-      addReplica(`${why}; no majority among ${n} results (${tally})`)
+      addReplica(`${why}; no majority among ${n} results (${counts})`)
     } else {
-      next.error = `no majority among ${n} results (${tally}); ${n} is the most replicas this task gets`
+      next.error = `no majority among ${n} results (${counts}); ${n} is the most replicas this task gets`
       move('failed', next.error)
     }
   }
@@ -402,8 +453,14 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
   function acceptUnverified (why: string): void {
     const first = next.replicas[0] as Replica
     next.replicas = [first]
+    const abandoned = `spot check abandoned (${why}); the result of replica 0 on ${first.doneBy ?? '?'} is accepted unverified`
+    if (first.failed === true) {
+      next.error = first.error ?? 'non-retryable failure'
+      move('failed', abandoned)
+      return
+    }
     next.outputHash = first.outputHash
-    move('succeeded', `spot check abandoned (${why}); the result of replica 0 on ${first.doneBy ?? '?'} is accepted unverified`)
+    move('succeeded', abandoned)
   }
 
   function retryOrFail (replica: Replica, why: string, backoff = true): void {

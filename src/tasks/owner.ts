@@ -7,6 +7,7 @@ import { TERMINAL, leaseRefusal, nextDue, type RefusalReason as TaskEffectRefusa
 import { WASM_KIND, fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
 import { buildTasks, inputByHash, parseSubmission } from './submission.js'
 import { viewOf, type TaskView } from './view.js'
+import { ReleaseAllowance } from './release-allowance.js'
 import type { Blobs } from './blobs.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
@@ -84,6 +85,8 @@ export class TaskOwner {
   private readonly fetchFailures = new Map<string, number>()
   /** Live leases per worker on this owner's tasks (throttled and probation peers get one). */
   private readonly leaseCounts = new Map<string, number>()
+  /** Releases each worker may make before they cost it (a drain fits, a claim-release loop does not). */
+  private readonly releases = new ReleaseAllowance()
   private lastNotes = 0
   private timers: unknown[] = []
   private started = false
@@ -286,7 +289,7 @@ export class TaskOwner {
     const keepAlive = (): void => {
       const current = this.tasks.get(task.id)
       if (current != null && leaseRefusal(current, current.replicas[ref.replica], from, ref.epoch) == null) {
-        this.apply(current, { type: 'renewed', worker: from, replica: ref.replica, epoch: ref.epoch, progress: 100 })
+        this.apply(current, { type: 'renewed', worker: from, replica: ref.replica, epoch: ref.epoch, progress: 100, byOwner: true })
       }
     }
     keepAlive()
@@ -332,7 +335,9 @@ export class TaskOwner {
     const id = toHex(ref.taskId)
     const task = this.tasks.get(id)
     if (task != null) {
-      if (event.type === 'resultReceived' && event.outcome === 'succeeded') {
+      // A success, or a failure for good: either is a claim about the task that other replicas
+      // (or a spot check) can contradict.
+      if (event.type === 'resultReceived' && (event.outcome === 'succeeded' || event.outcome === 'failed_permanent')) {
         const compare = task.spec.compare ?? this.comparable(task.spec.kind)
         this.apply(task, { ...event, compare, spotCheck: compare && this.spotCheck(task, from) }, output)
         return
@@ -353,6 +358,7 @@ export class TaskOwner {
   /** Runs one transition: persists it, then carries out its effects. */
   private apply (task: Task, event: TaskEvent, output?: Uint8Array): void {
     const now = this.init.clock.now()
+    const heldBefore = event.type === 'released' ? this.leaseCounts.get(event.worker) ?? 0 : 0
     const { task: next, effects } = transition(task, event, now, this.init.lifecycle)
     // A refusal changes nothing. Anything else is saved before its effects happen, except a
     // renewal: it only moves an expiry, and a restarted owner gives every live lease a fresh TTL.
@@ -363,7 +369,10 @@ export class TaskOwner {
       this.countLeases(task, -1)
       this.countLeases(next, 1)
       if (event.type === 'resultReceived' && event.outcome === 'failed') this.init.reputation.report(event.worker, 'task_failure', `task ${task.id}: ${event.error ?? ''}`)
-      if (event.type === 'released') this.init.reputation.report(event.worker, 'lease_released', `task ${task.id}: ${event.reason}`)
+      if (event.type === 'released') {
+        this.init.reputation.report(event.worker, 'lease_released', `task ${task.id}: ${event.reason}`)
+        if (!this.releases.take(event.worker, now, heldBefore)) this.init.reputation.report(event.worker, 'lease_churn', `task ${task.id}: a release beyond its allowance`)
+      }
       if (event.type === 'expired') {
         const holder = task.replicas[event.replica]?.lease?.holder
         if (holder != null) this.init.reputation.report(holder, 'lease_expired', `lease of task ${task.id} expired`)
@@ -495,7 +504,7 @@ export class TaskOwner {
       return {
         task: { owner: this.selfBytes, taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>, replica, epoch: r.epoch },
         worker: peerIdToBytes(r.doneBy),
-        status: ResultStatus.SUCCEEDED,
+        status: r.failed === true ? ResultStatus.FAILED_PERMANENT : ResultStatus.SUCCEEDED,
         outputHash: fromHex(r.outputHash) as Uint8Array<ArrayBuffer>,
         signature: fromHex(r.signature) as Uint8Array<ArrayBuffer>
       }
@@ -506,10 +515,10 @@ export class TaskOwner {
     if (own == null || !await verifyResult(own)) {
       // It sent an output the majority contradicts and a signature that is not its own: both count.
       this.init.reputation.report(subject, 'invalid_message', `task ${task.id}: a result whose signature does not verify`)
-      this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: output differs from the accepted one`)
+      this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: its result differs from the accepted one`)
       return
     }
-    this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: output differs from the accepted one`)
+    this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: its result differs from the accepted one`)
     const majority: SignedResult[] = []
     for (const r of task.replicas) {
       if (r.verdict !== 'agreed' || majority.length >= LIMITS.evidence - 1) continue

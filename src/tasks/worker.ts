@@ -101,6 +101,7 @@ interface Running {
 const MAX_CANDIDATES = 10_000
 /** Owners with undelivered results the worker tries to reach at once, at most. */
 const MAX_OWED_OWNERS = 100
+const MAX_BEYOND_LIMITS = 10_000
 const MAX_CANDIDATES_PER_OWNER = 2_000
 const FORGET_CANDIDATE_MS = 30_000
 /** After an owner's AT_LIMIT refusal, how long this worker holds back (then it tries for more again). */
@@ -127,6 +128,8 @@ export class TaskWorker {
   private readonly running = new Map<string, Running>()
   private readonly offs: Array<() => void> = []
   private readonly unreachable = new Map<string, number>()
+  /** Tasks (owner/task id) a run of which hit this worker's own limits: not claimed again. */
+  private readonly beyondLimits = new Set<string>()
   /** Owners that said AT_LIMIT: until when this worker claims from them only while it runs nothing of theirs. */
   private readonly ownerLimits = new Map<string, number>()
   /** When an unanswered claim last counted against each owner. */
@@ -259,6 +262,8 @@ export class TaskWorker {
         const capable = alive.filter(p => p.slotsTotal >= slots && p.capabilities.some(c => c.kind === offer.kind)).map(p => p.peerId)
         return (rank ??= rendezvousRank(offer.taskId, this.self, capable))
       }
+      // A task that ran into this worker's own limits is left to others.
+      if (this.beyondLimits.has(`${owner}/${toHex(offer.taskId)}`)) continue
       for (const replica of offer.openReplicas) {
         const key = replicaKey(owner, offer.taskId, replica)
         if (this.running.has(key)) continue
@@ -447,6 +452,10 @@ export class TaskWorker {
     else if (run.stopReason != null) {
       logger.info({ task: key, epoch: ref.epoch, reason: run.stopReason }, 'task stopped')
       return
+    }
+    if (result.localLimit === true) {
+      this.beyondLimits.add(`${owner}/${toHex(ref.taskId)}`)
+      if (this.beyondLimits.size > MAX_BEYOND_LIMITS) this.beyondLimits.delete(this.beyondLimits.values().next().value as string)
     }
     if (result.output.byteLength > LIMITS.blobBytes || (result.output.byteLength > LIMITS.inlineOutputBytes && this.init.blobs == null)) {
       result = { outcome: 'failed_permanent', output: new Uint8Array(), error: `output of ${result.output.byteLength} bytes is over the ${LIMITS.blobBytes}-byte limit` }

@@ -47,7 +47,7 @@ describe('a hostile lease holder', () => {
   // FAILED_PERMANENT. Must hold: that is one claim among the replicas' (at redundancy 1 it is
   // spot-checked like a result); honest replicas decide the task, and a failure they contradict
   // is charged as a misreport.
-  it.fails.each([1, 2])('redundancy %i: a FAILED_PERMANENT from one lease holder does not sink the task; honest replicas decide it and the liar is charged a misreport', async redundancy => {
+  it.each([1, 2])('redundancy %i: a FAILED_PERMANENT from one lease holder does not sink the task; honest replicas decide it and the liar is charged a misreport', async redundancy => {
     const owner = await mesh.node({ heartbeatMs: 200, worker: false })
     const peer = await attackerOn(owner)
     const [id] = await owner.tasks.submit({ kind: 'sha256', input: 'the task', redundancy }) as [string]
@@ -67,7 +67,7 @@ describe('a hostile lease holder', () => {
   // Attack 3, the other side: a worker whose own local limit (here its wasm output cap) stops a
   // run has said nothing about the task. Must hold: it reports a retryable failure, the task is
   // decided by the others, and it is never charged as a misreport.
-  it.fails('a worker that fails a replica on its own output cap is not a vote and is not charged as a misreport', async () => {
+  it('a worker that fails a replica on its own output cap is not a vote and is not charged as a misreport', async () => {
     const owner = await mesh.node({ heartbeatMs: 200, worker: false, probationLeases: 4 })
     const small = await mesh.node({ heartbeatMs: 200, allowWasm: true, wasmMaxOutputBytes: 1024, bootstrap: [addrOf(owner)] })
     await alive(owner, 1)
@@ -83,7 +83,7 @@ describe('a hostile lease holder', () => {
   // Attack 4: the attacker holds a lease and keeps renewing it long past the task's timeout.
   // Must hold: the owner ends the attempt at its timeout plus a grace whatever the renewals say,
   // charges the worker, and another worker finishes the task.
-  it.fails('renewals cannot keep a lease past the task timeout plus a grace', async () => {
+  it('renewals cannot keep a lease past the task timeout plus a grace', async () => {
     const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 1000 })
     const peer = await attackerOn(owner)
     const [id] = await owner.tasks.submit({ kind: 'sleep', input: '100', timeoutMs: 2000, maxAttempts: 3 }) as [string]
@@ -104,7 +104,7 @@ describe('a hostile lease holder', () => {
 
   // Attack 4, the loop: the attacker claims a task and gives it back, again and again. Must hold:
   // beyond a small allowance each release costs it, until the owner refuses it altogether.
-  it.fails('a claim-then-release loop ends with the owner refusing the looper', async () => {
+  it('a claim-then-release loop ends with the owner refusing the looper', async () => {
     const owner = await mesh.node({ heartbeatMs: 200, worker: false })
     const peer = await attackerOn(owner)
     const [id] = await owner.tasks.submit({ kind: 'sleep', input: '100' }) as [string]

@@ -43,8 +43,8 @@ describe('process supervisor (real child processes)', () => {
     expect(await run(kind([join(FIXTURES, 'task-crash')]))).toMatchObject({ outcome: 'failed', error: 'killed by SIGSEGV' })
   })
 
-  it('fails a task whose output is over the cap, for good', async () => {
-    expect(await run(kind([join(FIXTURES, 'task-big-output')], { maxOutputBytes: 65536 }))).toMatchObject({ outcome: 'failed_permanent', error: 'output over 65536 bytes' })
+  it('fails a task whose output is over this node\'s cap as its own limit: retryable, and left to other workers', async () => {
+    expect(await run(kind([join(FIXTURES, 'task-big-output')], { maxOutputBytes: 65536 }))).toMatchObject({ outcome: 'failed', localLimit: true, error: 'this worker\'s limit: output over 65536 bytes' })
   })
 
   it('on timeout sends SIGTERM, then SIGKILL after the grace: no process of the group remains', async () => {
@@ -91,8 +91,8 @@ describe('process supervisor (real child processes)', () => {
     }
   })
 
-  it('reports a command that cannot start as a final failure', async () => {
-    expect(await run(kind(['/nonexistent/command']))).toMatchObject({ outcome: 'failed_permanent', error: expect.stringContaining('cannot start') })
+  it('reports a command that cannot start on this node as its own limit, not a failure of the task', async () => {
+    expect(await run(kind(['/nonexistent/command']))).toMatchObject({ outcome: 'failed', localLimit: true, error: expect.stringContaining('cannot start') })
   })
 })
 

@@ -55,11 +55,11 @@ describe('the wasm sandbox', () => {
     expect(await run('loop', '', {}, abort.signal)).toMatchObject({ outcome: 'failed', error: 'stopped: cancelled' })
   })
 
-  it('a non-zero exit and output over the cap are final failures with their reasons', async () => {
+  it('a non-zero exit is a final failure; output over this worker\'s cap, or a memory maximum over its cap, is its own limit (retryable elsewhere)', async () => {
     expect(await run('exit-7', '')).toMatchObject({ outcome: 'failed_permanent', exitCode: 7, error: 'exited with code 7' })
     const big = await run('echo', 'x'.repeat(5000), { maxOutputBytes: 4096 })
-    expect(big.outcome).toBe('failed_permanent')
-    expect(big.error).toMatch(/^output over 4096 bytes/)
+    expect(big).toMatchObject({ outcome: 'failed', localLimit: true, error: 'this worker\'s limit: output over 4096 bytes' })
+    expect(await run('memory-hog', '', { maxMemoryBytes: 512 * 1024 })).toMatchObject({ outcome: 'failed', localLimit: true, error: 'this worker\'s limit: the module\'s memory maximum of 1048576 bytes is over this worker\'s cap of 524288 bytes' })
   })
 })
 

@@ -7,6 +7,8 @@ export interface ExecResult {
   error?: string
   exitCode?: number
   stderrTail?: string
+  /** The run hit one of this worker's own limits: it should leave the task to other workers. */
+  localLimit?: boolean
 }
 
 export interface RunOptions {
@@ -25,6 +27,16 @@ export interface Executor {
   capabilities: () => Capability[]
   canRun: (kind: string) => boolean
   run: (kind: string, input: Uint8Array, options: RunOptions) => Promise<ExecResult>
+}
+
+/**
+ * A run stopped by one of this worker's own limits (an output cap, a memory or time cap of its
+ * configuration), not by the task: it says nothing about the task, so it is reported as a
+ * retryable failure (another worker, with other limits, may run it), never as a permanent one,
+ * which would count as a claim against the other replicas' results.
+ */
+export function localLimit (error: string): ExecResult {
+  return { outcome: 'failed', output: new Uint8Array(), error: `this worker's limit: ${error}`, localLimit: true }
 }
 
 /** An error of the task itself that retrying cannot fix. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LIMITS } from '../../gossip/wire/limits.js'
 import type { CommandKind } from './command-kinds.js'
-import type { ExecResult, RunOptions } from './executor.js'
+import { localLimit, type ExecResult, type RunOptions } from './executor.js'
 import type { Clock } from '../../clock.js'
 
 /**
@@ -106,7 +106,8 @@ export async function runProcess (kind: CommandKind, input: Uint8Array, options:
       child.on('error', err => {
         exited = true
         settled = true
-        finish({ outcome: 'failed_permanent', output: new Uint8Array(), error: `cannot start ${kind.argv[0] ?? ''}: ${err.message}` })
+        // This node's command is missing or broken: nothing about the task.
+        finish(localLimit(`cannot start ${kind.argv[0] ?? ''}: ${err.message}`))
       })
       let exited = false
       child.on('exit', (code, signal) => {
@@ -127,7 +128,8 @@ export async function runProcess (kind: CommandKind, input: Uint8Array, options:
         if (settled || !exited) return
         settled = true
         if (overflow) {
-          finish({ outcome: 'failed_permanent', output: new Uint8Array(), error: `output over ${kind.maxOutputBytes} bytes` })
+          // The operator's cap for this kind on this node: another node's may be larger.
+          finish(localLimit(`output over ${kind.maxOutputBytes} bytes`))
         } else if (stopping != null) {
           finish({ outcome: 'failed', output: new Uint8Array(), error: `stopped (${stopping})`, ...(code != null ? { exitCode: code } : {}) })
         } else if (signal != null) {

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads'
 import { decode } from '@webassemblyjs/wasm-parser'
 import { LIMITS } from '../../gossip/wire/limits.js'
 import { WASM_KIND } from '../spec.js'
-import { NonRetryableError, type ExecResult, type Executor, type RunOptions } from './executor.js'
+import { NonRetryableError, localLimit, type ExecResult, type Executor, type RunOptions } from './executor.js'
 import { workerFile } from './worker-files.js'
 import type { Clock } from '../../clock.js'
 
@@ -78,13 +78,17 @@ interface WasmOutcome {
   stdout: Uint8Array
   stderr: string
   error?: string
+  /** The run hit this worker's own output cap: nothing about the task. */
+  localLimit?: boolean
   memoryBytes: number
 }
 
 const failed = (error: string, stderrTail = ''): ExecResult => ({ outcome: 'failed_permanent', output: new Uint8Array(), error, stderrTail })
 
 export async function runWasm (module: Uint8Array, input: Uint8Array, options: RunOptions, settings: WasmSettings): Promise<ExecResult> {
-  const { maxMemoryBytes } = inspectWasmModule(module, settings.maxMemoryBytes)
+  // The module's own rules fail the task for good; this worker's memory cap is only its own limit.
+  const { maxMemoryBytes } = inspectWasmModule(module, Number.MAX_SAFE_INTEGER)
+  if (maxMemoryBytes > settings.maxMemoryBytes) return localLimit(`the module's memory maximum of ${maxMemoryBytes} bytes is over this worker's cap of ${settings.maxMemoryBytes} bytes`)
   if (options.memoryBytes != null && maxMemoryBytes > options.memoryBytes) {
     // The worker reserved what the offer stated; the module may not use more than that.
     return failed(`the module's memory maximum of ${maxMemoryBytes} bytes is over the ${options.memoryBytes} bytes the task stated`)
@@ -116,14 +120,16 @@ export async function runWasm (module: Uint8Array, input: Uint8Array, options: R
         return
       }
       const memory = `memory ${message.memoryBytes} of its ${maxMemoryBytes}-byte maximum`
-      if (message.error != null) finish(failed(`${message.error} (${memory})`, message.stderr))
+      if (message.error != null && message.localLimit === true) finish({ ...localLimit(message.error), stderrTail: message.stderr })
+      else if (message.error != null) finish(failed(`${message.error} (${memory})`, message.stderr))
       else if (message.exitCode !== 0) finish({ ...failed(`exited with code ${message.exitCode}`, message.stderr), exitCode: message.exitCode })
       else finish({ outcome: 'succeeded', output: new Uint8Array(message.stdout), exitCode: 0, stderrTail: message.stderr })
     })
     worker.on('error', err => {
       // A thread over its JS heap limit ends with ERR_WORKER_OUT_OF_MEMORY; anything else is ours.
       const code = (err as NodeJS.ErrnoException).code
-      finish(code === 'ERR_WORKER_OUT_OF_MEMORY' ? failed('the wasm thread ran out of memory') : { outcome: 'failed', output: new Uint8Array(), error: `wasm thread failed: ${err.message}` })
+      // The thread's heap is sized by this worker's output cap: running out of it is a local limit.
+      finish(code === 'ERR_WORKER_OUT_OF_MEMORY' ? localLimit('the wasm thread ran out of memory') : { outcome: 'failed', output: new Uint8Array(), error: `wasm thread failed: ${err.message}` })
     })
     worker.on('exit', code => { finish({ outcome: 'failed', output: new Uint8Array(), error: `wasm thread exited (${code}) without a result` }) })
   })

@@ -3,7 +3,7 @@ import { IllegalTransitionError, backoffMs, newTask, nextDue, openReplicas, tran
 import type { TaskSpec } from '../../../src/tasks/spec.js'
 
 const T0 = 1_700_000_000_000
-const settings: LifecycleSettings = { leaseTtlMs: 5000, backoffBaseMs: 1000, backoffMaxMs: 30_000, random: () => 1 }
+const settings: LifecycleSettings = { leaseTtlMs: 5000, attemptGraceMs: 10_000, backoffBaseMs: 1000, backoffMaxMs: 30_000, random: () => 1 }
 const spec = (over: Partial<TaskSpec> = {}): TaskSpec => ({ kind: 'echo', input: new Uint8Array([1]), redundancy: 1, timeoutMs: 60_000, maxAttempts: 3, priority: 0, deadline: T0 + 3_600_000, ...over })
 
 /** Applies events in order, returning the last task and all effects. */
@@ -240,7 +240,7 @@ describe('verification: majority, spot checks, no majority', () => {
     expect(judged(effects)).toEqual([['liar', 'misreport'], ['c1', 'agreed'], ['c2', 'agreed']])
   })
 
-  it('a spot check never sinks a task: a deadline, a checker failing for good or running out of attempts, or nobody to check, all accept the lone result unverified', () => {
+  it('a spot check never sinks a task: a deadline, a checker running out of attempts, or nobody to check accept the lone result unverified; a checker failing for good is one vote, and a third replica decides', () => {
     const checking = run(newTask('t', 'o', spec({ maxAttempts: 2 }), T0), [[claim('w', 0), T0], [result('w', 0, 'h', { spotCheck: true }), T0], [claim('c', 1), T0]])
     expect(checking.task.state).toBe('verifying')
     const deadline = run(checking.task, [[{ type: 'deadlinePassed' }, T0 + 3_600_000]])
@@ -249,9 +249,15 @@ describe('verification: majority, spot checks, no majority', () => {
     expect(deadline.effects).toContainEqual({ type: 'notifyCancel', worker: 'c', replica: 1, epoch: 1, reason: 'deadline passed' })
     expect(deadline.task.history.at(-1)?.reason).toContain('accepted unverified')
 
-    const permanent = run(checking.task, [[{ type: 'resultReceived', worker: 'c', replica: 1, epoch: 1, outcome: 'failed_permanent', outputHash: '', error: 'exit 2' }, T0 + 1]])
+    const permanent = run(checking.task, [[{ type: 'resultReceived', worker: 'c', replica: 1, epoch: 1, outcome: 'failed_permanent', outputHash: 'e', error: 'exit 2', compare: true }, T0 + 1]])
     expect(permanent.task.state).toBe('verifying')
-    const exhausted = run(permanent.task, [[claim('d', 1), T0 + 5000], [{ type: 'resultReceived', worker: 'd', replica: 1, epoch: 2, outcome: 'failed', outputHash: '', error: 'crash' }, T0 + 5001]])
+    expect(permanent.task.replicas).toHaveLength(3)
+    expect(permanent.task.replicas[1]).toMatchObject({ status: 'done', failed: true, error: 'exit 2' })
+    const exhausted = run(checking.task, [
+      [{ type: 'resultReceived', worker: 'c', replica: 1, epoch: 1, outcome: 'failed', outputHash: '', error: 'crash' }, T0 + 1],
+      [claim('d', 1), T0 + 5000],
+      [{ type: 'resultReceived', worker: 'd', replica: 1, epoch: 2, outcome: 'failed', outputHash: '', error: 'crash' }, T0 + 5001]
+    ])
     expect(exhausted.task).toMatchObject({ state: 'succeeded', outputHash: 'h' })
 
     const abandoned = run(first(), [[{ type: 'checkAbandoned', reason: 'nobody else' }, T0 + 1]])
@@ -259,6 +265,57 @@ describe('verification: majority, spot checks, no majority', () => {
     function first (): Task {
       return run(newTask('t', 'o', spec(), T0), [[claim('w', 0), T0], [result('w', 0, 'h', { spotCheck: true }), T0]]).task
     }
+  })
+
+  it('a permanent failure is a vote: at redundancy 2 a tie adds a replica, and the majority decides either way, judging the minority', () => {
+    const failedFor = (worker: string, replica: number, epoch = 1): TaskEvent => ({ type: 'resultReceived', worker, replica, epoch, outcome: 'failed_permanent', outputHash: 'empty', error: 'cannot run', compare: true })
+    const tie = run(newTask('t', 'o', spec({ redundancy: 2 }), T0), [[claim('liar', 0), T0], [claim('b', 1), T0], [failedFor('liar', 0), T0], [result('b', 1, 'h'), T0]])
+    expect(tie.task.state).toBe('verifying')
+    expect(tie.task.history.at(-1)?.reason).toContain('no majority among 2 results (1/1)')
+    const outvoted = run(tie.task, [[claim('c', 2), T0 + 1], [result('c', 2, 'h'), T0 + 2]])
+    expect(outvoted.task).toMatchObject({ state: 'succeeded', outputHash: 'h' })
+    expect(judged(outvoted.effects)).toEqual([['liar', 'misreport'], ['b', 'agreed'], ['c', 'agreed']])
+
+    const failing = run(tie.task, [[claim('c', 2), T0 + 1], [failedFor('c', 2), T0 + 2]])
+    expect(failing.task).toMatchObject({ state: 'failed', error: 'cannot run' })
+    expect(failing.task.history.at(-1)?.reason).toContain('2 of 3 results agree that it fails')
+    expect(judged(failing.effects)).toEqual([['liar', 'agreed'], ['b', 'misreport'], ['c', 'agreed']])
+  })
+
+  it('a lone permanent failure fails the task at once unless it is spot-checked; a spot check that agrees fails it', () => {
+    const lone = run(newTask('t', 'o', spec(), T0), [[claim('w', 0), T0], [fail(1, 'w', 'failed_permanent'), T0]])
+    expect(lone.task).toMatchObject({ state: 'failed', error: 'exit 1' })
+    const checked = run(newTask('t', 'o', spec(), T0), [
+      [claim('w', 0), T0],
+      [{ type: 'resultReceived', worker: 'w', replica: 0, epoch: 1, outcome: 'failed_permanent', outputHash: 'empty', error: 'bad input', compare: true, spotCheck: true }, T0]
+    ])
+    expect(checked.task.state).toBe('verifying')
+    const agreed = run(checked.task, [[claim('c', 1), T0], [{ type: 'resultReceived', worker: 'c', replica: 1, epoch: 1, outcome: 'failed_permanent', outputHash: 'empty', error: 'bad input', compare: true }, T0]])
+    expect(agreed.task).toMatchObject({ state: 'failed', error: 'bad input' })
+    expect(judged(agreed.effects)).toEqual([['w', 'agreed'], ['c', 'agreed']])
+    const unchecked = run(checked.task, [[{ type: 'checkAbandoned', reason: 'nobody else' }, T0 + 1]])
+    expect(unchecked.task).toMatchObject({ state: 'failed', error: 'bad input' })
+  })
+
+  it('of kinds that are not comparable, any success stands over a replica that failed for good; all failing fails the task', () => {
+    const failedFor = (worker: string, replica: number): TaskEvent => ({ type: 'resultReceived', worker, replica, epoch: 1, outcome: 'failed_permanent', outputHash: 'empty', error: 'no', compare: false })
+    const mixed = run(newTask('t', 'o', spec({ redundancy: 2 }), T0), [[claim('a', 0), T0], [claim('b', 1), T0], [failedFor('a', 0), T0], [result('b', 1, 'y', { compare: false }), T0]])
+    expect(mixed.task).toMatchObject({ state: 'succeeded', outputHash: 'y' })
+    expect(judged(mixed.effects)).toEqual([])
+    const both = run(newTask('t', 'o', spec({ redundancy: 2 }), T0), [[claim('a', 0), T0], [claim('b', 1), T0], [failedFor('a', 0), T0], [failedFor('b', 1), T0]])
+    expect(both.task).toMatchObject({ state: 'failed', error: 'no' })
+  })
+
+  it('renewals keep a lease alive only until the task timeout plus the attempt grace; then it ends, the holder is told, and the replica is offered again', () => {
+    const granted = run(newTask('t', 'o', spec({ timeoutMs: 2000 }), T0), [[claim('w', 0), T0]])
+    expect(granted.task.replicas[0]?.lease).toEqual({ holder: 'w', epoch: 1, expiresAt: T0 + 5000, endsBy: T0 + 12_000 })
+    const renewed = run(granted.task, [[{ type: 'renewed', worker: 'w', replica: 0, epoch: 1, progress: 1 }, T0 + 9000]])
+    expect(renewed.task.replicas[0]?.lease?.expiresAt).toBe(T0 + 12_000)
+    expect(nextDue(renewed.task)).toBe(T0 + 12_000)
+    const ended = run(renewed.task, [[{ type: 'expired', replica: 0 }, T0 + 12_000]])
+    expect(ended.task.replicas[0]).toMatchObject({ status: 'open', attempts: 1 })
+    expect(ended.task.history.at(-1)?.reason).toContain('ran past the task timeout of 2000 ms plus 10000 ms')
+    expect(ended.effects).toContainEqual(expect.objectContaining({ type: 'notifyCancel', worker: 'w', replica: 0, epoch: 1 }))
   })
 
   it('a lone result without a spot check is accepted unverified; outputs of kinds that are not comparable judge nobody', () => {

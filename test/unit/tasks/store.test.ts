@@ -9,7 +9,7 @@ import type { TaskSpec } from '../../../src/tasks/spec.js'
 
 const T0 = 1_700_000_000_000
 const spec = (over: Partial<TaskSpec> = {}): TaskSpec => ({ kind: 'sha256', input: new Uint8Array([1, 2, 3]), redundancy: 1, timeoutMs: 1000, maxAttempts: 3, priority: 0, deadline: T0 + 1000, ...over })
-const settings = { leaseTtlMs: 5000, backoffBaseMs: 1000, backoffMaxMs: 30_000, random: () => 0.5 }
+const settings = { leaseTtlMs: 5000, attemptGraceMs: 10_000, backoffBaseMs: 1000, backoffMaxMs: 30_000, random: () => 0.5 }
 
 describe('TaskStore (a real SQLite file)', () => {
   let dir: string
