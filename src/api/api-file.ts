@@ -4,10 +4,10 @@ import { z } from 'zod'
 import { MeshError } from '../errors.js'
 import { writePrivateFile } from '../node/identity.js'
 
-/** `<data-dir>/api.json` tells the CLI where the running node's API is and its token. */
+/** `<data-dir>/api.json` tells the CLI where the running node's API is (the token is in api.token). */
 export const API_FILE = 'api.json'
 
-export const apiFileSchema = z.object({ url: z.string().url(), token: z.string().min(16) })
+export const apiFileSchema = z.object({ url: z.string().url() })
 export type ApiFile = z.infer<typeof apiFileSchema>
 
 export async function writeApiFile (dataDir: string, value: ApiFile): Promise<void> {
@@ -15,9 +15,9 @@ export async function writeApiFile (dataDir: string, value: ApiFile): Promise<vo
 }
 
 /** Removes the file only if it is still ours (another node may have taken the data dir since). */
-export async function removeApiFile (dataDir: string, token: string): Promise<void> {
+export async function removeApiFile (dataDir: string, url: string): Promise<void> {
   const current = await readApiFile(dataDir).catch(() => undefined)
-  if (current?.token === token) await unlink(join(dataDir, API_FILE)).catch(() => {})
+  if (current?.url === url) await unlink(join(dataDir, API_FILE)).catch(() => {})
 }
 
 export async function readApiFile (dataDir: string): Promise<ApiFile> {

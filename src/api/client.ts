@@ -28,6 +28,11 @@ export class ApiClient {
     return await this.request<T>('POST', path, body)
   }
 
+  /** Bytes as the body (an upload: application/octet-stream), a JSON answer. */
+  async postBytes<T> (path: string, bytes: Uint8Array): Promise<T> {
+    return await this.request<T>('POST', path, bytes)
+  }
+
   /** A raw body (for task results): bytes as the node sent them. */
   async getBytes (path: string): Promise<Uint8Array> {
     const response = await this.fetch('GET', path)
@@ -59,12 +64,13 @@ export class ApiClient {
   private async fetch (method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {}
     if (this.token != null) headers.authorization = `Bearer ${this.token}`
-    if (body !== undefined) headers['content-type'] = 'application/json'
+    const raw = body instanceof Uint8Array
+    if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json'
     try {
       return await fetch(`${this.url}${path}`, {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(body !== undefined ? { body: raw ? body : JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(this.timeoutMs)
       })
     } catch (err) {

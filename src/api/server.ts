@@ -2,10 +2,14 @@ import { LIMITS } from '../gossip/wire/limits.js'
 import type { AttemptRecord } from '../tasks/lifecycle.js'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { MeshError, errorMessage, isMeshError, type MeshErrorCode } from '../errors.js'
+import { z } from 'zod'
+import { MeshError, errorMessage } from '../errors.js'
 import { isLoopbackHost } from '../node/config.js'
 import type { Logger } from '../logger.js'
 import type { AddressInfo } from 'node:net'
+import { checkBodyHeaders, KiB, MiB, readBody, readJsonBody, type BodySpec } from './body.js'
+import { ApiError, errorReply } from './errors.js'
+import { TokenFile } from './token.js'
 
 /** What the API needs from a node: nothing more. */
 export interface ApiNode {
@@ -18,9 +22,18 @@ export interface ApiNode {
   tasks: ApiTasks
 }
 
+/** Bytes written to the store as they arrive (an upload); see TaskStore.blobWriter. */
+export interface BlobUpload {
+  write: (bytes: Uint8Array) => void
+  finish: () => { hash: string, size: number }
+  abort: () => void
+}
+
 /** The task operations the API exposes (the owner side of the node). */
 export interface ApiTasks {
   submit: (request: unknown) => Promise<string[]>
+  /** Starts an upload of an input or a module, named in a submission by its hash. */
+  upload: () => BlobUpload
   list: (state?: string) => unknown
   stats: () => unknown
   get: (id: string) => unknown
@@ -39,49 +52,37 @@ export interface ApiServerInit {
   host: string
   port: number
   logger: Logger
-  /** Bearer token for requests that change anything; a fresh random one by default. */
+  /** The data dir whose api.token requests must carry (read again when it changes: a rotation takes effect at once). */
+  dataDir?: string
+  /** A fixed bearer token instead (without dataDir: a fresh random one). */
   token?: string
 }
 
-/** Enough for a submission's input and wasm module (each up to the blob limit) as base64, with room to spare. Read only after the token check. */
-export const MAX_BODY_BYTES = Math.ceil(2 * LIMITS.blobBytes * 4 / 3) + 1024 * 1024
+/** A submission as JSON: room for an inline input or module up to ~750 KiB in base64; larger ones are uploaded to POST /v1/blobs. */
+export const MAX_JSON_BODY_BYTES = 1 * MiB
+/** An upload (raw bytes): up to the blob limit of inputs and modules. */
+export const MAX_UPLOAD_BYTES = LIMITS.blobBytes
 
-type Handler = (ctx: { body: unknown, params: Record<string, string>, query: URLSearchParams }) => Promise<unknown>
+type Handler = (ctx: { body: unknown, read: (onBytes: (bytes: Uint8Array) => void) => Promise<void>, params: Record<string, string>, query: URLSearchParams }) => Promise<unknown>
 
 interface Route {
   handler: Handler
-  /** Mutating routes need the bearer token. */
-  mutates: boolean
+  body: BodySpec
+  /** Open to any local process (health and monitoring); every other route needs the bearer token. */
+  open?: true
 }
 
-class HttpError extends Error {
-  constructor (readonly status: number, readonly code: string, message: string) {
-    super(message)
-  }
-}
+const NO_BODY: BodySpec = { type: 'none' }
+const SMALL_JSON: BodySpec = { type: 'json', limit: 4 * KiB }
 
-async function readJsonBody (req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'BODY_TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`)
-    chunks.push(chunk as Buffer)
-  }
-  if (size === 0) return {}
+const dialSchema = z.object({ addr: z.string().min(1) })
+
+function decodeSegment (segment: string): string {
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    return decodeURIComponent(segment)
   } catch {
-    throw new HttpError(400, 'BAD_JSON', 'request body is not valid JSON')
+    throw new ApiError('BAD_PATH', `"${segment.slice(0, 64)}" is not a valid percent-encoded path segment`)
   }
-}
-
-function statusFor (code: MeshErrorCode): number {
-  if (code === 'BAD_REQUEST') return 400
-  if (code === 'NOT_FOUND') return 404
-  if (code === 'CONFLICT') return 409
-  if (code === 'DIAL_FAILED') return 502
-  return 500
 }
 
 function tokensEqual (given: string, expected: string): boolean {
@@ -91,13 +92,15 @@ function tokensEqual (given: string, expected: string): boolean {
 }
 
 /**
- * The control API: JSON over HTTP on loopback. Reads are open to local processes; anything
- * that changes state needs `Authorization: Bearer <token>`. The Host header must name a
- * loopback host, so a web page cannot reach the API through DNS rebinding.
+ * The control API: JSON over HTTP on loopback. Status, peers and metrics are open to local
+ * processes; everything else (task data included: another local user must not read inputs,
+ * results or logs) needs `Authorization: Bearer <token>`, the token in the data dir's api.token.
+ * The Host header must name a loopback host, so a web page cannot reach the API through DNS
+ * rebinding. Each route takes one kind of body up to its own limit (413 beyond it).
  */
 export class ApiServer {
-  readonly token: string
   private readonly init: ApiServerInit
+  private readonly tokens: { token: () => Promise<string>, cached: string | undefined }
   private readonly routes: Map<string, Route>
   private server?: Server
   private starting?: Promise<void>
@@ -105,29 +108,54 @@ export class ApiServer {
 
   constructor (init: ApiServerInit) {
     this.init = init
-    this.token = init.token ?? randomBytes(32).toString('hex')
+    if (init.dataDir != null && init.token == null) {
+      this.tokens = new TokenFile(init.dataDir)
+    } else {
+      const fixed = init.token ?? randomBytes(32).toString('hex')
+      this.tokens = { token: async () => fixed, cached: fixed }
+    }
     const { node } = init
     this.routes = new Map<string, Route>([
-      ['GET /v1/status', { mutates: false, handler: async () => node.status() }],
-      ['GET /v1/peers', { mutates: false, handler: async () => await node.peers() }],
-      ['GET /v1/reputation', { mutates: false, handler: async () => node.reputation() }],
-      ['GET /metrics', { mutates: false, handler: async () => new RawBody('text/plain; version=0.0.4; charset=utf-8', await node.metricsText()) }],
-      ['POST /v1/tasks', { mutates: true, handler: async ({ body }) => { const ids = await node.tasks.submit(body); return { ids, ...(ids.length === 1 ? { id: ids[0] } : {}) } } }],
-      ['GET /v1/tasks', { mutates: false, handler: async ({ query }) => node.tasks.list(query.get('state') ?? undefined) }],
-      ['GET /v1/tasks/stats', { mutates: false, handler: async () => node.tasks.stats() }],
-      ['GET /v1/tasks/:id', { mutates: false, handler: async ({ params }) => node.tasks.get(params.id ?? '') }],
-      ['GET /v1/tasks/:id/result', { mutates: false, handler: async ({ params }) => new RawBody('application/octet-stream', node.tasks.output(params.id ?? '')) }],
-      ['GET /v1/tasks/:id/logs', { mutates: false, handler: async ({ params }) => node.tasks.logs(params.id ?? '') }],
-      ['POST /v1/tasks/:id/cancel', { mutates: true, handler: async ({ params }) => node.tasks.cancel(params.id ?? '') }],
+      ['GET /v1/status', { open: true, body: NO_BODY, handler: async () => node.status() }],
+      ['GET /v1/peers', { open: true, body: NO_BODY, handler: async () => await node.peers() }],
+      ['GET /metrics', { open: true, body: NO_BODY, handler: async () => new RawBody('text/plain; version=0.0.4; charset=utf-8', await node.metricsText()) }],
+      ['GET /v1/reputation', { body: NO_BODY, handler: async () => node.reputation() }],
+      ['POST /v1/tasks', { body: { type: 'json', limit: MAX_JSON_BODY_BYTES }, handler: async ({ body }) => { const ids = await node.tasks.submit(body); return { ids, ...(ids.length === 1 ? { id: ids[0] } : {}) } } }],
+      ['POST /v1/blobs', {
+        body: { type: 'raw', limit: MAX_UPLOAD_BYTES },
+        handler: async ({ read }) => {
+          const upload = node.tasks.upload()
+          try {
+            await read(bytes => { upload.write(bytes) })
+          } catch (err) {
+            upload.abort()
+            throw err
+          }
+          return upload.finish()
+        }
+      }],
+      ['GET /v1/tasks', { body: NO_BODY, handler: async ({ query }) => node.tasks.list(query.get('state') ?? undefined) }],
+      ['GET /v1/tasks/stats', { body: NO_BODY, handler: async () => node.tasks.stats() }],
+      ['GET /v1/tasks/:id', { body: NO_BODY, handler: async ({ params }) => node.tasks.get(params.id ?? '') }],
+      ['GET /v1/tasks/:id/result', { body: NO_BODY, handler: async ({ params }) => new RawBody('application/octet-stream', node.tasks.output(params.id ?? '')) }],
+      ['GET /v1/tasks/:id/logs', { body: NO_BODY, handler: async ({ params }) => node.tasks.logs(params.id ?? '') }],
+      ['POST /v1/tasks/:id/cancel', { body: SMALL_JSON, handler: async ({ params }) => node.tasks.cancel(params.id ?? '') }],
       ['POST /v1/peers', {
-        mutates: true,
+        body: SMALL_JSON,
         handler: async ({ body }) => {
-          const addr = (body as { addr?: unknown } | null)?.addr
-          if (typeof addr !== 'string' || addr === '') throw new HttpError(400, 'BAD_REQUEST', 'body must be {"addr": "<multiaddr>"}')
-          return await node.dial(addr)
+          const parsed = dialSchema.safeParse(body)
+          if (!parsed.success) throw new ApiError('BAD_REQUEST', 'body must be {"addr": "<multiaddr>"}')
+          return await node.dial(parsed.data.addr)
         }
       }]
     ])
+  }
+
+  /** The token requests need (the data dir's, as last read). */
+  get token (): string {
+    const token = this.tokens.cached
+    if (token == null) throw new MeshError('NOT_STARTED', 'API server is not started')
+    return token
   }
 
   get url (): string {
@@ -164,6 +192,7 @@ export class ApiServer {
   }
 
   private async listen (): Promise<void> {
+    await this.tokens.token()
     const server = createServer((req, res) => { void this.handle(req, res) })
     server.headersTimeout = 10_000
     server.requestTimeout = 30_000
@@ -186,13 +215,12 @@ export class ApiServer {
       const result = await this.dispatch(req)
       this.send(res, 200, result)
     } catch (err) {
-      if (err instanceof HttpError) {
-        this.send(res, err.status, { error: { code: err.code, message: err.message } })
-      } else if (isMeshError(err)) {
-        this.send(res, statusFor(err.code), { error: { code: err.code, message: err.message } })
+      const reply = errorReply(err)
+      if (reply != null) {
+        this.send(res, reply.status, reply.body)
       } else {
         this.init.logger.error({ err, url: req.url }, 'API request failed')
-        this.send(res, 500, { error: { code: 'INTERNAL', message: errorMessage(err) } })
+        this.send(res, 500, { error: { code: 'INTERNAL', message: 'internal error (see the node\'s log)' } })
       }
     }
   }
@@ -200,26 +228,33 @@ export class ApiServer {
   private async dispatch (req: IncomingMessage): Promise<unknown> {
     const host = (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '')
     if (!isLoopbackHost(host)) {
-      throw new HttpError(403, 'FORBIDDEN_HOST', 'the API answers only requests addressed to a loopback host')
+      throw new ApiError('FORBIDDEN_HOST', 'the API answers only requests addressed to a loopback host')
     }
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      throw new ApiError('BAD_PATH', 'the request path is not a URL path')
+    }
     const path = url.pathname
     const { route, params } = this.match(req.method ?? 'GET', path)
     if (route == null) {
       const known = (['GET', 'POST', 'PUT', 'DELETE'] as const).some(method => this.match(method, path).route != null)
       throw known
-        ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? ''} is not allowed on ${path}`)
-        : new HttpError(404, 'NOT_FOUND', `no such endpoint: ${path}`)
+        ? new ApiError('METHOD_NOT_ALLOWED', `${req.method ?? ''} is not allowed on ${path}`)
+        : new ApiError('NOT_FOUND', `no such endpoint: ${path}`)
     }
-    if (route.mutates) {
+    if (route.open !== true) {
       const header = req.headers.authorization ?? ''
       const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : ''
-      if (!tokensEqual(given, this.token)) {
-        throw new HttpError(401, 'UNAUTHORIZED', 'this request needs Authorization: Bearer <token> (see api.json in the data dir)')
+      if (!tokensEqual(given, await this.tokens.token())) {
+        throw new ApiError('UNAUTHORIZED', 'this request needs Authorization: Bearer <token> (the token is in api.token in the data dir; "mesh-node token" prints it)')
       }
     }
-    const body = req.method === 'GET' || req.method === 'HEAD' ? {} : await readJsonBody(req)
-    return await route.handler({ body, params, query: url.searchParams })
+    checkBodyHeaders(req, route.body)
+    const body = route.body.type === 'json' ? await readJsonBody(req, route.body.limit) : {}
+    const limit = route.body.type === 'raw' ? route.body.limit : 0
+    return await route.handler({ body, read: async onBytes => { await readBody(req, limit, onBytes) }, params, query: url.searchParams })
   }
 
   /** Exact routes first, then patterns with `:name` segments. */
@@ -232,7 +267,7 @@ export class ApiServer {
       const routeParts = pattern.split('/')
       if (routeMethod !== method || routeParts.length !== parts.length || !pattern.includes(':')) continue
       const params: Record<string, string> = {}
-      if (routeParts.every((part, i) => part.startsWith(':') ? (params[part.slice(1)] = decodeURIComponent(parts[i] ?? '')) !== '' : part === parts[i])) return { route, params }
+      if (routeParts.every((part, i) => part.startsWith(':') ? (params[part.slice(1)] = decodeSegment(parts[i] ?? '')) !== '' : part === parts[i])) return { route, params }
     }
     return { params: {} }
   }

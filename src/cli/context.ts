@@ -1,5 +1,6 @@
 import { ApiClient } from '../api/client.js'
 import { readApiFile } from '../api/api-file.js'
+import { readApiToken } from '../api/token.js'
 import { MeshError, isMeshError, errorMessage } from '../errors.js'
 import { defaultDataDir, isLoopbackHost, parseApiAddress, rawConfigSchema } from '../node/config.js'
 import { ENV_VARS, readConfigFile } from '../node/config-sources.js'
@@ -69,7 +70,11 @@ export async function resolveDataDir (options: GlobalOptions, io: CliIo): Promis
   return resolve(io.cwd, dir)
 }
 
-/** A client for the running node: --api (+ --token / MESH_TOKEN), else the data dir's api.json. */
+/**
+ * A client for the running node: --api (+ --token / MESH_TOKEN), else the data dir's api.json and
+ * api.token. With --api the data dir's token is not sent: whatever listens on that port (another
+ * user's process) would get it.
+ */
 export async function connectToNode (options: GlobalOptions, io: CliIo): Promise<ApiClient> {
   const token = options.token ?? io.env.MESH_TOKEN
   if (options.api != null) {
@@ -86,5 +91,6 @@ export async function connectToNode (options: GlobalOptions, io: CliIo): Promise
     if (pid == null) throw err
     throw new MeshError('NODE_UNREACHABLE', `the node on data dir ${dataDir} (pid ${pid}) runs without a control API (--api off)`, { dataDir, pid })
   })
-  return new ApiClient({ url: file.url, token: token ?? file.token })
+  const stored = token ?? await readApiToken(dataDir)
+  return new ApiClient({ url: file.url, ...(stored != null ? { token: stored } : {}) })
 }

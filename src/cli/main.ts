@@ -7,6 +7,7 @@ import { statusCommand } from './commands/status.js'
 import { cancelCommand, logsCommand, resultCommand, submitCommand, taskCommand, tasksCommand } from './commands/tasks.js'
 import { idCommand, pskCommand } from './commands/keys.js'
 import { startCommand } from './commands/start.js'
+import { tokenCommand } from './commands/token.js'
 import { EXIT, reportError, type CliIo } from './context.js'
 
 export function buildProgram (io: CliIo, setExitCode: (code: number) => void): Command {
@@ -15,7 +16,7 @@ export function buildProgram (io: CliIo, setExitCode: (code: number) => void): C
     .version(VERSION, '-V, --version')
     .option('--data-dir <dir>', 'data directory (env MESH_DATA_DIR, default ~/.mesh-node)')
     .option('--api <host:port>', 'control API address: where "start" listens (default 127.0.0.1:7373), where other commands connect (default: read <data-dir>/api.json)')
-    .option('--token <token>', 'API token for commands that change state (env MESH_TOKEN; default: from api.json)')
+    .option('--token <token>', 'API token for every command but status and peers (env MESH_TOKEN; default: <data-dir>/api.token, not sent with --api)')
     .addOption(new Option('--config <file>', 'JSON config file'))
     .option('--json', 'machine-readable output')
     .showSuggestionAfterError(true)
@@ -39,6 +40,7 @@ export function buildProgram (io: CliIo, setExitCode: (code: number) => void): C
     cancelCommand(io),
     logsCommand(io),
     idCommand(io),
+    tokenCommand(io),
     pskCommand(io)
   ]) {
     program.addCommand(command

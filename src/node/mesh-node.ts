@@ -38,7 +38,7 @@ import { PeerKeeper } from './peer-keeper.js'
 import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
 import { lockDataDir } from './data-dir-lock.js'
 import { PeerDatastore } from './datastore.js'
-import { ensureDataDir, loadOrCreatePrivateKey } from './identity.js'
+import { ensureDataDir, ensurePrivateFile, loadOrCreatePrivateKey } from './identity.js'
 import { buildLibp2p, clearStaleBootstrapTags, learnAddresses, startListening, type MeshLibp2p } from './libp2p.js'
 import { readSwarmKey } from './swarm-key.js'
 
@@ -167,7 +167,7 @@ export class MeshNode {
 
   /** The task operations of this node (it owns what is submitted to it). */
   get tasks (): ApiTasks {
-    return taskApi(() => this.require().owner, () => this.running?.worker)
+    return taskApi(() => this.require().owner, () => this.running?.worker, () => this.require().store)
   }
 
   get isStarted (): boolean {
@@ -227,7 +227,7 @@ export class MeshNode {
     this.stopping?.worker?.endDrain()
   }
 
-  /** The control API's bearer token while the node runs with an API (also in api.json). */
+  /** The control API's bearer token while the node runs with an API (also in api.token in the data dir). */
   get apiToken (): string | undefined {
     return this.running?.api?.token
   }
@@ -390,6 +390,7 @@ export class MeshNode {
       const leases = new LeaseChannel({ ...shared, libp2p })
       await leases.start()
       cleanup.unshift(async () => { await leases.stop(); protocol.stop(); redialer.stop() })
+      await ensurePrivateFile(join(config.dataDir, 'mesh.db'))
       const store = new TaskStore(join(config.dataDir, 'mesh.db'))
       cleanup.unshift(async () => { store.close() })
       const self = libp2p.peerId.toString()
@@ -462,10 +463,10 @@ export class MeshNode {
       cleanup.unshift(async () => { offWorked(); peerKeeper.stop() })
       let api: ApiServer | undefined
       if (config.api != null) {
-        api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger })
+        api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger, dataDir: config.dataDir })
         await api.start()
         cleanup.unshift(async () => { await api?.stop() })
-        await writeApiFile(config.dataDir, { url: api.url, token: api.token })
+        await writeApiFile(config.dataDir, { url: api.url })
       }
       this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, owner, ...(worker != null ? { worker } : {}), redialer, keeper: peerKeeper, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
@@ -492,7 +493,7 @@ export class MeshNode {
       () => { running.protocol.stop() },
       () => { running.redialer.stop() },
       () => { running.keeper.stop() },
-      async () => { if (api != null) await removeApiFile(this.config.dataDir, api.token) },
+      async () => { if (api != null) await removeApiFile(this.config.dataDir, api.url) },
       async () => { await api?.stop() },
       async () => { await running.libp2p.stop() },
       async () => { await running.datastore.close() },

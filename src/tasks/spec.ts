@@ -45,10 +45,11 @@ export const DEFAULT_DEADLINE_MS = 24 * 3600 * 1000
 /** Submit options as the API takes them (JSON: input as base64 or text). */
 export const submitSchema = z.strictObject({
   kind: z.string().min(1).max(LIMITS.kindChars),
-  input: z.string().default(''),
+  /** Text or base64; bytes when the API read it from an upload (inputBlob). */
+  input: z.union([z.string(), z.instanceof(Uint8Array)]).default(''),
   inputEncoding: z.enum(['utf8', 'base64']).default('utf8'),
-  /** Kind "wasm" only: the WASI module, base64. */
-  module: z.string().min(1).optional(),
+  /** Kind "wasm" only: the WASI module, base64 (bytes from an upload: moduleBlob). */
+  module: z.union([z.string().min(1), z.instanceof(Uint8Array)]).optional(),
   slots: z.number().int().min(1).max(LIMITS.slotsPerTask).default(1),
   memoryBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   count: z.number().int().min(1).max(100_000).default(1),

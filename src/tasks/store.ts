@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { LIMITS } from '../gossip/wire/limits.js'
 import { LeaseMessage } from '../gossip/wire/mesh.js'
@@ -300,6 +301,30 @@ export class TaskStore {
       const insert = this.db.prepare('INSERT INTO blob_chunks (blob, seq, data) VALUES (?, ?, ?)')
       for (let seq = 0; seq * BLOB_CHUNK_BYTES < data.byteLength; seq++) insert.run(lastInsertRowid, seq, data.subarray(seq * BLOB_CHUNK_BYTES, (seq + 1) * BLOB_CHUNK_BYTES))
     })()
+  }
+
+  /**
+   * A blob whose bytes arrive in pieces (an upload through the API), written row by row as they
+   * come, never whole in memory. `append` takes exactly BLOB_CHUNK_BYTES but for the last piece;
+   * `finish` names the blob by its hash (an existing copy wins), `abort` drops what was written.
+   * A row left by a crash mid-upload is a task blob no task needs, so pruning removes it.
+   */
+  blobWriter (role: BlobRole, now: number): { append: (bytes: Uint8Array) => void, finish: (hash: string) => void, abort: () => void } {
+    const { lastInsertRowid: rowid } = this.db.prepare('INSERT INTO blobs (hash, role, reader, size, used_at) VALUES (?, ?, \'\', 0, ?)').run(`upload:${randomBytes(16).toString('hex')}`, role, now)
+    const insert = this.db.prepare('INSERT INTO blob_chunks (blob, seq, data) VALUES (?, ?, ?)')
+    let seq = 0
+    let size = 0
+    const abort = (): void => { this.db.prepare('DELETE FROM blobs WHERE rowid = ?').run(rowid) }
+    return {
+      append: bytes => { insert.run(rowid, seq++, bytes); size += bytes.byteLength },
+      abort,
+      finish: hash => {
+        this.db.transaction(() => {
+          if (this.db.prepare('UPDATE blobs SET used_at = ? WHERE hash = ? AND role = ? AND reader = \'\'').run(now, hash, role).changes > 0) abort()
+          else this.db.prepare('UPDATE blobs SET hash = ?, size = ? WHERE rowid = ?').run(hash, size, rowid)
+        })()
+      }
+    }
   }
 
   /** A blob this node holds in any role, for its own use. */

@@ -34,7 +34,7 @@ export function parseSubmission (request: unknown): Submission {
     throw new MeshError('BAD_REQUEST', `invalid task: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
   }
   const { input: text, inputEncoding, key, module: moduleText, ...rest } = parsed.data
-  const input = inputEncoding === 'base64' ? new Uint8Array(Buffer.from(text, 'base64')) : new TextEncoder().encode(text)
+  const input = typeof text !== 'string' ? text : inputEncoding === 'base64' ? new Uint8Array(Buffer.from(text, 'base64')) : new TextEncoder().encode(text)
   if (input.byteLength > LIMITS.blobBytes) {
     throw new MeshError('BAD_REQUEST', `input is ${input.byteLength} bytes; inputs are limited to ${LIMITS.blobBytes} bytes`)
   }
@@ -42,7 +42,7 @@ export function parseSubmission (request: unknown): Submission {
   let memoryBytes = rest.memoryBytes
   if (rest.kind === WASM_KIND) {
     if (moduleText == null) throw new MeshError('BAD_REQUEST', 'a wasm task needs its module (--module file.wasm)')
-    module = new Uint8Array(Buffer.from(moduleText, 'base64'))
+    module = typeof moduleText !== 'string' ? moduleText : new Uint8Array(Buffer.from(moduleText, 'base64'))
     if (module.byteLength > LIMITS.blobBytes) throw new MeshError('BAD_REQUEST', `module is ${module.byteLength} bytes; modules are limited to ${LIMITS.blobBytes} bytes`)
     try {
       // Workers check against their own cap again; this catches what no worker would run.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { chmod, readdir, stat, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
@@ -75,7 +76,7 @@ describe('the local control API against another local user', () => {
 
   // The attacker lists the tasks, then reads another user's result (an echo: its input) and the
   // stderr tail of a failed attempt, without a token.
-  it.fails('task data needs the token: without it the list, views, results, logs, stats and reputation answer 401', async () => {
+  it('task data needs the token: without it the list, views, results, logs, stats and reputation answer 401', async () => {
     const { url, token, echo, failing } = await victim()
     const reads = ['/v1/tasks', `/v1/tasks/${echo}`, `/v1/tasks/${echo}/result`, `/v1/tasks/${failing}/logs`, '/v1/tasks/stats', '/v1/reputation']
     for (const path of reads) {
@@ -98,7 +99,7 @@ describe('the local control API against another local user', () => {
   // The attacker opens mesh.db (every task's input and output), the node key or the token file
   // directly. Must hold: the dir is 0700 and every file in it 0600, also for a dir that an older
   // version (or the operator) left with looser modes: the node fixes them when it starts.
-  it.fails('the data dir is 0700 and its files 0600, fixed at start when they were looser', async () => {
+  it('the data dir is 0700 and its files 0600, fixed at start when they were looser', async () => {
     const { node } = await victim()
     const dir = node.config.dataDir
     const expectPrivate = async (): Promise<void> => {
@@ -125,7 +126,7 @@ describe('the local control API against another local user', () => {
 
   // The attacker (or a confused script) posts a 2 MiB JSON body: the node must not buffer and
   // parse it (the old limit was ~170 MB). Must hold: 413 with a JSON error, nothing submitted.
-  it.fails('a JSON body over 1 MiB answers 413 and submits nothing', async () => {
+  it('a JSON body over 1 MiB answers 413 and submits nothing', async () => {
     const node = await mesh.node({ api: '127.0.0.1:0', worker: false })
     const body = JSON.stringify({ kind: 'echo', input: 'x'.repeat(2 * 1024 * 1024) })
     const reply = await call(node.apiUrl as string, 'POST', '/v1/tasks', { token: node.apiToken as string, body })
@@ -134,9 +135,34 @@ describe('the local control API against another local user', () => {
     expect(node.tasks.list()).toEqual([])
   })
 
+  // Inputs and modules over the JSON limit go as raw bytes, each route with its own limit.
+  it('large inputs go as raw bytes to POST /v1/blobs (up to the blob limit, 413 beyond) and a submission names them by hash', async () => {
+    const node = await mesh.node({ api: '127.0.0.1:0' })
+    const url = node.apiUrl as string
+    const token = node.apiToken as string
+    const input = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 7) & 0xff)
+    expect((await call(url, 'POST', '/v1/blobs', { body: input, contentType: 'application/octet-stream' })).status).toBe(401)
+    const uploaded = await call(url, 'POST', '/v1/blobs', { token, body: input, contentType: 'application/octet-stream' })
+    expect(uploaded.status).toBe(200)
+    const { hash, size } = JSON.parse(uploaded.text) as { hash: string, size: number }
+    expect(size).toBe(input.byteLength)
+    expect(hash).toBe(createHash('sha256').update(input).digest('hex'))
+    const submitted = await call(url, 'POST', '/v1/tasks', { token, body: JSON.stringify({ kind: 'sha256', inputBlob: hash }) })
+    expect(submitted.status).toBe(200)
+    const id = JSON.parse(submitted.text).id as string
+    await expect.poll(() => view(node, id).state, { timeout: 30_000 }).toBe('succeeded')
+    expect((await call(url, 'GET', `/v1/tasks/${id}/result`, { token })).text).toBe(hash)
+    // One limit per route: 64 MiB raw, 4 KiB for a cancel; a hash nobody uploaded is refused.
+    const over = await call(url, 'POST', '/v1/blobs', { token, body: new Uint8Array(64 * 1024 * 1024 + 1), contentType: 'application/octet-stream' })
+    expect(over.status).toBe(413)
+    expect((await call(url, 'POST', `/v1/tasks/${id}/cancel`, { token, body: JSON.stringify({ pad: 'x'.repeat(5000) }) })).status).toBe(413)
+    expect((await call(url, 'POST', '/v1/tasks', { token, body: JSON.stringify({ kind: 'sha256', inputBlob: 'ab'.repeat(32) }) })).status).toBe(400)
+    expect((await call(url, 'POST', '/v1/blobs', { token, body: '{}' })).status).toBe(400)
+  })
+
   // Malformed requests: a bad % escape in the path, a body that is not JSON, a body sent with
   // another content type. Must hold: 400 with {error: {code, message}}, never a 500 or a stack.
-  it.fails('malformed requests answer 400 with a JSON error body', async () => {
+  it('malformed requests answer 400 with a JSON error body', async () => {
     const node = await mesh.node({ api: '127.0.0.1:0', worker: false })
     const url = node.apiUrl as string
     const token = node.apiToken as string

@@ -45,9 +45,10 @@ export class NodeProcesses {
   }
 }
 
-/** Waits for a started node to write its api.json. */
+/** Waits for a started node to write its api.json; its url, with the data dir's API token. */
 export async function waitForApiFile (dataDir: string): Promise<{ url: string, token: string }> {
   await expect.poll(async () => await readFile(join(dataDir, 'api.json'), 'utf8').then(() => true, () => false),
     { timeout: 30_000, interval: 100 }).toBe(true)
-  return JSON.parse(await readFile(join(dataDir, 'api.json'), 'utf8'))
+  const { url } = JSON.parse(await readFile(join(dataDir, 'api.json'), 'utf8')) as { url: string }
+  return { url, token: (await readFile(join(dataDir, 'api.token'), 'utf8')).trim() }
 }

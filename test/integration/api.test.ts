@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { request } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { API_FILE, readApiFile } from '../../src/api/api-file.js'
+import { readApiToken } from '../../src/api/token.js'
 import { compileConfig } from '../../src/node/config.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 
@@ -35,10 +36,12 @@ describe('control API', () => {
   const mesh = new TestMesh()
   afterEach(async () => { await mesh.cleanup() })
 
-  it('serves reads without a token and refuses a mutating request without the right token (401)', async () => {
+  it('serves status without a token and refuses a mutating request without the right token (401)', async () => {
     const node = await mesh.node({ api: '127.0.0.1:0' })
     const other = await mesh.node()
-    const { url, token } = await readApiFile(node.config.dataDir)
+    const { url } = await readApiFile(node.config.dataDir)
+    const token = await readApiToken(node.config.dataDir)
+    expect(token).toBe(node.apiToken)
     expect(url).toBe(node.apiUrl)
 
     const status = await call(url, 'GET', '/v1/status')
@@ -59,7 +62,8 @@ describe('control API', () => {
 
   it('answers bad requests with a JSON error body and a 4xx code', async () => {
     const node = await mesh.node({ api: '127.0.0.1:0' })
-    const { url, token } = await readApiFile(node.config.dataDir)
+    const { url } = await readApiFile(node.config.dataDir)
+    const token = await readApiToken(node.config.dataDir)
     const cases: Array<[string, string, unknown, number, string]> = [
       ['GET', '/v1/nothing', undefined, 404, 'NOT_FOUND'],
       ['DELETE', '/v1/status', undefined, 405, 'METHOD_NOT_ALLOWED'],

@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { rm, writeFile } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -162,6 +163,46 @@ describe('mesh-node binary end to end', () => {
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('network')
     expectOneLineError(bad.stderr)
+  })
+
+  it('reads task data with the data dir\'s token, keeps the token across restarts, and "token --rotate" takes effect at once; a 2 MiB --input-file goes as raw bytes', async () => {
+    const dir = await mesh.tempDir()
+    const node = procs.start(['--data-dir', dir, ...LOOPBACK])
+    const { url, token } = await waitForApiFile(dir)
+    const printed = await runBin(['token', '--data-dir', dir])
+    expect(printed).toMatchObject({ code: 0, stdout: `${token}\n` })
+    expect(token).toMatch(/^[0-9a-f]{64}$/)
+
+    const input = join(dir, '..', `${dir.split('/').at(-1) ?? ''}-input.bin`)
+    const bytes = Buffer.alloc(2 * 1024 * 1024 + 3, 'mesh')
+    await writeFile(input, bytes)
+    const submitted = await runBin(['submit', '--kind', 'sha256', '--input-file', input, '--wait', '--data-dir', dir])
+    expect(submitted).toMatchObject({ code: 0, stdout: createHash('sha256').update(bytes).digest('hex') })
+    const [task] = JSON.parse((await runBin(['tasks', '--json', '--data-dir', dir])).stdout) as Array<{ id: string }>
+    for (const args of [['task', task?.id ?? ''], ['result', task?.id ?? ''], ['logs', task?.id ?? ''], ['reputation']]) {
+      expect((await runBin([...args, '--data-dir', dir])).code, args[0]).toBe(0)
+    }
+    const open = await fetch(`${url}/v1/tasks`)
+    expect(open.status).toBe(401)
+
+    // A leaked token is rotated: the running node refuses it from the next request on.
+    const rotated = (await runBin(['token', '--rotate', '--data-dir', dir])).stdout.trim()
+    expect(rotated).toMatch(/^[0-9a-f]{64}$/)
+    expect(rotated).not.toBe(token)
+    expect((await fetch(`${url}/v1/tasks`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401)
+    expect((await fetch(`${url}/v1/tasks`, { headers: { authorization: `Bearer ${rotated}` } })).status).toBe(200)
+    expect((await runBin(['tasks', '--data-dir', dir])).code).toBe(0)
+    const refused = await runBin(['tasks', '--data-dir', dir, '--token', token])
+    expect(refused.code).toBe(1)
+    expectOneLineError(refused.stderr)
+
+    // The token outlives the process.
+    node.child.kill('SIGTERM')
+    expect(await node.exited).toBe(0)
+    procs.start(['--data-dir', dir, ...LOOPBACK])
+    expect((await waitForApiFile(dir)).token).toBe(rotated)
+    expect((await runBin(['result', task?.id ?? '', '--data-dir', dir])).stdout).toBe(createHash('sha256').update(bytes).digest('hex'))
+    await rm(input, { force: true })
   })
 
   it('prints ids, swarm keys, help and version', async () => {

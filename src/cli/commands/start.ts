@@ -4,6 +4,7 @@ import { configFromEnv, mergeConfigSources, readConfigFile } from '../../node/co
 import { LOG_LEVELS } from '../../node/config.js'
 import { parseAllowExec } from '../../tasks/exec/command-kinds.js'
 import { createMeshNode } from '../../node/mesh-node.js'
+import { ensureDataDir } from '../../node/identity.js'
 import { createLogger } from '../../logger.js'
 import { VERSION } from '../../version.js'
 import { EXIT, Output, reportError, type CliIo, type GlobalOptions } from '../context.js'
@@ -116,6 +117,8 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
     const level = typeof raw.logLevel === 'string' && (LOG_LEVELS as readonly string[]).includes(raw.logLevel) ? raw.logLevel as typeof LOG_LEVELS[number] : 'info'
     const logger = createLogger({ level, pretty: io.stderr.isTTY === true, destination: io.stderr })
     node = createMeshNode(raw, { logger })
+    const loose = await ensureDataDir(node.config.dataDir)
+    if (loose.length > 0) logger.warn({ paths: loose.slice(0, 20), count: loose.length }, 'data dir was readable by other users: made it 0700 and its files 0600')
     await node.start()
   } catch (err) {
     return reportError(io, err)

@@ -26,6 +26,8 @@ interface SubmitFlags extends GlobalOptions {
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled'])
+/** Inputs and modules over this go as raw bytes: in base64 with the rest they would pass the API's 1 MiB JSON limit. */
+const UPLOAD_OVER_BYTES = 512 * 1024
 
 function integer (value: string | undefined, flag: string): number | undefined {
   if (value == null) return undefined
@@ -106,15 +108,16 @@ several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait al
         : flags.inputFile != null
           ? new Uint8Array(await readFile(resolve(io.cwd, flags.inputFile)).catch(err => { throw new MeshError('BAD_REQUEST', `cannot read ${flags.inputFile}: ${(err as Error).message}`) }))
           : await readStdin(io)
+      const client = await connectToNode(flags, io)
+      // Large bytes go raw (POST /v1/blobs) and the submission names them by hash: a JSON body is at most 1 MiB.
+      const upload = async (bytes: Uint8Array): Promise<string> => (await client.postBytes<{ hash: string }>('/v1/blobs', bytes)).hash
       const request = {
         kind: flags.kind,
-        input: Buffer.from(input).toString('base64'),
-        inputEncoding: 'base64',
+        ...(input.byteLength > UPLOAD_OVER_BYTES ? { inputBlob: await upload(input) } : { input: Buffer.from(input).toString('base64'), inputEncoding: 'base64' }),
         ...numbers,
-        ...(module != null ? { module: module.toString('base64') } : {}),
+        ...(module == null ? {} : module.byteLength > UPLOAD_OVER_BYTES ? { moduleBlob: await upload(module) } : { module: module.toString('base64') }),
         ...(flags.key != null ? { key: flags.key } : {})
       }
-      const client = await connectToNode(flags, io)
       const { ids } = await client.post<{ ids: string[] }>('/v1/tasks', request)
       const out = new Output(io, flags.json === true)
       const base = { ids, ...(ids.length === 1 ? { id: ids[0] } : {}) }
