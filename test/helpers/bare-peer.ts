@@ -30,6 +30,8 @@ export class BarePeer {
   readonly blobRequests: string[] = []
   /** Bytes this peer's blob server hands out, by hash (hex). */
   readonly blobs = new Map<string, Uint8Array>()
+  /** False: accept lease streams and never read them (a peer that lets replies pile up). */
+  readsLeases = true
   /** What to answer a claim with (nothing by default). */
   onClaim: (body: Extract<LeaseBody, { type: 'claim' }>, from: string) => LeaseMessage[] = () => []
 
@@ -133,6 +135,7 @@ export class BarePeer {
   }
 
   private async readLeases (stream: Stream, from: string): Promise<void> {
+    if (!this.readsLeases) return
     const lp = lpStream(stream, { maxDataLength: LIMITS.frameBytes })
     try {
       for (;;) {
