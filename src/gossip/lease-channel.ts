@@ -21,10 +21,15 @@ import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
  */
 export const DIRECT_RATE_LIMIT: RateLimit = { rate: 20_000, burst: 40_000 }
 
+/** Bytes queued for one peer at most: a peer that lets more pile up does not read, and is dropped. */
+export const MAX_QUEUED_BYTES = 8 * 1024 * 1024
+/** A write that makes no progress for this long means the peer does not read: it is dropped. */
+export const WRITE_STALL_MS = 30_000
+
 export type LeaseHandler = (body: LeaseBody, from: string) => void
 
 export interface LeaseChannelInit {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'hangUp'>
   network: string
   clock: Clock
   logger: Logger
@@ -37,6 +42,13 @@ interface Outbound {
   lp: LengthPrefixedStream<Stream>
   /** Writes to one peer go out in order. */
   queue: Promise<void>
+  /** Bytes of the writes queued or under way. */
+  queuedBytes: number
+}
+
+/** The peer does not read what this node sends it: its stream and connection were dropped. */
+class SlowPeerError extends Error {
+  readonly code = 'SLOW_PEER'
 }
 
 /**
@@ -97,12 +109,13 @@ export class LeaseChannel {
     const key = target.toString()
     const first = this.connect(key, target)
     try {
-      await this.write(first, frames)
-    } catch {
+      await this.write(first, frames, target)
+    } catch (err) {
+      if (err instanceof SlowPeerError) throw err
       // The stream may have died with its connection: forget that one stream, try once more.
       if (this.outbound.get(key) === first) this.outbound.delete(key)
       void first.then(out => { out.stream.abort(new Error('write failed')) }, () => {})
-      await this.write(this.connect(key, target), frames)
+      await this.write(this.connect(key, target), frames, target)
     }
   }
 
@@ -112,18 +125,50 @@ export class LeaseChannel {
     const opening = (async (): Promise<Outbound> => {
       const stream = await this.init.libp2p.dialProtocol(target, this.protocol, { signal: AbortSignal.timeout(10_000) })
       stream.addEventListener('close', () => { if (this.outbound.get(key) === opening) this.outbound.delete(key) })
-      return { stream, lp: lpStream(stream, { maxDataLength: LIMITS.frameBytes }), queue: Promise.resolve() }
+      return { stream, lp: lpStream(stream, { maxDataLength: LIMITS.frameBytes }), queue: Promise.resolve(), queuedBytes: 0 }
     })()
     this.outbound.set(key, opening)
     opening.catch(() => { if (this.outbound.get(key) === opening) this.outbound.delete(key) })
     return opening
   }
 
-  private async write (pending: Promise<Outbound>, frames: Uint8Array[]): Promise<void> {
+  /**
+   * Queues frames behind the peer's earlier writes. What is queued for one peer is bounded, and a
+   * write that cannot make progress for WRITE_STALL_MS ends it: a peer that does not read is
+   * dropped (stream aborted, connection closed), never buffered for without end.
+   */
+  private async write (pending: Promise<Outbound>, frames: Uint8Array[], target: PeerId): Promise<void> {
     const out = await pending
-    const done = out.queue.then(async () => { await out.lp.writeV(frames) })
+    const size = frames.reduce((n, frame) => n + frame.byteLength, 0)
+    if (out.queuedBytes + size > MAX_QUEUED_BYTES) throw this.drop(target, pending, out, `over ${MAX_QUEUED_BYTES} bytes queued for it`)
+    out.queuedBytes += size
+    let stall: AbortSignal | undefined
+    const done = out.queue.then(async () => {
+      stall = AbortSignal.timeout(WRITE_STALL_MS)
+      await out.lp.writeV(frames, { signal: stall })
+    })
     out.queue = done.catch(() => {})
-    await done
+    try {
+      await done
+    } catch (err) {
+      if (stall?.aborted === true) throw this.drop(target, pending, out, `no progress writing to it for ${WRITE_STALL_MS} ms`)
+      throw err
+    } finally {
+      out.queuedBytes -= size
+    }
+  }
+
+  private drop (target: PeerId, pending: Promise<Outbound>, out: Outbound, why: string): SlowPeerError {
+    const key = target.toString()
+    const error = new SlowPeerError(`dropped ${key}: it does not read (${why})`)
+    if (this.outbound.get(key) === pending) {
+      this.outbound.delete(key)
+      this.init.logger.warn({ peer: key, why }, 'dropping a peer that does not read its lease stream')
+      this.init.metrics.directMessages.inc({ type: 'frame', result: 'drop', reason: 'slow_reader' })
+      out.stream.abort(error)
+      void this.init.libp2p.hangUp(target).catch(() => {})
+    }
+    return error
   }
 
   private async read (stream: Stream, connection: Connection): Promise<void> {

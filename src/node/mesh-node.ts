@@ -31,6 +31,7 @@ import type { Executor } from '../tasks/exec/executor.js'
 import type { WorkerFaults } from '../tasks/worker.js'
 import type { ApiTasks } from '../api/server.js'
 import type { ReputationHook } from '../reputation/hook.js'
+import type { PeerId } from '@libp2p/interface'
 import { createLogger, type Logger } from '../logger.js'
 import { VERSION } from '../version.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
@@ -460,7 +461,10 @@ export class MeshNode {
       // A grant or a result between two peers is work done together: such peers are redialled first and forgotten last.
       const offWorked = leases.on((body, from) => { if (body.type === 'grant' || body.type === 'result') peerKeeper.noteWorked(from) })
       peerKeeper.start()
-      cleanup.unshift(async () => { offWorked(); peerKeeper.stop() })
+      // A worker with results for a peer sends them as soon as it is connected again.
+      const onConnect = (event: CustomEvent<PeerId>): void => { worker?.peerConnected(event.detail.toString()) }
+      libp2p.addEventListener('peer:connect', onConnect)
+      cleanup.unshift(async () => { offWorked(); peerKeeper.stop(); libp2p.removeEventListener('peer:connect', onConnect) })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger, dataDir: config.dataDir })

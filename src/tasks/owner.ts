@@ -14,6 +14,7 @@ import type { TaskStore } from './store.js'
 import type { TaskWorker } from './worker.js'
 import type { Clock } from '../clock.js'
 import type { MeshProtocol } from '../gossip/mesh-protocol.js'
+import type { PeerRecord } from '../gossip/peer-table.js'
 import type { LeaseBody } from '../gossip/wire/codec.js'
 import type { Logger } from '../logger.js'
 import type { ReputationHook } from '../reputation/hook.js'
@@ -52,6 +53,8 @@ export interface TaskOwnerInit {
 
 /** Failed transfers of a large output before its attempt counts as failed. */
 const MAX_FETCH_FAILURES = 3
+/** Waiting reasons written per second at most (each is a store write): 20k stuck tasks are noted over a minute, not in one stall. */
+const NOTES_PER_SECOND = 500
 
 const REFUSAL_CODES: Record<TaskEffectRefusal, RefusalCode> = {
   STALE_EPOCH: RefusalCode.STALE_EPOCH,
@@ -88,6 +91,8 @@ export class TaskOwner {
   /** Releases each worker may make before they cost it (a drain fits, a claim-release loop does not). */
   private readonly releases = new ReleaseAllowance()
   private lastNotes = 0
+  /** A periodic announcement cycle is running. */
+  private announcing = false
   private timers: unknown[] = []
   private started = false
   claimsReceived = 0
@@ -542,6 +547,8 @@ export class TaskOwner {
     const now = this.init.clock.now()
     const notes = now - this.lastNotes >= 1000
     if (notes) this.lastNotes = now
+    let budget = NOTES_PER_SECOND
+    let alive: PeerRecord[] | undefined
     for (const task of [...this.tasks.values()]) {
       const check = task.replicas[1]
       const worker = task.replicas[0]?.doneBy
@@ -551,8 +558,12 @@ export class TaskOwner {
         this.apply(task, { type: 'checkAbandoned', reason: `no other peer that could run it is alive after ${this.spotCheckWaitMs()} ms` })
         continue
       }
-      // Why a task waits is worked out once a second, not at every sweep.
-      if (notes && (task.state === 'pending' || task.state === 'verifying') && now - task.createdAt >= 2 * this.init.reannounceMs) this.noteIfNobodyCan(task)
+      // Why a task waits is worked out once a second, not at every sweep, and for a bounded
+      // number of tasks at a time (a new reason is a write to the store).
+      if (notes && budget > 0 && (task.state === 'pending' || task.state === 'verifying') && now - task.createdAt >= 2 * this.init.reannounceMs) {
+        alive ??= this.alivePeers()
+        if (this.noteIfNobodyCan(task, alive)) budget--
+      }
       const due = nextDue(task)
       if (due == null || due > now) continue
       if (now >= task.spec.deadline) {
@@ -585,30 +596,46 @@ export class TaskOwner {
   }
 
   /** A task nobody claimed while no live peer (nor this node) runs its kind says so in its trail. */
-  private noteIfNobodyCan (task: Task): void {
+  /** Notes why a task waits, if the reason is new; true when it wrote one. `alive` is the peer table's live peers (read once per sweep). */
+  private noteIfNobodyCan (task: Task, alive: PeerRecord[] = this.alivePeers()): boolean {
     const current = this.tasks.get(task.id)
-    if (current == null || (current.state !== 'pending' && current.state !== 'verifying')) return
+    if (current == null || (current.state !== 'pending' && current.state !== 'verifying')) return false
     const kind = current.spec.kind
-    const peers = this.init.protocol.peerTable.list().filter(p => p.state === 'alive' && p.capabilities.some(c => c.kind === kind))
+    const peers = alive.filter(p => p.capabilities.some(c => c.kind === kind))
     if (current.state === 'pending' && !current.replicas.some(r => r.attempts > 0) && !this.init.runsLocally(kind) && peers.length === 0) {
-      if (current.history.at(-1)?.reason !== 'no capable peer') this.apply(current, { type: 'waiting', reason: 'no capable peer' })
-      return
+      if (current.history.at(-1)?.reason === 'no capable peer') return false
+      this.apply(current, { type: 'waiting', reason: 'no capable peer' })
+      return true
     }
     // Replicas go to distinct peers: say so when there are fewer eligible ones than open replicas.
     const used = new Set(current.replicas.flatMap(r => [r.doneBy, r.lease?.holder]).filter((p): p is string => p != null))
     const eligible = peers.filter(p => !used.has(p.peerId) && this.init.reputation.stateOf?.(p.peerId) !== 'banned').length +
       (this.init.runsLocally(kind) && !used.has(this.self) ? 1 : 0)
     const open = current.replicas.filter(r => r.status === 'open').length
-    if (open > eligible) {
-      const reason = `waiting for ${open} more distinct eligible peer(s); ${eligible} available (replicas go to distinct peers)`
-      if (current.history.at(-1)?.reason !== reason) this.apply(current, { type: 'waiting', reason })
-    }
+    if (open <= eligible) return false
+    const reason = `waiting for ${open} more distinct eligible peer(s); ${eligible} available (replicas go to distinct peers)`
+    if (current.history.at(-1)?.reason === reason) return false
+    this.apply(current, { type: 'waiting', reason })
+    return true
   }
 
-  /** Announces every task with a replica open now: new ones, retries past their backoff, expired leases. */
+  private alivePeers (): PeerRecord[] {
+    return this.init.protocol.peerTable.list().filter(p => p.state === 'alive')
+  }
+
+  /**
+   * Announces every task with a replica open now: new ones, retries past their backoff, expired
+   * leases. One cycle at a time: a cycle over many open tasks is paced to the gossip rate limit and can
+   * outlast the interval; a tick that finds one still running is skipped, not queued.
+   */
   private async announceOpen (): Promise<void> {
-    if (!this.started) return
-    await this.announce([...this.tasks.values()], this.init.clock.now())
+    if (!this.started || this.announcing) return
+    this.announcing = true
+    try {
+      await this.announce([...this.tasks.values()], this.init.clock.now())
+    } finally {
+      this.announcing = false
+    }
   }
 
   private async announce (tasks: Task[], now: number): Promise<void> {
@@ -691,7 +718,7 @@ export class TaskOwner {
       if (task.spec.module != null) needed.add(task.spec.module.hash)
       for (const r of task.replicas) if (r.outputHash != null) needed.add(r.outputHash)
     }
-    const undelivered = new Set(store.pendingResults().map(p => toHex(LeaseMessageCodec.decode(p.message).result?.signed?.outputHash ?? new Uint8Array())))
+    const undelivered = store.undeliveredOutputs()
     const blobs = store.pruneBlobs('task', now - retentionMs, needed) + store.pruneBlobs('output', now - 3_600_000, undelivered) +
       store.pruneBlobs('cache', now - 3_600_000) + store.pruneBlobs('result', now - 3_600_000, needed)
     if (removed + stale + blobs > 0) this.init.logger.info({ tasks: removed, undeliveredResults: stale, blobs }, 'pruned past retention')

@@ -217,9 +217,16 @@ export class TaskStore {
       .run(result.taskId, result.replica, result.epoch, result.owner, result.message, now, result.outputHash ?? '')
   }
 
-  pendingResults (): PendingResult[] {
-    const rows = this.db.prepare('SELECT task_id, replica, epoch, owner, message FROM worker_results ORDER BY created_at').all() as Array<{ task_id: string, replica: number, epoch: number, owner: string, message: Buffer }>
+  /** Undelivered results for one owner, oldest first, at most `limit` (by the owner index: the cost follows what is read). */
+  pendingResults (owner: string, limit: number): PendingResult[] {
+    const rows = this.db.prepare('SELECT task_id, replica, epoch, owner, message FROM worker_results WHERE owner = ? ORDER BY created_at LIMIT ?').all(owner, limit) as Array<{ task_id: string, replica: number, epoch: number, owner: string, message: Buffer }>
     return rows.map(r => ({ taskId: r.task_id, replica: r.replica, epoch: r.epoch, owner: r.owner, message: new Uint8Array(r.message) }))
+  }
+
+  /** Hashes of the outputs undelivered results name (the outputs kept for their owners). */
+  undeliveredOutputs (): Set<string> {
+    const rows = this.db.prepare("SELECT DISTINCT output_hash FROM worker_results WHERE output_hash != ''").all() as Array<{ output_hash: string }>
+    return new Set(rows.map(r => r.output_hash))
   }
 
   /** Owners this worker holds undelivered results for, those waiting longest first. */

@@ -102,6 +102,7 @@ const MAX_CANDIDATES = 10_000
 /** Owners with undelivered results the worker tries to reach at once, at most. */
 const MAX_OWED_OWNERS = 100
 const MAX_BEYOND_LIMITS = 10_000
+const MAX_DELIVERY_BACKOFF_MS = 30_000
 const MAX_CANDIDATES_PER_OWNER = 2_000
 const FORGET_CANDIDATE_MS = 30_000
 /** After an owner's AT_LIMIT refusal, how long this worker holds back (then it tries for more again). */
@@ -128,6 +129,8 @@ export class TaskWorker {
   private readonly running = new Map<string, Running>()
   private readonly offs: Array<() => void> = []
   private readonly unreachable = new Map<string, number>()
+  /** Per owner with undelivered results: tries so far, and when the next is due. */
+  private readonly deliveries = new Map<string, { tries: number, nextAt: number }>()
   /** Tasks (owner/task id) a run of which hit this worker's own limits: not claimed again. */
   private readonly beyondLimits = new Set<string>()
   /** Owners that said AT_LIMIT: until when this worker claims from them only while it runs nothing of theirs. */
@@ -164,8 +167,9 @@ export class TaskWorker {
     this.offs.push(protocol.on('cancel', (message, from) => { for (const id of message.taskIds) this.stopTask(from, id, 'cancelled') }))
     this.offs.push(router.on((body, from) => { this.onLease(body, from) }))
     this.tickTimer = clock.setInterval(() => { this.tick() }, 50)
-    this.deliveryTimer = clock.setInterval(() => { void this.redeliver() }, this.init.deliveryRetryMs ?? 2000)
-    void this.redeliver()
+    // Ticks often; each owner's own turn comes by its backoff.
+    this.deliveryTimer = clock.setInterval(() => { this.redeliver() }, Math.min(500, this.init.deliveryRetryMs ?? 2000))
+    this.redeliver()
   }
 
   /**
@@ -379,7 +383,11 @@ export class TaskWorker {
         break
       }
       case 'cancel': this.stopTask(from, body.cancel.task.taskId, 'cancelled', body.cancel.task.replica); break
-      case 'ack': this.init.store.deletePendingResult(toHex(body.ack.task.taskId), body.ack.task.replica, body.ack.task.epoch, from); break
+      case 'ack':
+        this.init.store.deletePendingResult(toHex(body.ack.task.taskId), body.ack.task.replica, body.ack.task.epoch, from)
+        // It takes results: the rest are sent again at the base interval, not after a long backoff.
+        this.deliveries.set(from, { tries: 0, nextAt: this.init.clock.now() + (this.init.deliveryRetryMs ?? 2000) })
+        break
       default: break
     }
   }
@@ -519,17 +527,34 @@ export class TaskWorker {
       store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: encoded, ...(byHash ? { outputHash: toHex(outputHash) } : {}) }, clock.now())
     })
     this.send(owner, [message])
+    // Sent now: the first resend waits a full interval for the ack.
+    if (!this.deliveries.has(owner)) this.deliveries.set(owner, { tries: 0, nextAt: clock.now() + (this.init.deliveryRetryMs ?? 2000) })
   }
 
-  private async redeliver (): Promise<void> {
+  /**
+   * Sends undelivered results again, to the owners whose turn it is: each owner that has not
+   * acknowledged is tried again after a backoff (2 s doubling to 30 s; reset by an ack or a new
+   * connection to it), and only a bounded batch of its results is read from the store per turn,
+   * so the work follows what is due, not what strangers left lying around.
+   */
+  private redeliver (): void {
     if (!this.started) return
-    const byOwner = new Map<string, LeaseMessage[]>()
-    for (const pending of this.init.store.pendingResults().slice(0, 1000)) {
-      const list = byOwner.get(pending.owner) ?? []
-      list.push(LeaseMessage.decode(pending.message))
-      byOwner.set(pending.owner, list)
+    const now = this.init.clock.now()
+    const base = this.init.deliveryRetryMs ?? 2000
+    for (const owner of this.init.store.pendingResultOwners(MAX_OWED_OWNERS)) {
+      const turn = this.deliveries.get(owner)
+      if (turn != null && turn.nextAt > now) continue
+      const tries = (turn?.tries ?? 0) + 1
+      this.deliveries.set(owner, { tries, nextAt: now + Math.min(MAX_DELIVERY_BACKOFF_MS, base * 2 ** (tries - 1)) })
+      const messages = this.init.store.pendingResults(owner, LIMITS.messagesPerFrame).map(p => LeaseMessage.decode(p.message))
+      if (messages.length > 0) this.send(owner, messages)
     }
-    for (const [owner, messages] of byOwner) this.send(owner, messages)
+    if (this.deliveries.size > 4 * MAX_OWED_OWNERS) this.deliveries.delete(this.deliveries.keys().next().value as string)
+  }
+
+  /** A connection to `peer` opened: results it owes an ack for go out at the next turn. */
+  peerConnected (peer: string): void {
+    this.deliveries.delete(peer)
   }
 
   /** Waits on the node's clock, or until the signal aborts. */

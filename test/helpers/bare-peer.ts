@@ -30,7 +30,7 @@ export class BarePeer {
   readonly blobRequests: string[] = []
   /** Bytes this peer's blob server hands out, by hash (hex). */
   readonly blobs = new Map<string, Uint8Array>()
-  /** False: accept lease streams and never read them (a peer that lets replies pile up). */
+  /** False: accept lease streams and never read them, holding back yamux window updates (a peer that lets replies pile up at the sender). */
   readsLeases = true
   /** What to answer a claim with (nothing by default). */
   onClaim: (body: Extract<LeaseBody, { type: 'claim' }>, from: string) => LeaseMessage[] = () => []
@@ -135,7 +135,11 @@ export class BarePeer {
   }
 
   private async readLeases (stream: Stream, from: string): Promise<void> {
-    if (!this.readsLeases) return
+    if (!this.readsLeases) {
+      // Stop reading at the muxer too: no window updates, so the sender's writes back up.
+      stream.pause()
+      return
+    }
     const lp = lpStream(stream, { maxDataLength: LIMITS.frameBytes })
     try {
       for (;;) {

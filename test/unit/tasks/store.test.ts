@@ -68,11 +68,20 @@ describe('TaskStore (a real SQLite file)', () => {
   it("keeps a worker's undelivered results until delivered", () => {
     const store = new TaskStore(path)
     store.putPendingResult({ taskId: 't', replica: 0, epoch: 2, owner: 'o', message: new Uint8Array([1]) }, T0)
-    expect(store.pendingResults()).toEqual([{ taskId: 't', replica: 0, epoch: 2, owner: 'o', message: new Uint8Array([1]) }])
+    store.putPendingResult({ taskId: 'u', replica: 0, epoch: 1, owner: 'o', message: new Uint8Array([2]) }, T0 + 1)
+    store.putPendingResult({ taskId: 'v', replica: 0, epoch: 1, owner: 'p', message: new Uint8Array([3]) }, T0 + 2)
+    expect(store.pendingResults('o', 10)).toEqual([
+      { taskId: 't', replica: 0, epoch: 2, owner: 'o', message: new Uint8Array([1]) },
+      { taskId: 'u', replica: 0, epoch: 1, owner: 'o', message: new Uint8Array([2]) }
+    ])
+    expect(store.pendingResults('o', 1).map(r => r.taskId)).toEqual(['t'])
+    expect(store.pendingResultOwners(10)).toEqual(['o', 'p'])
     store.deletePendingResult('t', 0, 2, 'someone else')
-    expect(store.pendingResults()).toHaveLength(1)
+    expect(store.pendingResults('o', 10)).toHaveLength(2)
     store.deletePendingResult('t', 0, 2, 'o')
-    expect(store.pendingResults()).toEqual([])
+    store.deletePendingResult('u', 0, 1, 'o')
+    expect(store.pendingResults('o', 10)).toEqual([])
+    expect(store.pendingResultOwners(10)).toEqual(['p'])
     store.close()
   })
 

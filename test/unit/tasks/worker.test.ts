@@ -30,7 +30,7 @@ function workerUnderTest (slots: number, initialWindow = slots): { worker: TaskW
     send: async (peer: string, messages: LeaseMessage[]) => { for (const m of messages) if (m.claim != null) claims.push(peer) }
   } as unknown as LeaseRouter
   const protocol = { on: () => () => {}, peerTable: new PeerTable() } as unknown as MeshProtocol
-  const store = { pendingResults: () => [], putPendingResult: () => {}, deletePendingResult: () => {} } as unknown as TaskStore
+  const store = { pendingResults: () => [], pendingResultOwners: () => [], putPendingResult: () => {}, deletePendingResult: () => {} } as unknown as TaskStore
   const worker = new TaskWorker({ selfId: peerIdFromPrivateKey(selfKey), privateKey: selfKey, protocol, router, executor: builtinExecutor(clock), store, slots, initialWindow, clock, logger: silentLogger() })
   worker.start()
   return { worker, claims, clock }
