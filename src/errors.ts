@@ -15,6 +15,7 @@ export type MeshErrorCode =
   | 'DATA_DIR_LOCKED'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'STORE_FULL'
 
 export class MeshError<C extends MeshErrorCode = MeshErrorCode> extends Error {
   readonly code: C

@@ -1,4 +1,5 @@
 import { isMeshError, errorMessage } from '../errors.js'
+import { isStoreWriteError, storeFullError } from '../tasks/store-errors.js'
 
 /**
  * Every error code the API answers with and its HTTP status: the one place that maps an error to
@@ -16,7 +17,8 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   CONFLICT: 409,
   BODY_TOO_LARGE: 413,
   DIAL_FAILED: 502,
-  NOT_STARTED: 503
+  NOT_STARTED: 503,
+  STORE_FULL: 507
 }
 
 /** An error the API itself raises (bad path, body, token, host): its status comes from ERROR_STATUS. */
@@ -28,6 +30,8 @@ export class ApiError extends Error {
 
 /** What a failed request answers: a status and {error: {code, message}}; never a stack trace. */
 export function errorReply (err: unknown): { status: number, body: { error: { code: string, message: string } } } | undefined {
+  // A write the store refused (a full disk), wherever it happened: 507, not a 500.
+  if (isStoreWriteError(err)) err = storeFullError(err)
   const code = err instanceof ApiError || isMeshError(err) ? err.code : undefined
   const status = code == null ? undefined : ERROR_STATUS[code]
   if (code == null || status == null) return undefined

@@ -6,6 +6,11 @@ import type { Key } from 'interface-datastore'
  * update already under way); those writes would recreate the data dir's files after a test or
  * an operator removed them. Writes in flight are awaited by close(), later ones are dropped.
  */
+function diskFull (err: unknown): boolean {
+  const codes = [err, (err as { cause?: unknown } | undefined)?.cause].map(e => (e as { code?: unknown } | undefined)?.code)
+  return codes.includes('ENOSPC') || codes.includes('EDQUOT')
+}
+
 export class PeerDatastore extends FsDatastore {
   private closed = false
   private readonly inflight = new Set<Promise<unknown>>()
@@ -21,6 +26,11 @@ export class PeerDatastore extends FsDatastore {
     this.inflight.add(write)
     try {
       return await write
+    } catch (err) {
+      // The peer store is a cache of what peers said: on a full disk a write is dropped, not
+      // thrown into libp2p's handlers (where nobody would catch it).
+      if (diskFull(err)) return key
+      throw err
     } finally {
       this.inflight.delete(write)
     }

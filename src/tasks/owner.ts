@@ -8,6 +8,7 @@ import { WASM_KIND, fromHex, sha256, toHex, type SubmitRequest } from './spec.js
 import { buildTasks, inputByHash, parseSubmission } from './submission.js'
 import { viewOf, type TaskView } from './view.js'
 import { ReleaseAllowance } from './release-allowance.js'
+import { isStoreWriteError, rethrowStoreError } from './store-errors.js'
 import type { Blobs } from './blobs.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
@@ -91,6 +92,7 @@ export class TaskOwner {
   /** Releases each worker may make before they cost it (a drain fits, a claim-release loop does not). */
   private readonly releases = new ReleaseAllowance()
   private lastNotes = 0
+  private storeFullWarnedAt = -Infinity
   /** A periodic announcement cycle is running. */
   private announcing = false
   private timers: unknown[] = []
@@ -119,16 +121,46 @@ export class TaskOwner {
       this.countLeases(task, 1)
     }
     if (this.tasks.size > 0) this.init.logger.info({ tasks: this.tasks.size }, 'resuming unfinished tasks')
-    this.offs.push(this.init.router.on((body, from) => { this.onLease(body, from) }))
+    this.offs.push(this.init.router.on((body, from) => {
+      try {
+        this.onLease(body, from)
+      } catch (err) {
+        // A store that cannot write refuses the change; the worker sends it again.
+        if (!isStoreWriteError(err)) throw err
+        this.timerFailed('lease message', err)
+      }
+    }))
     const { clock } = this.init
+    // A timer's work must never throw out of the timer: a store that cannot write (a full disk)
+    // leaves the task as it was, and the next round tries again.
+    const guarded = (what: string, work: () => unknown) => (): void => {
+      try {
+        const result = work()
+        if (result instanceof Promise) result.catch(err => { this.timerFailed(what, err) })
+      } catch (err) {
+        this.timerFailed(what, err)
+      }
+    }
     this.timers = [
-      clock.setInterval(() => { this.sweep() }, 100),
-      clock.setInterval(() => { void this.announceOpen() }, this.init.reannounceMs),
-      clock.setInterval(() => { this.prune() }, 3_600_000),
-      clock.setInterval(() => { this.pruneResults() }, 60_000)
+      clock.setInterval(guarded('sweep', () => { this.sweep() }), 100),
+      clock.setInterval(guarded('announce', async () => { await this.announceOpen() }), this.init.reannounceMs),
+      clock.setInterval(guarded('prune', () => { this.prune() }), 3_600_000),
+      clock.setInterval(guarded('prune results', () => { this.pruneResults() }), 60_000)
     ]
-    void this.announceOpen()
-    this.prune()
+    guarded('announce', async () => { await this.announceOpen() })()
+    guarded('prune', () => { this.prune() })()
+  }
+
+  /** Logs a timer's failure, a full store at most once a minute (it repeats every sweep until space returns). */
+  private timerFailed (what: string, err: unknown): void {
+    const now = this.init.clock.now()
+    if (isStoreWriteError(err)) {
+      if (now - this.storeFullWarnedAt < 60_000) return
+      this.storeFullWarnedAt = now
+      this.init.logger.warn({ what, err: (err as Error).message }, 'the store cannot write (is the disk full?): tasks wait as they are until it can')
+      return
+    }
+    this.init.logger.error({ what, err }, 'owner timer failed')
   }
 
   /** Workers holding live leases of this owner's tasks: peers its work needs to reach. */
@@ -168,11 +200,16 @@ export class TaskOwner {
     const tasks = buildTasks(submission, this.selfBytes, this.self, now).map(t => ({ ...t, spec: { ...t.spec, compare } }))
     // On disk before anyone hears of them: the tasks, and the blobs workers will fetch.
     const { store } = this.init
-    store.transaction(() => {
-      if (inputByHash(submission)) store.putBlob(toHex(submission.inputHash), 'task', submission.input, now)
-      if (submission.module != null && submission.moduleHash != null) store.putBlob(toHex(submission.moduleHash), 'task', submission.module, now)
-      store.insert(tasks)
-    })
+    try {
+      store.transaction(() => {
+        if (inputByHash(submission)) store.putBlob(toHex(submission.inputHash), 'task', submission.input, now)
+        if (submission.module != null && submission.moduleHash != null) store.putBlob(toHex(submission.moduleHash), 'task', submission.module, now)
+        store.insert(tasks)
+      })
+    } catch (err) {
+      // Nothing was stored, so nothing is announced: the caller hears why (507 on the API).
+      rethrowStoreError(err)
+    }
     for (const task of tasks) this.tasks.set(task.id, task)
     this.init.logger.info({ count: tasks.length, kind }, 'tasks submitted')
     this.queueAnnounce(tasks)

@@ -4,6 +4,7 @@ import { LeaseMessage, RefusalCode, ResultStatus, type Grant, type TaskOffer, ty
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { signResult } from '../gossip/wire/result-signature.js'
 import { sha256, toHex } from './spec.js'
+import { isStoreWriteError } from './store-errors.js'
 import type { Executor, ExecResult } from './exec/executor.js'
 import type { Blobs } from './blobs.js'
 import type { StorageQuota } from './quota.js'
@@ -521,11 +522,18 @@ export class TaskWorker {
     // within the quotas, which drop older results an owner never acknowledged first.
     const { store, clock, quota } = this.init
     const encoded = LeaseMessage.encode(message)
-    store.transaction(() => {
-      quota?.roomForResult(owner, encoded.byteLength + (byHash ? result.output.byteLength : 0))
-      if (byHash) store.putBlob(toHex(outputHash), 'output', result.output, clock.now(), owner)
-      store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: encoded, ...(byHash ? { outputHash: toHex(outputHash) } : {}) }, clock.now())
-    })
+    try {
+      store.transaction(() => {
+        quota?.roomForResult(owner, encoded.byteLength + (byHash ? result.output.byteLength : 0))
+        if (byHash) store.putBlob(toHex(outputHash), 'output', result.output, clock.now(), owner)
+        store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: encoded, ...(byHash ? { outputHash: toHex(outputHash) } : {}) }, clock.now())
+      })
+    } catch (err) {
+      if (!isStoreWriteError(err)) throw err
+      // A full disk: the result cannot be kept for resending, but it can still be sent once
+      // (an output too large to send inline is lost with the store).
+      this.init.logger.warn({ task: replicaKey(owner, ref.taskId, ref.replica), err: (err as Error).message }, 'the store cannot write (is the disk full?): the result is sent once, not kept')
+    }
     this.send(owner, [message])
     // Sent now: the first resend waits a full interval for the ack.
     if (!this.deliveries.has(owner)) this.deliveries.set(owner, { tries: 0, nextAt: clock.now() + (this.init.deliveryRetryMs ?? 2000) })
