@@ -1,14 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { noise } from '@chainsafe/libp2p-noise'
-import { gossipsub, StrictSign, type GossipSub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
+import type { GossipSub } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
-import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Libp2p } from 'libp2p'
 import { expect } from 'vitest'
+import { createStranger } from './stranger.js'
 import { blobProtocol, leaseProtocol, meshTopic } from '../../src/gossip/topics.js'
 import { checkLeaseMessage, decodeLeaseFrame, decodeTaskAnnounce, type LeaseBody } from '../../src/gossip/wire/codec.js'
 import { LIMITS, PROTOCOL_VERSION } from '../../src/gossip/wire/limits.js'
@@ -38,16 +35,7 @@ export class BarePeer {
   private constructor (readonly libp2p: Libp2p<{ pubsub: GossipSub }>, readonly network: string) {}
 
   static async create (network = 'mesh'): Promise<BarePeer> {
-    const libp2p = await createLibp2p({
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      services: {
-        identify: identify(),
-        pubsub: gossipsub({ globalSignaturePolicy: StrictSign, allowPublishToZeroTopicPeers: true, emitSelf: false, fallbackToFloodsub: false })
-      }
-    })
+    const libp2p = await createStranger()
     const peer = new BarePeer(libp2p, network)
     await libp2p.handle(leaseProtocol(network), (stream, connection) => { void peer.readLeases(stream, connection.remotePeer.toString()) })
     await libp2p.handle(blobProtocol(network), (stream) => { void peer.serveBlob(stream) })

@@ -1,14 +1,11 @@
-import { noise } from '@chainsafe/libp2p-noise'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { gossipsub, StrictSign, type GossipSub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
+import type { GossipSub } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { tcp } from '@libp2p/tcp'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
-import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Libp2p } from 'libp2p'
 import { expect } from 'vitest'
+import { createStranger } from './stranger.js'
 import { decodeLeaseFrame, decodeTaskAnnounce } from '../../src/gossip/wire/codec.js'
 import { LIMITS, PROTOCOL_VERSION } from '../../src/gossip/wire/limits.js'
 import { LeaseFrame, ResultStatus, type LeaseMessage, type TaskOffer, type TaskRef } from '../../src/gossip/wire/mesh.js'
@@ -34,17 +31,7 @@ export class WirePeer {
 
   static async create (network = 'mesh'): Promise<WirePeer> {
     const privateKey = await generateKeyPair('Ed25519')
-    const libp2p = await createLibp2p({
-      privateKey,
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      services: {
-        identify: identify(),
-        pubsub: gossipsub({ globalSignaturePolicy: StrictSign, allowPublishToZeroTopicPeers: true, emitSelf: false })
-      }
-    })
+    const libp2p = await createStranger(privateKey)
     const peer = new WirePeer(libp2p, privateKey, network)
     const announce = meshTopic(network, 'announce')
     libp2p.services.pubsub.subscribe(announce)

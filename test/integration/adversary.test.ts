@@ -1,11 +1,7 @@
-import { noise } from '@chainsafe/libp2p-noise'
-import { gossipsub, StrictSign, type GossipSub, type SignedMessage } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
-import { tcp } from '@libp2p/tcp'
+import type { GossipSub, SignedMessage } from '@libp2p/gossipsub'
 import { lpStream } from '@libp2p/utils'
-import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Libp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
@@ -17,23 +13,13 @@ import { GOSSIP_RATE_LIMITS } from '../../src/gossip/mesh-protocol.js'
 import { LIMITS } from '../../src/gossip/wire/limits.js'
 import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
+import { createStranger } from '../helpers/stranger.js'
 import type { LeaseBody } from '../../src/gossip/wire/codec.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { PeerAction, ReputationHook } from '../../src/reputation/hook.js'
 
 /** A peer built only from npm libp2p packages, speaking gossipsub and raw streams as it likes. */
-async function createAdversary (): Promise<Libp2p<{ pubsub: GossipSub }>> {
-  return await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({ globalSignaturePolicy: StrictSign, allowPublishToZeroTopicPeers: true, emitSelf: false })
-    }
-  })
-}
+const createAdversary = async (): Promise<Libp2p<{ pubsub: GossipSub }>> => await createStranger()
 
 class RecordingReputation implements ReputationHook {
   readonly events: Array<{ peerId: string, action: PeerAction, detail: string }> = []
