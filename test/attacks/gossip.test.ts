@@ -1,12 +1,17 @@
-import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { randomBytes } from 'node:crypto'
+import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { RPC } from '@libp2p/gossipsub/message'
 import { multiaddr } from '@multiformats/multiaddr'
+import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { afterEach, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/clock.js'
+import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 import { createStranger } from '../helpers/stranger.js'
 import type { GossipSub, SignedMessage } from '@libp2p/gossipsub'
-import type { PrivateKey } from '@libp2p/interface'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 
@@ -90,5 +95,66 @@ describe('hostile gossip', () => {
     expect(scoreOf(v, evil.peerId.toString())).toBeLessThan(0)
     expect(v.reputation().find(p => p.peerId === b.peerId)?.counts.invalid_message ?? 0).toBe(0)
     expect(deliveredOnV.filter(from => from === b.peerId)).toEqual([])
+  })
+
+  // The attacker hears b's heartbeats first-hand and races each one to v re-signed with its own
+  // key (the data untouched, so the author field still names b and v rejects the copy); v hears
+  // b only through the honest relays a and c (b -> a -> c -> v). Must hold: the rejected copy
+  // does not suppress the genuine message (v delivers every heartbeat of b that c delivers), the
+  // relays' gossipsub scores stay non-negative, and b stays alive in v's peer table.
+  it.fails('message-id poisoning: a re-signed copy raced ahead of an honest message suppresses nothing and costs honest relays nothing', async () => {
+    const a = await mesh.node({ heartbeatMs: 200, targetPeers: 0 })
+    const b = await mesh.node({ heartbeatMs: 200, targetPeers: 0, bootstrap: [addrOf(a)] })
+    const c = await mesh.node({ heartbeatMs: 200, targetPeers: 0, bootstrap: [addrOf(a)] })
+    const v = await mesh.node({ heartbeatMs: 200, targetPeers: 0, bootstrap: [addrOf(c)] })
+    await v.partition([a.peerId, b.peerId])
+    await c.partition([b.peerId])
+    await expect.poll(async () => (await v.peers()).find(p => p.peerId === b.peerId)?.state, { timeout: 30_000 }).toBe('alive')
+
+    const beats = (node: MeshNode): Set<number> => {
+      const timestamps = new Set<number>()
+      node.protocol.on('heartbeat', (m, from) => { if (from === b.peerId) timestamps.add(m.timestamp) })
+      return timestamps
+    }
+    const onC = beats(c)
+    const onV = beats(v)
+
+    // The attacker sees each RPC as it arrives, before its own gossipsub checks anything, and
+    // sends v the re-signed copy at once.
+    const evilKey = await generateKeyPair('Ed25519')
+    const evil = await stranger(evilKey)
+    const topic = b.protocol.topicOf('heartbeat')
+    evil.services.pubsub.subscribe(topic)
+    let copies = 0
+    const evilPubsub = evil.services.pubsub as unknown as {
+      handleReceivedRpc: (from: PeerId, rpc: RPC) => Promise<void>
+      sendRpc: (id: string, rpc: RPC) => boolean
+    }
+    const received = evilPubsub.handleReceivedRpc.bind(evilPubsub)
+    const bFrom = b.libp2p.peerId.toMultihash().bytes
+    evilPubsub.handleReceivedRpc = async (from, rpc) => {
+      for (const msg of rpc.messages) {
+        if (msg.topic !== topic || msg.data == null || msg.from == null || !uint8ArrayEquals(msg.from, bFrom)) continue
+        const unsigned = { from: evil.peerId.toMultihash().bytes, data: msg.data, seqno: randomBytes(8), topic }
+        const signature = await evilKey.sign(uint8ArrayConcat([uint8ArrayFromString('libp2p-pubsub:'), RPC.Message.encode(unsigned)]))
+        if (evilPubsub.sendRpc(v.peerId, { subscriptions: [], messages: [{ ...unsigned, signature, key: publicKeyToProtobuf(evilKey.publicKey) }], control: undefined })) copies++
+      }
+      await received(from, rpc)
+    }
+    await join(evil, v)
+    await join(evil, b)
+    const start = Date.now()
+
+    await expect.poll(() => copies, { timeout: 60_000 }).toBeGreaterThanOrEqual(25)
+    const during = [...onC].filter(t => t >= start)
+    expect(during.length).toBeGreaterThanOrEqual(10)
+    // Every heartbeat of b that the last relay delivered reaches v as well (gossip repairs a late one).
+    await expect.poll(() => during.filter(t => !onV.has(t)), { timeout: 20_000 }).toEqual([])
+    expect(gossipsubInternals(v.libp2p.services.pubsub).getScore(c.peerId)).toBeGreaterThanOrEqual(0)
+    expect(gossipsubInternals(c.libp2p.services.pubsub).getScore(a.peerId)).toBeGreaterThanOrEqual(0)
+    // The victim keeps hearing the honest peer.
+    const heard = onV.size
+    await expect.poll(() => onV.size, { timeout: 20_000 }).toBeGreaterThan(heard + 5)
+    expect((await v.peers()).find(p => p.peerId === b.peerId)?.state).toBe('alive')
   })
 })
