@@ -3,7 +3,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub, StrictSign } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { KEEP_ALIVE } from '@libp2p/interface'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
@@ -12,6 +12,7 @@ import { yamux } from '@libp2p/yamux'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MeshError, errorMessage } from '../errors.js'
+import { peerRoutingDHT } from './dht.js'
 import type { Logger } from '../logger.js'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { TOPIC_WEIGHTS } from '../gossip/mesh-protocol.js'
@@ -107,7 +108,8 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
     ? base
     : {
         ...base,
-        dht: kadDHT({
+        // Peer routing only: remote peers cannot store provider entries or records on this node (./dht.ts).
+        dht: peerRoutingDHT({
           // A DHT of our own per network, so peer discovery never mixes networks.
           protocol: protocolName({ network: config.network, name: 'kad', version: 1 }),
           clientMode: false,
