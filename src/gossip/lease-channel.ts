@@ -183,7 +183,7 @@ export class LeaseChannel {
         } catch (err) {
           // End of stream, or a length prefix over the frame limit.
           if ((err as { name?: string }).name === 'InvalidDataLengthError') {
-            await runValidation(this.sinks, 'frame', () => remote.toString(), () => { fail('oversized', 'frame over the size limit') })
+            await runValidation(this.sinks, 'frame', () => ({ deliverer: remote.toString() }), () => { fail('oversized', 'frame over the size limit') })
             stream.abort(new Error('frame too large'))
           }
           return
@@ -213,7 +213,7 @@ export class LeaseChannel {
   /** The frame's messages if every one of them is valid and authored by the remote peer, else undefined. */
   private async receiveFrame (bytes: Uint8Array, remote: PeerId): Promise<LeaseBody[] | undefined> {
     const bodies: LeaseBody[] = []
-    const outcome = await runValidation(this.sinks, 'frame', () => remote.toString(), () => {
+    const outcome = await runValidation(this.sinks, 'frame', () => ({ deliverer: remote.toString() }), () => {
       const frame = decodeLeaseFrame(bytes)
       frame.messages.forEach((message, i) => {
         const { body, author } = checkLeaseMessage(message, `messages[${i}]`)

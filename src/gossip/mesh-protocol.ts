@@ -8,6 +8,7 @@ import { fail, toGossipResult } from './validation.js'
 import { runValidation, type AdapterSinks } from './validator-adapter.js'
 import { RateLimiter, type RateLimit } from './rate-limit.js'
 import { PeerTable, heartbeatInterval, type PeerTransition } from './peer-table.js'
+import { DEFAULT_GOSSIP_WINDOWS, type GossipWindows } from './windows.js'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 import type { MeshMetrics } from '../metrics.js'
@@ -84,6 +85,8 @@ export interface MeshProtocolInit {
   heartbeat: HeartbeatSettings
   /** Called with the addresses a peer's validated heartbeat states, when they change. */
   learnAddrs?: (peerId: string, addrs: Uint8Array[]) => void
+  /** The timestamp window; the protocol's by default. */
+  windows?: GossipWindows
 }
 
 export type GossipHandler<K extends GossipType> = (message: GossipTypes[K], from: string) => void
@@ -247,8 +250,9 @@ export class MeshProtocol {
   }
 
   private async validate (type: GossipType, propagationSource: PeerId, message: Message): Promise<TopicValidatorResult> {
+    const { maxAgeMs, futureSkewMs } = this.init.windows ?? DEFAULT_GOSSIP_WINDOWS
     const outcome = await runValidation(this.sinks, type,
-      () => message.type === 'signed' ? message.from.toString() : propagationSource.toString(),
+      () => ({ deliverer: propagationSource.toString(), ...(message.type === 'signed' ? { signer: message.from.toString() } : {}) }),
       () => {
         if (message.type !== 'signed') fail('unsigned', 'message carries no signature')
         // Checks that depend on this node's own view (its rate buckets, its clock) penalize only
@@ -256,19 +260,23 @@ export class MeshProtocol {
         // how our clock differs from its own.
         const direct = propagationSource.equals(message.from)
         const now = this.init.clock.now()
-        // Charged before decoding, so even undecodable or future-version messages count.
-        if (!this.limiters[type].take(message.from.toString(), now)) {
-          fail(direct ? 'rate_limited' : 'rate_limited_relayed', `author over ${GOSSIP_RATE_LIMITS[type].rate}/s`)
-        }
+        const author = message.from.toString()
+        const overRate = (): never => fail(direct ? 'rate_limited' : 'rate_limited_relayed', `author over ${GOSSIP_RATE_LIMITS[type].rate}/s`)
+        // From its author, charged before decoding, so even undecodable or future-version
+        // messages count. Through a relay, only once the message is otherwise valid: stale
+        // copies someone hands us must not spend the author's tokens (and get its own fresh
+        // messages refused).
+        if (direct && !this.limiters[type].take(author, now)) overRate()
         const decoded = DECODERS[type](message.data)
         if (!isPeer(decoded.author, message.from)) fail('author_mismatch', 'author is not the signer')
         // A relay checked the timestamp against its own clock, which may be off from ours by up
         // to the skew we tolerate: only past that margin is the relay surely at fault.
-        const margin = direct ? 0 : LIMITS.futureSkewMs
+        const margin = direct ? 0 : futureSkewMs
         const ahead = decoded.timestamp - now
         const age = now - decoded.timestamp
-        if (ahead > LIMITS.futureSkewMs) fail(ahead > LIMITS.futureSkewMs + margin ? 'future_timestamp' : 'timestamp_relayed', `${ahead} ms ahead`)
-        if (age > LIMITS.maxAgeMs) fail(age > LIMITS.maxAgeMs + margin ? 'stale_timestamp' : 'timestamp_relayed', `${age} ms old`)
+        if (ahead > futureSkewMs) fail(ahead > futureSkewMs + margin ? 'future_timestamp' : 'timestamp_relayed', `${ahead} ms ahead`)
+        if (age > maxAgeMs) fail(age > maxAgeMs + margin ? 'stale_timestamp' : 'timestamp_relayed', `${age} ms old`)
+        if (!direct && !this.limiters[type].take(author, now)) overRate()
         this.decoded.set(message, decoded)
       })
     return toGossipResult(outcome.action)

@@ -23,6 +23,17 @@ export const VIOLATIONS = {
 export type ViolationCode = keyof typeof VIOLATIONS
 export type ValidationAction = typeof VIOLATIONS[ViolationCode]
 
+/**
+ * Rejections the signer of a gossip message is charged for as well as the peer that delivered
+ * it: a valid signature over these shows the signer wrote them, and no replay or relay can make
+ * them out of an honest message (an honest node runs the same checks on what it publishes).
+ * Everything else (stale, over the rate, replayed) a deliverer could have produced from honest
+ * messages, so only the deliverer is charged.
+ */
+export const SIGNER_FAULTS: ReadonlySet<ViolationCode> = new Set<ViolationCode>([
+  'malformed', 'oversized', 'bad_field', 'unsupported_version', 'author_mismatch', 'future_timestamp'
+])
+
 /** Thrown by decoders and validators; carries the code, and so the action. */
 export class ValidationError extends Error {
   readonly code: ViolationCode

@@ -20,6 +20,7 @@ import { peerScoreParams, SCORE_THRESHOLDS } from '../gossip/score-params.js'
 import { GOSSIP_TYPES, meshTopic, protocolName } from '../gossip/topics.js'
 import { LIMITS } from '../gossip/wire/limits.js'
 import { contentMessageId, messageIdToString } from '../gossip/message-ids.js'
+import { DEFAULT_GOSSIP_WINDOWS, type GossipWindows } from '../gossip/windows.js'
 import type { ReputationHook } from '../reputation/hook.js'
 import type { MeshNodeConfig } from './config.js'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -47,6 +48,8 @@ export interface Libp2pInit {
   reputation: ReputationHook
   /** Peers refused at dial and at connection (simulated partitions); live: changes apply to new connections. */
   blocked?: ReadonlySet<string>
+  /** The gossip timing windows (the seen cache's lifetime comes from them); the protocol's by default. */
+  windows?: GossipWindows
 }
 
 /** The bootstrap tag starts with KEEP_ALIVE so libp2p's reconnect queue redials a lost bootstrap peer. */
@@ -68,7 +71,7 @@ export async function clearStaleBootstrapTags (libp2p: MeshLibp2p, bootstrapList
  * Assembles libp2p for one mesh node. Every option that differs from libp2p's defaults is here,
  * with the reason.
  */
-export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation, blocked }: Libp2pInit): Promise<MeshLibp2p> {
+export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation, blocked, windows = DEFAULT_GOSSIP_WINDOWS }: Libp2pInit): Promise<MeshLibp2p> {
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
   if (config.bootstrap.length > 0) {
     peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: 0, tagName: BOOTSTRAP_TAG }))
@@ -93,9 +96,9 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
       // Only the protocol's topics, each with its validator: no peer can make this node carry
       // or deliver anything else.
       allowedTopics: GOSSIP_TYPES.map(type => meshTopic(config.network, type)),
-      // Longer than a message stays fresh (max age + skew): a replay is either a duplicate,
-      // dropped unseen, or too old for the timestamp window.
-      seenTTL: LIMITS.maxAgeMs + LIMITS.futureSkewMs + 30_000,
+      // As long as a copy could pass as fresh anywhere (windows.ts): a replay is either a
+      // duplicate, dropped unseen, or refused as stale by whoever receives it.
+      seenTTL: windows.seenTtlMs,
       maxInboundDataLength: LIMITS.gossipMessageBytes + 64 * 1024,
       scoreParams: peerScoreParams({
         topics: Object.fromEntries(GOSSIP_TYPES.map(type => [meshTopic(config.network, type), TOPIC_WEIGHTS[type]])),

@@ -9,6 +9,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { BlobChannel } from '../gossip/blob-channel.js'
 import { LeaseChannel } from '../gossip/lease-channel.js'
 import { MeshProtocol, type LocalCapacity } from '../gossip/mesh-protocol.js'
+import { compileGossipWindows, type GossipWindows } from '../gossip/windows.js'
 import { stateAt, type Capability, type PeerState } from '../gossip/peer-table.js'
 import { createMetrics, type MeshMetrics } from '../metrics.js'
 import { builtinExecutor } from '../tasks/exec/builtins.js'
@@ -97,6 +98,11 @@ export interface MeshNodeDeps {
    * task ('random') or the same one as every other colluding liar ('collude').
    */
   faults?: WorkerFaults
+  /**
+   * Shorter gossip timing windows (timestamp window, and with it the seen cache), for tests and
+   * the simulation only: every node of a network must use the same ones (src/gossip/windows.ts).
+   */
+  gossipWindows?: { maxAgeMs?: number, futureSkewMs?: number }
 }
 
 /** The parts that exist only while the node runs. */
@@ -132,6 +138,7 @@ export class MeshNode {
   private readonly builtins: ReturnType<typeof builtinExecutor>
   private readonly random: () => number
   private readonly faults?: WorkerFaults
+  private readonly gossipWindows: GossipWindows
   /** Peers this node refuses to talk to (simulated partitions). */
   private readonly blocked = new Set<string>()
   private crashing = false
@@ -148,6 +155,7 @@ export class MeshNode {
     this.metrics = createMetrics()
     this.peerJudge = deps.reputation ?? new Reputation({ clock: this.clock, logger: this.logger })
     this.faults = deps.faults
+    this.gossipWindows = compileGossipWindows(deps.gossipWindows)
     this.builtins = builtinExecutor(this.clock, deps.builtinPool)
     const wasm = config.allowWasm
       ? wasmExecutor({ clock: this.clock, maxMemoryBytes: config.wasmMaxMemoryBytes, maxTimeMs: config.wasmMaxTimeMs, maxOutputBytes: config.wasmMaxOutputBytes })
@@ -362,7 +370,7 @@ export class MeshNode {
       const datastore = new PeerDatastore(join(config.dataDir, 'datastore'))
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
-      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, ...(swarmKey != null ? { swarmKey } : {}) })
+      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, windows: this.gossipWindows, ...(swarmKey != null ? { swarmKey } : {}) })
       await clearStaleBootstrapTags(libp2p, config.bootstrap)
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
@@ -376,6 +384,7 @@ export class MeshNode {
         ...shared,
         pubsub: libp2p.services.pubsub,
         selfId: libp2p.peerId,
+        windows: this.gossipWindows,
         heartbeat: {
           baseMs: config.heartbeatMs,
           maxPerSecond: config.heartbeatMaxPerSecond,

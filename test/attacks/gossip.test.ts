@@ -8,6 +8,7 @@ import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { afterEach, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/clock.js'
 import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
+import { decodeHeartbeat } from '../../src/gossip/wire/codec.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 import { createStranger } from '../helpers/stranger.js'
 import type { GossipSub, SignedMessage } from '@libp2p/gossipsub'
@@ -68,7 +69,7 @@ describe('hostile gossip', () => {
   // has expired (v's clock runs 200 s ahead: the replay arrives 200 s after b signed it, without
   // the wait). Must hold: v charges the peer that delivered the stale messages, not b; b's score
   // at v does not move and none of the replays is delivered.
-  it.fails('replay smear: stale replays of an honest peer\'s heartbeats are charged to whoever delivers them, not to their author', async () => {
+  it('replay smear: stale replays of an honest peer\'s heartbeats are charged to whoever delivers them, not to their author', async () => {
     const b = await mesh.node({ heartbeatMs: 200 })
     const v = await mesh.node({ heartbeatMs: 200 }, { clock: { ...systemClock, now: () => Date.now() + 200_000 } })
     const deliveredOnV: string[] = []
@@ -95,6 +96,46 @@ describe('hostile gossip', () => {
     expect(scoreOf(v, evil.peerId.toString())).toBeLessThan(0)
     expect(v.reputation().find(p => p.peerId === b.peerId)?.counts.invalid_message ?? 0).toBe(0)
     expect(deliveredOnV.filter(from => from === b.peerId)).toEqual([])
+  })
+
+  // With short windows (1.5 s, 0.5 s skew, so the seen cache keeps ids 2.5 s), the attacker
+  // sends v one of b's heartbeats, which v also heard from b, four times a second until v
+  // refuses it. Must hold: the seen cache outlives the window, so each replay is a duplicate or
+  // stale, never delivered again; the deliverer is charged and b's score at v does not move.
+  it('replay smear: a replay is a duplicate until it is stale, and only its deliverer pays', async () => {
+    const gossipWindows = { maxAgeMs: 1_500, futureSkewMs: 500 }
+    const b = await mesh.node({ heartbeatMs: 200 }, { gossipWindows })
+    const v = await mesh.node({ heartbeatMs: 200, bootstrap: [addrOf(b)] }, { gossipWindows })
+    const deliveredOnV = new Map<number, number>()
+    v.protocol.on('heartbeat', (m, from) => { if (from === b.peerId) deliveredOnV.set(m.timestamp, (deliveredOnV.get(m.timestamp) ?? 0) + 1) })
+    const evil = await stranger()
+    const topic = b.protocol.topicOf('heartbeat')
+    evil.services.pubsub.subscribe(topic)
+    let captured: SignedMessage | undefined
+    evil.services.pubsub.addEventListener('message', event => {
+      const msg = event.detail
+      if (captured == null && msg.type === 'signed' && msg.topic === topic && msg.from.equals(b.libp2p.peerId)) captured = msg
+    })
+    await join(evil, b)
+    await join(evil, v)
+    await expect.poll(() => captured, { timeout: 20_000 }).toBeDefined()
+    const replay = captured as SignedMessage
+    const timestamp = decodeHeartbeat(replay.data).timestamp
+    await expect.poll(() => deliveredOnV.get(timestamp), { timeout: 20_000 }).toBe(1)
+
+    const internals = evil.services.pubsub as unknown as { sendRpc: (id: string, rpc: unknown) => boolean }
+    const replays = setInterval(() => { internals.sendRpc(v.peerId, { subscriptions: [], messages: [rawOf(replay)] }) }, 250)
+    try {
+      await expect.poll(async () => await rejected(v, 'stale_timestamp'), { timeout: 30_000 }).toBeGreaterThanOrEqual(1)
+    } finally {
+      clearInterval(replays)
+    }
+    expect(deliveredOnV.get(timestamp)).toBe(1)
+    expect(scoreOf(v, b.peerId)).toBe(0)
+    expect(scoreOf(v, evil.peerId.toString())).toBeLessThan(0)
+    // b's own heartbeats go on being delivered.
+    const heard = deliveredOnV.size
+    await expect.poll(() => deliveredOnV.size, { timeout: 20_000 }).toBeGreaterThan(heard + 3)
   })
 
   // The attacker hears b's heartbeats first-hand and races each one to v re-signed with its own
