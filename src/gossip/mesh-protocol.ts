@@ -83,6 +83,12 @@ export interface MeshProtocolInit {
   metrics: MeshMetrics
   reputation: ReputationHook
   heartbeat: HeartbeatSettings
+  /**
+   * The verdict topic's own step, after the checks every topic gets: throws a ValidationError
+   * when the verdict's evidence does not stand (src/reputation/verdicts.ts), so gossipsub never
+   * forwards it. Absent: verdicts pass on those checks alone.
+   */
+  checkVerdict?: (verdict: Verdict, author: Uint8Array, deliverer: string) => Promise<void>
   /** Called with the addresses a peer's validated heartbeat states, when they change. */
   learnAddrs?: (peerId: string, addrs: Uint8Array[]) => void
   /** The timestamp window; the protocol's by default. */
@@ -253,7 +259,7 @@ export class MeshProtocol {
     const { maxAgeMs, futureSkewMs } = this.init.windows ?? DEFAULT_GOSSIP_WINDOWS
     const outcome = await runValidation(this.sinks, type,
       () => ({ deliverer: propagationSource.toString(), ...(message.type === 'signed' ? { signer: message.from.toString() } : {}) }),
-      () => {
+      async () => {
         if (message.type !== 'signed') fail('unsigned', 'message carries no signature')
         // Checks that depend on this node's own view (its rate buckets, its clock) penalize only
         // the author sending directly: a relay cannot know what other peers already took, nor
@@ -277,6 +283,7 @@ export class MeshProtocol {
         if (ahead > futureSkewMs) fail(ahead > futureSkewMs + margin ? 'future_timestamp' : 'timestamp_relayed', `${ahead} ms ahead`)
         if (age > maxAgeMs) fail(age > maxAgeMs + margin ? 'stale_timestamp' : 'timestamp_relayed', `${age} ms old`)
         if (!direct && !this.limiters[type].take(author, now)) overRate()
+        if (type === 'verdict') await this.init.checkVerdict?.(decoded as Verdict, decoded.author, propagationSource.toString())
         this.decoded.set(message, decoded)
       })
     return toGossipResult(outcome.action)

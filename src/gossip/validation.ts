@@ -17,7 +17,11 @@ export const VIOLATIONS = {
   stale_timestamp: 'reject',
   timestamp_relayed: 'ignore',
   rate_limited: 'reject',
-  rate_limited_relayed: 'ignore'
+  rate_limited_relayed: 'ignore',
+  /** A verdict whose evidence does not stand (src/reputation/verdicts.ts): its author signed it. */
+  false_verdict: 'reject',
+  /** A verdict not checked: praise (nobody takes it) or over the budget of checks. */
+  verdict_unchecked: 'ignore'
 } as const
 
 export type ViolationCode = keyof typeof VIOLATIONS
@@ -31,7 +35,7 @@ export type ValidationAction = typeof VIOLATIONS[ViolationCode]
  * messages, so only the deliverer is charged.
  */
 export const SIGNER_FAULTS: ReadonlySet<ViolationCode> = new Set<ViolationCode>([
-  'malformed', 'oversized', 'bad_field', 'unsupported_version', 'author_mismatch', 'future_timestamp'
+  'malformed', 'oversized', 'bad_field', 'unsupported_version', 'author_mismatch', 'future_timestamp', 'false_verdict'
 ])
 
 /** Thrown by decoders and validators; carries the code, and so the action. */

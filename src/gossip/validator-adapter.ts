@@ -38,6 +38,7 @@ export function chargedFor (code: ViolationCode, { deliverer, signer }: Parties)
 }
 
 function peerActionFor (code: ViolationCode): PeerAction {
+  if (code === 'false_verdict') return 'false_verdict'
   return code === 'rate_limited' ? 'rate_limit_abuse' : 'invalid_message'
 }
 

@@ -15,7 +15,7 @@ import { createMetrics, type MeshMetrics } from '../metrics.js'
 import { builtinExecutor } from '../tasks/exec/builtins.js'
 import type { Piscina } from 'piscina'
 import { Reputation, type PeerReputation } from '../reputation/reputation.js'
-import { listenForVerdicts } from '../reputation/verdicts.js'
+import { createVerdictCheck, listenForVerdicts } from '../reputation/verdicts.js'
 import { Blobs } from '../tasks/blobs.js'
 import { StorageQuota } from '../tasks/quota.js'
 import { compositeExecutor } from '../tasks/exec/composite.js'
@@ -392,6 +392,7 @@ export class MeshNode {
           agent: `mesh-node/${VERSION}`,
           addrs: () => libp2p.getMultiaddrs().map(addr => addr.decapsulateCode(CODE_P2P).bytes)
         },
+        checkVerdict: createVerdictCheck({ clock: this.clock }),
         // Peers learn each other's addresses from heartbeats, so a worker can reach an owner it
         // only heard of through gossip (claims, results and renewals go point-to-point).
         learnAddrs: (peer, addrs) => { void learnAddresses(libp2p, peer, addrs, logger).then(() => { keeper?.addressesChanged(peer) }) }
@@ -412,7 +413,7 @@ export class MeshNode {
         reputation.attach(store, self)
         cleanup.unshift(async () => { reputation.detach() })
       }
-      const stopVerdicts = reputation instanceof Reputation ? listenForVerdicts(protocol, reputation, logger) : () => {}
+      const stopVerdicts = reputation instanceof Reputation ? listenForVerdicts(protocol, reputation) : () => {}
       cleanup.unshift(async () => { stopVerdicts() })
       await blobChannel.start()
       cleanup.unshift(async () => { await blobChannel.stop() })

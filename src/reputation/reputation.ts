@@ -1,4 +1,4 @@
-import { DEFAULT_REPUTATION, applyAction, applyVerdict, decayedScore, gossipScoreOf, newRecord, scoreToState, spotCheckProbability, type PeerAction, type PeerRecord, type PeerState, type ReputationSettings } from './table.js'
+import { DEFAULT_REPUTATION, applyAction, applyVerdict, decayedScore, evictionRank, gossipScoreOf, isHearsayOnly, newRecord, scoreToState, spotCheckProbability, type PeerAction, type PeerRecord, type PeerState, type ReputationSettings } from './table.js'
 import type { ReputationHook } from './hook.js'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
@@ -14,8 +14,16 @@ export interface ReputationInit {
   clock: Clock
   logger?: Logger
   settings?: ReputationSettings
-  /** Records kept at most; past it the ones nearest neutral go first (a flood of new identities cannot grow the table). */
+  /**
+   * Records with a first-hand event kept at most (default 10,000); past it, peers that only sent
+   * messages go before peers that did work, then the ones nearest neutral (evictionRank).
+   */
   maxRecords?: number
+  /**
+   * Records made from verdicts alone kept at most (default 1,000), in a bound of their own: hearsay
+   * evicts only hearsay, never a first-hand record.
+   */
+  maxHearsayRecords?: number
 }
 
 export interface PeerReputation {
@@ -35,6 +43,8 @@ export class Reputation implements ReputationHook {
   readonly settings: ReputationSettings
   private readonly init: ReputationInit
   private readonly records = new Map<string, PeerRecord>()
+  /** The peers whose record is hearsay only (isHearsayOnly); the others are first-hand. */
+  private readonly hearsay = new Set<string>()
   private readonly dirty = new Set<string>()
   /** Records dropped from the table, to delete from the store at the next flush. */
   private readonly evicted = new Set<string>()
@@ -127,20 +137,30 @@ export class Reputation implements ReputationHook {
     this.records.set(peerId, record)
     if (dirty) this.dirty.add(peerId)
     this.evicted.delete(peerId)
-    const max = this.init.maxRecords ?? 10_000
-    if (this.records.size > max) {
-      const now = this.init.clock.now()
-      let victim: string | undefined
-      let least = Infinity
-      for (const [peer, r] of this.records) {
-        const weight = Math.abs(decayedScore(r, now, this.settings)) + r.verified
-        if (peer !== peerId && weight < least) { least = weight; victim = peer }
-      }
-      if (victim != null) {
-        this.records.delete(victim)
-        this.dirty.delete(victim)
-        this.evicted.add(victim)
-      }
+    if (isHearsayOnly(record)) this.hearsay.add(peerId)
+    else this.hearsay.delete(peerId)
+    const maxHearsay = this.init.maxHearsayRecords ?? 1_000
+    const maxFirstHand = this.init.maxRecords ?? 10_000
+    if (this.hearsay.size > maxHearsay) this.evictFrom([...this.hearsay], maxHearsay, peerId)
+    const firstHand = this.records.size - this.hearsay.size
+    if (firstHand > maxFirstHand) this.evictFrom([...this.records.keys()].filter(peer => !this.hearsay.has(peer)), maxFirstHand, peerId)
+  }
+
+  /**
+   * Brings one pool (`peers`) under `max` by dropping its lowest-ranked records, and a 32nd of
+   * `max` more: one sort per that many inserts, so eviction costs O(log n) per insert amortized
+   * rather than a scan of the table for each. `keep` (the record just written) stays.
+   */
+  private evictFrom (peers: string[], max: number, keep: string): void {
+    const now = this.init.clock.now()
+    const target = Math.max(0, max - Math.ceil(max / 32))
+    const ranked = peers.filter(peer => peer !== keep).map(peer => ({ peer, rank: evictionRank(this.records.get(peer) as PeerRecord, now, this.settings) }))
+    ranked.sort((a, b) => (a.rank[0] - b.rank[0]) || (a.rank[1] - b.rank[1]))
+    for (const { peer } of ranked.slice(0, peers.length - target)) {
+      this.records.delete(peer)
+      this.hearsay.delete(peer)
+      this.dirty.delete(peer)
+      this.evicted.add(peer)
     }
   }
 

@@ -45,6 +45,15 @@ export const ACTION_DELTAS: Readonly<Record<PeerAction, number>> = {
   false_verdict: -25
 }
 
+/**
+ * Actions that say a peer took part in work with this node (leases, results, owners' answers),
+ * as opposed to only having sent it messages. A bounded table evicts records of peers that only
+ * sent messages before records of peers that did work.
+ */
+export const WORK_ACTIONS: ReadonlySet<PeerAction> = new Set<PeerAction>([
+  'verified_success', 'task_failure', 'lease_expired', 'lease_released', 'lease_churn', 'misreport', 'claim_ignored', 'result_refused'
+])
+
 export type PeerState = 'trusted' | 'neutral' | 'probation' | 'throttled' | 'banned'
 
 export interface ReputationSettings {
@@ -164,6 +173,21 @@ export function applyVerdict (record: PeerRecord, action: PeerAction, reporter: 
     secondHand,
     secondHandTotal: total + applied
   }, now, settings)
+}
+
+/** A record made from verdicts alone: no first-hand event of this node's own. Such records have a bound of their own. */
+export function isHearsayOnly (record: PeerRecord): boolean {
+  return Object.keys(record.counts).length === 0
+}
+
+/**
+ * Where a record stands when a full table drops some (lowest first, compared as tuples): records
+ * of peers that only sent messages before those of peers that did work, then the ones whose score
+ * is nearest neutral and with the fewest verified results (they tell this node the least).
+ */
+export function evictionRank (record: PeerRecord, now: number, settings: ReputationSettings = DEFAULT_REPUTATION): [number, number] {
+  const worked = Object.keys(record.counts).some(action => WORK_ACTIONS.has(action as PeerAction))
+  return [worked ? 1 : 0, Math.abs(decayedScore(record, now, settings)) + record.verified]
 }
 
 /** What a score (and a record of verified results, and a ban still running) means for how a peer is treated. */

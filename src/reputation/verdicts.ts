@@ -1,10 +1,12 @@
 import { ResultStatus, VerdictKind, type SignedResult, type Verdict } from '../gossip/wire/mesh.js'
-import { peerIdFromBytes, peerIdToBytes } from '../gossip/wire/peer-bytes.js'
+import { peerIdFromBytes } from '../gossip/wire/peer-bytes.js'
 import { verifyResult } from '../gossip/wire/result-signature.js'
+import { RateLimiter } from '../gossip/rate-limit.js'
+import { fail } from '../gossip/validation.js'
 import { toHex } from '../tasks/spec.js'
 import type { Reputation } from './reputation.js'
 import type { MeshProtocol } from '../gossip/mesh-protocol.js'
-import type { Logger } from '../logger.js'
+import type { Clock } from '../clock.js'
 
 /**
  * Checks the evidence of a verdict another owner gossiped. A verdict stands only if:
@@ -55,23 +57,55 @@ export async function checkVerdict (verdict: Verdict, author: Uint8Array): Promi
 }
 
 /**
- * Takes in the verdicts other owners gossip: one whose evidence stands counts, weighted by the
- * reporter's own score and capped per reporter (Reputation.reportVerdict); one whose evidence
- * does not stand counts against its reporter. Returns the unsubscribe function.
+ * How many verdicts a node checks the evidence of (up to LIMITS.evidence signatures each, ~83 µs
+ * a signature): per delivering peer, and for all peers together. Per-author limits alone do not
+ * bound this: a stranger signs each verdict with a fresh key. Verdicts are rare (one per proven
+ * misreport), so an honest mesh stays far below.
  */
-export function listenForVerdicts (protocol: Pick<MeshProtocol, 'on'>, reputation: Pick<Reputation, 'report' | 'reportVerdict'>, logger: Logger): () => void {
+export const VERDICT_CHECKS = {
+  perPeer: { rate: 20, burst: 60 },
+  total: { rate: 100, burst: 200 }
+} as const
+
+export interface VerdictCheckInit {
+  clock: Pick<Clock, 'now'>
+}
+
+/**
+ * The verdict topic's validator step, run before gossipsub forwards a verdict: a verdict no one
+ * takes (praise) is dropped unforwarded; past the check budget a verdict is dropped unchecked
+ * (IGNORE: the relay may be honest); one whose evidence does not stand is REJECTed, which costs the
+ * delivering peer gossipsub's P4 and the author a `false_verdict` (validation.ts): only the
+ * author could have signed that verdict. Only verdicts whose evidence stands reach a second hop.
+ */
+export function createVerdictCheck (init: VerdictCheckInit): (verdict: Verdict, author: Uint8Array, deliverer: string) => Promise<void> {
+  const perPeer = new RateLimiter(VERDICT_CHECKS.perPeer, 10_000)
+  const total = new RateLimiter(VERDICT_CHECKS.total, 1)
+  return async (verdict, author, deliverer) => {
+    // Praise is taken first-hand only: a success verdict is not forwarded (nor held against its author).
+    if (verdict.kind !== VerdictKind.MISREPORT) fail('verdict_unchecked', 'only misreport verdicts are taken')
+    const now = init.clock.now()
+    if (!perPeer.take(deliverer, now) || !total.take('', now)) fail('verdict_unchecked', 'over the budget of verdict checks')
+    let reason: string | undefined
+    try {
+      reason = await checkVerdict(verdict, author)
+    } catch (err) {
+      reason = `evidence that cannot be checked: ${(err as Error).message}`
+    }
+    if (reason == null && peerIdFromBytes(verdict.subject) == null) reason = 'the subject is not a peer id'
+    if (reason != null) fail('false_verdict', reason)
+  }
+}
+
+/**
+ * Takes in the verdicts other owners gossip. Only verdicts whose evidence stands get here (the
+ * topic validator checked them: createVerdictCheck); each counts weighted by the reporter's own
+ * score and capped (Reputation.reportVerdict). Returns the unsubscribe function.
+ */
+export function listenForVerdicts (protocol: Pick<MeshProtocol, 'on'>, reputation: Pick<Reputation, 'reportVerdict'>): () => void {
   return protocol.on('verdict', (verdict, from) => {
-    // Praise is taken first-hand only: a success verdict is ignored (not held against its sender).
-    if (verdict.kind !== VerdictKind.MISREPORT) return
-    void (async () => {
-      const reason = await checkVerdict(verdict, peerIdToBytes(from))
-      const subject = peerIdFromBytes(verdict.subject)?.toString()
-      const task = verdict.task == null ? '' : toHex(verdict.task.taskId)
-      if (reason != null || subject == null) {
-        reputation.report(from, 'false_verdict', `verdict about task ${task}: ${reason ?? 'bad subject'}`)
-        return
-      }
-      reputation.reportVerdict(subject, 'misreport', from, `task ${task}`)
-    })().catch(err => { logger.warn({ err: (err as Error).message }, 'verdict handling failed') })
+    const subject = peerIdFromBytes(verdict.subject)?.toString()
+    if (subject == null || verdict.kind !== VerdictKind.MISREPORT) return
+    reputation.reportVerdict(subject, 'misreport', from, `task ${verdict.task == null ? '' : toHex(verdict.task.taskId)}`)
   })
 }
