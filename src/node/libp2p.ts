@@ -19,7 +19,7 @@ import { TOPIC_WEIGHTS } from '../gossip/mesh-protocol.js'
 import { peerScoreParams, SCORE_THRESHOLDS } from '../gossip/score-params.js'
 import { GOSSIP_TYPES, meshTopic, protocolName } from '../gossip/topics.js'
 import { LIMITS } from '../gossip/wire/limits.js'
-import { contentMessageId, messageIdToString } from '../gossip/message-ids.js'
+import { messageId, messageIdToString } from '../gossip/message-ids.js'
 import { DEFAULT_GOSSIP_WINDOWS, type GossipWindows } from '../gossip/windows.js'
 import type { ReputationHook } from '../reputation/hook.js'
 import type { MeshNodeConfig } from './config.js'
@@ -90,8 +90,9 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
       fallbackToFloodsub: false,
       emitSelf: false,
       allowPublishToZeroTopicPeers: true,
-      // Content-addressed ids: the same bytes are one message whoever relays them.
-      msgIdFn: contentMessageId,
+      // Ids bind topic, signer and data: a copy under another key or topic never suppresses
+      // the genuine message, and the same bytes are one message whoever relays them.
+      msgIdFn: messageId,
       msgIdToStrFn: messageIdToString,
       // Only the protocol's topics, each with its validator: no peer can make this node carry
       // or deliver anything else.
