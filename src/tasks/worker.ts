@@ -5,6 +5,7 @@ import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { signResult } from '../gossip/wire/result-signature.js'
 import { sha256, toHex } from './spec.js'
 import { isStoreWriteError } from './store-errors.js'
+import { OwnerStanding } from './owner-standing.js'
 import type { Executor, ExecResult } from './exec/executor.js'
 import type { Blobs } from './blobs.js'
 import type { StorageQuota } from './quota.js'
@@ -78,6 +79,8 @@ interface Candidate {
   rank: number
   eligibleAt: number
   claimedAt?: number
+  /** The claim went to an owner that never answered this worker: it holds no slot. */
+  probe?: boolean
 }
 
 interface Running {
@@ -103,6 +106,8 @@ const MAX_CANDIDATES = 10_000
 /** Owners with undelivered results the worker tries to reach at once, at most. */
 const MAX_OWED_OWNERS = 100
 const MAX_BEYOND_LIMITS = 10_000
+/** Claims to owners that never answered this worker, at once (they hold no slot). */
+const MAX_PROBES = 32
 const MAX_DELIVERY_BACKOFF_MS = 30_000
 const MAX_CANDIDATES_PER_OWNER = 2_000
 const FORGET_CANDIDATE_MS = 30_000
@@ -130,6 +135,8 @@ export class TaskWorker {
   private readonly running = new Map<string, Running>()
   private readonly offs: Array<() => void> = []
   private readonly unreachable = new Map<string, number>()
+  /** Which owners answer claims, and which are silenced for leaving them unanswered. */
+  private readonly standing: OwnerStanding
   /** Per owner with undelivered results: tries so far, and when the next is due. */
   private readonly deliveries = new Map<string, { tries: number, nextAt: number }>()
   /** Tasks (owner/task id) a run of which hit this worker's own limits: not claimed again. */
@@ -157,6 +164,7 @@ export class TaskWorker {
     this.init = init
     this.self = init.selfId.toString()
     this.selfBytes = peerIdToBytes(init.selfId)
+    this.standing = new OwnerStanding(init.claimTimeoutMs != null ? { claimTimeoutMs: init.claimTimeoutMs } : {})
   }
 
   start (): void {
@@ -234,7 +242,8 @@ export class TaskWorker {
     let slots = 0
     let memoryBytes = 0
     for (const r of this.running.values()) { slots += r.slots; memoryBytes += r.memoryBytes }
-    for (const c of this.candidates.values()) if (c.claimedAt != null) { slots += c.slots; memoryBytes += c.memoryBytes }
+    // A probe holds nothing: what it would need is checked when its grant arrives.
+    for (const c of this.candidates.values()) if (c.claimedAt != null && c.probe !== true) { slots += c.slots; memoryBytes += c.memoryBytes }
     return { slots: Math.max(0, this.init.slots - slots), memoryBytes: Math.max(0, (this.init.memoryBytes ?? Number.MAX_SAFE_INTEGER) - memoryBytes) }
   }
 
@@ -301,12 +310,14 @@ export class TaskWorker {
   private tick (): void {
     if (!this.started || this.draining) return
     const now = this.init.clock.now()
-    const claimTimeout = this.init.claimTimeoutMs ?? 3000
     for (const [owner, until] of this.ownerLimits) if (until <= now) this.ownerLimits.delete(owner)
     for (const c of this.candidates.values()) {
       if (c.deadline <= now || now - c.seenAt > FORGET_CANDIDATE_MS) this.forget(c.key)
-      else if (c.claimedAt != null && now - c.claimedAt > claimTimeout) {
+      else if (c.claimedAt != null && now - c.claimedAt > this.standing.claimTimeout(c.owner)) {
         delete c.claimedAt
+        delete c.probe
+        // An owner that leaves a claim unanswered is not claimed from for a while.
+        this.standing.ignored(c.owner, now)
         // Counted once per owner per half minute: an owner that restarts or is briefly away
         // leaves many claims unanswered at once, and that is not many offences.
         if (now - (this.ignoredAt.get(c.owner) ?? -Infinity) >= 30_000) {
@@ -318,9 +329,12 @@ export class TaskWorker {
     }
     for (;;) {
       const free = this.free()
-      const next = this.pick(now, free.slots, free.memoryBytes)
+      let probes = 0
+      for (const c of this.candidates.values()) if (c.probe === true) probes++
+      const next = this.pick(now, free.slots, free.memoryBytes, probes < MAX_PROBES)
       if (next == null) break
       next.claimedAt = now
+      if (!this.standing.proven(next.owner)) next.probe = true
       this.claimsSent++
       this.send(next.owner, [{ claim: { task: next.ref, worker: this.selfBytes } }])
     }
@@ -328,10 +342,13 @@ export class TaskWorker {
 
   /**
    * The next task to claim: from the owner this worker serves least right now (so one owner
-   * flooding the mesh, or marking everything top priority, cannot starve the others); within
-   * that, highest priority first; then the oldest.
+   * flooding the mesh cannot starve the others), owners that answer claims before ones that
+   * never have; priority orders one owner's tasks only (a stranger marking everything top
+   * priority gains nothing over other owners); then the oldest. Owners silenced for leaving a
+   * claim unanswered get nothing; a claim to an owner that never answered is a probe, sent while
+   * `probing` allows and while the slots it would need are free, but holding none.
    */
-  private pick (now: number, freeSlots: number, freeMemory: number): Candidate | undefined {
+  private pick (now: number, freeSlots: number, freeMemory: number, probing: boolean): Candidate | undefined {
     const load = new Map<string, number>()
     for (const r of this.running.values()) load.set(r.owner, (load.get(r.owner) ?? 0) + 1)
     for (const c of this.candidates.values()) if (c.claimedAt != null) load.set(c.owner, (load.get(c.owner) ?? 0) + 1)
@@ -342,6 +359,9 @@ export class TaskWorker {
       // higher-ranked peers already took: claims per task stay near one.
       if (c.claimedAt != null || c.eligibleAt > now || (c.rank > 0 && c.seenAt < c.eligibleAt)) continue
       if (c.slots > freeSlots || c.memoryBytes > freeMemory) continue
+      if (!this.standing.available(c.owner, now)) continue
+      const proven = this.standing.proven(c.owner)
+      if (!proven && !probing) continue
       // Owners are judged too: nothing for a banned one, one task at a time for a throttled one.
       const standing = this.init.reputation?.stateOf?.(c.owner) ?? 'neutral'
       const limited = standing === 'throttled' || (this.ownerLimits.get(c.owner) ?? 0) > now
@@ -349,8 +369,17 @@ export class TaskWorker {
       if (standing === 'banned' || (limited && held >= 1) || held >= (this.windows.get(c.owner) ?? this.init.initialWindow ?? 1)) continue
       if (best == null) { best = c; continue }
       const byLoad = (load.get(best.owner) ?? 0) - (load.get(c.owner) ?? 0)
-      const byPriority = c.priority - best.priority
-      if (byLoad > 0 || (byLoad === 0 && (byPriority > 0 || (byPriority === 0 && c.seenAt < best.seenAt)))) best = c
+      if (byLoad !== 0) {
+        if (byLoad > 0) best = c
+        continue
+      }
+      const bestProven = this.standing.proven(best.owner)
+      if (proven !== bestProven) {
+        if (proven) best = c
+        continue
+      }
+      const byPriority = c.owner === best.owner ? c.priority - best.priority : 0
+      if (byPriority > 0 || (byPriority === 0 && c.seenAt < best.seenAt)) best = c
     }
     return best
   }
@@ -359,6 +388,7 @@ export class TaskWorker {
     switch (body.type) {
       case 'grant': this.onGrant(body.grant, from); break
       case 'refusal': {
+        this.standing.answered(from)
         const key = replicaKey(from, body.refusal.task.taskId, body.refusal.task.replica)
         // The owner holds this worker to what it runs for it now: claim no more from it for a while.
         if (body.refusal.code === RefusalCode.AT_LIMIT) {
@@ -407,6 +437,8 @@ export class TaskWorker {
       return
     }
     const candidate = this.candidates.get(key)
+    // It answers claims: a proven owner from now on.
+    this.standing.answered(owner)
     if (run != null || candidate?.claimedAt == null || this.draining) {
       // Not something this worker asked for (or asked for again): give it back at once.
       this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'not claimed by this worker' } }])
@@ -419,6 +451,12 @@ export class TaskWorker {
       return
     }
     this.forget(key)
+    const free = this.free()
+    if (candidate.probe === true && (candidate.slots > free.slots || candidate.memoryBytes > free.memoryBytes)) {
+      // A probe held no slot, and the slots filled meanwhile: the owner is proven now, the task goes back.
+      this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'no free slot' } }])
+      return
+    }
     if ((this.ownerLimits.get(owner) ?? 0) <= now) {
       this.windows.set(owner, Math.min(this.init.slots, (this.windows.get(owner) ?? this.init.initialWindow ?? 1) + 1))
       if (this.windows.size > 1000) this.windows.delete(this.windows.keys().next().value as string)

@@ -19,13 +19,14 @@ describe('fake owners', () => {
     await mesh.cleanup()
   })
 
-  it.fails('50 owners that never answer a claim do not keep an honest owner\'s tasks from a 2-slot worker', async () => {
+  it('50 owners that never answer a claim do not keep an honest owner\'s tasks from a 2-slot worker', async () => {
     const worker = await mesh.node({ heartbeatMs: 200, slots: 2 })
     const honest = await mesh.node({ heartbeatMs: 200, worker: false, bootstrap: [addrOf(worker)], probationLeases: 8 })
     await expect.poll(async () => (await honest.peers()).find(p => p.peerId === worker.peerId)?.state, { timeout: 30_000 }).toBe('alive')
 
     fakes.push(...await Promise.all(Array.from({ length: 50 }, async () => await BarePeer.create())))
-    await Promise.all(fakes.map(async fake => { await fake.join([worker]) }))
+    // Ten at a time: fifty noise handshakes at once can outlast their timeout on a loaded machine.
+    for (let i = 0; i < fakes.length; i += 10) await Promise.all(fakes.slice(i, i + 10).map(async fake => { await fake.join([worker]) }))
     // Each fake owner announces top-priority work first, and again every second; it answers no claim.
     const announce = async (): Promise<void> => {
       await Promise.all(fakes.map(async fake => { await fake.announce([offer({ kind: 'sleep', priority: 1000, timeoutMs: 60_000 })]).catch(() => {}) }))
