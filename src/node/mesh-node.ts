@@ -176,7 +176,7 @@ export class MeshNode {
 
   /** The task operations of this node (it owns what is submitted to it). */
   get tasks (): ApiTasks {
-    return taskApi(() => this.require().owner, () => this.running?.worker, () => this.require().store)
+    return taskApi(() => this.require().owner, () => this.running?.worker, () => this.require().store, this.clock)
   }
 
   get isStarted (): boolean {

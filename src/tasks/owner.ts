@@ -607,7 +607,8 @@ export class TaskOwner {
         this.apply(task, { type: 'deadlinePassed' })
         continue
       }
-      this.noteIfNobodyCan(task)
+      alive ??= this.alivePeers()
+      this.noteIfNobodyCan(task, alive)
       for (const replica of task.replicas) {
         const current = this.tasks.get(task.id)
         if (current == null) break
@@ -634,7 +635,7 @@ export class TaskOwner {
 
   /** A task nobody claimed while no live peer (nor this node) runs its kind says so in its trail. */
   /** Notes why a task waits, if the reason is new; true when it wrote one. `alive` is the peer table's live peers (read once per sweep). */
-  private noteIfNobodyCan (task: Task, alive: PeerRecord[] = this.alivePeers()): boolean {
+  private noteIfNobodyCan (task: Task, alive: PeerRecord[]): boolean {
     const current = this.tasks.get(task.id)
     if (current == null || (current.state !== 'pending' && current.state !== 'verifying')) return false
     const kind = current.spec.kind

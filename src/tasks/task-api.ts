@@ -7,6 +7,7 @@ import type { TaskState } from './lifecycle.js'
 import type { TaskOwner } from './owner.js'
 import type { TaskWorker } from './worker.js'
 import type { ApiTasks, BlobUpload } from '../api/server.js'
+import type { Clock } from '../clock.js'
 
 /** A submission may name an input or a module uploaded before (POST /v1/blobs) by its SHA-256. */
 const uploadedSchema = z.looseObject({
@@ -74,7 +75,7 @@ function withUploads (request: unknown, store: TaskStore): unknown {
 }
 
 /** The task operations the API serves, over this node's owner (and worker, for its figures) and store (uploads). */
-export function taskApi (owner: () => TaskOwner, worker: () => TaskWorker | undefined, store: () => TaskStore): ApiTasks {
+export function taskApi (owner: () => TaskOwner, worker: () => TaskWorker | undefined, store: () => TaskStore, clock: Clock): ApiTasks {
   const find = (id: string): ReturnType<TaskOwner['get']> & object => {
     const task = owner().get(id)
     if (task == null) throw new MeshError('NOT_FOUND', `no task ${id}`)
@@ -82,7 +83,7 @@ export function taskApi (owner: () => TaskOwner, worker: () => TaskWorker | unde
   }
   return {
     submit: async request => await owner().submit(withUploads(request, store())),
-    upload: () => upload(store(), Date.now()),
+    upload: () => upload(store(), clock.now()),
     list: state => {
       if (state != null && !STATES.includes(state)) throw new MeshError('BAD_REQUEST', `unknown state ${state} (one of ${STATES.join(', ')})`)
       return owner().list(state as TaskState | undefined).map(viewOf).map(({ history: _history, ...rest }) => rest)

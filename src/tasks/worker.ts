@@ -327,14 +327,17 @@ export class TaskWorker {
         }
       }
     }
+    let probes = 0
+    for (const c of this.candidates.values()) if (c.probe === true) probes++
     for (;;) {
       const free = this.free()
-      let probes = 0
-      for (const c of this.candidates.values()) if (c.probe === true) probes++
       const next = this.pick(now, free.slots, free.memoryBytes, probes < MAX_PROBES)
       if (next == null) break
       next.claimedAt = now
-      if (!this.standing.proven(next.owner)) next.probe = true
+      if (!this.standing.proven(next.owner)) {
+        next.probe = true
+        probes++
+      }
       this.claimsSent++
       this.send(next.owner, [{ claim: { task: next.ref, worker: this.selfBytes } }])
     }
