@@ -1,0 +1,123 @@
+import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { RPC } from '@libp2p/gossipsub/message'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { randomBytes } from 'node:crypto'
+import { concat } from 'uint8arrays/concat'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Heartbeat } from '../../src/gossip/wire/mesh.js'
+import { PROTOCOL_VERSION } from '../../src/gossip/wire/limits.js'
+import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
+import { TestMesh, addrOf } from '../helpers/nodes.js'
+import { createStranger } from '../helpers/stranger.js'
+import type { PrivateKey } from '@libp2p/interface'
+import type { MeshNode } from '../../src/node/mesh-node.js'
+import type { TaskView } from '../../src/tasks/view.js'
+
+/**
+ * Fake capacity (issue 12, attack 1). The attacker is a stranger built from npm libp2p packages
+ * and the wire codec (test/helpers/stranger.ts) with one connection to an honest owner; the
+ * honest nodes are real MeshNodes on 127.0.0.1.
+ */
+
+const FAST = { heartbeatMs: 200 }
+const FORGED = 300
+
+/** Gossip messages of one topic this node has validated, whatever the outcome. */
+async function validated (node: MeshNode, topic: string): Promise<number> {
+  const metric = await node.metrics.gossipMessages.get()
+  return metric.values.filter(v => v.labels.topic === topic).reduce((sum, v) => sum + v.value, 0)
+}
+
+/** A gossipsub message on `topic` signed by `key`, as gossipsub's StrictSign builds one. */
+async function signedMessage (key: PrivateKey, topic: string, data: Uint8Array): Promise<RPC.Message> {
+  const message: RPC.Message = { from: peerIdFromPrivateKey(key).toMultihash().bytes, data, seqno: randomBytes(8), topic }
+  const signature = await key.sign(concat([new TextEncoder().encode('libp2p-pubsub:'), RPC.Message.encode(message)]))
+  return { ...message, signature, key: publicKeyToProtobuf(key.publicKey) }
+}
+
+/** A well-formed heartbeat of `key` advertising plenty of free capacity for `kind`, due again in a minute. */
+function forgedHeartbeat (key: PrivateKey, kind: string): Uint8Array {
+  return Heartbeat.encode({
+    version: PROTOCOL_VERSION,
+    author: peerIdToBytes(peerIdFromPrivateKey(key)),
+    timestamp: Date.now(),
+    capabilities: [{ kind, deterministic: true }],
+    slotsFree: 64,
+    slotsTotal: 64,
+    memoryFree: 64 * 1024 ** 3,
+    loadMilli: 0,
+    intervalMs: 60_000,
+    agent: 'mesh-node/0.1.0',
+    // Nothing listens there: a dial fails at once, on this machine.
+    addrs: [multiaddr('/ip4/127.0.0.1/tcp/9').bytes]
+  })
+}
+
+describe('fake capacity', () => {
+  const mesh = new TestMesh()
+  let stranger: Awaited<ReturnType<typeof createStranger>> | undefined
+  afterEach(async () => {
+    await stranger?.stop()
+    stranger = undefined
+    await mesh.cleanup()
+  })
+
+  // The attacker, one connection to owner O, relays heartbeats signed by 300 fresh keys, each
+  // advertising 64 free slots of the kind O's tasks need, twice. Honest: O (owns, runs nothing)
+  // and one worker W. Must hold: at most 50 of the forged authors appear as live peers on O; the
+  // connection introduces new authors only within its budget; O's peer store and heartbeat
+  // interval stay bounded; none of them counts as capacity, so an r = 1 task W runs is not held
+  // for a spot check nobody will claim: it finishes within 3 s, with one replica.
+  it.fails('300 heartbeat authors forged through one connection: at most 50 live, none counted as capacity, bounded table, store and interval; an honest r = 1 task finishes at once', async () => {
+    const o = await mesh.node({ ...FAST, worker: false })
+    const w = await mesh.node({ ...FAST, bootstrap: [addrOf(o)] })
+    await expect.poll(async () => (await o.peers()).find(p => p.peerId === w.peerId)?.state, { timeout: 30_000 }).toBe('alive')
+    const storeBefore = (await o.libp2p.peerStore.all()).length
+
+    const evil = await createStranger()
+    stranger = evil
+    const topic = o.protocol.topicOf('heartbeat')
+    evil.services.pubsub.subscribe(topic)
+    await evil.dial(multiaddr(addrOf(o)))
+    await expect.poll(() => o.libp2p.services.pubsub.getSubscribers(topic).map(String), { timeout: 20_000 }).toContain(evil.peerId.toString())
+    await expect.poll(() => evil.services.pubsub.getSubscribers(topic).map(String), { timeout: 20_000 }).toContain(o.peerId)
+
+    const keys = await Promise.all(Array.from({ length: FORGED }, async () => await generateKeyPair('Ed25519')))
+    const forged = new Set(keys.map(key => peerIdFromPrivateKey(key).toString()))
+    const delivered = new Set<string>()
+    o.protocol.on('heartbeat', (_beat, from) => { if (forged.has(from)) delivered.add(from) })
+    const internals = evil.services.pubsub as unknown as { sendRpc: (id: string, rpc: RPC) => boolean }
+    const before = await validated(o, 'heartbeat')
+    const startedAt = Date.now()
+    for (let round = 0; round < 2; round++) {
+      const messages = await Promise.all(keys.map(async key => await signedMessage(key, topic, forgedHeartbeat(key, 'echo'))))
+      for (let i = 0; i < messages.length; i += 20) {
+        expect(internals.sendRpc(o.peerId, { subscriptions: [], messages: messages.slice(i, i + 20), control: undefined })).toBe(true)
+      }
+      await expect.poll(async () => await validated(o, 'heartbeat') - before, { timeout: 60_000 }).toBeGreaterThanOrEqual((round + 1) * FORGED)
+    }
+    const seconds = (Date.now() - startedAt) / 1000
+
+    const peers = await o.peers()
+    const liveForged = peers.filter(p => forged.has(p.peerId) && p.state === 'alive').length
+    const storeAfter = (await o.libp2p.peerStore.all()).length
+    console.log(`forged authors delivered ${delivered.size} in ${seconds.toFixed(1)} s, live on O ${liveForged}; peer store ${storeBefore} → ${storeAfter}; O's heartbeat interval ${o.protocol.currentHeartbeatMs()} ms`)
+    expect(liveForged).toBeLessThanOrEqual(50)
+    // The connection's budget for new authors: 64 at once, then 2 a second.
+    expect(delivered.size).toBeLessThanOrEqual(64 + Math.ceil(2 * seconds) + 2)
+    expect(storeAfter - storeBefore).toBeLessThanOrEqual(50)
+    // Heard-of peers widen the interval as mesh members, but no more than 50 of them.
+    expect(o.protocol.currentHeartbeatMs()).toBeLessThanOrEqual(Math.ceil((50 + 2) / 50 * 1000))
+
+    // An honest r = 1 task: W runs it; no forged peer counts as a checker, so no spot check waits for one.
+    const [id] = await o.tasks.submit({ kind: 'echo', input: 'hello' })
+    await expect.poll(() => (o.tasks.get(id as string) as TaskView).state, { timeout: 30_000 }).toBe('succeeded')
+    const view = o.tasks.get(id as string) as TaskView
+    const tookMs = (view.history.at(-1)?.at ?? Infinity) - view.createdAt
+    console.log(`honest r = 1 task: ${tookMs} ms, replicas ${view.replicas.length}, trail ${view.history.map(h => h.reason).join(' / ')}`)
+    expect(view.replicas).toHaveLength(1)
+    expect(view.replicas[0]?.worker).toBe(w.peerId)
+    expect(tookMs).toBeLessThanOrEqual(3000)
+  }, 180_000)
+})
