@@ -44,6 +44,15 @@ export const GOSSIP_RATE_LIMITS: Record<GossipType, RateLimit> = {
   verdict: { rate: 10, burst: 50 }
 }
 
+/**
+ * What one connection may introduce in new authors (signers this node has no rate bucket for,
+ * on any topic, and no connection to): keys are free, so per-author limits alone bound nothing.
+ * A relayed message of a new author over this budget is ignored (not delivered, not forwarded,
+ * no penalty: an honest relay on a large mesh can exceed it when this node joins). Authors with
+ * a connection to this node, and peers that did work with it, are not counted.
+ */
+export const NEW_AUTHORS_PER_CONNECTION: RateLimit = { rate: 2, burst: 64 }
+
 /** Score weight of each topic (see score-params.ts). */
 export const TOPIC_WEIGHTS: Record<GossipType, number> = { announce: 1, cancel: 1, heartbeat: 1, verdict: 1 }
 
@@ -89,8 +98,10 @@ export interface MeshProtocolInit {
    * forwards it. Absent: verdicts pass on those checks alone.
    */
   checkVerdict?: (verdict: Verdict, author: Uint8Array, deliverer: string) => Promise<void>
-  /** Called with the addresses a peer's validated heartbeat states, when they change. */
+  /** Called with the addresses a peer's validated heartbeat states, when they change (for peers the table admitted). */
   learnAddrs?: (peerId: string, addrs: Uint8Array[]) => void
+  /** Peers that did work with this node: kept in the peer table over strangers, and never counted as new authors. */
+  isValued?: (peerId: string) => boolean
   /** The timestamp window; the protocol's by default. */
   windows?: GossipWindows
 }
@@ -102,8 +113,10 @@ export type GossipHandler<K extends GossipType> = (message: GossipTypes[K], from
  * and handlers, heartbeats and the peer table. Handlers only ever see validated messages.
  */
 export class MeshProtocol {
-  readonly peerTable = new PeerTable()
+  readonly peerTable: PeerTable
   private readonly init: MeshProtocolInit
+  /** Per deliverer: new authors it may still introduce (NEW_AUTHORS_PER_CONNECTION). */
+  private readonly newAuthors = new RateLimiter(NEW_AUTHORS_PER_CONNECTION, 10_000)
   private readonly topics: Record<GossipType, string>
   private readonly topicTypes = new Map<string, GossipType>()
   private readonly limiters: Record<GossipType, RateLimiter>
@@ -124,6 +137,8 @@ export class MeshProtocol {
 
   constructor (init: MeshProtocolInit) {
     this.init = init
+    const isValued = init.isValued ?? (() => false)
+    this.peerTable = new PeerTable({ maxIntervalMs: (init.windows ?? DEFAULT_GOSSIP_WINDOWS).maxHeartbeatMs, isValued })
     this.selfBytes = peerIdToBytes(init.selfId)
     this.topics = Object.fromEntries(GOSSIP_TYPES.map(type => [type, meshTopic(init.network, type)])) as Record<GossipType, string>
     for (const type of GOSSIP_TYPES) this.topicTypes.set(this.topics[type], type)
@@ -178,7 +193,7 @@ export class MeshProtocol {
   /** The heartbeat interval this node uses now (it widens with the mesh, up to what peers accept). */
   currentHeartbeatMs (): number {
     const { baseMs, maxPerSecond } = this.init.heartbeat
-    return Math.min(LIMITS.maxHeartbeatMs, heartbeatInterval(baseMs, this.peerTable.liveCount(), maxPerSecond))
+    return Math.min((this.init.windows ?? DEFAULT_GOSSIP_WINDOWS).maxHeartbeatMs, heartbeatInterval(baseMs, this.peerTable.liveCount(), maxPerSecond))
   }
 
   /** Announces tasks, as many messages as the limits need; returns the number of messages. */
@@ -282,11 +297,20 @@ export class MeshProtocol {
         const age = now - decoded.timestamp
         if (ahead > futureSkewMs) fail(ahead > futureSkewMs + margin ? 'future_timestamp' : 'timestamp_relayed', `${ahead} ms ahead`)
         if (age > maxAgeMs) fail(age > maxAgeMs + margin ? 'stale_timestamp' : 'timestamp_relayed', `${age} ms old`)
+        if (!direct && this.isNewAuthor(author) && !this.newAuthors.take(propagationSource.toString(), now)) {
+          fail('new_author_budget', `the connection introduced over ${NEW_AUTHORS_PER_CONNECTION.burst} new authors (${NEW_AUTHORS_PER_CONNECTION.rate}/s)`)
+        }
         if (!direct && !this.limiters[type].take(author, now)) overRate()
         if (type === 'verdict') await this.init.checkVerdict?.(decoded as Verdict, decoded.author, propagationSource.toString())
         this.decoded.set(message, decoded)
       })
     return toGossipResult(outcome.action)
+  }
+
+  /** An author with no rate bucket on any topic, no connection to this node and no work done with it. */
+  private isNewAuthor (author: string): boolean {
+    if (GOSSIP_TYPES.some(type => this.limiters[type].has(author))) return false
+    return !this.peerTable.isConnected(author) && !(this.init.isValued?.(author) ?? false)
   }
 
   private readonly onMessage = (event: CustomEvent<GossipsubMessage>): void => {
@@ -298,10 +322,12 @@ export class MeshProtocol {
     const from = msg.from.toString()
     if (type === 'heartbeat') {
       const beat = decoded as Heartbeat
-      const change = this.peerTable.observe(from, beat, this.init.clock.now())
+      const { admitted, change } = this.peerTable.observe(from, beat, this.init.clock.now())
       if (change != null) this.logTransition(change)
       const key = beat.addrs.map(a => Buffer.from(a).toString('hex')).join(',')
-      if (this.init.learnAddrs != null && key !== '' && this.knownAddrs.get(from) !== key) {
+      // Only admitted peers' addresses reach the peer store: strangers beyond the table's bound
+      // would otherwise fill it (and the peer keeper's dials) through any one connection.
+      if (admitted && this.init.learnAddrs != null && key !== '' && this.knownAddrs.get(from) !== key) {
         this.knownAddrs.set(from, key)
         if (this.knownAddrs.size > 20_000) this.knownAddrs.delete(this.knownAddrs.keys().next().value as string)
         this.init.learnAddrs(from, beat.addrs)

@@ -36,6 +36,11 @@ export class RateLimiter {
     return true
   }
 
+  /** Whether `key` has a bucket (took a token and was not evicted since). */
+  has (key: string): boolean {
+    return this.buckets.has(key)
+  }
+
   get size (): number {
     return this.buckets.size
   }

@@ -18,6 +18,8 @@ export const VIOLATIONS = {
   timestamp_relayed: 'ignore',
   rate_limited: 'reject',
   rate_limited_relayed: 'ignore',
+  /** A relayed message of an author new to this node, past what one connection may introduce. */
+  new_author_budget: 'ignore',
   /** A verdict whose evidence does not stand (src/reputation/verdicts.ts): its author signed it. */
   false_verdict: 'reject',
   /** A verdict not checked: praise (nobody takes it) or over the budget of checks. */

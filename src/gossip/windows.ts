@@ -15,6 +15,8 @@ export interface GossipWindows {
   futureSkewMs: number
   /** How long gossipsub keeps a message id: derived, never set (seenTtlMs). */
   seenTtlMs: number
+  /** The longest heartbeat interval a peer is believed to keep (a longer claim is cut to it): how long a silent peer stays alive. */
+  maxHeartbeatMs: number
 }
 
 /**
@@ -28,14 +30,17 @@ export function seenTtlMs (maxAgeMs: number, futureSkewMs: number): number {
 }
 
 /** Validates the windows once; what is not given takes the protocol's default. */
-export function compileGossipWindows ({ maxAgeMs = LIMITS.maxAgeMs, futureSkewMs = LIMITS.futureSkewMs }: { maxAgeMs?: number, futureSkewMs?: number } = {}): GossipWindows {
+export function compileGossipWindows ({ maxAgeMs = LIMITS.maxAgeMs, futureSkewMs = LIMITS.futureSkewMs, maxHeartbeatMs = LIMITS.maxHeartbeatMs }: { maxAgeMs?: number, futureSkewMs?: number, maxHeartbeatMs?: number } = {}): GossipWindows {
+  if (!Number.isInteger(maxHeartbeatMs) || maxHeartbeatMs < LIMITS.minHeartbeatMs || maxHeartbeatMs > LIMITS.maxHeartbeatMs) {
+    throw new MeshError('CONFIG_INVALID', `invalid gossip window: maxHeartbeatMs ${maxHeartbeatMs} (an integer from ${LIMITS.minHeartbeatMs} ms to ${LIMITS.maxHeartbeatMs} ms)`, {})
+  }
   if (!Number.isInteger(maxAgeMs) || maxAgeMs < 100 || maxAgeMs > 24 * 3_600_000) {
     throw new MeshError('CONFIG_INVALID', `invalid gossip window: maxAgeMs ${maxAgeMs} (an integer from 100 ms to 24 h)`, {})
   }
   if (!Number.isInteger(futureSkewMs) || futureSkewMs < 0 || futureSkewMs > maxAgeMs) {
     throw new MeshError('CONFIG_INVALID', `invalid gossip window: futureSkewMs ${futureSkewMs} (an integer from 0 to maxAgeMs)`, {})
   }
-  return { maxAgeMs, futureSkewMs, seenTtlMs: seenTtlMs(maxAgeMs, futureSkewMs) }
+  return { maxAgeMs, futureSkewMs, seenTtlMs: seenTtlMs(maxAgeMs, futureSkewMs), maxHeartbeatMs }
 }
 
 export const DEFAULT_GOSSIP_WINDOWS: GossipWindows = compileGossipWindows()

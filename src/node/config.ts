@@ -179,7 +179,7 @@ export const rawConfigSchema = z.strictObject({
   targetPeers: z.coerce.number().int().min(0).max(1_000).default(8),
   redialMaxBackoffMs: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   maxKnownPeers: z.coerce.number().int().min(10).max(100_000).default(1_000),
-  heartbeatMs: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_HEARTBEAT_MS),
+  heartbeatMs: z.coerce.number().int().min(LIMITS.minHeartbeatMs).max(LIMITS.maxHeartbeatMs).default(DEFAULT_HEARTBEAT_MS),
   heartbeatMaxPerSecond: z.coerce.number().int().min(1).max(10_000).default(50),
   slots: z.coerce.number().int().min(0).max(4096).default(() => availableParallelism()),
   worker: booleanLike.default(true),

@@ -102,7 +102,7 @@ export interface MeshNodeDeps {
    * Shorter gossip timing windows (timestamp window, and with it the seen cache), for tests and
    * the simulation only: every node of a network must use the same ones (src/gossip/windows.ts).
    */
-  gossipWindows?: { maxAgeMs?: number, futureSkewMs?: number }
+  gossipWindows?: { maxAgeMs?: number, futureSkewMs?: number, maxHeartbeatMs?: number }
 }
 
 /** The parts that exist only while the node runs. */
@@ -395,7 +395,19 @@ export class MeshNode {
         checkVerdict: createVerdictCheck({ clock: this.clock }),
         // Peers learn each other's addresses from heartbeats, so a worker can reach an owner it
         // only heard of through gossip (claims, results and renewals go point-to-point).
-        learnAddrs: (peer, addrs) => { void learnAddresses(libp2p, peer, addrs, logger).then(() => { keeper?.addressesChanged(peer) }) }
+        learnAddrs: (peer, addrs) => { void learnAddresses(libp2p, peer, addrs, logger).then(() => { keeper?.addressesChanged(peer) }) },
+        isValued: peer => keeper?.didWork(peer) ?? false
+      })
+      // Only peers with a connection count as capacity (a heartbeat can be relayed for a made-up author).
+      const tracking = (connected: boolean) => (event: CustomEvent<PeerId>): void => { protocol.peerTable.setConnected(event.detail.toString(), connected) }
+      const trackConnect = tracking(true)
+      const trackDisconnect = tracking(false)
+      libp2p.addEventListener('peer:connect', trackConnect)
+      libp2p.addEventListener('peer:disconnect', trackDisconnect)
+      for (const connection of libp2p.getConnections()) protocol.peerTable.setConnected(connection.remotePeer.toString(), true)
+      cleanup.unshift(async () => {
+        libp2p.removeEventListener('peer:connect', trackConnect)
+        libp2p.removeEventListener('peer:disconnect', trackDisconnect)
       })
       protocol.start()
       const leases = new LeaseChannel({ ...shared, libp2p })

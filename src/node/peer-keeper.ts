@@ -141,6 +141,11 @@ export class PeerKeeper {
     if (stale) this.persist(peerId, METADATA_WORKED, now)
   }
 
+  /** Whether the peer did work with this node (ever, as far as the peer store remembers) or its work needs it now. */
+  didWork (peerId: string): boolean {
+    return this.known.get(peerId)?.workedAt != null || this.wantedNow.has(peerId)
+  }
+
   /**
    * A peer announced new addresses (a heartbeat heard through other peers, e.g. an owner that
    * restarted on another port): a wanted peer is dialled at once, whatever its backoff.

@@ -507,10 +507,10 @@ export class TaskOwner {
     return undefined
   }
 
-  /** Whether outputs of a kind are comparable: wasm, this node's deterministic kinds, or a kind every live peer that runs it declares deterministic. */
+  /** Whether outputs of a kind are comparable: wasm, this node's deterministic kinds, or a kind every connected live peer that runs it declares deterministic. */
   private comparable (kind: string): boolean {
     if (kind === WASM_KIND || this.init.deterministicKinds.has(kind)) return true
-    const runners = this.init.protocol.peerTable.list().filter(p => p.state === 'alive').flatMap(p => p.capabilities.filter(c => c.kind === kind))
+    const runners = this.init.protocol.peerTable.capacity().flatMap(p => p.capabilities.filter(c => c.kind === kind))
     return runners.length > 0 && runners.every(c => c.deterministic)
   }
 
@@ -525,11 +525,11 @@ export class TaskOwner {
     return this.checkerAvailable(task, [worker]) && this.init.lifecycle.random() < p
   }
 
-  /** Whether a live peer (or this node) other than `exclude` could run the task now: kind, slots, memory, not banned. */
+  /** Whether a connected live peer (or this node) other than `exclude` could run the task now: kind, slots, memory, not banned. Peers only heard of do not count: anyone can relay a heartbeat for a made-up author. */
   private checkerAvailable (task: Task, exclude: string[]): boolean {
     const fits = (slotsTotal: number, memoryFree: number): boolean => slotsTotal >= (task.spec.slots ?? 1) && memoryFree >= (task.spec.memoryBytes ?? 0)
-    return (this.init.runsLocally(task.spec.kind) && !exclude.includes(this.self)) || this.init.protocol.peerTable.list().some(peer =>
-      !exclude.includes(peer.peerId) && peer.state === 'alive' && peer.capabilities.some(c => c.kind === task.spec.kind) && fits(peer.slotsTotal, peer.memoryFree) &&
+    return (this.init.runsLocally(task.spec.kind) && !exclude.includes(this.self)) || this.init.protocol.peerTable.capacity().some(peer =>
+      !exclude.includes(peer.peerId) && peer.capabilities.some(c => c.kind === task.spec.kind) && fits(peer.slotsTotal, peer.memoryFree) &&
       this.init.reputation.stateOf?.(peer.peerId) !== 'banned')
   }
 

@@ -266,13 +266,14 @@ export class TaskWorker {
     const ownerBytes = owner === this.self ? this.selfBytes : peerIdToBytes(owner)
     // Re-announcements of known tasks are most of what arrives: the peer list is read once per
     // message, and a task's rank (a hash per capable peer) is computed only for a new candidate.
-    let alive: ReturnType<MeshProtocol['peerTable']['list']> | undefined
+    let alive: ReturnType<MeshProtocol['peerTable']['capacity']> | undefined
     for (const offer of offers) {
       if (!this.couldRun(offer) || offer.deadline <= now) continue
       const slots = Math.max(1, offer.slots)
       let rank: number | undefined
       const rankOf = (): number => {
-        alive ??= this.init.protocol.peerTable.list().filter(p => p.state === 'alive' && p.slotsFree > 0)
+        // Peers with a connection to this node only: a heartbeat can be relayed for a made-up author.
+        alive ??= this.init.protocol.peerTable.capacity().filter(p => p.slotsFree > 0)
         const capable = alive.filter(p => p.slotsTotal >= slots && p.capabilities.some(c => c.kind === offer.kind)).map(p => p.peerId)
         return (rank ??= rendezvousRank(offer.taskId, this.self, capable))
       }

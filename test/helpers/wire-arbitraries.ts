@@ -55,7 +55,7 @@ export const heartbeat: fc.Arbitrary<Heartbeat> = fc.integer({ min: 0, max: 65_5
   slotsTotal: fc.constant(total),
   memoryFree: time,
   loadMilli: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-  intervalMs: fc.integer({ min: 100, max: 3_600_000 }),
+  intervalMs: fc.integer({ min: LIMITS.minHeartbeatMs, max: LIMITS.maxHeartbeatMs }),
   agent: text(0, LIMITS.agentChars),
   addrs: fc.array(bytes(1, LIMITS.addrBytes), { maxLength: LIMITS.addrsPerHeartbeat })
 }))

@@ -23,7 +23,10 @@ describe('tasks end to end on 127.0.0.1', () => {
 
   it('4 nodes: 200 sha256 tasks from one node all succeed with the right digests, each accepted once', async () => {
     const fast = { heartbeatMs: 200, slots: 4 }
-    const a = await mesh.node(fast)
+    // The owner runs nothing itself: its own worker takes offers without a network round trip and,
+    // with tasks of a millisecond, often ran all 200 before another worker's first claim was
+    // answered (equal terms for an owner that is also a worker is the pipeline issue's, #13).
+    const a = await mesh.node({ ...fast, worker: false })
     const others = await Promise.all([0, 1, 2].map(async () => await mesh.node({ ...fast, bootstrap: [addrOf(a)] })))
     await alive(a, others)
 
