@@ -26,7 +26,8 @@ export const ENV_VARS = {
   memoryBytes: 'MESH_MEMORY',
   allowWasm: 'MESH_ALLOW_WASM',
   probationLeases: 'MESH_PROBATION_LEASES',
-  targetPeers: 'MESH_TARGET_PEERS'
+  targetPeers: 'MESH_TARGET_PEERS',
+  maxConnections: 'MESH_MAX_CONNECTIONS'
 } as const satisfies Partial<Record<keyof RawConfig, string>>
 
 const LIST_FIELDS = new Set<string>(['listen', 'bootstrap'])

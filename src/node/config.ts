@@ -48,6 +48,8 @@ export interface MeshNodeConfig {
   redialMaxBackoffMs: number
   /** Peers the peer store remembers at most; past it, strangers are forgotten first. */
   maxKnownPeers: number
+  /** Open connections at most (libp2p's connection manager: inbound refused, lowest-valued pruned past it). */
+  maxConnections: number
   /** Heartbeat interval on a small mesh; it widens with the mesh (docs/PROTOCOL.md). */
   heartbeatMs: number
   /** Heartbeats a node should receive per second at most, whatever the mesh size. */
@@ -179,6 +181,7 @@ export const rawConfigSchema = z.strictObject({
   targetPeers: z.coerce.number().int().min(0).max(1_000).default(8),
   redialMaxBackoffMs: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   maxKnownPeers: z.coerce.number().int().min(10).max(100_000).default(1_000),
+  maxConnections: z.coerce.number().int().min(2).max(100_000).default(300),
   heartbeatMs: z.coerce.number().int().min(LIMITS.minHeartbeatMs).max(LIMITS.maxHeartbeatMs).default(DEFAULT_HEARTBEAT_MS),
   heartbeatMaxPerSecond: z.coerce.number().int().min(1).max(10_000).default(50),
   slots: z.coerce.number().int().min(0).max(4096).default(() => availableParallelism()),
@@ -234,6 +237,7 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     targetPeers: value.targetPeers,
     redialMaxBackoffMs: value.redialMaxBackoffMs,
     maxKnownPeers: value.maxKnownPeers,
+    maxConnections: value.maxConnections,
     heartbeatMs: value.heartbeatMs,
     heartbeatMaxPerSecond: value.heartbeatMaxPerSecond,
     slots: value.slots,

@@ -133,6 +133,7 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
     ...(swarmKey != null ? { connectionProtector: preSharedKey({ psk: swarmKey, timeout: 5_000 }) } : {}),
     peerDiscovery,
     connectionManager: {
+      maxConnections: config.maxConnections,
       // The defaults (5 per second per host) reset dials when several local nodes start at once.
       inboundConnectionThreshold: 1_000,
       maxIncomingPendingConnections: 256

@@ -19,6 +19,7 @@ interface StartFlags extends GlobalOptions {
   logLevel?: string
   slots?: string
   targetPeers?: string
+  maxConnections?: string
   heartbeatMs?: string
   worker?: boolean
   leaseTtlMs?: string
@@ -53,6 +54,7 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--dht', 'join the Kademlia DHT for peer discovery')
     .option('--no-dht', 'do not join the DHT (the default)')
     .option('--target-peers <n>', 'below this many connections, dial peers remembered from earlier runs, best first (default 8)')
+    .option('--max-connections <n>', 'open connections at most; past it inbound ones are refused and the least valued closed (default 300)')
     .option('--slots <n>', 'tasks this node runs at once (default: number of CPUs)')
     .option('--heartbeat-ms <ms>', 'heartbeat interval on a small mesh (default 1000; widens with the mesh)')
     .option('--no-worker', 'own and submit tasks but run none')
@@ -106,6 +108,7 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       logLevel: flags.logLevel,
       slots: flags.slots,
       targetPeers: flags.targetPeers,
+      maxConnections: flags.maxConnections,
       heartbeatMs: flags.heartbeatMs,
       worker: flags.worker === false ? false : undefined,
       leaseTtlMs: flags.leaseTtlMs,
