@@ -11,6 +11,8 @@ export interface MeshMetrics {
   /** Blob transfers by direction (in: fetched, out: served) and result. */
   blobTransfers: Counter<'direction' | 'result'>
   blobBytes: Counter<'direction'>
+  /** Inbound connections refused because their host or subnet held its share (./node/inbound-slots.ts). */
+  inboundRefused: Counter<'reason'>
 }
 
 export function createMetrics (): MeshMetrics {
@@ -45,6 +47,12 @@ export function createMetrics (): MeshMetrics {
       name: 'mesh_blob_bytes_total',
       help: 'Blob bytes transferred by direction',
       labelNames: ['direction'],
+      registers: [registry]
+    }),
+    inboundRefused: new Counter({
+      name: 'mesh_inbound_connections_refused_total',
+      help: 'Inbound connections refused because their host or subnet held its share of the slots, by reason (per_host, per_subnet)',
+      labelNames: ['reason'],
       registers: [registry]
     })
   }

@@ -27,7 +27,10 @@ export const ENV_VARS = {
   allowWasm: 'MESH_ALLOW_WASM',
   probationLeases: 'MESH_PROBATION_LEASES',
   targetPeers: 'MESH_TARGET_PEERS',
-  maxConnections: 'MESH_MAX_CONNECTIONS'
+  maxConnections: 'MESH_MAX_CONNECTIONS',
+  maxInboundPerIp: 'MESH_MAX_INBOUND_PER_IP',
+  maxInboundPerSubnet: 'MESH_MAX_INBOUND_PER_SUBNET',
+  limitLoopbackInbound: 'MESH_LIMIT_LOOPBACK_INBOUND'
 } as const satisfies Partial<Record<keyof RawConfig, string>>
 
 const LIST_FIELDS = new Set<string>(['listen', 'bootstrap'])

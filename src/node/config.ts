@@ -7,6 +7,7 @@ import { LIMITS } from '../gossip/wire/limits.js'
 import { KIND_NAME, commandKindSchema, type CommandKind } from '../tasks/exec/command-kinds.js'
 import { DEFAULT_QUOTAS, type QuotaLimits } from '../tasks/quota.js'
 import { WASM_KIND } from '../tasks/spec.js'
+import type { InboundLimits } from './inbound-slots.js'
 
 /**
  * Node options, compiled and validated once into the strict shape the rest of the code uses
@@ -50,6 +51,8 @@ export interface MeshNodeConfig {
   maxKnownPeers: number
   /** Open connections at most (libp2p's connection manager: inbound refused, lowest-valued pruned past it). */
   maxConnections: number
+  /** Inbound connections from one host (IPv4 address, IPv6 /64), from one subnet (IPv4 /24, IPv6 /48), and whether loopback counts (./inbound-slots.ts). */
+  inbound: InboundLimits
   /** Heartbeat interval on a small mesh; it widens with the mesh (docs/PROTOCOL.md). */
   heartbeatMs: number
   /** Heartbeats a node should receive per second at most, whatever the mesh size. */
@@ -182,6 +185,9 @@ export const rawConfigSchema = z.strictObject({
   redialMaxBackoffMs: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   maxKnownPeers: z.coerce.number().int().min(10).max(100_000).default(1_000),
   maxConnections: z.coerce.number().int().min(2).max(100_000).default(300),
+  maxInboundPerIp: z.coerce.number().int().min(1).max(100_000).default(8),
+  maxInboundPerSubnet: z.coerce.number().int().min(1).max(100_000).default(32),
+  limitLoopbackInbound: booleanLike.default(false),
   heartbeatMs: z.coerce.number().int().min(LIMITS.minHeartbeatMs).max(LIMITS.maxHeartbeatMs).default(DEFAULT_HEARTBEAT_MS),
   heartbeatMaxPerSecond: z.coerce.number().int().min(1).max(10_000).default(50),
   slots: z.coerce.number().int().min(0).max(4096).default(() => availableParallelism()),
@@ -238,6 +244,7 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     redialMaxBackoffMs: value.redialMaxBackoffMs,
     maxKnownPeers: value.maxKnownPeers,
     maxConnections: value.maxConnections,
+    inbound: { maxPerHost: value.maxInboundPerIp, maxPerSubnet: value.maxInboundPerSubnet, limitLoopback: value.limitLoopbackInbound },
     heartbeatMs: value.heartbeatMs,
     heartbeatMaxPerSecond: value.heartbeatMaxPerSecond,
     slots: value.slots,

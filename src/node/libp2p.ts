@@ -23,9 +23,10 @@ import { messageId, messageIdToString } from '../gossip/message-ids.js'
 import { DEFAULT_GOSSIP_WINDOWS, type GossipWindows } from '../gossip/windows.js'
 import type { ReputationHook } from '../reputation/hook.js'
 import type { MeshNodeConfig } from './config.js'
+import type { InboundSlots } from './inbound-slots.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, MultiaddrConnection, PeerId, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
@@ -50,6 +51,8 @@ export interface Libp2pInit {
   blocked?: ReadonlySet<string>
   /** The gossip timing windows (the seen cache's lifetime comes from them); the protocol's by default. */
   windows?: GossipWindows
+  /** Per-host and per-subnet inbound bounds; none: only libp2p's own limits. */
+  inbound?: InboundSlots
 }
 
 /** The bootstrap tag starts with KEEP_ALIVE so libp2p's reconnect queue redials a lost bootstrap peer. */
@@ -71,7 +74,7 @@ export async function clearStaleBootstrapTags (libp2p: MeshLibp2p, bootstrapList
  * Assembles libp2p for one mesh node. Every option that differs from libp2p's defaults is here,
  * with the reason.
  */
-export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation, blocked, windows = DEFAULT_GOSSIP_WINDOWS }: Libp2pInit): Promise<MeshLibp2p> {
+export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation, blocked, inbound, windows = DEFAULT_GOSSIP_WINDOWS }: Libp2pInit): Promise<MeshLibp2p> {
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
   if (config.bootstrap.length > 0) {
     peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: 0, tagName: BOOTSTRAP_TAG }))
@@ -138,18 +141,26 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
       inboundConnectionThreshold: 1_000,
       maxIncomingPendingConnections: 256
     },
-    // Peers this node refuses to talk to (a simulated partition); empty outside simulations.
-    ...(blocked != null
-      ? {
-          connectionGater: {
-            denyDialPeer: (peer: PeerId) => blocked.has(peer.toString()),
-            denyInboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString()),
-            denyOutboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString())
-          }
-        }
-      : {}),
+    connectionGater: connectionGater(blocked, inbound),
     services
   }) as unknown as MeshLibp2p // the optional dht service widens the inferred map
+}
+
+/**
+ * Peers this node refuses to talk to (a simulated partition; empty outside simulations), and
+ * inbound connections past their host's or subnet's share of the slots.
+ */
+function connectionGater (blocked: ReadonlySet<string> | undefined, inbound: InboundSlots | undefined): ConnectionGater {
+  return {
+    ...(blocked != null
+      ? {
+          denyDialPeer: (peer: PeerId) => blocked.has(peer.toString()),
+          denyInboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString()),
+          denyOutboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString())
+        }
+      : {}),
+    ...(inbound != null ? { denyInboundConnection: (conn: MultiaddrConnection) => inbound.admit(conn) != null } : {})
+  }
 }
 
 /** Starts libp2p; a listen failure becomes one line naming each address and its cause. */

@@ -37,6 +37,8 @@ import { createLogger, type Logger } from '../logger.js'
 import { VERSION } from '../version.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { PeerKeeper } from './peer-keeper.js'
+import { InboundSlots } from './inbound-slots.js'
+import { ConnectionTrimmer } from './connection-trimmer.js'
 import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
 import { lockDataDir } from './data-dir-lock.js'
 import { PeerDatastore } from './datastore.js'
@@ -118,6 +120,7 @@ interface Running {
   worker?: TaskWorker
   redialer: BootstrapRedialer
   keeper: PeerKeeper
+  trimmer: ConnectionTrimmer
   api?: ApiServer
   unlock: () => Promise<void>
   startedAt: number
@@ -370,7 +373,8 @@ export class MeshNode {
       const datastore = new PeerDatastore(join(config.dataDir, 'datastore'))
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
-      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, windows: this.gossipWindows, ...(swarmKey != null ? { swarmKey } : {}) })
+      const inbound = new InboundSlots(config.inbound, { logger: this.logger, metrics: this.metrics })
+      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, inbound, windows: this.gossipWindows, ...(swarmKey != null ? { swarmKey } : {}) })
       await clearStaleBootstrapTags(libp2p, config.bootstrap)
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
@@ -471,22 +475,25 @@ export class MeshNode {
       worker?.start()
       owner.start()
       cleanup.unshift(async () => { await worker?.stop(); owner.stop() })
+      const wanted = (): string[] => [...owner.leaseHolders(), ...(worker?.ownersOwed() ?? [])]
       const peerKeeper = new PeerKeeper({
         libp2p,
         clock: this.clock,
         logger,
         random: this.random,
-        wanted: () => [...owner.leaseHolders(), ...(worker?.ownersOwed() ?? [])],
+        wanted,
         excluded: peer => this.peerJudge.stateOf?.(peer) === 'banned'
       }, { targetPeers: config.targetPeers, maxBackoffMs: config.redialMaxBackoffMs, maxKnownPeers: config.maxKnownPeers })
       keeper = peerKeeper
       // A grant or a result between two peers is work done together: such peers are redialled first and forgotten last.
       const offWorked = leases.on((body, from) => { if (body.type === 'grant' || body.type === 'result') peerKeeper.noteWorked(from) })
       peerKeeper.start()
+      const trimmer = new ConnectionTrimmer({ libp2p, logger, wanted }, config.maxConnections)
+      trimmer.start()
       // A worker with results for a peer sends them as soon as it is connected again.
       const onConnect = (event: CustomEvent<PeerId>): void => { worker?.peerConnected(event.detail.toString()) }
       libp2p.addEventListener('peer:connect', onConnect)
-      cleanup.unshift(async () => { offWorked(); peerKeeper.stop(); libp2p.removeEventListener('peer:connect', onConnect) })
+      cleanup.unshift(async () => { offWorked(); peerKeeper.stop(); trimmer.stop(); libp2p.removeEventListener('peer:connect', onConnect) })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger, dataDir: config.dataDir })
@@ -494,7 +501,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url })
       }
-      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, owner, ...(worker != null ? { worker } : {}), redialer, keeper: peerKeeper, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, owner, ...(worker != null ? { worker } : {}), redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -519,6 +526,7 @@ export class MeshNode {
       () => { running.protocol.stop() },
       () => { running.redialer.stop() },
       () => { running.keeper.stop() },
+      () => { running.trimmer.stop() },
       async () => { if (api != null) await removeApiFile(this.config.dataDir, api.url) },
       async () => { await api?.stop() },
       async () => { await running.libp2p.stop() },

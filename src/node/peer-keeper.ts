@@ -22,6 +22,15 @@ import type { Logger } from '../logger.js'
 export const METADATA_CONNECTED = 'mesh-node/last-connected'
 export const METADATA_WORKED = 'mesh-node/worked'
 
+/**
+ * Peer-store tag of peers that did work with this node. libp2p's connection manager, over
+ * `maxConnections`, closes connections to the peers with the lowest sum of tag values first, so
+ * idle strangers (no tags) go before peers that did work. 100 is the largest value the peer
+ * store takes; gossipsub tags its mesh peers (at most 12 per topic) 100 per topic too.
+ */
+export const WORKED_TAG = 'mesh-node/worked'
+export const WORKED_TAG_VALUE = 100
+
 export interface PeerKeeperSettings {
   /** Below this many connections, remembered peers are dialled. */
   targetPeers: number
@@ -138,7 +147,7 @@ export class PeerKeeper {
     const known = this.remember(peerId)
     const stale = known.workedAt == null || now - known.workedAt > PERSIST_EVERY_MS
     known.workedAt = now
-    if (stale) this.persist(peerId, METADATA_WORKED, now)
+    if (stale) this.persist(peerId, METADATA_WORKED, now, { [WORKED_TAG]: { value: WORKED_TAG_VALUE } })
   }
 
   /** Whether the peer did work with this node (ever, as far as the peer store remembers) or its work needs it now. */
@@ -239,8 +248,8 @@ export class PeerKeeper {
     return known
   }
 
-  private persist (peer: string, key: string, at: number): void {
-    void this.components.libp2p.peerStore.merge(peerIdFromString(peer), { metadata: { [key]: encodeTime(at) } })
+  private persist (peer: string, key: string, at: number, tags?: Record<string, { value: number }>): void {
+    void this.components.libp2p.peerStore.merge(peerIdFromString(peer), { metadata: { [key]: encodeTime(at) }, ...(tags != null ? { tags } : {}) })
       .catch(err => { this.components.logger.debug({ peer, err: errorMessage(err) }, 'cannot store peer metadata') })
   }
 

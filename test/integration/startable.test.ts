@@ -7,6 +7,7 @@ import { createMetrics } from '../../src/metrics.js'
 import { noReputation } from '../../src/reputation/hook.js'
 import { silentLogger } from '../../src/logger.js'
 import { BootstrapRedialer } from '../../src/node/bootstrap-redialer.js'
+import { ConnectionTrimmer } from '../../src/node/connection-trimmer.js'
 import { createMeshNode } from '../../src/node/mesh-node.js'
 import { PeerKeeper } from '../../src/node/peer-keeper.js'
 import { TestMesh } from '../helpers/nodes.js'
@@ -53,7 +54,8 @@ describe('Startable contract', () => {
     ['PeerKeeper', async () => {
       const node = await mesh.node()
       return new PeerKeeper({ libp2p: node.libp2p, clock: systemClock, logger: silentLogger(), random: Math.random, wanted: () => [] }, { tickMs: 60_000 })
-    }]
+    }],
+    ['ConnectionTrimmer', async () => new ConnectionTrimmer({ libp2p: (await mesh.node()).libp2p, logger: silentLogger(), wanted: () => [] }, 10)]
   ]
 
   it.each(services)('%s: stop without start, start twice, stop twice, start again', async (_name, make) => {

@@ -20,6 +20,8 @@ interface StartFlags extends GlobalOptions {
   slots?: string
   targetPeers?: string
   maxConnections?: string
+  maxInboundPerIp?: string
+  maxInboundPerSubnet?: string
   heartbeatMs?: string
   worker?: boolean
   leaseTtlMs?: string
@@ -55,6 +57,8 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--no-dht', 'do not join the DHT (the default)')
     .option('--target-peers <n>', 'below this many connections, dial peers remembered from earlier runs, best first (default 8)')
     .option('--max-connections <n>', 'open connections at most; past it inbound ones are refused and the least valued closed (default 300)')
+    .option('--max-inbound-per-ip <n>', 'inbound connections from one IPv4 address or IPv6 /64 at most; loopback exempt (default 8)')
+    .option('--max-inbound-per-subnet <n>', 'inbound connections from one IPv4 /24 or IPv6 /48 at most; loopback exempt (default 32)')
     .option('--slots <n>', 'tasks this node runs at once (default: number of CPUs)')
     .option('--heartbeat-ms <ms>', 'heartbeat interval on a small mesh (default 1000; widens with the mesh)')
     .option('--no-worker', 'own and submit tasks but run none')
@@ -109,6 +113,8 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       slots: flags.slots,
       targetPeers: flags.targetPeers,
       maxConnections: flags.maxConnections,
+      maxInboundPerIp: flags.maxInboundPerIp,
+      maxInboundPerSubnet: flags.maxInboundPerSubnet,
       heartbeatMs: flags.heartbeatMs,
       worker: flags.worker === false ? false : undefined,
       leaseTtlMs: flags.leaseTtlMs,

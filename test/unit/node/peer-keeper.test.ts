@@ -2,7 +2,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../../../src/logger.js'
-import { METADATA_CONNECTED, METADATA_WORKED, PeerKeeper } from '../../../src/node/peer-keeper.js'
+import { METADATA_CONNECTED, METADATA_WORKED, PeerKeeper, WORKED_TAG, WORKED_TAG_VALUE } from '../../../src/node/peer-keeper.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
 import type { PeerId } from '@libp2p/interface'
 
@@ -42,13 +42,19 @@ function fakeLibp2p (self: PeerId, stored: StoredPeer[]) {
     },
     peerStore: {
       all: async () => stored,
-      merge: async (id: PeerId, data: { metadata: Record<string, Uint8Array> }) => {
+      merge: async (id: PeerId, data: { metadata: Record<string, Uint8Array>, tags?: Record<string, unknown> }) => {
         let peer = stored.find(p => p.id.equals(id))
         if (peer == null) {
           peer = { id, metadata: new Map(), tags: new Map() }
           stored.push(peer)
         }
         for (const [key, value] of Object.entries(data.metadata)) peer.metadata.set(key, value)
+        for (const [key, value] of Object.entries(data.tags ?? {})) {
+          // As libp2p's peer store: a tag value outside 0-100 fails the whole merge.
+          const tagValue = (value as { value?: number } | undefined)?.value ?? 0
+          if (tagValue < 0 || tagValue > 100) throw new Error('tag value must be between 0-100')
+          peer.tags.set(key, value)
+        }
       },
       delete: async (id: PeerId) => { stored.splice(stored.findIndex(p => p.id.equals(id)), 1) }
     },
@@ -136,5 +142,15 @@ describe('PeerKeeper', () => {
     expect(stored).toHaveLength(10)
     expect(stored.map(p => p.id.toString())).toEqual(expect.arrayContaining([boot.toString(), worked.toString()]))
     keeper.stop()
+  })
+
+  it('tags a peer that did work, so libp2p prunes its connection after an idle stranger\'s', async () => {
+    const [self, worker] = await ids(2) as [PeerId, PeerId]
+    const stored: StoredPeer[] = []
+    const keeper = new PeerKeeper({ libp2p: fakeLibp2p(self, stored) as any, clock: new ManualClock(), logger: silentLogger(), random: () => 0.5, wanted: () => [] }, { targetPeers: 0 })
+    keeper.noteWorked(worker.toString())
+    await settle()
+    expect(stored.find(p => p.id.equals(worker))?.tags.get(WORKED_TAG)).toEqual({ value: WORKED_TAG_VALUE })
+    expect(stored.find(p => p.id.equals(worker))?.metadata.has(METADATA_WORKED)).toBe(true)
   })
 })
