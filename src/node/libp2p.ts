@@ -141,21 +141,23 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
       inboundConnectionThreshold: 1_000,
       maxIncomingPendingConnections: 256
     },
-    connectionGater: connectionGater(blocked, inbound),
+    connectionGater: connectionGater(blocked, inbound, reputation),
     services
   }) as unknown as MeshLibp2p // the optional dht service widens the inferred map
 }
 
 /**
- * Peers this node refuses to talk to (a simulated partition; empty outside simulations), and
+ * Peers this node refuses to talk to (a simulated partition; empty outside simulations), peers
+ * it has banned (inbound: a banned peer holds no slot; this node dials none anyway), and
  * inbound connections past their host's or subnet's share of the slots.
  */
-function connectionGater (blocked: ReadonlySet<string> | undefined, inbound: InboundSlots | undefined): ConnectionGater {
+function connectionGater (blocked: ReadonlySet<string> | undefined, inbound: InboundSlots | undefined, reputation: ReputationHook): ConnectionGater {
+  const banned = (peer: PeerId): boolean => reputation.stateOf?.(peer.toString()) === 'banned'
   return {
+    denyInboundEncryptedConnection: (peer: PeerId) => (blocked?.has(peer.toString()) ?? false) || banned(peer),
     ...(blocked != null
       ? {
           denyDialPeer: (peer: PeerId) => blocked.has(peer.toString()),
-          denyInboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString()),
           denyOutboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString())
         }
       : {}),
