@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto'
-import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { RPC } from '@libp2p/gossipsub/message'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { RPC } from '@libp2p/gossipsub/message'
 import { multiaddr } from '@multiformats/multiaddr'
-import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
-import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { afterEach, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/clock.js'
 import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
 import { decodeHeartbeat } from '../../src/gossip/wire/codec.js'
+import { rawOf, signedMessage } from '../../src/sim/forgery.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 import { createStranger } from '../helpers/stranger.js'
 import type { GossipSub, SignedMessage } from '@libp2p/gossipsub'
@@ -30,18 +28,6 @@ const scoreOf = (node: MeshNode, peer: string): number => node.reputation().find
 async function rejected (node: MeshNode, reason: string): Promise<number> {
   const metric = await node.metrics.gossipMessages.get()
   return metric.values.filter(v => v.labels.result === 'reject' && v.labels.reason === reason).reduce((sum, v) => sum + v.value, 0)
-}
-
-/** The signed message as it travels in an RPC, to send again untouched. */
-function rawOf (msg: SignedMessage): unknown {
-  return {
-    from: msg.from.toMultihash().bytes,
-    data: msg.data,
-    seqno: uint8ArrayFromString(msg.sequenceNumber.toString(16).padStart(16, '0'), 'base16'),
-    topic: msg.topic,
-    signature: msg.signature,
-    key: publicKeyToProtobuf(msg.key)
-  }
 }
 
 describe('hostile gossip', () => {
@@ -176,9 +162,7 @@ describe('hostile gossip', () => {
     evilPubsub.handleReceivedRpc = async (from, rpc) => {
       for (const msg of rpc.messages) {
         if (msg.topic !== topic || msg.data == null || msg.from == null || !uint8ArrayEquals(msg.from, bFrom)) continue
-        const unsigned = { from: evil.peerId.toMultihash().bytes, data: msg.data, seqno: randomBytes(8), topic }
-        const signature = await evilKey.sign(uint8ArrayConcat([uint8ArrayFromString('libp2p-pubsub:'), RPC.Message.encode(unsigned)]))
-        if (evilPubsub.sendRpc(v.peerId, { subscriptions: [], messages: [{ ...unsigned, signature, key: publicKeyToProtobuf(evilKey.publicKey) }], control: undefined })) copies++
+        if (evilPubsub.sendRpc(v.peerId, { subscriptions: [], messages: [await signedMessage(evilKey, topic, msg.data)], control: undefined })) copies++
       }
       await received(from, rpc)
     }

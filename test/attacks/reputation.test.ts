@@ -1,19 +1,16 @@
-import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { RPC } from '@libp2p/gossipsub/message'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { RPC } from '@libp2p/gossipsub/message'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { randomBytes } from 'node:crypto'
-import { concat } from 'uint8arrays/concat'
 import { afterEach, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/clock.js'
 import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
-import { ResultStatus, Verdict, VerdictKind } from '../../src/gossip/wire/mesh.js'
 import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
 import { Reputation } from '../../src/reputation/reputation.js'
+import { forgedVerdict, signedMessage } from '../../src/sim/forgery.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 import { createStranger } from '../helpers/stranger.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
-import type { PrivateKey } from '@libp2p/interface'
 
 const FAST = { heartbeatMs: 200 }
 
@@ -21,34 +18,6 @@ const FAST = { heartbeatMs: 200 }
 async function validated (node: MeshNode, topic: string): Promise<number> {
   const metric = await node.metrics.gossipMessages.get()
   return metric.values.filter(v => v.labels.topic === topic).reduce((sum, v) => sum + v.value, 0)
-}
-
-/**
- * A gossipsub message on `topic` signed by `key`, as gossipsub's StrictSign builds one: the
- * signature covers 'libp2p-pubsub:' and the message without its signature and key.
- */
-async function signedMessage (key: PrivateKey, topic: string, data: Uint8Array): Promise<RPC.Message> {
-  const message: RPC.Message = { from: peerIdFromPrivateKey(key).toMultihash().bytes, data, seqno: randomBytes(8), topic }
-  const signature = await key.sign(concat([new TextEncoder().encode('libp2p-pubsub:'), RPC.Message.encode(message)]))
-  return { ...message, signature, key: publicKeyToProtobuf(key.publicKey) }
-}
-
-/** A misreport verdict authored by `key` about `subject`, well formed, whose evidence signatures are random bytes. */
-function forgedVerdict (key: PrivateKey, subject: Uint8Array, contradictor: Uint8Array): Uint8Array {
-  const author = peerIdToBytes(peerIdFromPrivateKey(key))
-  const task = { owner: author, taskId: new Uint8Array(randomBytes(32)), replica: 0, epoch: 1 }
-  const result = (worker: Uint8Array, replica: number, fill: number): Verdict['evidence'][number] => ({
-    task: { ...task, replica }, worker: worker as Uint8Array<ArrayBuffer>, status: ResultStatus.SUCCEEDED, outputHash: new Uint8Array(32).fill(fill), signature: new Uint8Array(randomBytes(64))
-  })
-  return Verdict.encode({
-    version: 1,
-    author,
-    timestamp: Date.now(),
-    subject: subject as Uint8Array<ArrayBuffer>,
-    kind: VerdictKind.MISREPORT,
-    task,
-    evidence: [result(subject, 0, 1), result(contradictor, 1, 2)]
-  })
 }
 
 describe('verdict floods', () => {
