@@ -1,16 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto'
 import type { GossipSub } from '@libp2p/gossipsub'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
 import { expect } from 'vitest'
 import { createStranger } from './stranger.js'
 import { blobProtocol, leaseProtocol, meshTopic } from '../../src/gossip/topics.js'
-import { checkLeaseMessage, decodeLeaseFrame, decodeTaskAnnounce, type LeaseBody } from '../../src/gossip/wire/codec.js'
+import { decodeTaskAnnounce, type LeaseBody } from '../../src/gossip/wire/codec.js'
 import { LIMITS, PROTOCOL_VERSION } from '../../src/gossip/wire/limits.js'
-import { BlobRequest, BlobResponse, BlobStatus, LeaseFrame, TaskAnnounce, type LeaseMessage, type TaskOffer } from '../../src/gossip/wire/mesh.js'
+import { BlobRequest, BlobResponse, BlobStatus, TaskAnnounce, type LeaseMessage, type TaskOffer } from '../../src/gossip/wire/mesh.js'
 import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
+import { fetchBlob, grantMessage, readLeases, sendLeases, type Fetched } from '../../src/sim/wire.js'
 import { addrOf } from './nodes.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { Stream } from '@libp2p/interface'
@@ -81,36 +80,15 @@ export class BarePeer {
 
   /** Sends lease messages to a peer on a stream of their own. */
   async send (peer: string, messages: LeaseMessage[]): Promise<void> {
-    const stream = await this.libp2p.dialProtocol(peerIdFromString(peer), leaseProtocol(this.network))
-    await lpStream(stream, { maxDataLength: LIMITS.frameBytes }).write(LeaseFrame.encode({ version: PROTOCOL_VERSION, messages }))
-    await stream.close()
+    await sendLeases(this.libp2p, this.network, peer, messages)
   }
 
   /**
    * Fetches a blob from a peer over the blob protocol: the status it answered and, if OK, the
    * size, SHA-256 (hex) and (unless `keep` is false) the bytes of what arrived.
    */
-  async fetchBlob (peer: string, hash: Uint8Array, { maxSize = LIMITS.blobBytes, keep = true }: { maxSize?: number, keep?: boolean } = {}): Promise<{ status: BlobStatus, bytes?: Uint8Array, sha256?: string, size?: number }> {
-    const stream = await this.libp2p.dialProtocol(peerIdFromString(peer), blobProtocol(this.network))
-    const lp = lpStream(stream, { maxDataLength: LIMITS.blobChunkBytes, maxBufferSize: 64 * LIMITS.blobChunkBytes })
-    const signal = AbortSignal.timeout(300_000)
-    try {
-      await lp.write(BlobRequest.encode({ version: PROTOCOL_VERSION, hash: hash as Uint8Array<ArrayBuffer>, maxSize }), { signal })
-      const response = BlobResponse.decode((await lp.read({ signal })).subarray())
-      if (response.status !== BlobStatus.BLOB_OK) return { status: response.status }
-      const bytes = keep ? new Uint8Array(response.size) : undefined
-      const digest = createHash('sha256')
-      let at = 0
-      while (at < response.size) {
-        const chunk = (await lp.read({ signal })).subarray()
-        bytes?.set(chunk, at)
-        digest.update(chunk)
-        at += chunk.byteLength
-      }
-      return { status: response.status, size: at, sha256: digest.digest('hex'), ...(bytes != null ? { bytes } : {}) }
-    } finally {
-      await stream.close().catch(() => { stream.abort(new Error('closed')) })
-    }
+  async fetchBlob (peer: string, hash: Uint8Array, options: { maxSize?: number, keep?: boolean } = {}): Promise<Fetched> {
+    return await fetchBlob(this.libp2p, this.network, peer, hash, options)
   }
 
   /** Lease messages of one type received so far. */
@@ -128,22 +106,13 @@ export class BarePeer {
       stream.pause()
       return
     }
-    const lp = lpStream(stream, { maxDataLength: LIMITS.frameBytes })
-    try {
-      for (;;) {
-        const frame = decodeLeaseFrame((await lp.read()).subarray())
-        for (const [i, message] of frame.messages.entries()) {
-          const { body } = checkLeaseMessage(message, `messages[${i}]`)
-          this.received.push({ body, from })
-          if (body.type === 'claim') {
-            const replies = this.onClaim(body, from)
-            if (replies.length > 0) void this.send(from, replies).catch(() => {})
-          }
-        }
+    await readLeases(stream, body => {
+      this.received.push({ body, from })
+      if (body.type === 'claim') {
+        const replies = this.onClaim(body, from)
+        if (replies.length > 0) void this.send(from, replies).catch(() => {})
       }
-    } catch {
-      await stream.close().catch(() => {})
-    }
+    })
   }
 
   private async serveBlob (stream: Stream): Promise<void> {
@@ -166,39 +135,9 @@ export class BarePeer {
   }
 }
 
-/** A task offer of the bare peer's own, with the fields a worker needs; `overrides` on top. */
-export function offer (overrides: Partial<TaskOffer> = {}): TaskOffer {
-  return {
-    taskId: new Uint8Array(randomBytes(32)),
-    kind: 'echo',
-    redundancy: 1,
-    timeoutMs: 30_000,
-    maxAttempts: 1,
-    priority: 0,
-    deadline: Date.now() + 120_000,
-    input: new Uint8Array(),
-    inputHash: new Uint8Array(createHash('sha256').digest()),
-    inputSize: 0,
-    openReplicas: [0],
-    slots: 1,
-    memoryBytes: 0,
-    deterministic: true,
-    module: new Uint8Array(),
-    moduleHash: new Uint8Array(),
-    moduleSize: 0,
-    ...overrides
-  }
-}
+export { offer } from '../../src/sim/wire.js'
 
 /** A grant of replica 0 of `task` to `worker`, owned by `owner`, for a long lease. */
 export function grant (owner: BarePeer, worker: string, task: TaskOffer, epoch = 1): LeaseMessage {
-  return {
-    grant: {
-      task: { owner: owner.bytes, taskId: task.taskId, replica: 0, epoch },
-      worker: peerIdToBytes(worker),
-      expiresAt: Date.now() + 120_000,
-      ttlMs: 120_000,
-      offer: task
-    }
-  }
+  return grantMessage(owner.bytes, worker, task, epoch)
 }

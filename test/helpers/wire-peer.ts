@@ -8,11 +8,11 @@ import { expect } from 'vitest'
 import { createStranger } from './stranger.js'
 import { decodeLeaseFrame, decodeTaskAnnounce } from '../../src/gossip/wire/codec.js'
 import { LIMITS, PROTOCOL_VERSION } from '../../src/gossip/wire/limits.js'
-import { LeaseFrame, ResultStatus, type LeaseMessage, type TaskOffer, type TaskRef } from '../../src/gossip/wire/mesh.js'
+import { LeaseFrame, type ResultStatus, type LeaseMessage, type TaskOffer, type TaskRef } from '../../src/gossip/wire/mesh.js'
 import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
-import { signResult } from '../../src/gossip/wire/result-signature.js'
 import { leaseProtocol, meshTopic } from '../../src/gossip/topics.js'
-import { sha256, toHex } from '../../src/tasks/spec.js'
+import { resultMessage } from '../../src/sim/wire.js'
+import { toHex } from '../../src/tasks/spec.js'
 import type { PrivateKey, Stream } from '@libp2p/interface'
 
 /**
@@ -96,8 +96,7 @@ export class WirePeer {
 
   /** A result signed with this peer's own key, as a worker would send it. */
   async result (task: TaskRef, status: ResultStatus, output: Uint8Array, error = ''): Promise<LeaseMessage> {
-    const signed = await signResult(this.privateKey, { task, worker: this.bytes, status, outputHash: sha256(output) as Uint8Array<ArrayBuffer> })
-    return { result: { signed, output: output as Uint8Array<ArrayBuffer>, outputSize: output.byteLength, stderrTail: '', exitCode: status === ResultStatus.SUCCEEDED ? 0 : 1, startedAt: Date.now(), finishedAt: Date.now(), error } }
+    return await resultMessage(this.privateKey, task, status, output, error)
   }
 
   async stop (): Promise<void> {
