@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { killAllChildren } from './cluster.js'
 import { runSimulation, type SimOptions } from './run.js'
@@ -5,13 +6,24 @@ import { SCENARIOS, type Scenario } from './scenarios.js'
 
 /**
  * `npm run sim -- [options]`: a local mesh with fault injection. Exit 0 when every task finished
- * and no wrong result was accepted, 1 otherwise, 2 for bad options.
+ * and no wrong result was accepted (adversarial: and no input leaked and no honest peer was
+ * throttled or banned), 1 otherwise, 2 for bad options.
  */
 
 const int = (name: string, min: number) => (value: string): number => {
   const n = Number(value)
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} wants a whole number ≥ ${min}`)
   return n
+}
+
+/** `--attackers 30%` (a share of --nodes, rounded) or `--attackers 3`. */
+const attackersOption = (value: string): string => {
+  if (!/^(\d+|\d+(\.\d+)?%)$/.test(value)) throw new InvalidArgumentError('--attackers wants a count (3) or a share of the nodes (30%)')
+  return value
+}
+
+export function attackerCount (value: string, nodes: number): number {
+  return value.endsWith('%') ? Math.round((Number(value.slice(0, -1)) / 100) * nodes) : Number(value)
 }
 
 export async function main (argv: string[]): Promise<number> {
@@ -28,6 +40,8 @@ export async function main (argv: string[]): Promise<number> {
     .option('--duration <s>', 'the fault window in seconds: submissions and faults happen in it', int('--duration', 5), 30)
     .option('--lease-ttl <ms>', 'the owner\'s lease TTL', int('--lease-ttl', 200), 2000)
     .option('--settle <s>', 'how long to wait after the window for the last tasks', int('--settle', 5), 120)
+    .option('--attackers <n|share%>', 'adversarial: how many of the nodes attack (a count, or a share of --nodes)', attackersOption, '30%')
+    .option('--no-baseline', 'adversarial: skip the run of the same seed without attackers (its p50 latency goes next to the attacked one)')
     .exitOverride()
   try {
     program.parse(argv, { from: 'user' })
@@ -35,7 +49,13 @@ export async function main (argv: string[]): Promise<number> {
     const code = (err as { exitCode?: number }).exitCode ?? 2
     return code === 0 ? 0 : 2
   }
-  const flags = program.opts<{ scenario: Scenario, nodes: number, tasks: number, kind: string, redundancy?: number, seed: number, inProcess?: boolean, out: string, duration: number, leaseTtl: number, settle: number }>()
+  const flags = program.opts<{ scenario: Scenario, nodes: number, tasks: number, kind: string, redundancy?: number, seed: number, inProcess?: boolean, out: string, duration: number, leaseTtl: number, settle: number, attackers: string, baseline: boolean }>()
+  const adversarial = flags.scenario === 'adversarial'
+  const attackers = adversarial ? attackerCount(flags.attackers, flags.nodes) : 0
+  if (adversarial && flags.nodes - 1 - attackers < 3) {
+    process.stderr.write(`sim: --nodes ${flags.nodes} with ${attackers} attackers leaves ${flags.nodes - 1 - attackers} honest workers; the adversarial scenario needs at least 3 (redundancy 3)\n`)
+    return 2
+  }
   const options: SimOptions = {
     scenario: flags.scenario,
     nodes: flags.nodes,
@@ -47,7 +67,8 @@ export async function main (argv: string[]): Promise<number> {
     out: flags.out,
     windowMs: flags.duration * 1000,
     leaseTtlMs: flags.leaseTtl,
-    settleMs: flags.settle * 1000
+    settleMs: flags.settle * 1000,
+    ...(adversarial ? { attackers } : {})
   }
   // An interrupted simulation still takes every process it started with it.
   const interrupted = (): void => {
@@ -60,17 +81,29 @@ export async function main (argv: string[]): Promise<number> {
   const tty = process.stderr.isTTY === true
   let last = 0
   try {
-    const report = await runSimulation(options, {
-      progress: line => {
+    const io = {
+      progress: (line: string) => {
         if (tty) process.stderr.write(`\r${line}\x1b[K`)
         else if (Date.now() - last >= 5000) { last = Date.now(); process.stderr.write(`${line}\n`) }
       },
-      log: line => { process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`) }
-    })
+      log: (line: string) => { process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`) }
+    }
+    if (adversarial && flags.baseline) {
+      // The same seed and the same honest nodes, without the attackers: its report goes in <out>/baseline.
+      io.log(`baseline: the same seed without the ${attackers} attackers`)
+      const baseline = await runSimulation({ ...options, nodes: options.nodes - attackers, attackers: 0, out: join(options.out, 'baseline') }, io)
+      options.baselineP50Ms = baseline.latencyMs.p50
+      if (tty) process.stderr.write('\n')
+    }
+    const report = await runSimulation(options, io)
     if (tty) process.stderr.write('\n')
-    const { tasks } = report
-    process.stdout.write(`${JSON.stringify({ scenario: report.scenario, tasks, reclaimMs: report.reclaimMs, latencyMs: report.latencyMs, throughputPerSec: report.throughputPerSec, report: options.out })}\n`)
-    return tasks.unfinished === 0 && tasks.wrongAccepted === 0 && tasks.submitted === options.tasks ? 0 : 1
+    const { tasks, adversary } = report
+    const summary = adversary == null
+      ? {}
+      : { adversary: { attackers: adversary.attackers, liars: adversary.liars, ...adversary.tasks, inputsLeaked: adversary.inputsLeaked, honestPunished: adversary.honestPunished, honestLowestScore: adversary.honestLowestScore, attackersGraylisted: adversary.attackersGraylisted, phantomPeersAlive: adversary.phantomPeersAlive, latencyP50Ms: adversary.latencyP50Ms } }
+    process.stdout.write(`${JSON.stringify({ scenario: report.scenario, tasks, reclaimMs: report.reclaimMs, latencyMs: report.latencyMs, throughputPerSec: report.throughputPerSec, ...summary, report: options.out })}\n`)
+    const held = adversary == null || (adversary.tasks.wrong === 0 && adversary.tasks.lost === 0 && adversary.inputsLeaked === 0 && adversary.honestPunished === 0)
+    return held && tasks.unfinished === 0 && tasks.wrongAccepted === 0 && tasks.submitted === options.tasks ? 0 : 1
   } catch (err) {
     process.stderr.write(`sim: ${process.env.MESH_SIM_DEBUG === '1' ? String((err as Error).stack) : (err as Error).message}\n`)
     return 1

@@ -11,6 +11,7 @@ import type { RawConfig } from '../node/config.js'
 import type { PeerReputation } from '../reputation/reputation.js'
 import type { TaskView } from '../tasks/owner.js'
 import type { WorkerFaults } from '../tasks/worker.js'
+import type { GossipWindowsInit } from './node-host.js'
 
 /**
  * The nodes of a simulation, as separate `node scripts/sim-node.mjs` processes (default) or as
@@ -19,7 +20,8 @@ import type { WorkerFaults } from '../tasks/worker.js'
  * simulation's temporary root; mDNS is off.
  */
 
-export type Role = 'owner' | 'worker' | 'liar' | 'slow' | 'joiner'
+/** 'attacker' nodes are not MeshNodes: the simulation runs them itself (src/sim/attacker.ts). */
+export type Role = 'owner' | 'worker' | 'liar' | 'slow' | 'joiner' | 'attacker'
 
 /** The owner's task API, the same over HTTP (processes) and in process. */
 export interface OwnerApi {
@@ -38,6 +40,7 @@ export interface SimNodeSpec {
   dataDir: string
   config: RawConfig
   faults?: WorkerFaults
+  gossipWindows?: GossipWindowsInit
 }
 
 export interface SimNode {
@@ -83,7 +86,7 @@ class ProcessNode implements SimNode {
   constructor (readonly spec: SimNodeSpec, private readonly hostScript: string) {}
 
   async start (): Promise<void> {
-    const child = spawn(process.execPath, [this.hostScript, JSON.stringify({ config: this.spec.config, faults: this.spec.faults })], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [this.hostScript, JSON.stringify({ config: this.spec.config, faults: this.spec.faults, gossipWindows: this.spec.gossipWindows })], { stdio: ['pipe', 'pipe', 'pipe'] })
     children.add(child)
     this.child = child
     let stderr = ''
@@ -160,7 +163,8 @@ class InProcessNode implements SimNode {
     const node = createMeshNode({ ...this.spec.config, api: null }, {
       logger: createLogger({ level: 'silent' }),
       builtinPool: this.pool,
-      ...(this.spec.faults != null ? { faults: this.spec.faults } : {})
+      ...(this.spec.faults != null ? { faults: this.spec.faults } : {}),
+      ...(this.spec.gossipWindows != null ? { gossipWindows: this.spec.gossipWindows } : {})
     })
     await node.start()
     this.node = node

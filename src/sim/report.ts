@@ -1,3 +1,4 @@
+import type { AdversaryReport } from './adversary.js'
 import type { FaultEvent } from './scenarios.js'
 import type { TaskView } from '../tasks/owner.js'
 
@@ -48,6 +49,8 @@ export interface SimReport {
   completedOverTime: Array<{ t: number, succeeded: number }>
   /** The owner's score for each peer, sampled about once a second. */
   reputationOverTime: Array<{ t: number, scores: Record<string, number> }>
+  /** Adversarial scenario only. */
+  adversary?: AdversaryReport
 }
 
 export function percentile (values: number[], p: number): number | null {
@@ -132,6 +135,30 @@ function histogram (title: string, values: number[], bins = 20): string {
     `<text x="4" y="14" font-size="11">tasks (max ${top} per bin)</text></svg>`
 }
 
+const table = (rows: string[][]): string => `<table>${rows.map(cells => `<tr>${cells.map((c, i) => i === 0 ? `<th>${escape(c)}</th>` : `<td>${escape(c)}</td>`).join('')}</tr>`).join('')}</table>`
+
+function adversaryHtml (a: AdversaryReport): string {
+  const { latencyP50Ms: p50 } = a
+  const rows = [
+    ['attackers', `${a.attackers} (${a.liars} liars, ${a.attackers - a.liars} wire attackers)`],
+    ['tasks correct / wrong / lost', `${a.tasks.correct} / ${a.tasks.wrong} / ${a.tasks.lost}`],
+    ['inputs leaked', String(a.inputsLeaked)],
+    ['honest peers throttled or banned by an honest node', String(a.honestPunished)],
+    ['lowest score of an honest peer on an honest node', String(a.honestLowestScore ?? '-')],
+    ['attackers throttled or banned by an honest node', `${a.attackersGraylisted} of ${a.attackers}`],
+    ['phantom peers alive on the owner (most at once)', String(a.phantomPeersAlive)],
+    ['honest p50 latency with / without attackers', `${p50.withAttackers ?? '-'} / ${p50.withoutAttackers ?? '-'} ms${p50.ratio != null ? ` (×${p50.ratio})` : ''}`]
+  ]
+  const attacks = Object.entries(a.attacks).map(([k, v]) => [k, String(v)])
+  const leaks = a.leaks.map(l => [l.attacker, l.inputHash, l.via])
+  const punished = a.punished.map(p => [p.judge, p.peer, p.state, String(p.score)])
+  const judged = a.peers.map(p => [p.name, p.role, `banned by ${p.bannedBy}, throttled by ${p.throttledBy}`, String(p.lowestScore ?? '-')])
+  return `<h2>Adversaries</h2>${table(rows)}<h3>Attacks mounted</h3>${table(attacks)}` +
+    (leaks.length > 0 ? `<h3>Leaks</h3>${table([['attacker', 'input hash', 'how'], ...leaks])}` : '') +
+    (punished.length > 0 ? `<h3>Honest peers punished</h3>${table([['judge', 'peer', 'state', 'score'], ...punished])}` : '') +
+    `<h3>Attackers as honest nodes judge them</h3>${table([['name', 'role', 'states', 'lowest score'], ...judged])}`
+}
+
 export function reportHtml (report: SimReport, latencies: number[]): string {
   const faults = report.faults.map(f => ({ x: f.atMs / 1000, label: `${f.type} ${f.name}` }))
   const completed = lineChart('Tasks completed over time (dashed: faults)', [{ name: 'succeeded', points: report.completedOverTime.map(p => [p.t, p.succeeded]) }], 'seconds', 'tasks', faults)
@@ -150,11 +177,12 @@ export function reportHtml (report: SimReport, latencies: number[]): string {
     ['reclaim p50 / p99 / max', `${report.reclaimMs.p50 ?? '-'} / ${report.reclaimMs.p99 ?? '-'} / ${report.reclaimMs.max ?? '-'} ms (lease TTL ${report.leaseTtlMs} ms)`],
     ['latency p50 / p99', `${report.latencyMs.p50 ?? '-'} / ${report.latencyMs.p99 ?? '-'} ms`], ['throughput', `${report.throughputPerSec?.toFixed(2) ?? '-'} tasks/s`]
   ].map(([k, v]) => `<tr><th>${escape(k as string)}</th><td>${escape(v as string)}</td></tr>`).join('')
+  const adversary = report.adversary == null ? '' : adversaryHtml(report.adversary)
   const peerRows = report.peers.map(p => `<tr><td>${escape(p.name)}</td><td>${escape(p.role)}</td><td>${escape(p.finalState)}</td><td>${p.running ? 'running' : 'gone'}</td><td><code>${escape(p.peerId)}</code></td></tr>`).join('')
   return `<!doctype html><html><head><meta charset="utf-8"><title>mesh-node simulation: ${escape(report.scenario)}</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:900px}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:13px}</style></head>
 <body><h1>mesh-node simulation: ${escape(report.scenario)}</h1><table>${rows}</table>
-${completed}${histogram('Latency, submit to success', latencies)}${reputation}
+${adversary}${completed}${histogram('Latency, submit to success', latencies)}${reputation}
 <h2>Peers</h2><table><tr><th>name</th><th>role</th><th>owner's judgement</th><th>at the end</th><th>peer id</th></tr>${peerRows}</table>
 </body></html>`
 }

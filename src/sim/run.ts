@@ -3,9 +3,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Cluster, type OwnerApi, type Role, type SimNode, type SimNodeSpec } from './cluster.js'
+import { adversaryReport, startAttackers } from './adversary.js'
 import { percentile, reclaimTimes, reportHtml, type SimReport } from './report.js'
 import { plan, seeded, type Random, type Scenario } from './scenarios.js'
 import type { RawConfig } from '../node/config.js'
+import { sha256, toHex } from '../tasks/spec.js'
+import type { Attacker } from './attacker.js'
 import type { TaskView } from '../tasks/owner.js'
 
 /**
@@ -30,6 +33,10 @@ export interface SimOptions {
   leaseTtlMs: number
   /** How long to wait after the window for the remaining tasks. */
   settleMs: number
+  /** Adversarial scenario: how many of the nodes are attackers (wire attackers and liars). */
+  attackers?: number
+  /** Adversarial scenario: the honest p50 latency of the same seed without attackers, for the report. */
+  baselineP50Ms?: number | null
 }
 
 export interface SimIo {
@@ -40,9 +47,24 @@ export interface SimIo {
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled'])
 
+/** The adversarial scenario's gossip windows (the default keeps messages 2 minutes, longer than a short run). */
+const ADVERSARIAL_WINDOWS = { maxAgeMs: 12_000, futureSkewMs: 3_000 }
+
+/** Every this many tasks of the adversarial workload, one is an `echo` of a large input: over the inline limit, so its workers fetch it by hash from the owner and keep a copy. */
+const PRIVATE_EVERY = 4
+
+/** A private input: above the 64 KiB inline limit. */
+function privateInput (seed: number, i: number): string {
+  return `sim ${seed} private input ${i} `.padEnd(70 * 1024, `${(seed * 7919 + i).toString(36)}.`)
+}
+
 /** The task input and the output it must produce, for the kinds whose output the simulation can check. */
-function workload (kind: string, count: number, seed: number, random: Random): Array<{ input: string, expected: string | null }> {
+function workload (kind: string, count: number, seed: number, random: Random, privateEvery = 0): Array<{ input: string, expected: string | null, kind?: string }> {
   return Array.from({ length: count }, (_, i) => {
+    if (privateEvery > 0 && i % privateEvery === privateEvery - 1) {
+      const input = privateInput(seed, i)
+      return { input, expected: input, kind: 'echo' }
+    }
     if (kind === 'sleep') {
       const ms = String(random.int(200, 800))
       return { input: ms, expected: ms }
@@ -84,9 +106,13 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
   const root = await mkdtemp(join(tmpdir(), 'mesh-sim-'))
   const cluster = new Cluster(options.inProcess)
   const workers = Math.max(1, options.nodes - 1)
-  const schedule = plan(options.scenario, workers, options.windowMs, options.leaseTtlMs, random)
+  const adversarial = options.scenario === 'adversarial'
+  const schedule = plan(options.scenario, workers, options.windowMs, options.leaseTtlMs, random, options.attackers ?? 0)
   const redundancy = options.redundancy ?? schedule.redundancy
   const base: RawConfig = { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, heartbeatMs: 500, reannounceMs: 500, logLevel: 'warn', network: `sim-${options.seed}` }
+  // Adversarial: every honest node has an API (its reputation table goes in the report), and
+  // gossip windows short enough that an attacker's replays turn stale within the run.
+  const gossipWindows = adversarial ? ADVERSARIAL_WINDOWS : undefined
   let owner: SimNode | undefined
   const ownerAddr = (): string[] => owner?.addr != null && owner.addr !== '' ? [owner.addr] : []
   const workerNodes: SimNode[] = []
@@ -94,7 +120,8 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
     name,
     role,
     dataDir: join(root, name),
-    config: { ...base, dataDir: join(root, name), api: null, slots: 4, drainTimeoutMs: 2000, bootstrap: ownerAddr() },
+    config: { ...base, dataDir: join(root, name), api: adversarial ? '127.0.0.1:0' : null, slots: 4, drainTimeoutMs: 2000, bootstrap: ownerAddr() },
+    ...(gossipWindows != null ? { gossipWindows } : {}),
     ...(role === 'liar' ? { faults: { lie: 'random' as const } } : role === 'slow' ? { faults: { delayMs: 1000 } } : {})
   })
   const startWorker = async (node: SimNode): Promise<void> => {
@@ -104,23 +131,43 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
   const faults: SimReport['faults'] = []
   const outages: Array<{ peerId: string, at: number }> = []
   const reputationOverTime: SimReport['reputationOverTime'] = []
+  let attackers: Attacker[] = []
+  let phantomPeersAlive = 0
   const started = Date.now()
   try {
-    owner = cluster.add({ name: 'owner', role: 'owner', dataDir: join(root, 'owner'), config: { ...base, dataDir: join(root, 'owner'), api: '127.0.0.1:0', worker: false, leaseTtlMs: options.leaseTtlMs } })
+    owner = cluster.add({ name: 'owner', role: 'owner', dataDir: join(root, 'owner'), config: { ...base, dataDir: join(root, 'owner'), api: '127.0.0.1:0', worker: false, leaseTtlMs: options.leaseTtlMs }, ...(gossipWindows != null ? { gossipWindows } : {}) })
     await owner.start()
     // The owner keeps its port across a restart, as a real node with a configured address does:
     // workers (and a healed partition) find it again through their bootstrap entry.
     const port = /\/tcp\/(\d+)/.exec(owner.addr)?.[1]
     if (port != null) owner.spec.config.listen = [`/ip4/127.0.0.1/tcp/${port}`]
-    for (const [i, role] of schedule.roles.entries()) workerNodes.push(cluster.add(specFor(`w${i + 1}`, role)))
+    const attackerNames: string[] = []
+    for (const [i, role] of schedule.roles.entries()) {
+      if (role === 'attacker') attackerNames.push(`a${attackerNames.length + 1}`)
+      else workerNodes.push(cluster.add(specFor(`w${i + 1}`, role)))
+    }
     io.log(`starting ${options.nodes} nodes (${options.inProcess ? 'in this process' : 'as processes'}) in ${root}`)
     for (let i = 0; i < workerNodes.length; i += 8) await Promise.all(workerNodes.slice(i, i + 8).map(startWorker))
     const getOwner = (): SimNode => owner as SimNode
     const until = Date.now() + 60_000
     while ((await withOwner(getOwner, async api => await api.alivePeers())).length < workerNodes.length && Date.now() < until) await sleep(250)
+    const honestIds = (): string[] => [owner as SimNode, ...workerNodes].filter(n => n.spec.role !== 'liar').map(n => n.peerId)
+    if (attackerNames.length > 0) {
+      attackers = await startAttackers({
+        count: attackerNames.length,
+        network: base.network as string,
+        seed: options.seed,
+        kinds: [options.kind, 'echo'],
+        addrs: [owner, ...workerNodes].map(n => n.addr),
+        honest: honestIds,
+        windowMs: options.windowMs,
+        replayAgeMs: ADVERSARIAL_WINDOWS.maxAgeMs + 2 * ADVERSARIAL_WINDOWS.futureSkewMs
+      })
+      io.log(`${attackerNames.length} wire attackers joined`)
+    }
 
     // The workload, submitted at a steady rate over most of the window; the faults at their times.
-    const work = workload(options.kind, options.tasks, options.seed, random)
+    const work = workload(options.kind, options.tasks, options.seed, random, adversarial ? PRIVATE_EVERY : 0)
     const ids: string[] = new Array(work.length)
     const t0 = Date.now()
     const submitEvery = (options.windowMs * 0.8) / Math.max(1, work.length)
@@ -129,7 +176,7 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
         const due = t0 + i * submitEvery
         if (due > Date.now()) await sleep(due - Date.now())
         // The key makes a resubmission (the owner went down mid-call) return the same task.
-        const [id] = await withOwner(getOwner, async api => await api.submit({ kind: options.kind, input: task.input, redundancy, maxAttempts: 10, key: `sim-${options.seed}-${i}` }), 60_000)
+        const [id] = await withOwner(getOwner, async api => await api.submit({ kind: task.kind ?? options.kind, input: task.input, redundancy, maxAttempts: 10, key: `sim-${options.seed}-${i}`, ...(adversarial ? { timeoutMs: 10_000 } : {}) }), 60_000)
         ids[i] = id as string
       }
     })()
@@ -185,6 +232,10 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
           reputationOverTime.push({ t: (Date.now() - t0) / 1000, scores })
         }
       } catch {}
+      if (attackers.length > 0 && getOwner().status === 'up') {
+        const alive = new Set(await getOwner().owner().alivePeers().catch(() => []))
+        phantomPeersAlive = Math.max(phantomPeersAlive, attackers.flatMap(a => a.phantomIds).filter(id => alive.has(id)).length)
+      }
       const finished = [...TERMINAL].reduce((sum, state) => sum + (counts[state] ?? 0), 0)
       io.progress(`[sim ${options.scenario}] ${((Date.now() - t0) / 1000).toFixed(0)}s  submitted ${ids.filter(id => id != null).length}/${work.length}  succeeded ${counts.succeeded ?? 0}  failed ${counts.failed ?? 0}  faults ${faults.length}/${schedule.events.length}`)
       if ((done && finished >= work.length) || Date.now() > deadline) break
@@ -194,6 +245,7 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
     // Every task's trail and output, from the owner.
     const views: TaskView[] = []
     let wrongAccepted = 0
+    let correct = 0
     for (const [i, id] of ids.entries()) {
       if (id == null) continue
       const view = await withOwner(getOwner, async api => await api.task(id))
@@ -202,6 +254,7 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
       if (view.state === 'succeeded' && expected != null) {
         const output = new TextDecoder().decode(await withOwner(getOwner, async api => await api.output(id)))
         if (output !== expected) wrongAccepted++
+        else correct++
       }
     }
     const reputation = new Map((await withOwner(getOwner, async api => await api.reputation())).map(p => [p.peerId, p.state]))
@@ -239,15 +292,28 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
       throughputPerSec: finishes.length === 0 ? null : Math.round((succeeded / Math.max(0.001, (Math.max(...finishes) - firstCreated) / 1000)) * 100) / 100,
       faults,
-      peers: [owner, ...workerNodes].map(n => ({ peerId: n.peerId, name: n.spec.name, role: n.spec.role, finalState: n === owner ? 'owner' : reputation.get(n.peerId) ?? 'no record', running: n.status === 'up' })),
+      peers: [
+        ...[owner, ...workerNodes].map(n => ({ peerId: n.peerId, name: n.spec.name, role: n.spec.role, finalState: n === owner ? 'owner' : reputation.get(n.peerId) ?? 'no record', running: n.status === 'up' })),
+        ...attackers.map((a, i) => ({ peerId: a.id, name: attackerNames[i] as string, role: 'attacker', finalState: reputation.get(a.id) ?? 'no record', running: true }))
+      ],
       completedOverTime,
       reputationOverTime
+    }
+    if (adversarial) {
+      const judges = [owner, ...workerNodes].filter(n => n.spec.role !== 'liar' && n.status === 'up')
+      const tables = await Promise.all(judges.map(async n => ({ judge: n.peerId, table: await n.owner().reputation().catch(() => []) })))
+      const withAttackers = report.latencyMs.p50
+      const withoutAttackers = options.baselineP50Ms ?? null
+      report.adversary = adversaryReport(attackers, report.peers, tables, new Set(work.map(w => toHex(sha256(new TextEncoder().encode(w.input))))),
+        { correct, wrong: wrongAccepted, lost: work.length - correct - wrongAccepted }, phantomPeersAlive,
+        { withAttackers, withoutAttackers, ratio: withAttackers != null && withoutAttackers != null && withoutAttackers > 0 ? Math.round((withAttackers / withoutAttackers) * 100) / 100 : null })
     }
     await mkdir(options.out, { recursive: true })
     await writeFile(join(options.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`)
     await writeFile(join(options.out, 'report.html'), reportHtml(report, latencies))
     return report
   } finally {
+    await Promise.all(attackers.map(async a => { await a.stop().catch(() => {}) }))
     await cluster.close()
     await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
   }

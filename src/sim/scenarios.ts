@@ -8,7 +8,7 @@ import type { Role } from './cluster.js'
  * timed fault events; all of it drawn from the seed, so the same seed gives the same run plan.
  */
 
-export const SCENARIOS = ['baseline', 'crash', 'hang', 'liars', 'churn', 'partition', 'owner-restart', 'chaos'] as const
+export const SCENARIOS = ['baseline', 'crash', 'hang', 'liars', 'churn', 'partition', 'owner-restart', 'chaos', 'adversarial'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 export type FaultType = 'crash' | 'restart' | 'hang' | 'resume' | 'partition' | 'heal' | 'owner-crash' | 'owner-restart' | 'leave' | 'join'
@@ -41,8 +41,11 @@ export function seeded (seed: number): Random {
 /**
  * The plan for `workers` workers over a fault window of `windowMs`. Outages last long enough
  * (≥ 2 lease TTLs) that the owner must reclaim leases, and end well before the window does.
+ * `attackers` of the workers are hostile (adversarial scenario only): a third of them (at least
+ * one of two or more) liars, the rest wire attackers; they take the last places without drawing
+ * from `random`, so the same seed without attackers gets the same workload.
  */
-export function plan (scenario: Scenario, workers: number, windowMs: number, leaseTtlMs: number, random: Random): Plan {
+export function plan (scenario: Scenario, workers: number, windowMs: number, leaseTtlMs: number, random: Random, attackers = 0): Plan {
   const roles: Role[] = Array.from({ length: workers }, () => 'worker')
   const events: FaultEvent[] = []
   const outage = Math.max(3 * leaseTtlMs, 3000)
@@ -74,6 +77,12 @@ export function plan (scenario: Scenario, workers: number, windowMs: number, lea
     case 'churn': churn(Math.max(1, Math.floor(workers / 3))); break
     case 'partition': for (let i = 0; i < Math.max(1, Math.floor(workers / 3)); i++) partition(); break
     case 'owner-restart': ownerRestart(); break
+    case 'adversarial': {
+      const liarCount = attackers >= 2 ? Math.max(1, Math.floor(attackers / 3)) : 0
+      for (let i = 0; i < attackers; i++) roles[workers - 1 - i] = i < liarCount ? 'liar' : 'attacker'
+      redundancy = 3
+      break
+    }
     case 'chaos':
       liars(1)
       roles[pick(taken)] = 'slow'
