@@ -49,7 +49,10 @@ export interface AttackCounts {
   fakeTasks: number
   claimsIgnored: number
   phantomHeartbeats: number
+  /** Honest heartbeats sent again soon after they were heard (duplicates) ... */
   replays: number
+  /** ... and once past the receivers' seen cache (stale). */
+  staleReplays: number
   poisonedCopies: number
   forgedVerdicts: number
 }
@@ -82,7 +85,7 @@ const VERDICTS_PER_FLOOD = 10
 export class Attacker {
   readonly counts: AttackCounts = {
     offersSeen: 0, claims: 0, grants: 0, refusals: 0, cancels: 0, sabotaged: 0, leasesHeld: 0, renewals: 0, leasesDropped: 0, blobFetches: 0, theftTasks: 0, theftResults: 0,
-    fakeTasks: 0, claimsIgnored: 0, phantomHeartbeats: 0, replays: 0, poisonedCopies: 0, forgedVerdicts: 0
+    fakeTasks: 0, claimsIgnored: 0, phantomHeartbeats: 0, replays: 0, staleReplays: 0, poisonedCopies: 0, forgedVerdicts: 0
   }
 
   /** SHA-256 (hex) of the inputs of tasks an owner granted it. */
@@ -226,9 +229,14 @@ export class Attacker {
       const heartbeats = await Promise.all(this.phantoms.map(async key => await signedMessage(key, meshTopic(this.init.network, 'heartbeat'), phantomHeartbeat(key, this.init.kinds))))
       for (const peer of targets) if (this.sendRaw(peer, heartbeats)) this.counts.phantomHeartbeats += heartbeats.length
     })
+    // One replay old enough to be stale, one fresh enough to be a duplicate.
     const old = this.captured.filter(c => Date.now() - c.at >= this.init.replayAgeMs)
-    const replays = [old[this.init.random.int(0, Math.max(0, old.length - 1))], this.captured.at(-1)].filter(c => c != null).map(c => c.message)
-    for (const peer of targets) if (replays.length > 0 && this.sendRaw(peer, replays)) this.counts.replays += replays.length
+    const stale = old[this.init.random.int(0, Math.max(0, old.length - 1))]
+    const fresh = this.captured.at(-1)
+    for (const peer of targets) {
+      if (stale != null && this.sendRaw(peer, [stale.message])) this.counts.staleReplays++
+      if (fresh != null && this.sendRaw(peer, [fresh.message])) this.counts.replays++
+    }
     if (this.ticks % 4 === 0 && this.gossiping(2)) this.spawn(async () => { await this.floodVerdicts(targets) })
   }
 
