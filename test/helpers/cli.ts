@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 
 export const BIN = fileURLToPath(new URL('../../bin/mesh-node', import.meta.url))
+export const SIM = fileURLToPath(new URL('../../scripts/sim.mjs', import.meta.url))
 
 export interface CliResult { code: number, stdout: string, stderr: string }
 
@@ -17,6 +18,15 @@ export async function runBin (args: string[], env: NodeJS.ProcessEnv = {}): Prom
     })
     // Nothing on stdin: a command that reads it sees end of input, as from /dev/null.
     child.stdin?.end()
+  })
+}
+
+/** Runs `npm run sim` (scripts/sim.mjs, compiled JS) to completion, for at most 5 minutes. */
+export async function runSim (args: string[]): Promise<CliResult> {
+  return await new Promise(resolve => {
+    execFile(process.execPath, [SIM, ...args], { timeout: 300_000 }, (err, stdout, stderr) => {
+      resolve({ code: err == null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr })
+    })
   })
 }
 

@@ -3,8 +3,6 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
-import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { systemClock } from '../../src/clock.js'
 import { Heartbeat, LeaseFrame, TaskAnnounce, type LeaseMessage } from '../../src/gossip/wire/mesh.js'
 import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
@@ -12,6 +10,7 @@ import { SCORE_THRESHOLDS } from '../../src/gossip/score-params.js'
 import { GOSSIP_RATE_LIMITS } from '../../src/gossip/mesh-protocol.js'
 import { LIMITS } from '../../src/gossip/wire/limits.js'
 import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
+import { rawOf } from '../../src/sim/forgery.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 import { createStranger } from '../helpers/stranger.js'
 import type { LeaseBody } from '../../src/gossip/wire/codec.js'
@@ -142,14 +141,7 @@ describe('an adversary on the mesh', () => {
         if (msg.type === 'signed' && msg.from.equals(b.libp2p.peerId)) resolve(msg)
       })
     })
-    const raw = {
-      from: captured.from.toMultihash().bytes,
-      data: captured.data,
-      seqno: uint8ArrayFromString(captured.sequenceNumber.toString(16).padStart(16, '0'), 'base16'),
-      topic: captured.topic,
-      signature: captured.signature,
-      key: publicKeyToProtobuf(captured.key)
-    }
+    const raw = rawOf(captured)
     // ...and sends the very same message again, untouched, to a (which has it) and to d.
     const send = (to: Libp2p, times: number): void => {
       const internals = evil.services.pubsub as unknown as { sendRpc: (id: string, rpc: unknown) => boolean }

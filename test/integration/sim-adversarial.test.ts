@@ -1,13 +1,12 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runSim } from '../helpers/cli.js'
 import { processesMatching } from '../helpers/procs.js'
 import type { SimReport } from '../../src/sim/report.js'
 
-const SIM = fileURLToPath(new URL('../../scripts/sim.mjs', import.meta.url))
 const SIM_NODE = fileURLToPath(new URL('../../scripts/sim-node.mjs', import.meta.url))
 
 /**
@@ -24,11 +23,7 @@ describe('adversarial simulation (npm run sim -- --scenario adversarial)', () =>
   it('30% attackers on 7 nodes: 0 wrong, 0 lost, 0 leaked, 0 honest peers punished, attackers punished', async () => {
     const out = await mkdtemp(join(tmpdir(), 'mesh-sim-adversarial-'))
     dirs.push(out)
-    const run = await new Promise<{ code: number | null, stdout: string, stderr: string }>(resolve => {
-      execFile(process.execPath, [SIM, '--scenario', 'adversarial', '--attackers', '30%', '--nodes', '7', '--tasks', '20', '--duration', '15', '--seed', '3', '--out', out], { timeout: 300_000 }, (err, stdout, stderr) => {
-        resolve({ code: err == null ? 0 : (err as { code?: number }).code ?? 1, stdout, stderr })
-      })
-    })
+    const run = await runSim(['--scenario', 'adversarial', '--attackers', '30%', '--nodes', '7', '--tasks', '20', '--duration', '15', '--seed', '3', '--out', out])
     expect(run.stderr).not.toContain('sim: ')
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as SimReport
     const adversary = report.adversary

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runSim } from '../helpers/cli.js'
 import { processesMatching } from '../helpers/procs.js'
 import type { SimReport } from '../../src/sim/report.js'
-
-const SIM = fileURLToPath(new URL('../../scripts/sim.mjs', import.meta.url))
 
 describe('simulation smoke (npm run sim)', () => {
   const dirs: string[] = []
@@ -16,11 +13,7 @@ describe('simulation smoke (npm run sim)', () => {
   it('chaos on 5 nodes (liar, slow worker, crash, hang, partition, owner restart): no task lost, no wrong result accepted, no process left behind', async () => {
     const out = await mkdtemp(join(tmpdir(), 'mesh-sim-report-'))
     dirs.push(out)
-    const run = await new Promise<{ code: number | null, stdout: string, stderr: string }>(resolve => {
-      execFile(process.execPath, [SIM, '--scenario', 'chaos', '--nodes', '5', '--tasks', '40', '--duration', '20', '--seed', '7', '--out', out], { timeout: 300_000 }, (err, stdout, stderr) => {
-        resolve({ code: err == null ? 0 : (err as { code?: number }).code ?? 1, stdout, stderr })
-      })
-    })
+    const run = await runSim(['--scenario', 'chaos', '--nodes', '5', '--tasks', '40', '--duration', '20', '--seed', '7', '--out', out])
     expect(run.stderr).not.toContain('sim: ')
     expect(run.code).toBe(0)
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as SimReport
