@@ -29,6 +29,8 @@ export interface AdversaryReport {
   phantomPeersAlive: number
   /** Attacks mounted, summed over the wire attackers. */
   attacks: AttackCounts
+  /** Refusals the wire attackers' claims and renewals got, by code. */
+  refusals: Record<string, number>
   /** Honest p50 latency with the attackers, and for the same seed and honest nodes without them (null when not run). */
   latencyP50Ms: { withAttackers: number | null, withoutAttackers: number | null, ratio: number | null }
 }
@@ -110,6 +112,7 @@ export function adversaryReport (
     peers: judged,
     phantomPeersAlive,
     attacks,
+    refusals: attackers.reduce<Record<string, number>>((sum, a) => { for (const [code, n] of Object.entries(a.refusals)) sum[code] = (sum[code] ?? 0) + n; return sum }, {}),
     latencyP50Ms
   }
 }

@@ -92,6 +92,8 @@ export class Attacker {
   readonly granted = new Set<string>()
   /** SHA-256 (hex) of every byte string it got hold of (an input, an output, a blob), and how. */
   readonly obtained = new Map<string, string>()
+  /** Refusals of its claims and renewals, by code. */
+  readonly refusals: Record<string, number> = {}
   /** Ids of the phantom peers its forged heartbeats speak for. */
   readonly phantomIds: string[] = []
   private readonly moves = new Map<string, Move>()
@@ -329,6 +331,7 @@ export class Attacker {
       }
       case 'refusal':
         this.counts.refusals++
+        this.refusals[body.refusal.code] = (this.refusals[body.refusal.code] ?? 0) + 1
         this.held.delete(toHex(body.refusal.task.taskId))
         break
       case 'cancel':

@@ -149,7 +149,7 @@ function adversaryHtml (a: AdversaryReport): string {
     ['phantom peers alive on the owner (most at once)', String(a.phantomPeersAlive)],
     ['honest p50 latency with / without attackers', `${p50.withAttackers ?? '-'} / ${p50.withoutAttackers ?? '-'} ms${p50.ratio != null ? ` (×${p50.ratio})` : ''}`]
   ]
-  const attacks = Object.entries(a.attacks).map(([k, v]) => [k, String(v)])
+  const attacks = [...Object.entries(a.attacks), ...Object.entries(a.refusals).map(([code, n]) => [`refused ${code}`, n])].map(([k, v]) => [String(k), String(v)])
   const leaks = a.leaks.map(l => [l.attacker, l.inputHash, l.via])
   const punished = a.punished.map(p => [p.judge, p.peer, p.state, String(p.score)])
   const judged = a.peers.map(p => [p.name, p.role, `banned by ${p.bannedBy}, throttled by ${p.throttledBy}`, String(p.lowestScore ?? '-')])
