@@ -20,8 +20,9 @@ export interface AdversaryReport {
   /** Honest peers in state throttled or banned on some honest node. */
   honestPunished: number
   punished: Array<{ judge: string, peer: string, state: string, score: number }>
-  /** The lowest score any honest node gave an honest peer (small negative events are expected). */
+  /** The lowest score any honest node gave an honest peer (small negative events are expected), and that record. */
   honestLowestScore: number | null
+  honestLowest: { judge: string, peer: string, score: number, counts: PeerReputation['counts'] } | null
   /** Attackers (wire attackers and liars) throttled or banned by at least one honest node. */
   attackersGraylisted: number
   peers: Array<{ name: string, role: string, peerId: string, bannedBy: number, throttledBy: number, lowestScore: number | null }>
@@ -86,7 +87,8 @@ export function adversaryReport (
   const leaks = attackers.flatMap(a => [...a.obtained].filter(([hash]) => privateInputs.has(hash) && !a.granted.has(hash)).map(([inputHash, via]) => ({ attacker: names.get(a.id) ?? a.id, inputHash, via })))
   const punished = tables.flatMap(({ judge, table }) => table.filter(r => honest.has(r.peerId) && (r.state === 'throttled' || r.state === 'banned'))
     .map(r => ({ judge: names.get(judge) ?? judge, peer: names.get(r.peerId) ?? r.peerId, state: r.state, score: r.score })))
-  const honestScores = tables.flatMap(({ table }) => table.filter(r => honest.has(r.peerId)).map(r => r.score))
+  const honestRecords = tables.flatMap(({ judge, table }) => table.filter(r => honest.has(r.peerId)).map(r => ({ judge: names.get(judge) ?? judge, peer: names.get(r.peerId) ?? r.peerId, score: r.score, counts: r.counts })))
+  const lowest = honestRecords.reduce<typeof honestRecords[number] | null>((low, r) => low == null || r.score < low.score ? r : low, null)
   const judged = peers.filter(p => !honest.has(p.peerId)).map(p => {
     const records = tables.flatMap(({ table }) => table.filter(r => r.peerId === p.peerId))
     return {
@@ -107,7 +109,8 @@ export function adversaryReport (
     leaks,
     honestPunished: punished.length,
     punished,
-    honestLowestScore: honestScores.length === 0 ? null : Math.min(...honestScores),
+    honestLowestScore: lowest?.score ?? null,
+    honestLowest: lowest,
     attackersGraylisted: judged.filter(p => p.bannedBy + p.throttledBy > 0).length,
     peers: judged,
     phantomPeersAlive,

@@ -144,7 +144,7 @@ function adversaryHtml (a: AdversaryReport): string {
     ['tasks correct / wrong / lost', `${a.tasks.correct} / ${a.tasks.wrong} / ${a.tasks.lost}`],
     ['inputs leaked', String(a.inputsLeaked)],
     ['honest peers throttled or banned by an honest node', String(a.honestPunished)],
-    ['lowest score of an honest peer on an honest node', String(a.honestLowestScore ?? '-')],
+    ['lowest score of an honest peer on an honest node', a.honestLowest == null ? '-' : `${a.honestLowest.score} (${a.honestLowest.peer} on ${a.honestLowest.judge}: ${JSON.stringify(a.honestLowest.counts)})`],
     ['attackers throttled or banned by an honest node', `${a.attackersGraylisted} of ${a.attackers}`],
     ['phantom peers alive on the owner (most at once)', String(a.phantomPeersAlive)],
     ['honest p50 latency with / without attackers', `${p50.withAttackers ?? '-'} / ${p50.withoutAttackers ?? '-'} ms${p50.ratio != null ? ` (×${p50.ratio})` : ''}`]
