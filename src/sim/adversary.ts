@@ -1,4 +1,4 @@
-import { Attacker, type AttackCounts } from './attacker.js'
+import { Attacker, type AttackCounts, type AttackName } from './attacker.js'
 import { seeded } from './scenarios.js'
 import type { PeerReputation } from '../reputation/reputation.js'
 
@@ -28,7 +28,8 @@ export interface AdversaryReport {
   peers: Array<{ name: string, role: string, peerId: string, bannedBy: number, throttledBy: number, lowestScore: number | null }>
   /** Most phantom peers (forged heartbeat authors) the owner's peer table showed alive at once. */
   phantomPeersAlive: number
-  /** Attacks mounted, summed over the wire attackers. */
+  /** The attacks the wire attackers were set to mount (`--attacks`), and what they did, summed. */
+  mounted: AttackName[]
   attacks: AttackCounts
   /** Refusals the wire attackers' claims and renewals got, by code. */
   refusals: Record<string, number>
@@ -46,6 +47,7 @@ export interface StartAttackers {
   honest: () => string[]
   windowMs: number
   replayAgeMs: number
+  attacks: ReadonlySet<AttackName>
 }
 
 /** Makes, connects and starts the wire attackers. Gossip attacks start at 40% of the window, the lease-side ones at once. */
@@ -60,6 +62,7 @@ export async function startAttackers (init: StartAttackers): Promise<Attacker[]>
       honest: init.honest,
       allies,
       gossipAfterMs: Math.round(init.windowMs * 0.4),
+      attacks: init.attacks,
       replayAgeMs: init.replayAgeMs
     })
     allies.add(attacker.id)
@@ -114,6 +117,7 @@ export function adversaryReport (
     attackersGraylisted: judged.filter(p => p.bannedBy + p.throttledBy > 0).length,
     peers: judged,
     phantomPeersAlive,
+    mounted: [...(attackers[0]?.mounts ?? [])],
     attacks,
     refusals: attackers.reduce<Record<string, number>>((sum, a) => { for (const [code, n] of Object.entries(a.refusals)) sum[code] = (sum[code] ?? 0) + n; return sum }, {}),
     latencyP50Ms

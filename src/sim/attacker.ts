@@ -33,6 +33,10 @@ import type { Libp2p } from 'libp2p'
 
 export type Move = 'sabotage' | 'hold' | 'silent' | 'pass'
 
+/** The attacks a wire attacker can mount (`--attacks` picks some; all by default). `leases`: sabotage, leases held past timeout, silent leases. */
+export const ATTACKS = ['leases', 'theft', 'fake-owner', 'phantoms', 'replays', 'poison', 'verdicts'] as const
+export type AttackName = typeof ATTACKS[number]
+
 export interface AttackCounts {
   offersSeen: number
   claims: number
@@ -68,6 +72,7 @@ export interface AttackerInit {
   allies: Set<string>
   /** Gossip attacks start this long after start(). */
   gossipAfterMs: number
+  attacks: ReadonlySet<AttackName>
   /** Replays use honest heartbeats at least this old (past the receivers' seen cache, so they are stale, not duplicates). */
   replayAgeMs: number
 }
@@ -121,6 +126,10 @@ export class Attacker {
 
   get id (): string {
     return this.libp2p.peerId.toString()
+  }
+
+  get mounts (): ReadonlySet<AttackName> {
+    return this.init.attacks
   }
 
   async join (addrs: string[]): Promise<void> {
@@ -223,23 +232,26 @@ export class Attacker {
       this.counts.renewals++
       this.send(peerIdFromBytes(task.owner)?.toString() ?? '', [{ renew: { task, worker: peerIdToBytes(this.id), progress: 50 } }])
     }
-    if (this.ticks % 4 === 1) this.announceOwn()
+    const { attacks } = this.init
+    if (this.ticks % 4 === 1 && (attacks.has('theft') || attacks.has('fake-owner'))) this.announceOwn()
     if (!this.gossiping()) return
-    this.poisonBudget = 4
+    this.poisonBudget = attacks.has('poison') ? 4 : 0
     const targets = this.targets()
-    this.spawn(async () => {
-      const heartbeats = await Promise.all(this.phantoms.map(async key => await signedMessage(key, meshTopic(this.init.network, 'heartbeat'), phantomHeartbeat(key, this.init.kinds))))
-      for (const peer of targets) if (this.sendRaw(peer, heartbeats)) this.counts.phantomHeartbeats += heartbeats.length
-    })
+    if (attacks.has('phantoms')) {
+      this.spawn(async () => {
+        const heartbeats = await Promise.all(this.phantoms.map(async key => await signedMessage(key, meshTopic(this.init.network, 'heartbeat'), phantomHeartbeat(key, this.init.kinds))))
+        for (const peer of targets) if (this.sendRaw(peer, heartbeats)) this.counts.phantomHeartbeats += heartbeats.length
+      })
+    }
     // One replay old enough to be stale, one fresh enough to be a duplicate.
     const old = this.captured.filter(c => Date.now() - c.at >= this.init.replayAgeMs)
-    const stale = old[this.init.random.int(0, Math.max(0, old.length - 1))]
-    const fresh = this.captured.at(-1)
+    const stale = attacks.has('replays') ? old[this.init.random.int(0, Math.max(0, old.length - 1))] : undefined
+    const fresh = attacks.has('replays') ? this.captured.at(-1) : undefined
     for (const peer of targets) {
       if (stale != null && this.sendRaw(peer, [stale.message])) this.counts.staleReplays++
       if (fresh != null && this.sendRaw(peer, [fresh.message])) this.counts.replays++
     }
-    if (this.ticks % 4 === 0 && this.gossiping(2)) this.spawn(async () => { await this.floodVerdicts(targets) })
+    if (this.ticks % 4 === 0 && this.gossiping(2) && attacks.has('verdicts')) this.spawn(async () => { await this.floodVerdicts(targets) })
   }
 
   /** An honest owner's offer, seen for the first time: pick what to do with it. */
@@ -248,7 +260,7 @@ export class Attacker {
     if (!this.moves.has(id)) {
       this.counts.offersSeen++
       const roll = this.init.random.float()
-      const move: Move = roll < 0.3 ? 'sabotage' : roll < 0.45 ? 'hold' : roll < 0.6 ? 'silent' : 'pass'
+      const move: Move = !this.init.attacks.has('leases') ? 'pass' : roll < 0.3 ? 'sabotage' : roll < 0.45 ? 'hold' : roll < 0.6 ? 'silent' : 'pass'
       this.moves.set(id, move)
       const replica = task.openReplicas[0]
       if (move !== 'pass' && replica != null) {
@@ -257,7 +269,7 @@ export class Attacker {
       }
     }
     const hash = toHex(task.inputHash)
-    if (task.input.byteLength === 0 && !this.targeted.has(hash)) {
+    if (this.init.attacks.has('theft') && task.input.byteLength === 0 && !this.targeted.has(hash)) {
       this.targeted.add(hash)
       this.steal(owner, task)
     }
@@ -286,10 +298,11 @@ export class Attacker {
   /** Its own announcement: the theft tasks still unanswered and two new top-priority tasks that it will never grant. */
   private announceOwn (): void {
     const input = new TextEncoder().encode('100')
-    const fake = Array.from({ length: 2 }, () => offer({ kind: this.init.kinds[0] ?? 'sleep', priority: 1000, timeoutMs: 60_000, input, inputHash: sha256(input) as Uint8Array<ArrayBuffer>, inputSize: input.byteLength }))
+    const fake = Array.from({ length: this.init.attacks.has('fake-owner') ? 2 : 0 }, () => offer({ kind: this.init.kinds[0] ?? 'sleep', priority: 1000, timeoutMs: 60_000, input, inputHash: sha256(input) as Uint8Array<ArrayBuffer>, inputSize: input.byteLength }))
     for (const task of fake) this.fakes.add(toHex(task.taskId))
     this.counts.fakeTasks += fake.length
     const tasks = [...[...this.thefts.values()].filter(t => !t.answered).map(t => t.offer), ...fake]
+    if (tasks.length === 0) return
     const data = TaskAnnounce.encode({ version: PROTOCOL_VERSION, author: peerIdToBytes(this.id), timestamp: Date.now(), tasks })
     this.spawn(async () => await this.libp2p.services.pubsub.publish(meshTopic(this.init.network, 'announce'), data))
   }

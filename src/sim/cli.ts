@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { ATTACKS, type AttackName } from './attacker.js'
 import { killAllChildren } from './cluster.js'
 import { runSimulation, type SimOptions } from './run.js'
 import { SCENARIOS, type Scenario } from './scenarios.js'
@@ -22,6 +23,13 @@ const attackersOption = (value: string): string => {
   return value
 }
 
+const attacksOption = (value: string): AttackName[] => {
+  const names = value.split(',').map(name => name.trim())
+  const unknown = names.filter(name => !(ATTACKS as readonly string[]).includes(name))
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown attack ${unknown.join(', ')} (${ATTACKS.join(', ')})`)
+  return names as AttackName[]
+}
+
 export function attackerCount (value: string, nodes: number): number {
   return value.endsWith('%') ? Math.round((Number(value.slice(0, -1)) / 100) * nodes) : Number(value)
 }
@@ -41,6 +49,7 @@ export async function main (argv: string[]): Promise<number> {
     .option('--lease-ttl <ms>', 'the owner\'s lease TTL', int('--lease-ttl', 200), 2000)
     .option('--settle <s>', 'how long to wait after the window for the last tasks', int('--settle', 5), 120)
     .option('--attackers <n|share%>', 'adversarial: how many of the nodes attack (a count, or a share of --nodes)', attackersOption, '30%')
+    .option('--attacks <list>', `adversarial: the attacks the wire attackers mount, comma-separated (${ATTACKS.join(', ')}; default all)`, attacksOption)
     .option('--no-baseline', 'adversarial: skip the run of the same seed without attackers (its p50 latency goes next to the attacked one)')
     .exitOverride()
   try {
@@ -49,7 +58,7 @@ export async function main (argv: string[]): Promise<number> {
     const code = (err as { exitCode?: number }).exitCode ?? 2
     return code === 0 ? 0 : 2
   }
-  const flags = program.opts<{ scenario: Scenario, nodes: number, tasks: number, kind: string, redundancy?: number, seed: number, inProcess?: boolean, out: string, duration: number, leaseTtl: number, settle: number, attackers: string, baseline: boolean }>()
+  const flags = program.opts<{ scenario: Scenario, nodes: number, tasks: number, kind: string, redundancy?: number, seed: number, inProcess?: boolean, out: string, duration: number, leaseTtl: number, settle: number, attackers: string, attacks?: AttackName[], baseline: boolean }>()
   const adversarial = flags.scenario === 'adversarial'
   const attackers = adversarial ? attackerCount(flags.attackers, flags.nodes) : 0
   if (adversarial && flags.nodes - 1 - attackers < 3) {
@@ -68,7 +77,8 @@ export async function main (argv: string[]): Promise<number> {
     windowMs: flags.duration * 1000,
     leaseTtlMs: flags.leaseTtl,
     settleMs: flags.settle * 1000,
-    ...(adversarial ? { attackers } : {})
+    ...(adversarial ? { attackers } : {}),
+    ...(flags.attacks != null ? { attacks: flags.attacks } : {})
   }
   // An interrupted simulation still takes every process it started with it.
   const interrupted = (): void => {

@@ -140,7 +140,7 @@ const table = (rows: string[][]): string => `<table>${rows.map(cells => `<tr>${c
 function adversaryHtml (a: AdversaryReport): string {
   const { latencyP50Ms: p50 } = a
   const rows = [
-    ['attackers', `${a.attackers} (${a.liars} liars, ${a.attackers - a.liars} wire attackers)`],
+    ['attackers', `${a.attackers} (${a.liars} liars, ${a.attackers - a.liars} wire attackers: ${a.mounted.join(', ')})`],
     ['tasks correct / wrong / lost', `${a.tasks.correct} / ${a.tasks.wrong} / ${a.tasks.lost}`],
     ['inputs leaked', String(a.inputsLeaked)],
     ['honest peers throttled or banned by an honest node', String(a.honestPunished)],

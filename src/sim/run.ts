@@ -8,7 +8,7 @@ import { percentile, reclaimTimes, reportHtml, type SimReport } from './report.j
 import { plan, seeded, type Random, type Scenario } from './scenarios.js'
 import type { RawConfig } from '../node/config.js'
 import { sha256, toHex } from '../tasks/spec.js'
-import type { Attacker } from './attacker.js'
+import { ATTACKS, type AttackName, type Attacker } from './attacker.js'
 import type { TaskView } from '../tasks/owner.js'
 
 /**
@@ -35,6 +35,8 @@ export interface SimOptions {
   settleMs: number
   /** Adversarial scenario: how many of the nodes are attackers (wire attackers and liars). */
   attackers?: number
+  /** Adversarial scenario: the attacks the wire attackers mount (all when absent). */
+  attacks?: AttackName[]
   /** Adversarial scenario: the honest p50 latency of the same seed without attackers, for the report. */
   baselineP50Ms?: number | null
 }
@@ -161,7 +163,8 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
         addrs: [owner, ...workerNodes].map(n => n.addr),
         honest: honestIds,
         windowMs: options.windowMs,
-        replayAgeMs: ADVERSARIAL_WINDOWS.maxAgeMs + 2 * ADVERSARIAL_WINDOWS.futureSkewMs
+        replayAgeMs: ADVERSARIAL_WINDOWS.maxAgeMs + 2 * ADVERSARIAL_WINDOWS.futureSkewMs,
+        attacks: new Set(options.attacks ?? ATTACKS)
       })
       io.log(`${attackerNames.length} wire attackers joined`)
     }
