@@ -30,6 +30,9 @@ const attacksOption = (value: string): AttackName[] => {
   return names as AttackName[]
 }
 
+/** The kinds whose right output the simulation knows (src/sim/run.ts, workload()). */
+const CHECKED_KINDS = ['sleep', 'echo', 'sha256', 'hash-loop']
+
 export function attackerCount (value: string, nodes: number): number {
   return value.endsWith('%') ? Math.round((Number(value.slice(0, -1)) / 100) * nodes) : Number(value)
 }
@@ -61,6 +64,10 @@ export async function main (argv: string[]): Promise<number> {
   const flags = program.opts<{ scenario: Scenario, nodes: number, tasks: number, kind: string, redundancy?: number, seed: number, inProcess?: boolean, out: string, duration: number, leaseTtl: number, settle: number, attackers: string, attacks?: AttackName[], baseline: boolean }>()
   const adversarial = flags.scenario === 'adversarial'
   const attackers = adversarial ? attackerCount(flags.attackers, flags.nodes) : 0
+  if (adversarial && !CHECKED_KINDS.includes(flags.kind)) {
+    process.stderr.write(`sim: the adversarial scenario checks every output: --kind must be one of ${CHECKED_KINDS.join(', ')}\n`)
+    return 2
+  }
   if (adversarial && flags.nodes - 1 - attackers < 3) {
     process.stderr.write(`sim: --nodes ${flags.nodes} with ${attackers} attackers leaves ${flags.nodes - 1 - attackers} honest workers; the adversarial scenario needs at least 3 (redundancy 3)\n`)
     return 2

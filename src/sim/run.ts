@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Cluster, type OwnerApi, type Role, type SimNode, type SimNodeSpec } from './cluster.js'
 import { adversaryReport, startAttackers } from './adversary.js'
+import { ATTACKS, type AttackName, type Attacker } from './attacker.js'
+import { Cluster, type OwnerApi, type Role, type SimNode, type SimNodeSpec } from './cluster.js'
 import { percentile, reclaimTimes, reportHtml, type SimReport } from './report.js'
 import { plan, seeded, type Random, type Scenario } from './scenarios.js'
-import type { RawConfig } from '../node/config.js'
 import { sha256, toHex } from '../tasks/spec.js'
-import { ATTACKS, type AttackName, type Attacker } from './attacker.js'
+import type { RawConfig } from '../node/config.js'
 import type { TaskView } from '../tasks/owner.js'
 
 /**
@@ -248,7 +248,6 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
     // Every task's trail and output, from the owner.
     const views: TaskView[] = []
     let wrongAccepted = 0
-    let correct = 0
     for (const [i, id] of ids.entries()) {
       if (id == null) continue
       const view = await withOwner(getOwner, async api => await api.task(id))
@@ -257,7 +256,6 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
       if (view.state === 'succeeded' && expected != null) {
         const output = new TextDecoder().decode(await withOwner(getOwner, async api => await api.output(id)))
         if (output !== expected) wrongAccepted++
-        else correct++
       }
     }
     const reputation = new Map((await withOwner(getOwner, async api => await api.reputation())).map(p => [p.peerId, p.state]))
@@ -308,7 +306,7 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
       const withAttackers = report.latencyMs.p50
       const withoutAttackers = options.baselineP50Ms ?? null
       report.adversary = adversaryReport(attackers, report.peers, tables, new Set(work.map(w => toHex(sha256(new TextEncoder().encode(w.input))))),
-        { correct, wrong: wrongAccepted, lost: work.length - correct - wrongAccepted }, phantomPeersAlive,
+        { correct: succeeded - wrongAccepted, wrong: wrongAccepted, lost: work.length - succeeded }, phantomPeersAlive,
         { withAttackers, withoutAttackers, ratio: withAttackers != null && withoutAttackers != null && withoutAttackers > 0 ? Math.round((withAttackers / withoutAttackers) * 100) / 100 : null })
     }
     await mkdir(options.out, { recursive: true })
