@@ -141,7 +141,14 @@ export class BlobChannel {
       try {
         request = BlobRequest.decode((await headers.read({ signal })).subarray())
         if (request.hash.byteLength !== LIMITS.hashBytes || !Number.isSafeInteger(request.maxSize)) throw new Error('bad request')
-      } catch {
+      } catch (err) {
+        // A stream that ends, resets or times out before its request is no violation (a fetch
+        // given up, a connection lost): only bytes that are not a request are charged.
+        if (!isMalformed(err)) {
+          this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'no_request' })
+          stream.abort(err instanceof Error ? err : new Error('no blob request'))
+          return
+        }
         this.init.reputation.report(peer, 'invalid_message', 'malformed blob request')
         this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'bad_request' })
         stream.abort(new Error('malformed blob request'))
@@ -194,4 +201,10 @@ export class BlobChannel {
       await stream.close().catch(() => {})
     }
   }
+}
+
+/** Whether reading a request failed on its bytes (too long, undecodable), not on the stream ending or timing out. */
+function isMalformed (err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name
+  return !(name === 'UnexpectedEOFError' || name === 'AbortError' || name === 'TimeoutError' || name === 'StreamResetError' || name === 'StreamAbortedError' || name === 'StreamStateError' || name === 'ConnectionClosedError')
 }

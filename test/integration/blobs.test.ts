@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { multiaddr } from '@multiformats/multiaddr'
 import { BlobChannel } from '../../src/gossip/blob-channel.js'
+import { blobProtocol } from '../../src/gossip/topics.js'
 import { createLogger } from '../../src/logger.js'
 import { createMetrics } from '../../src/metrics.js'
 import { LIMITS } from '../../src/gossip/wire/limits.js'
@@ -95,6 +97,31 @@ describe('large data travels by hash', () => {
       expect(reports).toEqual([[liar.peerId, 'invalid_message']])
     } finally {
       await lying.stop()
+    }
+  })
+
+  it('a blob stream closed or reset before its request costs its opener nothing; bytes that are no request do', async () => {
+    const server = await mesh.node()
+    const client = await mesh.node({ bootstrap: [addrOf(server)] })
+    await expect.poll(async () => (await server.peers()).filter(p => p.connected).length, { timeout: 20_000 }).toBe(1)
+    const reports: Array<[string, PeerAction]> = []
+    const logger = createLogger({ level: 'silent' })
+    const reputation = { report: (peer: string, action: PeerAction) => { reports.push([peer, action]) }, gossipScore: () => 0 }
+    const serving = new BlobChannel({ libp2p: server.libp2p, network: 'side', logger, metrics: createMetrics(), reputation, source: () => undefined })
+    await serving.start()
+    try {
+      const protocol = blobProtocol('side')
+      const closed = await client.libp2p.dialProtocol(multiaddr(addrOf(server)), protocol)
+      await closed.close()
+      const reset = await client.libp2p.dialProtocol(multiaddr(addrOf(server)), protocol)
+      reset.abort(new Error('given up'))
+      const garbage = await client.libp2p.dialProtocol(multiaddr(addrOf(server)), protocol)
+      // A length prefix of 3 and three bytes that are no BlobRequest (field 1 with wire type 7).
+      garbage.send(new Uint8Array([3, 0x0f, 0xff, 0xff]))
+      await expect.poll(() => reports.length, { timeout: 20_000 }).toBeGreaterThan(0)
+      expect(reports).toEqual([[client.peerId, 'invalid_message']])
+    } finally {
+      await serving.stop()
     }
   })
 })
