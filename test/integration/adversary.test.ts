@@ -69,10 +69,16 @@ describe('an adversary on the mesh', () => {
     adversary = evil
     for (const topic of ['announce', 'heartbeat', 'cancel', 'verdict']) evil.services.pubsub.subscribe(targets[0]!.protocol.topicOf(topic as 'announce'))
     for (const target of targets) await evil.dial(multiaddr(addrOf(target)))
-    // Wait until the honest nodes see its subscriptions, so publishes reach them.
+    // Wait until the honest nodes see its subscriptions, and it sees theirs on the topics it
+    // publishes to: a publish to a topic with no known subscriber sends nothing (under load the
+    // first publishes went nowhere).
     for (const target of targets) {
       await expect.poll(() => target.libp2p.services.pubsub.getSubscribers(target.protocol.topicOf('heartbeat')).map(String), { timeout: 20_000 })
         .toContain(evil.peerId.toString())
+      for (const topic of ['announce', 'heartbeat'] as const) {
+        await expect.poll(() => evil.services.pubsub.getSubscribers(target.protocol.topicOf(topic)).map(String), { timeout: 20_000 })
+          .toContain(target.peerId)
+      }
     }
     return evil
   }
