@@ -157,9 +157,14 @@ export class PeerKeeper {
 
   /**
    * A peer announced new addresses (a heartbeat heard through other peers, e.g. an owner that
-   * restarted on another port): a wanted peer is dialled at once, whatever its backoff.
+   * restarted on another port): a wanted peer is dialled at once, whatever its backoff; any
+   * other becomes a stranger to dial while the node is below its target.
    */
   addressesChanged (peerId: string): void {
+    if (peerId === this.self) return
+    // A peer first heard of is a dial candidate from the next tick (below the target), not only
+    // after the next read of the peer store.
+    this.remember(peerId)
     if (!this.wantedNow.has(peerId)) return
     const record = this.records.get(peerId)
     if (record != null) record.nextDialAt = this.components.clock.now()

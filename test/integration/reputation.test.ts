@@ -104,9 +104,13 @@ describe('verified results and reputation', () => {
 
   it('redundancy 1 with spot checks: a liar is caught and banned, and every accepted output is right', async () => {
     const owner = await mesh.node({ ...FAST, worker: false })
-    await Promise.all([0, 1, 2].map(async () => await mesh.node({ ...FAST, slots: 2, bootstrap: [addrOf(owner)] })))
+    const honest = await Promise.all([0, 1, 2].map(async () => await mesh.node({ ...FAST, slots: 2, bootstrap: [addrOf(owner)] })))
     const liar = await mesh.node({ ...FAST, slots: 2, bootstrap: [addrOf(owner)] }, { faults: { lie: 'random' } })
     await expect.poll(async () => (await owner.peers()).filter(p => p.state === 'alive').length, { timeout: 30_000 }).toBe(4)
+    // Workers stagger their claims by rank among the peers they are connected to: until the peer
+    // keeper has connected them to each other, each ranks first and the liar, whose handlers run
+    // last in this process, loses every race and is never checked.
+    for (const node of [...honest, liar]) await expect.poll(() => node.protocol.peerTable.capacity().length, { timeout: 30_000 }).toBe(4)
 
     const inputs = Array.from({ length: 40 }, (_, i) => `spot ${i}`)
     const ids: string[] = []
