@@ -26,8 +26,10 @@ export interface AdversaryReport {
   /** Attackers (wire attackers and liars) throttled or banned by at least one honest node. */
   attackersGraylisted: number
   peers: Array<{ name: string, role: string, peerId: string, bannedBy: number, throttledBy: number, lowestScore: number | null }>
-  /** Most phantom peers (forged heartbeat authors) the owner's peer table showed alive at once. */
+  /** Most phantom peers (forged heartbeat authors) the owner's peer table showed alive at once (at most 50 peers only heard of are kept). */
   phantomPeersAlive: number
+  /** Most phantom peers the owner counted as capacity at once (alive and connected): must be 0. */
+  phantomPeersCounted: number
   /** The attacks the wire attackers were set to mount (`--attacks`), and what they did, summed. */
   mounted: AttackName[]
   attacks: AttackCounts
@@ -82,7 +84,7 @@ export function adversaryReport (
   tables: Array<{ judge: string, table: PeerReputation[] }>,
   privateInputs: Set<string>,
   tasks: AdversaryReport['tasks'],
-  phantomPeersAlive: number,
+  phantoms: { alive: number, counted: number },
   latencyP50Ms: AdversaryReport['latencyP50Ms']
 ): AdversaryReport {
   const honest = new Set(peers.filter(p => p.role !== 'attacker' && p.role !== 'liar').map(p => p.peerId))
@@ -116,7 +118,8 @@ export function adversaryReport (
     honestLowest: lowest,
     attackersGraylisted: judged.filter(p => p.bannedBy + p.throttledBy > 0).length,
     peers: judged,
-    phantomPeersAlive,
+    phantomPeersAlive: phantoms.alive,
+    phantomPeersCounted: phantoms.counted,
     mounted: [...(attackers[0]?.mounts ?? [])],
     attacks,
     refusals: attackers.reduce<Record<string, number>>((sum, a) => { for (const [code, n] of Object.entries(a.refusals)) sum[code] = (sum[code] ?? 0) + n; return sum }, {}),

@@ -117,7 +117,7 @@ export async function main (argv: string[]): Promise<number> {
     const { tasks, adversary } = report
     const summary = adversary == null
       ? {}
-      : { adversary: { attackers: adversary.attackers, liars: adversary.liars, ...adversary.tasks, inputsLeaked: adversary.inputsLeaked, honestPunished: adversary.honestPunished, honestLowestScore: adversary.honestLowestScore, attackersGraylisted: adversary.attackersGraylisted, phantomPeersAlive: adversary.phantomPeersAlive, latencyP50Ms: adversary.latencyP50Ms } }
+      : { adversary: { attackers: adversary.attackers, liars: adversary.liars, ...adversary.tasks, inputsLeaked: adversary.inputsLeaked, honestPunished: adversary.honestPunished, honestLowestScore: adversary.honestLowestScore, attackersGraylisted: adversary.attackersGraylisted, phantomPeersAlive: adversary.phantomPeersAlive, phantomPeersCounted: adversary.phantomPeersCounted, latencyP50Ms: adversary.latencyP50Ms } }
     process.stdout.write(`${JSON.stringify({ scenario: report.scenario, tasks, reclaimMs: report.reclaimMs, latencyMs: report.latencyMs, throughputPerSec: report.throughputPerSec, ...summary, report: options.out })}\n`)
     const held = adversary == null || (adversary.tasks.wrong === 0 && adversary.tasks.lost === 0 && adversary.inputsLeaked === 0 && adversary.honestPunished === 0)
     return held && tasks.unfinished === 0 && tasks.wrongAccepted === 0 && tasks.submitted === options.tasks ? 0 : 1

@@ -147,6 +147,7 @@ function adversaryHtml (a: AdversaryReport): string {
     ['lowest score of an honest peer on an honest node', a.honestLowest == null ? '-' : `${a.honestLowest.score} (${a.honestLowest.peer} on ${a.honestLowest.judge}: ${JSON.stringify(a.honestLowest.counts)})`],
     ['attackers throttled or banned by an honest node', `${a.attackersGraylisted} of ${a.attackers}`],
     ['phantom peers alive on the owner (most at once)', String(a.phantomPeersAlive)],
+    ['phantom peers counted as capacity on the owner (most at once)', String(a.phantomPeersCounted)],
     ['honest p50 latency with / without attackers', `${p50.withAttackers ?? '-'} / ${p50.withoutAttackers ?? '-'} ms${p50.ratio != null ? ` (×${p50.ratio})` : ''}`]
   ]
   const attacks = [...Object.entries(a.attacks), ...Object.entries(a.refusals).map(([code, n]) => [`refused ${code}`, n])].map(([k, v]) => [String(k), String(v)])

@@ -135,6 +135,7 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
   const reputationOverTime: SimReport['reputationOverTime'] = []
   let attackers: Attacker[] = []
   let phantomPeersAlive = 0
+  let phantomPeersCounted = 0
   const started = Date.now()
   try {
     owner = cluster.add({ name: 'owner', role: 'owner', dataDir: join(root, 'owner'), config: { ...base, dataDir: join(root, 'owner'), api: '127.0.0.1:0', worker: false, leaseTtlMs: options.leaseTtlMs }, ...(gossipWindows != null ? { gossipWindows } : {}) })
@@ -237,7 +238,10 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
       } catch {}
       if (attackers.length > 0 && getOwner().status === 'up') {
         const alive = new Set(await getOwner().owner().alivePeers().catch(() => []))
-        phantomPeersAlive = Math.max(phantomPeersAlive, attackers.flatMap(a => a.phantomIds).filter(id => alive.has(id)).length)
+        const counted = new Set(await getOwner().owner().capacityPeers().catch(() => []))
+        const phantoms = attackers.flatMap(a => a.phantomIds)
+        phantomPeersAlive = Math.max(phantomPeersAlive, phantoms.filter(id => alive.has(id)).length)
+        phantomPeersCounted = Math.max(phantomPeersCounted, phantoms.filter(id => counted.has(id)).length)
       }
       const finished = [...TERMINAL].reduce((sum, state) => sum + (counts[state] ?? 0), 0)
       io.progress(`[sim ${options.scenario}] ${((Date.now() - t0) / 1000).toFixed(0)}s  submitted ${ids.filter(id => id != null).length}/${work.length}  succeeded ${counts.succeeded ?? 0}  failed ${counts.failed ?? 0}  faults ${faults.length}/${schedule.events.length}`)
@@ -306,7 +310,7 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
       const withAttackers = report.latencyMs.p50
       const withoutAttackers = options.baselineP50Ms ?? null
       report.adversary = adversaryReport(attackers, report.peers, tables, new Set(work.map(w => toHex(sha256(new TextEncoder().encode(w.input))))),
-        { correct: succeeded - wrongAccepted, wrong: wrongAccepted, lost: work.length - succeeded }, phantomPeersAlive,
+        { correct: succeeded - wrongAccepted, wrong: wrongAccepted, lost: work.length - succeeded }, { alive: phantomPeersAlive, counted: phantomPeersCounted },
         { withAttackers, withoutAttackers, ratio: withAttackers != null && withoutAttackers != null && withoutAttackers > 0 ? Math.round((withAttackers / withoutAttackers) * 100) / 100 : null })
     }
     await mkdir(options.out, { recursive: true })

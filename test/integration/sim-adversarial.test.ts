@@ -42,6 +42,9 @@ describe('adversarial simulation (npm run sim -- --scenario adversarial)', () =>
     expect(attacks.blobFetches + attacks.theftTasks).toBeGreaterThan(0)
     expect(attacks.fakeTasks).toBeGreaterThan(0)
     expect(attacks.phantomHeartbeats).toBeGreaterThan(0)
+    // Phantom peers may be heard of, never counted as capacity.
+    expect(adversary.phantomPeersCounted).toBe(0)
+    expect(adversary.phantomPeersAlive).toBeLessThanOrEqual(50)
     expect(attacks.forgedVerdicts).toBeGreaterThan(0)
     // Both p50s are there (the run without attackers went first).
     expect(adversary.latencyP50Ms.withAttackers).not.toBeNull()
