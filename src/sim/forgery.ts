@@ -55,8 +55,11 @@ export function forgedVerdict (key: PrivateKey, subject: Uint8Array, contradicto
   })
 }
 
-/** A heartbeat of a peer that does not exist, authored (and to be signed) by `key`, claiming lots of free capacity for `kinds`. */
-export function phantomHeartbeat (key: PrivateKey, kinds: string[], now = Date.now()): Uint8Array {
+/**
+ * A heartbeat of a peer that does not exist, authored (and to be signed) by `key`, claiming lots
+ * of free capacity for `kinds`; due again after `intervalMs`, dialable at `addrs` (binary multiaddrs).
+ */
+export function phantomHeartbeat (key: PrivateKey, kinds: string[], now = Date.now(), { intervalMs = 1000, addrs = [] }: { intervalMs?: number, addrs?: Array<Uint8Array<ArrayBuffer>> } = {}): Uint8Array {
   return Heartbeat.encode({
     version: 1,
     author: peerIdToBytes(peerIdFromPrivateKey(key)),
@@ -66,8 +69,8 @@ export function phantomHeartbeat (key: PrivateKey, kinds: string[], now = Date.n
     slotsTotal: 64,
     memoryFree: 64 * 1024 ** 3,
     loadMilli: 0,
-    intervalMs: 1000,
+    intervalMs,
     agent: 'mesh-node/0.1.0',
-    addrs: []
+    addrs
   })
 }

@@ -1,17 +1,12 @@
-import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { RPC } from '@libp2p/gossipsub/message'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { RPC } from '@libp2p/gossipsub/message'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { randomBytes } from 'node:crypto'
-import { concat } from 'uint8arrays/concat'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Heartbeat } from '../../src/gossip/wire/mesh.js'
-import { PROTOCOL_VERSION } from '../../src/gossip/wire/limits.js'
-import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
+import { phantomHeartbeat, signedMessage } from '../../src/sim/forgery.js'
+import { validated } from '../helpers/metrics.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 import { createStranger } from '../helpers/stranger.js'
-import type { PrivateKey } from '@libp2p/interface'
-import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { TaskView } from '../../src/tasks/view.js'
 
 /**
@@ -22,37 +17,8 @@ import type { TaskView } from '../../src/tasks/view.js'
 
 const FAST = { heartbeatMs: 200 }
 const FORGED = 300
-
-/** Gossip messages of one topic this node has validated, whatever the outcome. */
-async function validated (node: MeshNode, topic: string): Promise<number> {
-  const metric = await node.metrics.gossipMessages.get()
-  return metric.values.filter(v => v.labels.topic === topic).reduce((sum, v) => sum + v.value, 0)
-}
-
-/** A gossipsub message on `topic` signed by `key`, as gossipsub's StrictSign builds one. */
-async function signedMessage (key: PrivateKey, topic: string, data: Uint8Array): Promise<RPC.Message> {
-  const message: RPC.Message = { from: peerIdFromPrivateKey(key).toMultihash().bytes, data, seqno: randomBytes(8), topic }
-  const signature = await key.sign(concat([new TextEncoder().encode('libp2p-pubsub:'), RPC.Message.encode(message)]))
-  return { ...message, signature, key: publicKeyToProtobuf(key.publicKey) }
-}
-
-/** A well-formed heartbeat of `key` advertising plenty of free capacity for `kind`, due again in a minute. */
-function forgedHeartbeat (key: PrivateKey, kind: string): Uint8Array {
-  return Heartbeat.encode({
-    version: PROTOCOL_VERSION,
-    author: peerIdToBytes(peerIdFromPrivateKey(key)),
-    timestamp: Date.now(),
-    capabilities: [{ kind, deterministic: true }],
-    slotsFree: 64,
-    slotsTotal: 64,
-    memoryFree: 64 * 1024 ** 3,
-    loadMilli: 0,
-    intervalMs: 60_000,
-    agent: 'mesh-node/0.1.0',
-    // Nothing listens there: a dial fails at once, on this machine.
-    addrs: [multiaddr('/ip4/127.0.0.1/tcp/9').bytes]
-  })
-}
+// Nothing listens there: a dial fails at once, on this machine.
+const NOWHERE = multiaddr('/ip4/127.0.0.1/tcp/9').bytes as Uint8Array<ArrayBuffer>
 
 describe('fake capacity', () => {
   const mesh = new TestMesh()
@@ -92,7 +58,7 @@ describe('fake capacity', () => {
     const before = await validated(o, 'heartbeat')
     const startedAt = Date.now()
     for (let round = 0; round < 2; round++) {
-      const messages = await Promise.all(keys.map(async key => await signedMessage(key, topic, forgedHeartbeat(key, 'echo'))))
+      const messages = await Promise.all(keys.map(async key => await signedMessage(key, topic, phantomHeartbeat(key, ['echo'], Date.now(), { intervalMs: 60_000, addrs: [NOWHERE] }))))
       for (let i = 0; i < messages.length; i += 20) {
         expect(internals.sendRpc(o.peerId, { subscriptions: [], messages: messages.slice(i, i + 20), control: undefined })).toBe(true)
       }

@@ -8,17 +8,12 @@ import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
 import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
 import { Reputation } from '../../src/reputation/reputation.js'
 import { forgedVerdict, signedMessage } from '../../src/sim/forgery.js'
+import { validated } from '../helpers/metrics.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 import { createStranger } from '../helpers/stranger.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 
 const FAST = { heartbeatMs: 200 }
-
-/** Gossip messages of one topic this node has validated, whatever the outcome. */
-async function validated (node: MeshNode, topic: string): Promise<number> {
-  const metric = await node.metrics.gossipMessages.get()
-  return metric.values.filter(v => v.labels.topic === topic).reduce((sum, v) => sum + v.value, 0)
-}
 
 describe('verdict floods', () => {
   const mesh = new TestMesh()
