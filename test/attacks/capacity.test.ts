@@ -4,7 +4,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { phantomHeartbeat, signedMessage } from '../../src/sim/forgery.js'
-import { validated } from '../helpers/metrics.js'
+import { ignoredFor, validated } from '../helpers/metrics.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 import { createStranger } from '../helpers/stranger.js'
 import type { TaskView } from '../../src/tasks/view.js'
@@ -92,4 +92,43 @@ describe('fake capacity', () => {
     // The peer that did the work is one the store keeps.
     expect((await o.libp2p.peerStore.all()).map(p => p.id.toString())).toContain(w.peerId)
   }, 180_000)
+
+  // A relay that has spent its new-author budget forwards a new author's genuine heartbeat
+  // first. Must hold: the victim ignores that copy without remembering its id, so the same
+  // message from another peer is still delivered (gossipsub records an id as seen before the
+  // topic validator runs).
+  it.fails('a relay over its new-author budget cannot suppress a new author\'s genuine message by delivering it first', async () => {
+    const v = await mesh.node({ ...FAST, worker: false })
+    const evil = await createStranger()
+    const other = await createStranger()
+    stranger = evil
+    const topic = v.protocol.topicOf('heartbeat')
+    try {
+      for (const peer of [evil, other]) {
+        peer.services.pubsub.subscribe(topic)
+        await peer.dial(multiaddr(addrOf(v)))
+        await expect.poll(() => v.libp2p.services.pubsub.getSubscribers(topic).map(String), { timeout: 20_000 }).toContain(peer.peerId.toString())
+        await expect.poll(() => peer.services.pubsub.getSubscribers(topic).map(String), { timeout: 20_000 }).toContain(v.peerId)
+      }
+      const fakes = await Promise.all(Array.from({ length: 80 }, async () => await generateKeyPair('Ed25519')))
+      const author = await generateKeyPair('Ed25519')
+      const genuine = await signedMessage(author, topic, phantomHeartbeat(author, ['echo'], Date.now(), { intervalMs: 60_000 }))
+      const flood = await Promise.all(fakes.map(async key => await signedMessage(key, topic, phantomHeartbeat(key, ['echo']))))
+      const delivered: string[] = []
+      v.protocol.on('heartbeat', (_beat, from) => { delivered.push(from) })
+      const authorId = peerIdFromPrivateKey(author).toString()
+      const before = await validated(v, 'heartbeat')
+      const send = (peer: typeof evil, messages: RPC.Message[]): boolean =>
+        (peer.services.pubsub as unknown as { sendRpc: (id: string, rpc: RPC) => boolean }).sendRpc(v.peerId, { subscriptions: [], messages, control: undefined })
+      expect(send(evil, [...flood, genuine])).toBe(true)
+      await expect.poll(async () => await validated(v, 'heartbeat') - before, { timeout: 30_000 }).toBeGreaterThanOrEqual(81)
+      expect(delivered).not.toContain(authorId)
+      expect(await ignoredFor(v, 'new_author_budget')).toBeGreaterThan(0)
+      // The same message through another peer, with a budget of its own.
+      expect(send(other, [genuine])).toBe(true)
+      await expect.poll(() => delivered, { timeout: 20_000 }).toContain(authorId)
+    } finally {
+      await other.stop()
+    }
+  })
 })
