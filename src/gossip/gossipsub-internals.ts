@@ -7,6 +7,8 @@ import type { GossipSub } from '@libp2p/gossipsub'
 export interface GossipsubInternals {
   getScore: (peerId: string) => number
   getMeshPeers: (topic: string) => string[]
+  /** Message ids seen (gossipsub records an id before its topic validator runs). */
+  seenCache: { entries: Map<string, unknown> }
 }
 
 export function gossipsubInternals (pubsub: GossipSub): GossipsubInternals {

@@ -5,6 +5,8 @@ import { Heartbeat, TaskAnnounce, TaskCancel, Verdict, type Capability, type Tas
 import { isPeer, peerIdToBytes } from './wire/peer-bytes.js'
 import { GOSSIP_TYPES, meshTopic, type GossipType } from './topics.js'
 import { fail, toGossipResult } from './validation.js'
+import { gossipsubInternals } from './gossipsub-internals.js'
+import { messageId, messageIdToString } from './message-ids.js'
 import { runValidation, type AdapterSinks } from './validator-adapter.js'
 import { RateLimiter, type RateLimit } from './rate-limit.js'
 import { PeerTable, heartbeatInterval, type PeerTransition } from './peer-table.js'
@@ -298,6 +300,10 @@ export class MeshProtocol {
         if (ahead > futureSkewMs) fail(ahead > futureSkewMs + margin ? 'future_timestamp' : 'timestamp_relayed', `${ahead} ms ahead`)
         if (age > maxAgeMs) fail(age > maxAgeMs + margin ? 'stale_timestamp' : 'timestamp_relayed', `${age} ms old`)
         if (!direct && this.isNewAuthor(author) && !this.newAuthors.take(propagationSource.toString(), now)) {
+          // Gossipsub has recorded the id as seen already: forget it, or a deliverer that spends
+          // its budget and relays an honest author's genuine message first would get every
+          // honest relay's copy of it dropped as a duplicate.
+          gossipsubInternals(this.init.pubsub).seenCache.entries.delete(messageIdToString(messageId(message)))
           fail('new_author_budget', `the connection introduced over ${NEW_AUTHORS_PER_CONNECTION.burst} new authors (${NEW_AUTHORS_PER_CONNECTION.rate}/s)`)
         }
         if (!direct && !this.limiters[type].take(author, now)) overRate()
