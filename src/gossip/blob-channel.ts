@@ -39,6 +39,11 @@ export interface BlobChannelInit {
 }
 
 /** Request and response headers are small; anything longer is not one. */
+/** How long a peer has to send its request once it opened a blob stream. */
+const REQUEST_TIMEOUT_MS = 10_000
+/** Read failures that are the sender's bytes (a length prefix over the header limit), not the stream ending. */
+const OVERSIZED_READS = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError'])
+
 const MAX_HEADER_BYTES = 128
 
 export class BlobError extends Error {
@@ -137,18 +142,28 @@ export class BlobChannel {
     const signal = AbortSignal.timeout(120_000)
     let counted = false
     try {
-      let request: BlobRequest
+      // A stream that ends, resets or times out before its request, or that this node closes, is
+      // no violation (a fetch given up, a connection lost): only bytes that are not a request (or
+      // a request over its size) are charged. The request gets 10 s, not the transfer's 120 s.
+      let bytes: Uint8Array
       try {
-        request = BlobRequest.decode((await headers.read({ signal })).subarray())
-        if (request.hash.byteLength !== LIMITS.hashBytes || !Number.isSafeInteger(request.maxSize)) throw new Error('bad request')
+        bytes = (await headers.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) })).subarray()
       } catch (err) {
-        // A stream that ends, resets or times out before its request is no violation (a fetch
-        // given up, a connection lost): only bytes that are not a request are charged.
-        if (!isMalformed(err)) {
+        if (!OVERSIZED_READS.has((err as { name?: string } | undefined)?.name ?? '') || !this.started) {
           this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'no_request' })
           stream.abort(err instanceof Error ? err : new Error('no blob request'))
           return
         }
+        bytes = new Uint8Array()
+      }
+      let request: BlobRequest | undefined
+      try {
+        request = BlobRequest.decode(bytes)
+        if (request.hash.byteLength !== LIMITS.hashBytes || !Number.isSafeInteger(request.maxSize)) request = undefined
+      } catch {
+        request = undefined
+      }
+      if (request == null) {
         this.init.reputation.report(peer, 'invalid_message', 'malformed blob request')
         this.init.metrics.blobTransfers.inc({ direction: 'out', result: 'bad_request' })
         stream.abort(new Error('malformed blob request'))
@@ -201,10 +216,4 @@ export class BlobChannel {
       await stream.close().catch(() => {})
     }
   }
-}
-
-/** Whether reading a request failed on its bytes (too long, undecodable), not on the stream ending or timing out. */
-function isMalformed (err: unknown): boolean {
-  const name = (err as { name?: string } | undefined)?.name
-  return !(name === 'UnexpectedEOFError' || name === 'AbortError' || name === 'TimeoutError' || name === 'StreamResetError' || name === 'StreamAbortedError' || name === 'StreamStateError' || name === 'ConnectionClosedError')
 }

@@ -4,6 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { MeshError } from '../errors.js'
 import { LIMITS } from '../gossip/wire/limits.js'
+import { DEFAULT_MAX_HEARTBEAT_MS } from '../gossip/windows.js'
 import { KIND_NAME, commandKindSchema, type CommandKind } from '../tasks/exec/command-kinds.js'
 import { DEFAULT_QUOTAS, type QuotaLimits } from '../tasks/quota.js'
 import { WASM_KIND } from '../tasks/spec.js'
@@ -188,7 +189,7 @@ export const rawConfigSchema = z.strictObject({
   maxInboundPerIp: z.coerce.number().int().min(1).max(100_000).default(8),
   maxInboundPerSubnet: z.coerce.number().int().min(1).max(100_000).default(32),
   limitLoopbackInbound: booleanLike.default(false),
-  heartbeatMs: z.coerce.number().int().min(LIMITS.minHeartbeatMs).max(LIMITS.maxHeartbeatMs).default(DEFAULT_HEARTBEAT_MS),
+  heartbeatMs: z.coerce.number().int().min(LIMITS.minHeartbeatMs).max(DEFAULT_MAX_HEARTBEAT_MS).default(DEFAULT_HEARTBEAT_MS),
   heartbeatMaxPerSecond: z.coerce.number().int().min(1).max(10_000).default(50),
   slots: z.coerce.number().int().min(0).max(4096).default(() => availableParallelism()),
   worker: booleanLike.default(true),

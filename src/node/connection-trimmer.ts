@@ -7,9 +7,9 @@ import type { Connection, Libp2p } from '@libp2p/interface'
  * own, but it closes only connections whose streams are all identify (or autonat, dcutr): every
  * peer that speaks gossipsub holds a stream on its connection, so past the limit it closes
  * nothing, and an inbound stranger keeps its slot as long as it likes. This one closes whatever
- * ranks lowest: the sum of the peer's peer-store tags (a peer that did work with this node is
- * tagged, ./peer-keeper.ts; gossipsub tags its mesh peers; bootstrap peers are tagged), then
- * inbound before outbound (this node chose the peers it dialled), then the newest first.
+ * ranks lowest: strangers before peers that did work with this node (./peer-keeper.ts), then
+ * the sum of the peer's peer-store tags (gossipsub tags its mesh peers; bootstrap peers and
+ * peers that did work are tagged), then inbound before outbound (this node chose the peers it dialled), then the newest first.
  * Peers the node's work needs (lease holders, owners it owes results) are never closed.
  */
 
@@ -18,6 +18,8 @@ export interface ConnectionTrimmerComponents {
   logger: Logger
   /** Peers this node's work needs now. */
   wanted: () => Iterable<string>
+  /** Peers that did work with this node: closed only after every stranger. */
+  didWork?: (peerId: string) => boolean
 }
 
 export interface RankedConnection {
@@ -25,6 +27,8 @@ export interface RankedConnection {
   /** Sum of the peer's tag values. */
   value: number
   wanted: boolean
+  /** The peer did work with this node: ranks above any stranger, whatever the tags. */
+  worked?: boolean
 }
 
 /** Which connections to close to be `excess` fewer: the lowest ranked, never a wanted peer's. */
@@ -33,7 +37,7 @@ export function connectionsToClose<T extends RankedConnection> (ranked: T[], exc
   const inboundFirst = (c: RankedConnection): number => c.connection.direction === 'inbound' ? 0 : 1
   return ranked
     .filter(c => !c.wanted)
-    .sort((a, b) => a.value - b.value || inboundFirst(a) - inboundFirst(b) || b.connection.timeline.open - a.connection.timeline.open)
+    .sort((a, b) => Number(a.worked === true) - Number(b.worked === true) || a.value - b.value || inboundFirst(a) - inboundFirst(b) || b.connection.timeline.open - a.connection.timeline.open)
     .slice(0, excess)
 }
 
@@ -91,7 +95,10 @@ export class ConnectionTrimmer {
     }
     // Read again: connections may have closed while the tags were read.
     const open = libp2p.getConnections().filter(conn => conn.status === 'open')
-    const ranked = open.map(connection => ({ connection, value: values.get(connection.remotePeer.toString()) ?? 0, wanted: wanted.has(connection.remotePeer.toString()) }))
+    const ranked = open.map(connection => {
+      const peer = connection.remotePeer.toString()
+      return { connection, value: values.get(peer) ?? 0, wanted: wanted.has(peer), worked: this.components.didWork?.(peer) ?? false }
+    })
     const close = connectionsToClose(ranked, open.length - this.maxConnections)
     if (close.length === 0) return
     this.closed += close.length

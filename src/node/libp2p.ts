@@ -55,6 +55,9 @@ export interface Libp2pInit {
   inbound?: InboundSlots
 }
 
+/** Connections libp2p accepts past `maxConnections`, for the trimmer to choose among (./connection-trimmer.ts). */
+export const TRIM_HEADROOM = 32
+
 /** The bootstrap tag starts with KEEP_ALIVE so libp2p's reconnect queue redials a lost bootstrap peer. */
 export const BOOTSTRAP_TAG = `${KEEP_ALIVE}-mesh-bootstrap`
 
@@ -136,7 +139,9 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
     ...(swarmKey != null ? { connectionProtector: preSharedKey({ psk: swarmKey, timeout: 5_000 }) } : {}),
     peerDiscovery,
     connectionManager: {
-      maxConnections: config.maxConnections,
+      // Room above the limit, so a peer that did work can still connect inbound to a full node:
+      // the ConnectionTrimmer then closes the least valued connections down to the limit.
+      maxConnections: config.maxConnections + TRIM_HEADROOM,
       // The defaults (5 per second per host) reset dials when several local nodes start at once.
       inboundConnectionThreshold: 1_000,
       maxIncomingPendingConnections: 256

@@ -115,6 +115,8 @@ interface Running {
   leases: LeaseChannel
   blobChannel: BlobChannel
   stopVerdicts: () => void
+  /** Listeners this run added to libp2p and to reputation, removed at stop. */
+  offs: Array<() => void>
   store: TaskStore
   owner: TaskOwner
   worker?: TaskWorker
@@ -409,10 +411,11 @@ export class MeshNode {
       libp2p.addEventListener('peer:connect', trackConnect)
       libp2p.addEventListener('peer:disconnect', trackDisconnect)
       for (const connection of libp2p.getConnections()) protocol.peerTable.setConnected(connection.remotePeer.toString(), true)
-      cleanup.unshift(async () => {
+      const offs: Array<() => void> = [() => {
         libp2p.removeEventListener('peer:connect', trackConnect)
         libp2p.removeEventListener('peer:disconnect', trackDisconnect)
-      })
+      }]
+      cleanup.unshift(async () => { for (const off of offs) off() })
       protocol.start()
       const leases = new LeaseChannel({ ...shared, libp2p })
       await leases.start()
@@ -430,6 +433,13 @@ export class MeshNode {
         cleanup.unshift(async () => { reputation.detach() })
       }
       const stopVerdicts = reputation instanceof Reputation ? listenForVerdicts(protocol, reputation) : () => {}
+      // A peer this node bans holds no connection to it: the gater refuses new ones (./libp2p.ts), this closes the ones open.
+      const stopHangUps = reputation instanceof Reputation
+        ? reputation.onBanned(peer => {
+          void libp2p.hangUp(peerIdFromString(peer)).catch(err => { logger.debug({ peer, err: errorMessage(err) }, 'could not close a banned peer\'s connections') })
+        })
+        : () => {}
+      offs.push(stopHangUps)
       cleanup.unshift(async () => { stopVerdicts() })
       await blobChannel.start()
       cleanup.unshift(async () => { await blobChannel.stop() })
@@ -488,12 +498,13 @@ export class MeshNode {
       // A grant or a result between two peers is work done together: such peers are redialled first and forgotten last.
       const offWorked = leases.on((body, from) => { if (body.type === 'grant' || body.type === 'result') peerKeeper.noteWorked(from) })
       peerKeeper.start()
-      const trimmer = new ConnectionTrimmer({ libp2p, logger, wanted }, config.maxConnections)
+      const trimmer = new ConnectionTrimmer({ libp2p, logger, wanted, didWork: peer => peerKeeper.didWork(peer) }, config.maxConnections)
       trimmer.start()
       // A worker with results for a peer sends them as soon as it is connected again.
       const onConnect = (event: CustomEvent<PeerId>): void => { worker?.peerConnected(event.detail.toString()) }
       libp2p.addEventListener('peer:connect', onConnect)
-      cleanup.unshift(async () => { offWorked(); peerKeeper.stop(); trimmer.stop(); libp2p.removeEventListener('peer:connect', onConnect) })
+      offs.push(offWorked, () => { libp2p.removeEventListener('peer:connect', onConnect) })
+      cleanup.unshift(async () => { peerKeeper.stop(); trimmer.stop() })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger, dataDir: config.dataDir })
@@ -501,7 +512,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url })
       }
-      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, owner, ...(worker != null ? { worker } : {}), redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -527,6 +538,7 @@ export class MeshNode {
       () => { running.redialer.stop() },
       () => { running.keeper.stop() },
       () => { running.trimmer.stop() },
+      () => { for (const off of running.offs) off() },
       async () => { if (api != null) await removeApiFile(this.config.dataDir, api.url) },
       async () => { await api?.stop() },
       async () => { await running.libp2p.stop() },

@@ -592,7 +592,7 @@ export class TaskOwner {
       if (task.state === 'verifying' && task.spec.redundancy === 1 && task.replicas.length === 2 && worker != null &&
         check?.verification === true && check.status === 'open' && now - check.notBefore >= this.spotCheckWaitMs() && !this.checkerAvailable(task, [worker])) {
         // Dropped only when no peer that could check it is left: a busy mesh delays a check, never skips it.
-        this.apply(task, { type: 'checkAbandoned', reason: `no other peer that could run it is alive after ${this.spotCheckWaitMs()} ms` })
+        this.apply(task, { type: 'checkAbandoned', reason: `no other peer that could run it is alive and connected after ${this.spotCheckWaitMs()} ms` })
         continue
       }
       // Why a task waits is worked out once a second, not at every sweep, and for a bounded
@@ -657,8 +657,9 @@ export class TaskOwner {
     return true
   }
 
+  /** Live peers with a connection to this owner: what its notes on waiting tasks count, as its decisions do. */
   private alivePeers (): PeerRecord[] {
-    return this.init.protocol.peerTable.list().filter(p => p.state === 'alive')
+    return this.init.protocol.peerTable.capacity()
   }
 
   /**

@@ -122,7 +122,7 @@ describe('verified results and reputation', () => {
     console.log(`spot checks: ${checked} of ${ids.length} tasks re-run (all workers new, so on probation)`)
   })
 
-  it('a banned peer cannot connect: its inbound connection is refused, while another stranger connects', async () => {
+  it('a banned peer cannot connect: its inbound connection is refused, while another stranger connects; a connected peer that becomes banned is disconnected', async () => {
     const reputation = new Reputation({ clock: systemClock })
     const node = await mesh.node({ ...FAST, worker: false }, { reputation })
     const key = await generateKeyPair('Ed25519')
@@ -139,6 +139,9 @@ describe('verified results and reputation', () => {
       await expect.poll(() => node.libp2p.getConnections().map(c => c.remotePeer.toString()), { timeout: 20_000 }).toContain(other.peerId.toString())
       await expect.poll(() => evil.getConnections().filter(c => c.status === 'open').length, { timeout: 20_000 }).toBe(0)
       expect(node.libp2p.getConnections().map(c => c.remotePeer.toString())).not.toContain(banned)
+      // A connected peer that becomes banned loses its connection too.
+      for (let i = 0; i < 3; i++) reputation.report(other.peerId.toString(), 'misreport', 'test: outvoted')
+      await expect.poll(() => node.libp2p.getConnections().map(c => c.remotePeer.toString()), { timeout: 20_000 }).not.toContain(other.peerId.toString())
     } finally {
       await evil.stop()
       await other.stop()

@@ -23,8 +23,8 @@ export const LIMITS = {
   slotsPerTask: 1024,
   slotsPerNode: 65_536,
   minHeartbeatMs: 100,
-  /** 5 minutes: enough for 15,000 peers at 50 heartbeats a second; a fake peer stays alive 25 minutes at most without a word. */
-  maxHeartbeatMs: 300_000,
+  /** On the wire; a receiver believes at most 5 minutes of it (windows.ts, DEFAULT_MAX_HEARTBEAT_MS). */
+  maxHeartbeatMs: 3_600_000,
   maxAttempts: 100,
   timeoutMs: 24 * 3600 * 1000,
   priority: 1000,
