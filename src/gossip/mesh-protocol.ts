@@ -55,6 +55,9 @@ export const GOSSIP_RATE_LIMITS: Record<GossipType, RateLimit> = {
  */
 export const NEW_AUTHORS_PER_CONNECTION: RateLimit = { rate: 2, burst: 64 }
 
+/** A peer that did not work with this node has new heartbeat addresses written to the peer store at most this often. */
+export const LEARN_ADDRS_EVERY_MS = 60_000
+
 /** Score weight of each topic (see score-params.ts). */
 export const TOPIC_WEIGHTS: Record<GossipType, number> = { announce: 1, cancel: 1, heartbeat: 1, verdict: 1 }
 
@@ -129,8 +132,12 @@ export class MeshProtocol {
     announce: new Set(), cancel: new Set(), heartbeat: new Set(), verdict: new Set()
   }
 
-  /** The addresses last learnt per peer, so the peer store is written only when they change. */
-  private readonly knownAddrs = new Map<string, string>()
+  /**
+   * The addresses last learnt per peer and when, so the peer store is written only when they
+   * change, and at most once a minute for a peer that did not work with this node (a heard-of
+   * author changing its addresses in every heartbeat would otherwise write to disk each time).
+   */
+  private readonly knownAddrs = new Map<string, { key: string, at: number }>()
   private readonly sinks: AdapterSinks
   private readonly selfBytes: Uint8Array<ArrayBuffer>
   private beatTimer?: unknown
@@ -333,8 +340,12 @@ export class MeshProtocol {
       const key = beat.addrs.map(a => Buffer.from(a).toString('hex')).join(',')
       // Only admitted peers' addresses reach the peer store: strangers beyond the table's bound
       // would otherwise fill it (and the peer keeper's dials) through any one connection.
-      if (admitted && this.init.learnAddrs != null && key !== '' && this.knownAddrs.get(from) !== key) {
-        this.knownAddrs.set(from, key)
+      const known = this.knownAddrs.get(from)
+      const now = this.init.clock.now()
+      const due = known == null || now - known.at >= LEARN_ADDRS_EVERY_MS || (this.init.isValued?.(from) ?? false)
+      if (admitted && this.init.learnAddrs != null && key !== '' && known?.key !== key && due) {
+        this.knownAddrs.delete(from)
+        this.knownAddrs.set(from, { key, at: now })
         if (this.knownAddrs.size > 20_000) this.knownAddrs.delete(this.knownAddrs.keys().next().value as string)
         this.init.learnAddrs(from, beat.addrs)
       }
