@@ -146,23 +146,23 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
       inboundConnectionThreshold: 1_000,
       maxIncomingPendingConnections: 256
     },
-    connectionGater: connectionGater(blocked, inbound, reputation),
+    connectionGater: connectionGater(blocked, inbound),
     services
   }) as unknown as MeshLibp2p // the optional dht service widens the inferred map
 }
 
 /**
- * Peers this node refuses to talk to (a simulated partition; empty outside simulations), peers
- * it has banned (inbound: a banned peer holds no slot; this node dials none anyway), and
- * inbound connections past their host's or subnet's share of the slots.
+ * Peers this node refuses to talk to (a simulated partition; empty outside simulations), and
+ * inbound connections past their host's or subnet's share of the slots. Banned peers are not
+ * refused here: they are graylisted and granted nothing (refusing them made each banned peer's
+ * redials a handshake loop; docs/PROTOCOL.md §12.5).
  */
-function connectionGater (blocked: ReadonlySet<string> | undefined, inbound: InboundSlots | undefined, reputation: ReputationHook): ConnectionGater {
-  const banned = (peer: PeerId): boolean => reputation.stateOf?.(peer.toString()) === 'banned'
+function connectionGater (blocked: ReadonlySet<string> | undefined, inbound: InboundSlots | undefined): ConnectionGater {
   return {
-    denyInboundEncryptedConnection: (peer: PeerId) => (blocked?.has(peer.toString()) ?? false) || banned(peer),
     ...(blocked != null
       ? {
           denyDialPeer: (peer: PeerId) => blocked.has(peer.toString()),
+          denyInboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString()),
           denyOutboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString())
         }
       : {}),

@@ -433,13 +433,6 @@ export class MeshNode {
         cleanup.unshift(async () => { reputation.detach() })
       }
       const stopVerdicts = reputation instanceof Reputation ? listenForVerdicts(protocol, reputation) : () => {}
-      // A peer this node bans holds no connection to it: the gater refuses new ones (./libp2p.ts), this closes the ones open.
-      const stopHangUps = reputation instanceof Reputation
-        ? reputation.onBanned(peer => {
-          void libp2p.hangUp(peerIdFromString(peer)).catch(err => { logger.debug({ peer, err: errorMessage(err) }, 'could not close a banned peer\'s connections') })
-        })
-        : () => {}
-      offs.push(stopHangUps)
       cleanup.unshift(async () => { stopVerdicts() })
       await blobChannel.start()
       cleanup.unshift(async () => { await blobChannel.stop() })

@@ -40,7 +40,6 @@ export interface PeerReputation {
  * itself; nothing here is global.
  */
 export class Reputation implements ReputationHook {
-  private readonly bannedHandlers = new Set<(peerId: string) => void>()
   readonly settings: ReputationSettings
   private readonly init: ReputationInit
   private readonly records = new Map<string, PeerRecord>()
@@ -165,25 +164,10 @@ export class Reputation implements ReputationHook {
     }
   }
 
-  /** Calls `handler` with each peer that becomes banned; returns the function that stops it. */
-  onBanned (handler: (peerId: string) => void): () => void {
-    this.bannedHandlers.add(handler)
-    return () => { this.bannedHandlers.delete(handler) }
-  }
-
   private logChange (peerId: string, before: PeerState, action: PeerAction, detail: string): void {
     const after = this.stateOf(peerId)
     if (after !== before) this.init.logger?.info({ peer: peerId, from: before, to: after, action, detail, score: round(this.score(peerId)) }, 'peer reputation changed')
     else this.init.logger?.debug({ peer: peerId, action, detail }, 'peer reputation event')
-    if (after === 'banned' && before !== 'banned') {
-      for (const handler of this.bannedHandlers) {
-        try {
-          handler(peerId)
-        } catch (err) {
-          this.init.logger?.error({ err, peer: peerId }, 'ban handler failed')
-        }
-      }
-    }
   }
 }
 

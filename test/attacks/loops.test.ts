@@ -97,6 +97,8 @@ describe('loops a stranger can feed', () => {
       sent += LIMITS.messagesPerFrame
     }
     expect(sent).toBeGreaterThan(0)
-    await expect.poll(() => owner.libp2p.getConnections().filter(c => c.remotePeer.toString() === evil.id).length, { timeout: 60_000, interval: 200 }).toBe(0)
-  }, 120_000)
+    // The owner drops it once 8 MiB are queued or 30 s pass without write progress: ~60 s in all
+    // here on an idle machine, so the bound is generous (it failed at 60 s in a loaded CI run).
+    await expect.poll(() => owner.libp2p.getConnections().filter(c => c.remotePeer.toString() === evil.id).length, { timeout: 150_000, interval: 200 }).toBe(0)
+  }, 240_000)
 })

@@ -10,10 +10,6 @@ import { fromHex } from '../../src/tasks/spec.js'
 import { TaskStore } from '../../src/tasks/store.js'
 import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
 import { SCORE_THRESHOLDS } from '../../src/gossip/score-params.js'
-import { multiaddr } from '@multiformats/multiaddr'
-import { systemClock } from '../../src/clock.js'
-import { Reputation } from '../../src/reputation/reputation.js'
-import { createStranger } from '../helpers/stranger.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { TaskView } from '../../src/tasks/owner.js'
@@ -100,7 +96,7 @@ describe('verified results and reputation', () => {
       expect(view.replicas.map(r => r.worker)).not.toContain(liarIds[0])
       expect(view.replicas.map(r => r.worker)).not.toContain(liarIds[1])
     }
-  })
+  }, 240_000)
 
   it('redundancy 1 with spot checks: a liar is caught and banned, and every accepted output is right', async () => {
     const owner = await mesh.node({ ...FAST, worker: false })
@@ -120,32 +116,6 @@ describe('verified results and reputation', () => {
     expect(standing(owner, liar.peerId).state).toBe('banned')
     const checked = ids.filter(id => (owner.tasks.get(id) as TaskView).replicas.length > 1).length
     console.log(`spot checks: ${checked} of ${ids.length} tasks re-run (all workers new, so on probation)`)
-  })
-
-  it('a banned peer cannot connect: its inbound connection is refused, while another stranger connects; a connected peer that becomes banned is disconnected', async () => {
-    const reputation = new Reputation({ clock: systemClock })
-    const node = await mesh.node({ ...FAST, worker: false }, { reputation })
-    const key = await generateKeyPair('Ed25519')
-    const banned = peerIdFromPrivateKey(key).toString()
-    for (let i = 0; i < 3; i++) reputation.report(banned, 'misreport', 'test: outvoted')
-    expect(reputation.stateOf(banned)).toBe('banned')
-    const evil = await createStranger(key)
-    const other = await createStranger()
-    try {
-      // The dialler may see its side of the upgrade finish before the node refuses it: what
-      // matters is that no connection stays.
-      await evil.dial(multiaddr(addrOf(node))).catch(() => undefined)
-      await other.dial(multiaddr(addrOf(node)))
-      await expect.poll(() => node.libp2p.getConnections().map(c => c.remotePeer.toString()), { timeout: 20_000 }).toContain(other.peerId.toString())
-      await expect.poll(() => evil.getConnections().filter(c => c.status === 'open').length, { timeout: 20_000 }).toBe(0)
-      expect(node.libp2p.getConnections().map(c => c.remotePeer.toString())).not.toContain(banned)
-      // A connected peer that becomes banned loses its connection too.
-      for (let i = 0; i < 3; i++) reputation.report(other.peerId.toString(), 'misreport', 'test: outvoted')
-      await expect.poll(() => node.libp2p.getConnections().map(c => c.remotePeer.toString()), { timeout: 20_000 }).not.toContain(other.peerId.toString())
-    } finally {
-      await evil.stop()
-      await other.stop()
-    }
   })
 
   it('a peer that claims leases and never finishes them is throttled', async () => {
