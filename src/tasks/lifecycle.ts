@@ -332,19 +332,7 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
         if (event.compare === true && event.spotCheck === true && next.replicas.length === 1) {
           addReplica(`${why}; spot check: replica 1 re-runs it on another peer`)
         } else if (next.replicas.some(r => r.status !== 'done')) {
-          if (event.compare === true && majorityAgrees(next.replicas)) {
-            // A strict majority of all the task's replicas agrees already: the rest cannot change
-            // the outcome, so their leases end now (a lease held to its timeout, or never
-            // answered, would otherwise hold the task that long).
-            for (const r of next.replicas) {
-              if (r.status === 'done' || r.lease == null) continue
-              effects.push({ type: 'notifyCancel', worker: r.lease.holder, replica: r.index, epoch: r.lease.epoch, reason: 'a majority of the replicas already agrees' })
-              delete r.lease
-            }
-            decide(`${why}; a majority of the ${next.replicas.length} replicas agrees without the rest`)
-          } else {
-            settle(why)
-          }
+          settle(why)
         } else if (event.compare === true) {
           decide(why)
         } else {
@@ -427,15 +415,14 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
   }
   return { task: next, effects }
 
-  /** Every replica is done, or a strict majority of them agrees: accept that output, add a replica, or give up. */
+  /** Every replica is done: accept the output a strict majority agrees on, add a replica, or give up. */
   function decide (why: string): void {
     const { winner, votes, counts } = tally(next.replicas)
     const n = next.replicas.length
     if (winner != null && votes * 2 > n) {
       // A lone result is accepted unverified: nothing to judge it against.
       const same = (r: Replica): boolean => r.outputHash === winner.outputHash && (r.failed === true) === winner.failed
-      // Replicas still open (a majority agreed without them) are not judged.
-      for (const r of n > 1 ? next.replicas.filter(r => r.status === 'done') : []) {
+      for (const r of n > 1 ? next.replicas : []) {
         r.verdict = same(r) ? 'agreed' : 'misreport'
         effects.push({ type: 'judged', worker: r.doneBy as string, replica: r.index, epoch: r.epoch, verdict: r.verdict })
       }
@@ -497,11 +484,6 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
 /** A task whose lone result is done and whose second replica only checks it. */
 function isSpotCheck (task: Task): boolean {
   return task.spec.redundancy === 1 && task.replicas.length === 2 && task.replicas[0]?.status === 'done' && task.replicas[1]?.verification === true && task.replicas[1].status !== 'done'
-}
-
-/** Whether the done replicas hold a strict majority of all the task's replicas for one outcome. */
-function majorityAgrees (replicas: Replica[]): boolean {
-  return tally(replicas.filter(r => r.status === 'done')).votes * 2 > replicas.length
 }
 
 /** The most replicas a task gets while looking for a majority: its redundancy plus two, at least five. */

@@ -202,32 +202,6 @@ describe('verification: majority, spot checks, no majority', () => {
     expect(task.history.at(-1)?.reason).toContain('2 of 3 results agree; misreported by liar')
   })
 
-  it('redundancy 3: two agreeing results decide it without waiting for the third lease, which is cancelled and not judged', () => {
-    const { task, effects } = run(newTask('t', 'o', spec({ redundancy: 3 }), T0), [
-      [claim('a', 0), T0], [claim('b', 1), T0], [claim('holder', 2), T0],
-      [result('a', 0, 'good'), T0 + 1], [result('b', 1, 'good'), T0 + 2]
-    ])
-    expect(task.state).toBe('succeeded')
-    expect(task.outputHash).toBe('good')
-    expect(judged(effects)).toEqual([['a', 'agreed'], ['b', 'agreed']])
-    expect(effects).toContainEqual({ type: 'notifyCancel', worker: 'holder', replica: 2, epoch: 1, reason: 'a majority of the replicas already agrees' })
-    expect(task.replicas[2]?.lease).toBeUndefined()
-    expect(task.replicas[2]?.verdict).toBeUndefined()
-    expect(task.history.at(-1)?.reason).toContain('a majority of the 3 replicas agrees without the rest; 2 of 3 results agree')
-    // The holder's late result finds the task closed.
-    expect(transition(task, result('holder', 2, 'bad'), T0 + 3, settings).effects).toEqual([expect.objectContaining({ type: 'refuse', code: 'TASK_CLOSED' })])
-  })
-
-  it('redundancy 3: one result each way is no majority yet; the task waits for the third', () => {
-    const { task, effects } = run(newTask('t', 'o', spec({ redundancy: 3 }), T0), [
-      [claim('a', 0), T0], [claim('b', 1), T0], [claim('c', 2), T0],
-      [result('a', 0, 'good'), T0 + 1], [result('b', 1, 'bad'), T0 + 2]
-    ])
-    expect(task.state).toBe('leased')
-    expect(judged(effects)).toEqual([])
-    expect(effects.some(e => e.type === 'notifyCancel')).toBe(false)
-  })
-
   it('no majority: adds replicas up to redundancy + 2 (at least 5), then fails saying so', () => {
     const start = run(newTask('t', 'o', spec({ redundancy: 3 }), T0), [
       [claim('a', 0), T0], [claim('b', 1), T0], [claim('c', 2), T0],
