@@ -30,10 +30,8 @@ export interface OwnerApi {
   output: (id: string) => Promise<Uint8Array>
   counts: () => Promise<Record<string, number>>
   reputation: () => Promise<PeerReputation[]>
-  /** Peers the owner's heartbeat table shows alive. */
-  alivePeers: () => Promise<string[]>
-  /** Of those, the ones the owner counts as capacity: alive and connected to it. */
-  capacityPeers: () => Promise<string[]>
+  /** Peers the owner's heartbeat table shows alive, and whether each is connected (only those count as capacity). */
+  alivePeers: () => Promise<Array<{ peerId: string, connected: boolean }>>
 }
 
 export interface SimNodeSpec {
@@ -148,8 +146,7 @@ class ProcessNode implements SimNode {
       output: async id => await api.getBytes(`/v1/tasks/${id}/result`),
       counts: async () => (await api.get<{ counts: Record<string, number> }>('/v1/tasks/stats')).counts,
       reputation: async () => await api.get<PeerReputation[]>('/v1/reputation'),
-      alivePeers: async () => (await api.get<Array<{ peerId: string, state: string }>>('/v1/peers')).filter(p => p.state === 'alive').map(p => p.peerId),
-      capacityPeers: async () => (await api.get<Array<{ peerId: string, state: string, connected: boolean }>>('/v1/peers')).filter(p => p.state === 'alive' && p.connected).map(p => p.peerId)
+      alivePeers: async () => (await api.get<Array<{ peerId: string, state: string, connected: boolean }>>('/v1/peers')).filter(p => p.state === 'alive').map(({ peerId, connected }) => ({ peerId, connected }))
     }
   }
 }
@@ -209,8 +206,7 @@ class InProcessNode implements SimNode {
       output: async id => node.tasks.output(id),
       counts: async () => (node.tasks.stats() as { counts: Record<string, number> }).counts,
       reputation: async () => node.reputation(),
-      alivePeers: async () => (await node.peers()).filter(p => p.state === 'alive').map(p => p.peerId),
-      capacityPeers: async () => (await node.peers()).filter(p => p.state === 'alive' && p.connected).map(p => p.peerId)
+      alivePeers: async () => (await node.peers()).filter(p => p.state === 'alive').map(({ peerId, connected }) => ({ peerId, connected }))
     }
   }
 }

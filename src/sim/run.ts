@@ -237,8 +237,10 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
         }
       } catch {}
       if (attackers.length > 0 && getOwner().status === 'up') {
-        const alive = new Set(await getOwner().owner().alivePeers().catch(() => []))
-        const counted = new Set(await getOwner().owner().capacityPeers().catch(() => []))
+        // One read of the owner's peer list a tick: alive, and alive and connected (capacity).
+        const peers = await getOwner().owner().alivePeers().catch(() => [])
+        const alive = new Set(peers.map(p => p.peerId))
+        const counted = new Set(peers.filter(p => p.connected).map(p => p.peerId))
         const phantoms = attackers.flatMap(a => a.phantomIds)
         phantomPeersAlive = Math.max(phantomPeersAlive, phantoms.filter(id => alive.has(id)).length)
         phantomPeersCounted = Math.max(phantomPeersCounted, phantoms.filter(id => counted.has(id)).length)
