@@ -1,7 +1,7 @@
 import { decodeHeartbeat, decodeTaskAnnounce, decodeTaskCancel, decodeVerdict } from './wire/codec.js'
 import { LIMITS, PROTOCOL_VERSION } from './wire/limits.js'
 import { splitBatches } from './wire/batch.js'
-import { Heartbeat, TaskAnnounce, TaskCancel, Verdict, type Capability, type TaskOffer } from './wire/mesh.js'
+import { Heartbeat, TaskAnnounce, TaskCancel, Verdict, type Capability, type TaskOffer, type WorkSummary } from './wire/mesh.js'
 import { isPeer, peerIdToBytes } from './wire/peer-bytes.js'
 import { GOSSIP_TYPES, meshTopic, type GossipType } from './topics.js'
 import { fail, toGossipResult } from './validation.js'
@@ -205,10 +205,11 @@ export class MeshProtocol {
     return Math.min((this.init.windows ?? DEFAULT_GOSSIP_WINDOWS).maxHeartbeatMs, heartbeatInterval(baseMs, this.peerTable.liveCount(), maxPerSecond))
   }
 
-  /** Announces tasks, as many messages as the limits need; returns the number of messages. */
-  async announce (tasks: TaskOffer[]): Promise<number> {
+  /** Announces open work: the summary (every kind, counted) in a message of its own first, then the offers in as many as they need; returns the number of messages. */
+  async announce (tasks: TaskOffer[], summary: WorkSummary[] = []): Promise<number> {
     const header = this.header()
-    const messages = splitBatches(tasks, LIMITS.tasksPerAnnounce, LIMITS.gossipMessageBytes, batch => TaskAnnounce.encode({ ...header, tasks: batch }))
+    const messages: Uint8Array[] = summary.length === 0 ? [] : [TaskAnnounce.encode({ ...header, tasks: [], summary: summary.slice(0, LIMITS.summaryKinds) })]
+    messages.push(...splitBatches(tasks, LIMITS.tasksPerAnnounce, LIMITS.gossipMessageBytes, batch => TaskAnnounce.encode({ ...header, tasks: batch, summary: [] })))
     for (const data of messages) await this.publish('announce', data)
     return messages.length
   }

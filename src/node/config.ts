@@ -205,7 +205,7 @@ export const rawConfigSchema = z.strictObject({
   wasmMaxMemoryBytes: byteSize.pipe(z.number().min(65_536).max(4 * 1024 ** 3)).default(256 * 1024 * 1024),
   wasmMaxTimeMs: z.coerce.number().int().min(100).max(LIMITS.timeoutMs).default(600_000),
   wasmMaxOutputBytes: z.coerce.number().int().min(1).max(LIMITS.blobBytes).default(16 * 1024 * 1024),
-  probationLeases: z.coerce.number().int().min(1).max(4096).default(1),
+  probationLeases: z.coerce.number().int().min(1).max(4096).default(4),
   blobCacheBytes: quotaSize.default(DEFAULT_QUOTAS.blobCacheBytes),
   blobCachePerPeerBytes: quotaSize.default(DEFAULT_QUOTAS.blobCachePerPeerBytes),
   undeliveredBytes: quotaSize.default(DEFAULT_QUOTAS.undeliveredBytes),

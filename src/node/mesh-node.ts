@@ -24,6 +24,7 @@ import { WASM_KIND } from '../tasks/spec.js'
 import { defaultSupervisorSettings } from '../tasks/exec/process-supervisor.js'
 import { DEFAULT_LIFECYCLE } from '../tasks/lifecycle.js'
 import { LeaseRouter } from '../tasks/lease-router.js'
+import { CommitWindow } from '../tasks/commit-window.js'
 import { TaskOwner } from '../tasks/owner.js'
 import { taskApi } from '../tasks/task-api.js'
 import { TaskStore } from '../tasks/store.js'
@@ -437,8 +438,13 @@ export class MeshNode {
       await blobChannel.start()
       cleanup.unshift(async () => { await blobChannel.stop() })
       const router = new LeaseRouter(leases, self, logger)
+      // Group commit for owner and worker alike: one transaction per event-loop turn, messages after it.
+      const window = new CommitWindow(store, async (peer, messages) => { await router.send(peer, messages) }, err => {
+        logger.warn({ err: (err as Error).message }, 'the store cannot write (is the disk full?): the changes of the last moment are rolled back; peers send again')
+      })
       const worker = config.worker
         ? new TaskWorker({
+          window,
           selfId: libp2p.peerId,
           privateKey,
           protocol,
@@ -472,7 +478,8 @@ export class MeshNode {
         lifecycle: { ...DEFAULT_LIFECYCLE, leaseTtlMs: config.leaseTtlMs, random: this.random },
         reannounceMs: config.reannounceMs,
         retentionMs: config.retentionMs,
-        probationLeases: config.probationLeases
+        probationLeases: config.probationLeases,
+        window
       })
       blobs.taskBlobAccess = (hash, peer) => owner.grantsBlob(hash, peer)
       worker?.start()
@@ -495,8 +502,11 @@ export class MeshNode {
       trimmer.start()
       // A worker with results for a peer sends them as soon as it is connected again.
       const onConnect = (event: CustomEvent<PeerId>): void => { worker?.peerConnected(event.detail.toString()) }
+      // Requests for work stand only while the connection that carried them does.
+      const onDisconnect = (event: CustomEvent<PeerId>): void => { owner.peerGone(event.detail.toString()); worker?.peerGone(event.detail.toString()) }
       libp2p.addEventListener('peer:connect', onConnect)
-      offs.push(offWorked, () => { libp2p.removeEventListener('peer:connect', onConnect) })
+      libp2p.addEventListener('peer:disconnect', onDisconnect)
+      offs.push(offWorked, () => { libp2p.removeEventListener('peer:connect', onConnect); libp2p.removeEventListener('peer:disconnect', onDisconnect) })
       cleanup.unshift(async () => { peerKeeper.stop(); trimmer.stop() })
       let api: ApiServer | undefined
       if (config.api != null) {

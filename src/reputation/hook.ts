@@ -13,6 +13,8 @@ export interface ReputationHook {
   gossipScore: (peerId: string) => number
   /** How this node treats the peer (absent: everyone is neutral). */
   stateOf?: (peerId: string) => PeerState
+  /** Results of the peer verified by other replicas (absent: none). */
+  verified?: (peerId: string) => number
   /** How often an accepted lone result of the peer is re-run elsewhere (absent: never). */
   spotCheckProbability?: (peerId: string) => number
 }

@@ -115,6 +115,10 @@ export class Reputation implements ReputationHook {
   }
 
   /** How often an accepted result of this peer is re-run elsewhere (redundancy 1). */
+  verified (peerId: string): number {
+    return this.records.get(peerId)?.verified ?? 0
+  }
+
   spotCheckProbability (peerId: string): number {
     if (peerId === this.self) return 0
     return spotCheckProbability(this.stateOf(peerId), this.records.get(peerId)?.verified ?? 0, this.settings)

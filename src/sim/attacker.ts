@@ -303,7 +303,7 @@ export class Attacker {
     this.counts.fakeTasks += fake.length
     const tasks = [...[...this.thefts.values()].filter(t => !t.answered).map(t => t.offer), ...fake]
     if (tasks.length === 0) return
-    const data = TaskAnnounce.encode({ version: PROTOCOL_VERSION, author: peerIdToBytes(this.id), timestamp: Date.now(), tasks })
+    const data = TaskAnnounce.encode({ version: PROTOCOL_VERSION, author: peerIdToBytes(this.id), timestamp: Date.now(), tasks, summary: [] })
     this.spawn(async () => await this.libp2p.services.pubsub.publish(meshTopic(this.init.network, 'announce'), data))
   }
 
@@ -356,6 +356,14 @@ export class Attacker {
         const theft = this.thefts.get(id)
         if (theft != null) this.send(from, [grantMessage(peerIdToBytes(this.id), from, theft.offer)])
         else if (this.fakes.has(id)) this.counts.claimsIgnored++
+        break
+      }
+      case 'pull': {
+        // A worker asks for work: it gets the theft tasks no one answered yet; a request for the
+        // fake tasks is left unanswered (the fake owner never grants).
+        const thefts = [...this.thefts.values()].filter(t => !t.answered).slice(0, body.pull.count)
+        if (thefts.length > 0) this.send(from, thefts.map(t => grantMessage(peerIdToBytes(this.id), from, t.offer)))
+        else this.counts.claimsIgnored += body.pull.count
         break
       }
       case 'result': {

@@ -6,6 +6,7 @@ import { concat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { Heartbeat, ResultStatus, Verdict, VerdictKind } from '../gossip/wire/mesh.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
+import { PROTOCOL_VERSION } from '../gossip/wire/limits.js'
 import type { SignedMessage } from '@libp2p/gossipsub'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -45,7 +46,7 @@ export function forgedVerdict (key: PrivateKey, subject: Uint8Array, contradicto
     task: { ...task, replica }, worker: worker as Uint8Array<ArrayBuffer>, status: ResultStatus.SUCCEEDED, outputHash: new Uint8Array(32).fill(fill), signature: new Uint8Array(randomBytes(64))
   })
   return Verdict.encode({
-    version: 1,
+    version: PROTOCOL_VERSION,
     author,
     timestamp: Date.now(),
     subject: subject as Uint8Array<ArrayBuffer>,
@@ -61,7 +62,7 @@ export function forgedVerdict (key: PrivateKey, subject: Uint8Array, contradicto
  */
 export function phantomHeartbeat (key: PrivateKey, kinds: string[], now = Date.now(), { intervalMs = 1000, addrs = [] }: { intervalMs?: number, addrs?: Array<Uint8Array<ArrayBuffer>> } = {}): Uint8Array {
   return Heartbeat.encode({
-    version: 1,
+    version: PROTOCOL_VERSION,
     author: peerIdToBytes(peerIdFromPrivateKey(key)),
     timestamp: now,
     capabilities: kinds.map(kind => ({ kind, deterministic: true })),

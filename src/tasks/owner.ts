@@ -1,5 +1,5 @@
 import { LIMITS } from '../gossip/wire/limits.js'
-import { LeaseMessage as LeaseMessageCodec, RefusalCode, ResultStatus, VerdictKind, type LeaseMessage, type Result, type SignedResult, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
+import { RefusalCode, ResultStatus, VerdictKind, type LeaseMessage, type Pull, type Result, type SignedResult, type TaskOffer, type TaskRef, type WorkSummary } from '../gossip/wire/mesh.js'
 import { verifyResult } from '../gossip/wire/result-signature.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
@@ -8,6 +8,8 @@ import { WASM_KIND, fromHex, sha256, toHex, type SubmitRequest } from './spec.js
 import { buildTasks, inputByHash, parseSubmission } from './submission.js'
 import { viewOf, type TaskView } from './view.js'
 import { ReleaseAllowance } from './release-allowance.js'
+import { Dispatcher } from './dispatcher.js'
+import type { CommitWindow } from './commit-window.js'
 import { isStoreWriteError, rethrowStoreError } from './store-errors.js'
 import type { Blobs } from './blobs.js'
 import type { LeaseRouter } from './lease-router.js'
@@ -36,8 +38,10 @@ export interface TaskOwnerInit {
   store: TaskStore
   /** Large inputs and modules are served from here; large outputs are fetched through it. */
   blobs: Blobs
-  /** This node's own worker, offered its own tasks directly (gossip does not echo them back). */
-  worker?: TaskWorker
+  /** This node's own worker, told of its own open work directly (gossip does not echo it back). */
+  worker?: Pick<TaskWorker, 'heard'>
+  /** Group commit: writes share a transaction, messages go out after it commits. */
+  window: CommitWindow
   /** Kinds whose outputs are comparable (for the offer's `deterministic` flag). */
   deterministicKinds: ReadonlySet<string>
   /** Whether this node's own worker runs a kind. */
@@ -48,12 +52,18 @@ export interface TaskOwnerInit {
   lifecycle: LifecycleSettings
   reannounceMs: number
   retentionMs: number
-  /** Live leases a peer on probation may hold on this owner's tasks (DESIGN: 1). */
+  /**
+   * Live leases a fresh peer (on probation, no verified result yet) may hold on this owner's
+   * tasks; the budget doubles with each of its verified results (slow start) until it leaves
+   * probation.
+   */
   probationLeases: number
 }
 
 /** Failed transfers of a large output before its attempt counts as failed. */
 const MAX_FETCH_FAILURES = 3
+/** Offers announced in full per announcement at most: the rest are counted in its summary (workers pull, they need no list). */
+const OFFERS_PER_ANNOUNCE = 64
 /** Waiting reasons written per second at most (each is a store write): 20k stuck tasks are noted over a minute, not in one stall. */
 const NOTES_PER_SECOND = 500
 
@@ -97,13 +107,26 @@ export class TaskOwner {
   private announcing = false
   private timers: unknown[] = []
   private started = false
+  /** Claims of one named task (the per-task form of a pull). */
   claimsReceived = 0
   grantsIssued = 0
+  private readonly dispatcher: Dispatcher
+  private dispatchScheduled = false
 
   constructor (init: TaskOwnerInit) {
     this.init = init
     this.self = init.selfId.toString()
     this.selfBytes = peerIdToBytes(init.selfId)
+    this.dispatcher = new Dispatcher({
+      allowance: worker => this.allowance(worker),
+      grant: (task, replica, worker) => {
+        const before = this.tasks.get(task.id)
+        if (before == null) return false
+        this.apply(before, { type: 'claimed', worker, replica })
+        return this.tasks.get(task.id)?.replicas[replica]?.lease?.holder === worker
+      },
+      now: () => this.init.clock.now()
+    })
   }
 
   /** Loads every unfinished task from the store (a restart resumes them all) and starts serving. */
@@ -119,6 +142,7 @@ export class TaskOwner {
       }
       this.tasks.set(task.id, task)
       this.countLeases(task, 1)
+      this.dispatcher.track(task)
     }
     if (this.tasks.size > 0) this.init.logger.info({ tasks: this.tasks.size }, 'resuming unfinished tasks')
     this.offs.push(this.init.router.on((body, from) => {
@@ -178,6 +202,11 @@ export class TaskOwner {
     this.announceQueue.length = 0
   }
 
+  /** A peer's connection closed: its standing requests go (it pulls again when it is back). */
+  peerGone (peer: string): void {
+    this.dispatcher.forget(peer)
+  }
+
   /** Validates, stores, then announces. Returns the ids (the existing ones for a known idempotency key). */
   async submit (request: unknown): Promise<string[]> {
     const submission = parseSubmission(request)
@@ -198,8 +227,14 @@ export class TaskOwner {
     // switch verification off for these tasks.
     const compare = this.comparable(kind)
     const tasks = buildTasks(submission, this.selfBytes, this.self, now).map(t => ({ ...t, spec: { ...t.spec, compare } }))
-    // On disk before anyone hears of them: the tasks, and the blobs workers will fetch.
+    // On disk before anyone hears of them: the tasks, and the blobs workers will fetch. Writes of
+    // the open commit window go first, so the insert is its own transaction, committed here.
     const { store } = this.init
+    try {
+      this.init.window.flush()
+    } catch (err) {
+      this.timerFailed('commit', err)
+    }
     try {
       store.transaction(() => {
         if (inputByHash(submission)) store.putBlob(toHex(submission.inputHash), 'task', submission.input, now)
@@ -210,8 +245,12 @@ export class TaskOwner {
       // Nothing was stored, so nothing is announced: the caller hears why (507 on the API).
       rethrowStoreError(err)
     }
-    for (const task of tasks) this.tasks.set(task.id, task)
+    for (const task of tasks) {
+      this.tasks.set(task.id, task)
+      this.dispatcher.track(task)
+    }
     this.init.logger.info({ count: tasks.length, kind }, 'tasks submitted')
+    this.scheduleDispatch()
     this.queueAnnounce(tasks)
     return tasks.map(t => t.id)
   }
@@ -240,18 +279,26 @@ export class TaskOwner {
     return this.init.store.output(id)
   }
 
-  stats (): { counts: Record<string, number>, claimsReceived: number, grantsIssued: number, claimsPerGrant: number | null } {
+  /** Claims received count every task a worker asked for (a pull for k counts k); grants, first grants of a replica's lease. */
+  stats (): { counts: Record<string, number>, claimsReceived: number, grantsIssued: number, claimsPerGrant: number | null, pulling: number, commits: number, writes: number } {
+    const claims = this.claimsReceived + this.dispatcher.claimsReceived
     return {
       counts: this.init.store.counts(),
-      claimsReceived: this.claimsReceived,
+      claimsReceived: claims,
       grantsIssued: this.grantsIssued,
-      claimsPerGrant: this.grantsIssued === 0 ? null : this.claimsReceived / this.grantsIssued
+      claimsPerGrant: this.grantsIssued === 0 ? null : claims / this.grantsIssued,
+      pulling: this.dispatcher.requests().length,
+      commits: this.init.window.commits,
+      writes: this.init.window.writes
     }
   }
 
   private onLease (body: LeaseBody, from: string): void {
     if (!this.started) return
     switch (body.type) {
+      case 'pull':
+        this.onPull(body.pull, from)
+        break
       case 'claim': {
         this.claimsReceived++
         const refusal = this.ineligible(from)
@@ -274,6 +321,40 @@ export class TaskOwner {
       default:
         break
     }
+  }
+
+  /**
+   * A worker asks for more tasks: its request stands until granted (as tasks open) or withdrawn.
+   * The answer (Credit) follows the grants it got at once, and says how many requests are held
+   * and how much open work no request covers, so the worker asks for no more than there is.
+   */
+  private onPull (pull: Pull, from: string): void {
+    const state = this.init.reputation.stateOf?.(from) ?? 'neutral'
+    if (state === 'banned') {
+      this.dispatcher.forget(from)
+      this.send(from, [{ credit: { owner: this.selfBytes, held: 0, reason: 'banned by this owner', unclaimed: 0 } }])
+      return
+    }
+    const held = this.dispatcher.pull(from, { count: pull.count, kinds: pull.kinds, slots: pull.slots, memoryBytes: pull.memoryBytes })
+    const allowance = this.allowance(from)
+    const reason = held > 0 && allowance <= 0 ? `${state}: at most ${this.budget(from)} live lease(s) on this owner's tasks until results are verified` : ''
+    this.send(from, [{ credit: { owner: this.selfBytes, held, reason, unclaimed: Math.min(LIMITS.pullCount, this.dispatcher.unclaimed()) } }])
+  }
+
+  /** Grants to standing requests once the current turn's changes are in (a burst of opened replicas dispatches once). */
+  private scheduleDispatch (): void {
+    if (this.dispatchScheduled || !this.started) return
+    this.dispatchScheduled = true
+    queueMicrotask(() => {
+      this.dispatchScheduled = false
+      if (!this.started) return
+      try {
+        this.dispatcher.dispatch()
+      } catch (err) {
+        if (!isStoreWriteError(err)) throw err
+        this.timerFailed('dispatch', err)
+      }
+    })
   }
 
   private onResult (result: Result & { signed: { task: TaskRef } }, from: string): void {
@@ -406,7 +487,15 @@ export class TaskOwner {
     // renewal: it only moves an expiry, and a restarted owner gives every live lease a fresh TTL.
     const changed = next.history.length !== task.history.length || effects.some(e => e.type !== 'refuse')
     if (changed) {
-      if (event.type !== 'renewed') this.persist(next, event, now, output)
+      // In the commit window: should it be rolled back, this change is undone in memory too.
+      const undo = (): void => {
+        if (this.tasks.get(task.id) !== next && this.tasks.has(task.id)) return
+        this.countLeases(next, -1)
+        this.countLeases(task, 1)
+        this.tasks.set(task.id, task)
+        this.dispatcher.track(task)
+      }
+      if (event.type !== 'renewed') this.init.window.write(() => { this.persist(next, event, now, output) }, undo)
       // After the store took it: a failed save changes nothing, counts included.
       this.countLeases(task, -1)
       this.countLeases(next, 1)
@@ -419,10 +508,19 @@ export class TaskOwner {
         const holder = task.replicas[event.replica]?.lease?.holder
         if (holder != null) this.init.reputation.report(holder, 'lease_expired', `lease of task ${task.id} expired`)
       }
-      if (TERMINAL.has(next.state)) this.tasks.delete(next.id)
-      else this.tasks.set(next.id, next)
-      // A released or expired replica is offered again at once, not at the next periodic announcement.
-      if (event.type === 'released' || event.type === 'expired') this.queueAnnounce([next])
+      if (TERMINAL.has(next.state)) {
+        this.tasks.delete(next.id)
+        this.dispatcher.untrack(next.id, next.spec.priority)
+      } else {
+        this.tasks.set(next.id, next)
+        this.dispatcher.track(next)
+      }
+      // A released, expired or added replica goes to a standing request at once; it is announced
+      // too, for workers that have none here.
+      if (openReplicas(next, now).length > 0 && event.type !== 'claimed') {
+        this.scheduleDispatch()
+        if (event.type === 'released' || event.type === 'expired') this.queueAnnounce([next])
+      }
       const last = next.history.at(-1)
       if (last != null && last !== task.history.at(-1)) this.init.logger.debug({ task: next.id, state: last.state, reason: last.reason }, 'task transition')
     }
@@ -501,10 +599,26 @@ export class TaskOwner {
   private ineligible (worker: string): { code: RefusalCode, reason: string } | undefined {
     const state = this.init.reputation.stateOf?.(worker) ?? 'neutral'
     if (state === 'banned') return { code: RefusalCode.NOT_ELIGIBLE, reason: 'banned by this owner' }
-    const held = this.leaseCounts.get(worker) ?? 0
-    if (state === 'throttled' && held >= 1) return { code: RefusalCode.AT_LIMIT, reason: 'throttled: one lease at a time' }
-    if (state === 'probation' && held >= this.init.probationLeases) return { code: RefusalCode.AT_LIMIT, reason: `probation: ${this.init.probationLeases} lease(s) at a time` }
+    if (this.allowance(worker) <= 0) return { code: RefusalCode.AT_LIMIT, reason: `${state}: ${this.budget(worker)} live lease(s) at a time` }
     return undefined
+  }
+
+  /**
+   * Live leases a peer may hold on this owner's tasks (invariant 7, amended): none when banned,
+   * one when throttled; on probation a budget of unverified work that starts at
+   * `probationLeases` and doubles with each verified result (TCP's slow start); otherwise no
+   * limit but the worker's own requests.
+   */
+  private budget (worker: string): number {
+    const state = this.init.reputation.stateOf?.(worker) ?? 'neutral'
+    if (state === 'banned') return 0
+    if (state === 'throttled') return 1
+    if (state === 'probation') return this.init.probationLeases * 2 ** Math.min(10, this.init.reputation.verified?.(worker) ?? 0)
+    return Infinity
+  }
+
+  private allowance (worker: string): number {
+    return this.budget(worker) - (this.leaseCounts.get(worker) ?? 0)
   }
 
   /** Whether outputs of a kind are comparable: wasm, this node's deterministic kinds, or a kind every connected live peer that runs it declares deterministic. */
@@ -671,24 +785,40 @@ export class TaskOwner {
     if (!this.started || this.announcing) return
     this.announcing = true
     try {
-      await this.announce([...this.tasks.values()], this.init.clock.now())
+      await this.announce(this.dispatcher.readyTasks(), this.init.clock.now())
     } finally {
       this.announcing = false
     }
   }
 
-  private async announce (tasks: Task[], now: number): Promise<void> {
-    const offers = tasks.flatMap(task => {
+  /**
+   * Announces open work: a summary of every kind (how many open replicas, the highest priority,
+   * the most slots and memory one needs), and the first OFFERS_PER_ANNOUNCE of `tasks` in full.
+   * Workers pull from the summary; the offers serve peers that claim tasks by name.
+   */
+  private async announce (tasks: Iterable<Task>, now: number): Promise<void> {
+    const offers: TaskOffer[] = []
+    for (const task of tasks) {
+      if (offers.length >= OFFERS_PER_ANNOUNCE) break
       const open = openReplicas(task, now)
-      return open.length === 0 ? [] : [this.offerOf(task, open, false)]
-    })
-    if (offers.length === 0) return
-    this.init.worker?.offer(offers, this.self)
+      if (open.length > 0) offers.push(this.offerOf(task, open, false))
+    }
+    const summary = this.summary(now)
+    if (offers.length === 0 && summary.length === 0) return
+    this.init.worker?.heard(this.self, summary, offers)
     try {
-      await this.init.protocol.announce(offers)
+      await this.init.protocol.announce(offers, summary)
     } catch (err) {
       this.init.logger.warn({ err: (err as Error).message }, 'announce failed; will retry')
     }
+  }
+
+  /** Open work by kind, for announcements (at most LIMITS.summaryKinds kinds, the most open first). */
+  private summary (now: number): WorkSummary[] {
+    return [...this.dispatcher.summary(now)]
+      .sort((a, b) => b[1].open - a[1].open)
+      .slice(0, LIMITS.summaryKinds)
+      .map(([kind, s]) => ({ kind, open: Math.min(s.open, 0xFFFF_FFFF), maxPriority: s.maxPriority, slots: s.slots, memoryBytes: s.memoryBytes, deterministic: this.init.deterministicKinds.has(kind) }))
   }
 
   /**
@@ -763,10 +893,13 @@ export class TaskOwner {
     if (removed + stale + blobs > 0) this.init.logger.info({ tasks: removed, undeliveredResults: stale, blobs }, 'pruned past retention')
   }
 
+  /** Sends after the commit window closes (with what else goes to the peer, in one frame). */
   private send (peer: string, messages: LeaseMessage[]): void {
-    this.init.router.send(peer, messages).catch(err => {
-      this.init.logger.debug({ peer, err: (err as Error).message }, 'lease message not delivered')
-    })
+    this.init.window.send(peer, messages, this.sendFailed)
+  }
+
+  private readonly sendFailed = (peer: string, err: Error): void => {
+    this.init.logger.debug({ peer, err: err.message }, 'lease message not delivered')
   }
 }
 

@@ -402,6 +402,22 @@ export class TaskStore {
     this.db.transaction(() => { for (const peer of peers) stmt.run(peer) })()
   }
 
+  /**
+   * Group commit (commit-window.ts): a transaction that the writes after it join (each
+   * `transaction()` inside becomes a savepoint), until commit() makes them durable at once.
+   */
+  begin (): void {
+    if (!this.db.inTransaction) this.db.exec('BEGIN IMMEDIATE')
+  }
+
+  commit (): void {
+    if (this.db.inTransaction) this.db.exec('COMMIT')
+  }
+
+  rollback (): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK')
+  }
+
   /** Runs `fn` in one transaction: everything it writes is on disk, or nothing. */
   transaction<T> (fn: () => T): T {
     return this.db.transaction(fn)()

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto'
 import { LIMITS } from '../gossip/wire/limits.js'
-import { LeaseMessage, RefusalCode, ResultStatus, type Grant, type TaskOffer, type TaskRef } from '../gossip/wire/mesh.js'
+import { LeaseMessage, RefusalCode, ResultStatus, type Grant, type TaskOffer, type TaskRef, type WorkSummary } from '../gossip/wire/mesh.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { signResult } from '../gossip/wire/result-signature.js'
 import { sha256, toHex } from './spec.js'
@@ -8,6 +7,7 @@ import { isStoreWriteError } from './store-errors.js'
 import { OwnerStanding } from './owner-standing.js'
 import type { Executor, ExecResult } from './exec/executor.js'
 import type { Blobs } from './blobs.js'
+import type { CommitWindow } from './commit-window.js'
 import type { StorageQuota } from './quota.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
@@ -51,6 +51,8 @@ export interface TaskWorkerInit {
   admits?: (offer: TaskOffer) => boolean
   /** Judges owners too: claims left unanswered and results refused count against them. */
   reputation?: ReputationHook
+  /** Group commit shared with the node's owner: results are stored in it and sent after it commits (absent: sent at once). */
+  window?: CommitWindow
   /** Injected faults (tests and simulations only). */
   faults?: WorkerFaults
   /** Tasks claimed or run at once from an owner it has no grants from yet (the slow-start window; default 1). */
@@ -65,22 +67,32 @@ export interface TaskWorkerInit {
   deliveryRetryMs?: number
 }
 
-interface Candidate {
-  key: string
-  owner: string
-  ref: TaskRef
-  kind: string
-  priority: number
-  deadline: number
-  /** Slots and memory the task needs. */
-  slots: number
-  memoryBytes: number
-  seenAt: number
-  rank: number
-  eligibleAt: number
-  claimedAt?: number
-  /** The claim went to an owner that never answered this worker: it holds no slot. */
+/** What this worker knows of one owner's open work, and what it asked that owner for. */
+interface OwnerWork {
+  /** Kinds this worker runs that the owner has open work of. */
+  kinds: Set<string>
+  heardAt: number
+  /** Requests standing at the owner, as far as this worker knows (the owner's Credit sets it). */
+  asked: number
+  /**
+   * Of those, the one kept standing while the owner has no open work for it (so its next task is
+   * granted at once): it holds no slot. Withdrawn when this worker's slots are all taken.
+   */
+  reserved: number
+  /** Open replicas at the owner that no standing request covers (its Credit says, or its summary). */
+  unclaimed: number
+  creditAt: number
+  /** A pull not yet answered: when it went. */
+  pulledAt?: number
+  /** That pull went to an owner that never answered this worker: it holds no slot here. */
   probe?: boolean
+}
+
+/** A granted task waiting for a slot (a reservation or a probe granted while the slots were full). */
+interface Waiting {
+  run: Running
+  start: (started: boolean) => void
+  since: number
 }
 
 interface Running {
@@ -97,67 +109,59 @@ interface Running {
   progress: number
   /** Settles when the executor has returned (its processes are gone). */
   ended: Promise<void>
+  /** It waits for a slot (it holds its lease, renewed, but runs nothing yet). */
+  waiting?: boolean
   renewTimer: unknown
   watchTimer: unknown
   stopReason?: 'timeout' | 'lost lease' | 'cancelled' | 'stopping'
 }
 
-const MAX_CANDIDATES = 10_000
+/** Owners whose open work this worker keeps track of, at most (those not heard from longest go first). */
+const MAX_OWNERS = 1000
 /** Owners with undelivered results the worker tries to reach at once, at most. */
 const MAX_OWED_OWNERS = 100
 const MAX_BEYOND_LIMITS = 10_000
-/** Claims to owners that never answered this worker, at once (they hold no slot). */
+/** Pulls to owners that never answered this worker, at once (they hold no slot). */
 const MAX_PROBES = 32
 const MAX_DELIVERY_BACKOFF_MS = 30_000
-const MAX_CANDIDATES_PER_OWNER = 2_000
-const FORGET_CANDIDATE_MS = 30_000
-/** After an owner's AT_LIMIT refusal, how long this worker holds back (then it tries for more again). */
-const OWNER_LIMIT_MS = 10_000
+/** An owner not heard of (announcement or credit) for this long has no open work as far as this worker knows. */
+const FORGET_OWNER_MS = 30_000
+/** A summary's open count is believed over the owner's last Credit only when that is older than this. */
+const CREDIT_FRESH_MS = 2_000
+/** A granted task waits this long for a slot at most, then is given back. */
+const WAIT_FOR_SLOT_MS = 1_000
+/** A grant is assumed to take less than this (at most a quarter of the TTL) to arrive: its lease is timed from its arrival less this. */
+const GRANT_TRANSIT_MS = 1_000
 
 export function replicaKey (owner: string, taskId: Uint8Array, replica: number): string {
   return `${owner}/${toHex(taskId)}/${replica}`
-}
-
-/** Rendezvous rank: how many of the capable peers hash before us for this task. */
-export function rendezvousRank (taskId: Uint8Array, self: string, peers: string[]): number {
-  const score = (peer: string): bigint => createHash('sha256').update(taskId).update(peer).digest().readBigUInt64BE(0)
-  const mine = score(self)
-  return peers.filter(peer => peer !== self && score(peer) < mine).length
 }
 
 export class TaskWorker {
   private readonly init: TaskWorkerInit
   private readonly self: string
   private readonly selfBytes: Uint8Array<ArrayBuffer>
-  private readonly candidates = new Map<string, Candidate>()
-  /** Candidates per owner (for the per-owner bound), kept with the map. */
-  private readonly perOwner = new Map<string, number>()
+  /** Owners with open work this worker could run, and its requests to them. */
+  private readonly owners = new Map<string, OwnerWork>()
   private readonly running = new Map<string, Running>()
+  private readonly waiting: Waiting[] = []
   private readonly offs: Array<() => void> = []
   private readonly unreachable = new Map<string, number>()
-  /** Which owners answer claims, and which are silenced for leaving them unanswered. */
+  /** Which owners answer pulls, and which are silenced for leaving them unanswered. */
   private readonly standing: OwnerStanding
   /** Per owner with undelivered results: tries so far, and when the next is due. */
   private readonly deliveries = new Map<string, { tries: number, nextAt: number }>()
-  /** Tasks (owner/task id) a run of which hit this worker's own limits: not claimed again. */
+  /** Tasks (owner/task id) a run of which hit this worker's own limits: given back if granted again. */
   private readonly beyondLimits = new Set<string>()
-  /** Owners that said AT_LIMIT: until when this worker claims from them only while it runs nothing of theirs. */
-  private readonly ownerLimits = new Map<string, number>()
-  /** When an unanswered claim last counted against each owner. */
+  /** When an unanswered pull last counted against each owner. */
   private readonly ignoredAt = new Map<string, number>()
-  /**
-   * How many tasks this worker runs or claims at once from each owner: it starts at 1 and grows
-   * by one with each grant (TCP's slow start), and falls back to what it holds on AT_LIMIT, so a
-   * new worker does not send claims an owner on probation terms would refuse.
-   */
-  private readonly windows = new Map<string, number>()
   private tickTimer?: unknown
   private deliveryTimer?: unknown
   private started = false
   private draining = false
   /** Set by endDrain(): running tasks are stopped now rather than at the drain bound. */
   private drainCut = false
-  /** Claims sent, for the claims-per-task figure. */
+  /** Tasks asked for (every pull's count), for the claims-per-task figure. */
   claimsSent = 0
 
   constructor (init: TaskWorkerInit) {
@@ -172,7 +176,7 @@ export class TaskWorker {
     this.started = true
     this.drainCut = false
     const { protocol, router, clock } = this.init
-    this.offs.push(protocol.on('announce', (message, from) => { this.offer(message.tasks, from) }))
+    this.offs.push(protocol.on('announce', (message, from) => { this.heard(from, message.summary, message.tasks) }))
     this.offs.push(protocol.on('cancel', (message, from) => { for (const id of message.taskIds) this.stopTask(from, id, 'cancelled') }))
     this.offs.push(router.on((body, from) => { this.onLease(body, from) }))
     this.tickTimer = clock.setInterval(() => { this.tick() }, 50)
@@ -182,20 +186,21 @@ export class TaskWorker {
   }
 
   /**
-   * Drains, then stops: claims nothing more at once, gives back grants that arrive meanwhile,
-   * lets running tasks finish for up to `drainMs` (renewing their leases), then stops the rest
-   * and releases their leases, so their owners re-grant them at once instead of waiting for
-   * expiry. Waits for those releases, and for the stopped tasks to end (processes killed), up to
-   * `releaseBoundMs`.
+   * Drains, then stops: asks for nothing more (and withdraws what it asked), gives back grants
+   * that arrive meanwhile, lets running tasks finish for up to `drainMs` (renewing their leases),
+   * then stops the rest and releases their leases, so their owners re-grant them at once instead
+   * of waiting for expiry. Waits for those releases, and for the stopped tasks to end (processes
+   * killed), up to `releaseBoundMs`.
    */
   async stop (drainMs = 0, releaseBoundMs = 2000): Promise<void> {
     if (!this.started || this.draining) return
     this.draining = true
     const { clock } = this.init
     clock.clearInterval(this.tickTimer)
-    for (const c of this.candidates.values()) delete c.claimedAt
-    this.candidates.clear()
-    this.perOwner.clear()
+    for (const [owner, work] of this.owners) {
+      if (work.asked > 0 || work.pulledAt != null) this.send(owner, [{ pull: { worker: this.selfBytes, count: 0, kinds: [], slots: 0, memoryBytes: 0 } }])
+    }
+    this.owners.clear()
     const deadline = clock.now() + drainMs
     while (this.running.size > 0 && clock.now() < deadline && !this.drainCut) {
       await new Promise(resolve => { clock.setTimeout(() => { resolve(undefined) }, 50) })
@@ -227,183 +232,221 @@ export class TaskWorker {
     this.drainCut = true
   }
 
-  /** Slots not running and not promised to an outstanding claim. */
+  /** Slots not running and not promised to a standing request. */
   freeSlots (): number {
     return this.free().slots
   }
 
-  /** Memory of the budget not reserved by running tasks or outstanding claims. */
+  /** Memory of the budget not reserved by running tasks. */
   freeMemory (): number {
     return this.free().memoryBytes
   }
 
-  /** Free slots and memory, from one pass over what runs and what is claimed. */
+  /** Free slots (less those requested from owners: a grant may come for each) and memory. */
   private free (): { slots: number, memoryBytes: number } {
     let slots = 0
     let memoryBytes = 0
     for (const r of this.running.values()) { slots += r.slots; memoryBytes += r.memoryBytes }
     // A probe holds nothing: what it would need is checked when its grant arrives.
-    for (const c of this.candidates.values()) if (c.claimedAt != null && c.probe !== true) { slots += c.slots; memoryBytes += c.memoryBytes }
+    for (const w of this.owners.values()) if (w.probe !== true) slots += Math.max(0, w.asked - w.reserved)
     return { slots: Math.max(0, this.init.slots - slots), memoryBytes: Math.max(0, (this.init.memoryBytes ?? Number.MAX_SAFE_INTEGER) - memoryBytes) }
   }
 
-  /** Whether this node could ever run the offer: kind, slots, memory, and the executor's own limits. */
-  private couldRun (offer: TaskOffer): boolean {
+  /** Whether this node could ever run a task of this kind and size: kind, slots, memory, and the executor's own limits. */
+  private couldRun (offer: Pick<TaskOffer, 'kind' | 'slots' | 'memoryBytes'> & Partial<TaskOffer>): boolean {
     return this.init.executor.canRun(offer.kind) &&
       Math.max(1, offer.slots) <= this.init.slots &&
       offer.memoryBytes <= (this.init.memoryBytes ?? Number.MAX_SAFE_INTEGER) &&
-      (this.init.admits?.(offer) ?? true)
+      (this.init.admits?.(offer as TaskOffer) ?? true)
   }
 
   runningCount (): number {
     return this.running.size
   }
 
-  /** Called with announcements: this node's own (directly) and other owners' (by gossip). */
-  offer (offers: TaskOffer[], owner: string): void {
+  /**
+   * An owner's announcement (gossip, or this node's own owner directly): which kinds it has open
+   * work of, counted in its summary, and some tasks in full. Kinds this worker runs are noted,
+   * and it pulls from the owner at its next turn.
+   */
+  heard (owner: string, summary: WorkSummary[], offers: TaskOffer[]): void {
     if (!this.started || this.draining) return
     const now = this.init.clock.now()
-    const ownerBytes = owner === this.self ? this.selfBytes : peerIdToBytes(owner)
-    // Re-announcements of known tasks are most of what arrives: the peer list is read once per
-    // message, and a task's rank (a hash per capable peer) is computed only for a new candidate.
-    let alive: ReturnType<MeshProtocol['peerTable']['capacity']> | undefined
-    for (const offer of offers) {
-      if (!this.couldRun(offer) || offer.deadline <= now) continue
-      const slots = Math.max(1, offer.slots)
-      let rank: number | undefined
-      const rankOf = (): number => {
-        // Peers with a connection to this node only: a heartbeat can be relayed for a made-up author.
-        alive ??= this.init.protocol.peerTable.capacity().filter(p => p.slotsFree > 0)
-        const capable = alive.filter(p => p.slotsTotal >= slots && p.capabilities.some(c => c.kind === offer.kind)).map(p => p.peerId)
-        return (rank ??= rendezvousRank(offer.taskId, this.self, capable))
-      }
-      // A task that ran into this worker's own limits is left to others.
-      if (this.beyondLimits.has(`${owner}/${toHex(offer.taskId)}`)) continue
-      for (const replica of offer.openReplicas) {
-        const key = replicaKey(owner, offer.taskId, replica)
-        if (this.running.has(key)) continue
-        const known = this.candidates.get(key)
-        if (known != null) {
-          known.seenAt = now
-          continue
-        }
-        if (this.candidates.size >= MAX_CANDIDATES || this.countFrom(owner) >= MAX_CANDIDATES_PER_OWNER) this.dropOldestCandidate(owner)
-        const candidateRank = rankOf()
-        this.perOwner.set(owner, this.countFrom(owner) + 1)
-        this.candidates.set(key, {
-          key,
-          owner,
-          ref: { owner: ownerBytes as Uint8Array<ArrayBuffer>, taskId: offer.taskId, replica, epoch: 0 },
-          kind: offer.kind,
-          priority: offer.priority,
-          deadline: offer.deadline,
-          slots,
-          memoryBytes: offer.memoryBytes,
-          seenAt: now,
-          rank: candidateRank,
-          eligibleAt: now + candidateRank * (this.init.staggerMs ?? 200)
-        })
-      }
+    const kinds = new Set<string>()
+    let open = 0
+    for (const s of summary) {
+      if (s.open === 0 || !this.couldRun({ kind: s.kind, slots: s.slots, memoryBytes: s.memoryBytes })) continue
+      kinds.add(s.kind)
+      open += s.open
     }
+    let offered = 0
+    for (const offer of offers) {
+      if (offer.deadline <= now || !this.couldRun(offer) || this.beyondLimits.has(`${owner}/${toHex(offer.taskId)}`)) continue
+      kinds.add(offer.kind)
+      offered += offer.openReplicas.length
+    }
+    if (kinds.size === 0) {
+      // A summary that lists nothing this worker runs: it has nothing here now.
+      const known = this.owners.get(owner)
+      if (known != null && summary.length > 0) known.kinds.clear()
+      return
+    }
+    let work = this.owners.get(owner)
+    const known = new Set(work?.kinds ?? [])
+    if (work == null) {
+      if (this.owners.size >= MAX_OWNERS) this.dropIdleOwner()
+      work = { kinds, heardAt: now, asked: 0, reserved: 0, unclaimed: 0, creditAt: -Infinity }
+      this.owners.set(owner, work)
+    } else {
+      work.kinds = summary.length > 0 ? kinds : new Set([...work.kinds, ...kinds])
+      work.heardAt = now
+    }
+    // Its last Credit is the better count, unless it is old or the announcement names a kind it did not have open then.
+    if (now - work.creditAt > CREDIT_FRESH_MS || [...kinds].some(k => !known.has(k))) work.unclaimed = Math.max(summary.length > 0 ? open : work.unclaimed, offered)
     this.tick()
   }
 
+  /**
+   * Asks owners for work, for the slots not running nor already asked for: to each owner with
+   * open work it runs, the one it serves least first (so one owner flooding the mesh cannot
+   * starve the others), owners that answer before ones that never have, and never for more than
+   * that owner's open work no one has asked for (one request always stands, so a new task is
+   * granted without waiting for an announcement). A pull to an owner that never answered is a
+   * probe: one task, holding no slot.
+   */
   private tick (): void {
     if (!this.started || this.draining) return
     const now = this.init.clock.now()
-    for (const [owner, until] of this.ownerLimits) if (until <= now) this.ownerLimits.delete(owner)
-    for (const c of this.candidates.values()) {
-      if (c.deadline <= now || now - c.seenAt > FORGET_CANDIDATE_MS) this.forget(c.key)
-      else if (c.claimedAt != null && now - c.claimedAt > this.standing.claimTimeout(c.owner)) {
-        delete c.claimedAt
-        delete c.probe
-        // An owner that leaves a claim unanswered is not claimed from for a while.
-        this.standing.ignored(c.owner, now)
-        // Counted once per owner per half minute: an owner that restarts or is briefly away
-        // leaves many claims unanswered at once, and that is not many offences.
-        if (now - (this.ignoredAt.get(c.owner) ?? -Infinity) >= 30_000) {
-          this.ignoredAt.set(c.owner, now)
-          if (this.ignoredAt.size > 1000) this.ignoredAt.delete(this.ignoredAt.keys().next().value as string)
-          this.init.reputation?.report(c.owner, 'claim_ignored', `claim of ${c.key} unanswered`)
-        }
-      }
-    }
     let probes = 0
-    for (const c of this.candidates.values()) if (c.probe === true) probes++
-    for (;;) {
-      const free = this.free()
-      const next = this.pick(now, free.slots, free.memoryBytes, probes < MAX_PROBES)
-      if (next == null) break
-      next.claimedAt = now
-      if (!this.standing.proven(next.owner)) {
-        next.probe = true
-        probes++
+    for (const [owner, w] of this.owners) {
+      if (w.pulledAt != null && now - w.pulledAt > this.standing.claimTimeout(owner)) this.unanswered(owner, w, now)
+      else if (w.asked === 0 && w.pulledAt == null && now - w.heardAt > FORGET_OWNER_MS) this.owners.delete(owner)
+      if (w.probe === true && w.pulledAt != null) probes++
+    }
+    let free = this.free().slots
+    if (free <= 0) {
+      // Full: the reservations go (a grant for one now would have to wait for a slot).
+      for (const [owner, w] of this.owners) {
+        if (w.reserved > 0 && w.asked <= w.reserved && w.pulledAt == null) this.withdraw(owner, w)
       }
-      this.claimsSent++
-      this.send(next.owner, [{ claim: { task: next.ref, worker: this.selfBytes } }])
+      return
+    }
+    let reservations = 0
+    for (const w of this.owners.values()) reservations += w.reserved
+    const load = new Map<string, number>()
+    for (const r of this.running.values()) load.set(r.owner, (load.get(r.owner) ?? 0) + 1)
+    const candidates = [...this.owners].filter(([owner, w]) => {
+      if (w.kinds.size === 0 || w.pulledAt != null || !this.standing.available(owner, now)) return false
+      const standing = this.init.reputation?.stateOf?.(owner) ?? 'neutral'
+      // Owners are judged too: nothing for a banned one, one task at a time for a throttled one.
+      if (standing === 'banned') return false
+      if (standing === 'throttled' && (load.get(owner) ?? 0) + w.asked >= 1) return false
+      return true
+    })
+    if (candidates.length === 0) return
+    const weight = (owner: string, w: OwnerWork): number => (load.get(owner) ?? 0) + w.asked
+    candidates.sort(([a, wa], [b, wb]) => {
+      const proven = Number(this.standing.proven(b)) - Number(this.standing.proven(a))
+      return proven !== 0 ? proven : weight(a, wa) - weight(b, wb)
+    })
+    const share = Math.max(1, Math.ceil(free / candidates.length))
+    for (const [owner, w] of candidates) {
+      if (free <= 0) break
+      if (!this.standing.proven(owner)) {
+        if (probes >= MAX_PROBES || w.asked > 0) continue
+        probes++
+        w.probe = true
+        this.pull(owner, w, 1, now)
+        continue
+      }
+      const want = Math.min(free, share, w.unclaimed)
+      if (want > 0) {
+        free -= want
+        w.unclaimed -= want
+        this.pull(owner, w, want, now)
+      } else if (w.asked === 0 && reservations < this.init.slots) {
+        // Nothing open there that nobody asked for: one request stands, holding no slot, so the
+        // owner's next task is granted at once (no announcement, no claim round trip).
+        reservations++
+        w.reserved = 1
+        this.pull(owner, w, 1, now)
+      }
     }
   }
 
-  /**
-   * The next task to claim: from the owner this worker serves least right now (so one owner
-   * flooding the mesh cannot starve the others), owners that answer claims before ones that
-   * never have; priority orders one owner's tasks only (a stranger marking everything top
-   * priority gains nothing over other owners); then the oldest. Owners silenced for leaving a
-   * claim unanswered get nothing; a claim to an owner that never answered is a probe, sent while
-   * `probing` allows and while the slots it would need are free, but holding none.
-   */
-  private pick (now: number, freeSlots: number, freeMemory: number, probing: boolean): Candidate | undefined {
-    const load = new Map<string, number>()
-    for (const r of this.running.values()) load.set(r.owner, (load.get(r.owner) ?? 0) + 1)
-    for (const c of this.candidates.values()) if (c.claimedAt != null) load.set(c.owner, (load.get(c.owner) ?? 0) + 1)
-    let best: Candidate | undefined
-    for (const c of this.candidates.values()) {
-      // Rank 0 claims at once. A lower-ranked worker claims only a task announced again after its
-      // turn came (owners re-announce what is still open), so it does not chase tasks the
-      // higher-ranked peers already took: claims per task stay near one.
-      if (c.claimedAt != null || c.eligibleAt > now || (c.rank > 0 && c.seenAt < c.eligibleAt)) continue
-      if (c.slots > freeSlots || c.memoryBytes > freeMemory) continue
-      if (!this.standing.available(c.owner, now)) continue
-      const proven = this.standing.proven(c.owner)
-      if (!proven && !probing) continue
-      // Owners are judged too: nothing for a banned one, one task at a time for a throttled one.
-      const standing = this.init.reputation?.stateOf?.(c.owner) ?? 'neutral'
-      const limited = standing === 'throttled' || (this.ownerLimits.get(c.owner) ?? 0) > now
-      const held = load.get(c.owner) ?? 0
-      if (standing === 'banned' || (limited && held >= 1) || held >= (this.windows.get(c.owner) ?? this.init.initialWindow ?? 1)) continue
-      if (best == null) { best = c; continue }
-      const byLoad = (load.get(best.owner) ?? 0) - (load.get(c.owner) ?? 0)
-      if (byLoad !== 0) {
-        if (byLoad > 0) best = c
-        continue
-      }
-      const bestProven = this.standing.proven(best.owner)
-      if (proven !== bestProven) {
-        if (proven) best = c
-        continue
-      }
-      const byPriority = c.owner === best.owner ? c.priority - best.priority : 0
-      if (byPriority > 0 || (byPriority === 0 && c.seenAt < best.seenAt)) best = c
+  private withdraw (owner: string, w: OwnerWork): void {
+    w.asked = 0
+    w.reserved = 0
+    this.send(owner, [{ pull: { worker: this.selfBytes, count: 0, kinds: [], slots: 0, memoryBytes: 0 } }])
+  }
+
+  private pull (owner: string, w: OwnerWork, count: number, now: number): void {
+    w.asked += count
+    w.pulledAt = now
+    this.claimsSent += count
+    // Every kind it runs, not only those open there now: the request stands for work yet to come.
+    const kinds = this.init.executor.capabilities().map(c => c.kind).slice(0, LIMITS.pullKinds)
+    this.send(owner, [{ pull: { worker: this.selfBytes, count, kinds, slots: this.init.slots, memoryBytes: this.init.memoryBytes ?? 0 } }])
+  }
+
+  /** A pull the owner left unanswered: nothing is asked of it now, and it is not asked again for a while. */
+  private unanswered (owner: string, w: OwnerWork, now: number): void {
+    delete w.pulledAt
+    delete w.probe
+    w.asked = 0
+    w.reserved = 0
+    this.standing.ignored(owner, now)
+    // Counted once per owner per half minute: an owner that restarts or is briefly away
+    // leaves requests unanswered, and that is not many offences.
+    if (now - (this.ignoredAt.get(owner) ?? -Infinity) >= 30_000) {
+      this.ignoredAt.set(owner, now)
+      if (this.ignoredAt.size > 1000) this.ignoredAt.delete(this.ignoredAt.keys().next().value as string)
+      this.init.reputation?.report(owner, 'claim_ignored', 'a pull for work left unanswered')
     }
-    return best
+  }
+
+  /** Makes room for a new owner: one with no request outstanding, heard of longest ago. */
+  private dropIdleOwner (): void {
+    let oldest: [string, OwnerWork] | undefined
+    for (const entry of this.owners) {
+      const [, w] = entry
+      if (w.asked > 0 || w.pulledAt != null) continue
+      if (oldest == null || w.heardAt < oldest[1].heardAt) oldest = entry
+    }
+    this.owners.delete((oldest ?? [...this.owners][0] as [string, OwnerWork])[0])
+  }
+
+  /** The connection to a peer closed: an owner there holds no request of ours any more. */
+  peerGone (peer: string): void {
+    const w = this.owners.get(peer)
+    if (w == null) return
+    w.asked = 0
+    w.reserved = 0
+    delete w.pulledAt
+    delete w.probe
   }
 
   private onLease (body: LeaseBody, from: string): void {
     switch (body.type) {
       case 'grant': this.onGrant(body.grant, from); break
+      case 'credit': {
+        this.standing.answered(from)
+        const w = this.owners.get(from)
+        if (w == null) break
+        // The owner's count is the truth: it follows the grants sent before it.
+        w.asked = body.credit.held
+        w.reserved = Math.min(w.reserved, w.asked)
+        w.unclaimed = body.credit.unclaimed
+        w.creditAt = this.init.clock.now()
+        delete w.pulledAt
+        delete w.probe
+        if (body.credit.reason !== '') this.init.logger.debug({ owner: from, held: body.credit.held, reason: body.credit.reason }, 'owner limits this worker')
+        this.tick()
+        break
+      }
       case 'refusal': {
         this.standing.answered(from)
         const key = replicaKey(from, body.refusal.task.taskId, body.refusal.task.replica)
-        // The owner holds this worker to what it runs for it now: claim no more from it for a while.
-        if (body.refusal.code === RefusalCode.AT_LIMIT) {
-          this.ownerLimits.set(from, this.init.clock.now() + OWNER_LIMIT_MS)
-          this.windows.set(from, 1)
-        }
-        // An owner that announced a task and then does not know it wastes the claim.
-        if (body.refusal.code === RefusalCode.UNKNOWN_TASK && this.candidates.get(key)?.claimedAt != null) {
-          this.init.reputation?.report(from, 'claim_ignored', `announced ${key} but does not know it`)
-        }
-        this.forget(key)
         const run = this.running.get(key)
         if (run != null && (body.refusal.task.epoch === 0 || body.refusal.task.epoch >= run.ref.epoch)) this.halt(run, 'lost lease')
         // The owner will never take a result it refused: stop resending it. (The channel has
@@ -440,41 +483,51 @@ export class TaskWorker {
       // No run: the answer came after the task finished. Nothing to give back.
       return
     }
-    const candidate = this.candidates.get(key)
-    // It answers claims: a proven owner from now on.
+    // It answers requests: a proven owner from now on.
     this.standing.answered(owner)
-    if (run != null || candidate?.claimedAt == null || this.draining) {
+    const w = this.owners.get(owner)
+    const probe = w?.probe === true
+    const release = (reason: string): void => { this.send(owner, [{ release: { task, worker: this.selfBytes, reason } }]) }
+    if (run != null || w == null || (w.asked <= 0 && !probe) || this.draining) {
       // Not something this worker asked for (or asked for again): give it back at once.
-      this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'not claimed by this worker' } }])
+      release('not claimed by this worker')
       return
     }
-    if (Math.max(1, grant.offer.slots) > candidate.slots || grant.offer.memoryBytes > candidate.memoryBytes || grant.offer.kind !== candidate.kind) {
-      // The grant asks for more than the announcement this worker reserved for.
-      this.forget(key)
-      this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'the grant differs from the announcement (kind, slots or memory)' } }])
+    w.asked = Math.max(0, w.asked - 1)
+    w.reserved = Math.min(w.reserved, w.asked)
+    if (probe) {
+      delete w.probe
+      delete w.pulledAt
+      w.asked = 0
+      w.reserved = 0
+    }
+    const offer = grant.offer
+    if (!this.couldRun(offer)) {
+      release('the grant is for a task this worker does not run (kind, slots or memory)')
       return
     }
-    this.forget(key)
-    const free = this.free()
-    if (candidate.probe === true && (candidate.slots > free.slots || candidate.memoryBytes > free.memoryBytes)) {
-      // A probe held no slot, and the slots filled meanwhile: the owner is proven now, the task goes back.
-      this.send(owner, [{ release: { task, worker: this.selfBytes, reason: 'no free slot' } }])
+    if (this.beyondLimits.has(`${owner}/${toHex(task.taskId)}`)) {
+      release('a run of this task hit this worker\'s own limits before')
       return
     }
-    if ((this.ownerLimits.get(owner) ?? 0) <= now) {
-      this.windows.set(owner, Math.min(this.init.slots, (this.windows.get(owner) ?? this.init.initialWindow ?? 1) + 1))
-      if (this.windows.size > 1000) this.windows.delete(this.windows.keys().next().value as string)
+    const slots = Math.max(1, offer.slots)
+    if (offer.memoryBytes > this.free().memoryBytes) {
+      release('not enough free memory')
+      return
     }
-    this.execute(owner, task, grant.offer, grant.ttlMs, candidate).catch(err => {
+    // Timed from its arrival, less the transit it may have taken: on the safe side of the owner's clock.
+    const grantedAt = now - Math.min(GRANT_TRANSIT_MS, Math.floor(grant.ttlMs / 4))
+    this.execute(owner, task, offer, grant.ttlMs, { slots, memoryBytes: offer.memoryBytes, grantedAt }).catch(err => {
       this.init.logger.error({ err, task: key }, 'task execution failed')
     })
   }
 
-  private async execute (owner: string, ref: TaskRef, offer: TaskOffer, ttlMs: number, claim: Candidate): Promise<void> {
+
+  private async execute (owner: string, ref: TaskRef, offer: TaskOffer, ttlMs: number, claim: { slots: number, memoryBytes: number, grantedAt: number }): Promise<void> {
     const { clock, executor, logger } = this.init
     const key = replicaKey(owner, ref.taskId, ref.replica)
-    const claimedAt = claim.claimedAt ?? clock.now()
-    // The grant answered a claim sent at claimedAt: the lease cannot end before claimedAt + TTL.
+    const claimedAt = claim.grantedAt
+    // The lease cannot end before grantedAt + TTL.
     let markEnded = (): void => {}
     const ended = new Promise<void>(resolve => { markEnded = resolve })
     const run: Running = { key, owner, ref, abort: new AbortController(), slots: claim.slots, memoryBytes: claim.memoryBytes, ttlMs, leaseDeadline: claimedAt + ttlMs, renewSentAt: claimedAt, progress: 0, ended, renewTimer: undefined, watchTimer: undefined }
@@ -483,6 +536,16 @@ export class TaskWorker {
     run.renewTimer = clock.setInterval(() => { this.renew(run) }, Math.max(50, Math.floor(ttlMs / 2)))
     // Stop as soon as the lease may have ended on the owner's side, not at the next renewal.
     run.watchTimer = clock.setInterval(() => { if (clock.now() > run.leaseDeadline) this.halt(run, 'lost lease') }, Math.max(25, Math.floor(ttlMs / 8)))
+    // A reservation or a probe granted while the slots were full waits a moment for one.
+    if (!await this.slotFor(run)) {
+      clock.clearInterval(run.renewTimer)
+      clock.clearInterval(run.watchTimer)
+      this.running.delete(key)
+      markEnded()
+      if (run.stopReason == null) this.send(owner, [{ release: { task: ref, worker: this.selfBytes, reason: 'no free slot' } }])
+      this.startWaiting()
+      return
+    }
     const timeout = clock.setTimeout(() => { this.halt(run, 'timeout') }, offer.timeoutMs)
     logger.debug({ task: key, epoch: ref.epoch }, 'running task')
     let result: ExecResult
@@ -498,6 +561,7 @@ export class TaskWorker {
       clock.clearTimeout(timeout)
       this.running.delete(key)
       markEnded()
+      this.startWaiting()
     }
     if (run.stopReason === 'timeout') result = { outcome: 'failed', output: new Uint8Array(), error: `timed out after ${offer.timeoutMs} ms` }
     else if (run.stopReason != null) {
@@ -517,6 +581,45 @@ export class TaskWorker {
     }
     await this.report(owner, ref, result, startedAt)
     this.tick()
+  }
+
+  /** Slots taken by runs that have started (not those waiting). */
+  private slotsInUse (): number {
+    let n = 0
+    for (const r of this.running.values()) if (r.waiting !== true) n += r.slots
+    return n
+  }
+
+  /** Resolves true when the run may start (a slot is free), false if none frees within WAIT_FOR_SLOT_MS or the run is stopped meanwhile. */
+  private async slotFor (run: Running): Promise<boolean> {
+    run.waiting = true
+    if (this.waiting.length === 0 && this.slotsInUse() + run.slots <= this.init.slots) {
+      delete run.waiting
+      return true
+    }
+    return await new Promise<boolean>(resolve => {
+      const entry: Waiting = { run, since: this.init.clock.now(), start: started => { delete run.waiting; resolve(started) } }
+      this.waiting.push(entry)
+      const giveUp = (): void => {
+        const i = this.waiting.indexOf(entry)
+        if (i < 0) return
+        this.waiting.splice(i, 1)
+        entry.start(false)
+      }
+      this.init.clock.setTimeout(giveUp, WAIT_FOR_SLOT_MS)
+      run.abort.signal.addEventListener('abort', giveUp, { once: true })
+    })
+  }
+
+  /** Starts waiting runs, oldest first, while slots are free. */
+  private startWaiting (): void {
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0] as Waiting
+      if (this.slotsInUse() + next.run.slots > this.init.slots) return
+      this.waiting.shift()
+      delete next.run.waiting
+      next.start(true)
+    }
   }
 
   /**
@@ -564,8 +667,9 @@ export class TaskWorker {
     // within the quotas, which drop older results an owner never acknowledged first.
     const { store, clock, quota } = this.init
     const encoded = LeaseMessage.encode(message)
+    const write = (fn: () => void): void => { if (this.init.window != null) this.init.window.write(fn); else store.transaction(fn) }
     try {
-      store.transaction(() => {
+      write(() => {
         quota?.roomForResult(owner, encoded.byteLength + (byHash ? result.output.byteLength : 0))
         if (byHash) store.putBlob(toHex(outputHash), 'output', result.output, clock.now(), owner)
         store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: encoded, ...(byHash ? { outputHash: toHex(outputHash) } : {}) }, clock.now())
@@ -630,9 +734,6 @@ export class TaskWorker {
     for (const run of this.running.values()) {
       if (run.owner === owner && toHex(run.ref.taskId) === toHex(taskId) && (replica == null || run.ref.replica === replica)) this.halt(run, reason)
     }
-    for (const c of this.candidates.values()) {
-      if (c.owner === owner && toHex(c.ref.taskId) === toHex(taskId)) this.forget(c.key)
-    }
   }
 
   private halt (run: Running, reason: Running['stopReason']): void {
@@ -641,43 +742,26 @@ export class TaskWorker {
     run.abort.abort(new Error(reason))
   }
 
-  /** Drops the oldest candidate of the owner that has the most (a flood evicts its own tasks first). */
-  private dropOldestCandidate (arriving: string): void {
-    const largest = [...this.perOwner.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? arriving
-    for (const c of this.candidates.values()) {
-      if (c.owner === largest && c.claimedAt == null) {
-        this.forget(c.key)
-        return
-      }
-    }
-  }
-
-  /** Drops a candidate, keeping the per-owner counts right. */
-  private forget (key: string): void {
-    const c = this.candidates.get(key)
-    if (c == null) return
-    this.candidates.delete(key)
-    const n = (this.perOwner.get(c.owner) ?? 1) - 1
-    if (n <= 0) this.perOwner.delete(c.owner)
-    else this.perOwner.set(c.owner, n)
-  }
-
-  private countFrom (owner: string): number {
-    return this.perOwner.get(owner) ?? 0
-  }
-
   private send (peer: string, messages: LeaseMessage[]): void {
-    this.init.router.send(peer, messages).catch(err => {
-      // Once a minute per owner at warn: a worker that cannot reach an owner should say so.
-      const now = this.init.clock.now()
-      const fields = { peer, err: (err as Error).message }
-      if (now - (this.unreachable.get(peer) ?? -Infinity) > 60_000) {
-        this.unreachable.set(peer, now)
-        if (this.unreachable.size > 1000) this.unreachable.delete(this.unreachable.keys().next().value as string)
-        this.init.logger.warn(fields, 'cannot reach a task owner')
-      } else {
-        this.init.logger.debug(fields, 'lease message not delivered')
-      }
-    })
+    if (this.init.window != null) {
+      this.init.window.send(peer, messages, this.sendFailed)
+      return
+    }
+    this.init.router.send(peer, messages).catch(err => { this.sendFailed(peer, err as Error) })
+  }
+
+  private readonly sendFailed = (peer: string, err: Error): void => {
+    // A pull that never left (no connection) was not ignored: nothing stands there, nothing is held against the owner.
+    this.peerGone(peer)
+    // Once a minute per owner at warn: a worker that cannot reach an owner should say so.
+    const now = this.init.clock.now()
+    const fields = { peer, err: err.message }
+    if (now - (this.unreachable.get(peer) ?? -Infinity) > 60_000) {
+      this.unreachable.set(peer, now)
+      if (this.unreachable.size > 1000) this.unreachable.delete(this.unreachable.keys().next().value as string)
+      this.init.logger.warn(fields, 'cannot reach a task owner')
+    } else {
+      this.init.logger.debug(fields, 'lease message not delivered')
+    }
   }
 }

@@ -43,7 +43,7 @@ describe('attack 5: an owner names another owner\'s input by hash', () => {
    */
   async function steal (evil: BarePeer, worker: MeshNode, hash: Uint8Array, size: number): Promise<{ status: ResultStatus, error: string, outputHash: string, stolen: Uint8Array[] }> {
     const task = offer({ inputHash: hash as Uint8Array<ArrayBuffer>, inputSize: size })
-    evil.onClaim = (body, from) => toHex(body.claim.task.taskId) === toHex(task.taskId) ? [grant(evil, from, task)] : []
+    evil.grants = [task]
     await evil.announce([task])
     const mine = (): ReturnType<BarePeer['messages']> => evil.messages('result').filter(r => toHex(r.result.signed.task.taskId) === toHex(task.taskId))
     await expect.poll(() => mine().length, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0)

@@ -27,14 +27,14 @@ describe('fake owners', () => {
     fakes.push(...await Promise.all(Array.from({ length: 50 }, async () => await BarePeer.create())))
     // Ten at a time: fifty noise handshakes at once can outlast their timeout on a loaded machine.
     for (let i = 0; i < fakes.length; i += 10) await Promise.all(fakes.slice(i, i + 10).map(async fake => { await fake.join([worker]) }))
-    // Each fake owner announces top-priority work first, and again every second; it answers no claim.
+    // Each fake owner announces top-priority work first, and again every second; it answers no claim or pull.
     const announce = async (): Promise<void> => {
       await Promise.all(fakes.map(async fake => { await fake.announce([offer({ kind: 'sleep', priority: 1000, timeoutMs: 60_000 })]).catch(() => {}) }))
     }
     await announce()
     const again = setInterval(() => { void announce() }, 1000)
     try {
-      await expect.poll(() => fakes.reduce((n, fake) => n + fake.messages('claim').length, 0), { timeout: 30_000, interval: 50 }).toBeGreaterThan(0)
+      await expect.poll(() => fakes.reduce((n, fake) => n + fake.messages('claim').length + fake.messages('pull').length, 0), { timeout: 30_000, interval: 50 }).toBeGreaterThan(0)
       const ids = await honest.tasks.submit({ kind: 'sleep', input: '200', count: 6 })
       await expect.poll(() => ids.filter(id => (honest.tasks.get(id) as TaskView).state === 'succeeded').length, { timeout: 10_000, interval: 100 }).toBe(6)
       // The fakes that were left waiting cost themselves their standing with the worker.

@@ -110,10 +110,7 @@ describe('attack 7: remote peers fill the disk', () => {
       evil.blobs.set(toHex(sha256(input)), input)
       return offer({ inputHash: sha256(input) as Uint8Array<ArrayBuffer>, inputSize: input.byteLength })
     })
-    evil.onClaim = (body, from) => {
-      const task = tasks.find(t => toHex(t.taskId) === toHex(body.claim.task.taskId))
-      return task == null ? [] : [grant(evil, from, task)]
-    }
+    evil.grants = [...tasks]
     await evil.announce(tasks)
     const honestIds = await honest.tasks.submit({ kind: 'echo', input: randomBytes(150 * 1024).toString('base64'), count: 4 })
 

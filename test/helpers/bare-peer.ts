@@ -28,8 +28,11 @@ export class BarePeer {
   readonly blobs = new Map<string, Uint8Array>()
   /** False: accept lease streams and never read them, holding back yamux window updates (a peer that lets replies pile up at the sender). */
   readsLeases = true
-  /** What to answer a claim with (nothing by default). */
-  onClaim: (body: Extract<LeaseBody, { type: 'claim' }>, from: string) => LeaseMessage[] = () => []
+  /**
+   * The tasks this peer hands out as an owner: each is granted once, to the first worker that
+   * pulls (or claims it by name), as an owner would. Empty: it grants nothing.
+   */
+  grants: TaskOffer[] = []
 
   private constructor (readonly libp2p: Libp2p<{ pubsub: GossipSub }>, readonly network: string) {}
 
@@ -74,7 +77,7 @@ export class BarePeer {
 
   /** Publishes a signed announcement of its own tasks. */
   async announce (offers: TaskOffer[]): Promise<void> {
-    const data = TaskAnnounce.encode({ version: PROTOCOL_VERSION, author: this.bytes, timestamp: Date.now(), tasks: offers })
+    const data = TaskAnnounce.encode({ version: PROTOCOL_VERSION, author: this.bytes, timestamp: Date.now(), tasks: offers, summary: [] })
     await this.libp2p.services.pubsub.publish(meshTopic(this.network, 'announce'), data)
   }
 
@@ -108,10 +111,15 @@ export class BarePeer {
     }
     await readLeases(stream, body => {
       this.received.push({ body, from })
+      let replies: LeaseMessage[] = []
       if (body.type === 'claim') {
-        const replies = this.onClaim(body, from)
-        if (replies.length > 0) void this.send(from, replies).catch(() => {})
+        const i = this.grants.findIndex(t => Buffer.from(t.taskId).equals(body.claim.task.taskId))
+        if (i >= 0) replies = [grant(this, from, this.grants.splice(i, 1)[0] as TaskOffer)]
+      } else if (body.type === 'pull' && body.pull.count > 0) {
+        replies = this.grants.splice(0, body.pull.count).map(task => grant(this, from, task))
+        replies.push({ credit: { owner: this.bytes, held: 0, reason: '', unclaimed: this.grants.length } })
       }
+      if (replies.length > 0) void this.send(from, replies).catch(() => {})
     })
   }
 

@@ -40,7 +40,20 @@ export const taskOffer: fc.Arbitrary<TaskOffer> = bytes(0, 256).chain(input => f
 
 const header = { version: fc.constant(PROTOCOL_VERSION), author: peer, timestamp: time }
 
-export const taskAnnounce: fc.Arbitrary<TaskAnnounce> = fc.record({ ...header, tasks: fc.array(taskOffer, { minLength: 1, maxLength: 4 }) })
+const workSummary = fc.record({
+  kind: text(1, LIMITS.kindChars),
+  open: fc.nat(),
+  maxPriority: fc.integer({ min: -LIMITS.priority, max: LIMITS.priority }),
+  slots: fc.integer({ min: 0, max: LIMITS.slotsPerTask }),
+  memoryBytes: fc.nat(),
+  deterministic: fc.boolean()
+})
+
+export const taskAnnounce: fc.Arbitrary<TaskAnnounce> = fc.record({
+  ...header,
+  tasks: fc.array(taskOffer, { minLength: 1, maxLength: 4 }),
+  summary: fc.uniqueArray(workSummary, { maxLength: 4, selector: s => s.kind })
+})
 
 export const taskCancel: fc.Arbitrary<TaskCancel> = fc.record({
   ...header,
@@ -85,6 +98,8 @@ export const leaseMessage: fc.Arbitrary<LeaseMessage> = fc.oneof(
   fc.record({ task: taskRef, worker: peer, expiresAt: time, ttlMs: fc.integer({ min: 1, max: LIMITS.timeoutMs }), offer: fc.option(taskOffer, { nil: undefined }) })
     .map(({ offer, ...grant }) => ({ grant: offer == null ? grant : { ...grant, offer } })),
   fc.record({ task: taskRef }).map(ack => ({ ack })),
+  fc.record({ worker: peer, count: fc.integer({ min: 0, max: LIMITS.pullCount }), kinds: fc.array(text(1, LIMITS.kindChars), { maxLength: 4 }), slots: fc.integer({ min: 0, max: LIMITS.slotsPerTask }), memoryBytes: fc.nat() }).map(pull => ({ pull })),
+  fc.record({ owner: peer, held: fc.integer({ min: 0, max: LIMITS.pullCount }), reason: text(0, LIMITS.reasonChars), unclaimed: fc.integer({ min: 0, max: LIMITS.pullCount }) }).map(credit => ({ credit })),
   fc.record({ task: taskRef, worker: peer, progress: fc.integer({ min: 0, max: 100 }) }).map(renew => ({ renew })),
   fc.record({ task: taskRef, worker: peer, reason: text(0, LIMITS.reasonChars) }).map(release => ({ release })),
   fc.tuple(signedResult, bytes(0, 128)).chain(([signed, output]) => fc.record({

@@ -8,7 +8,7 @@ import { Heartbeat, LeaseFrame, TaskAnnounce, type LeaseMessage } from '../../sr
 import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
 import { SCORE_THRESHOLDS } from '../../src/gossip/score-params.js'
 import { GOSSIP_RATE_LIMITS } from '../../src/gossip/mesh-protocol.js'
-import { LIMITS } from '../../src/gossip/wire/limits.js'
+import { LIMITS, PROTOCOL_VERSION } from '../../src/gossip/wire/limits.js'
 import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
 import { rawOf } from '../../src/sim/forgery.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
@@ -33,7 +33,7 @@ async function rejectReasons (node: MeshNode): Promise<Set<string>> {
 }
 
 const sample = (author: Uint8Array, now: number, extra: Partial<Heartbeat> = {}): Uint8Array => Heartbeat.encode({
-  version: 1,
+  version: PROTOCOL_VERSION,
   author: author as Uint8Array<ArrayBuffer>,
   timestamp: now,
   capabilities: [{ kind: 'evil', deterministic: true }],
@@ -103,7 +103,7 @@ describe('an adversary on the mesh', () => {
       [heartbeatTopic, sample(peerIdToBytes(a.libp2p.peerId), now)],
       [heartbeatTopic, sample(evilBytes, now - LIMITS.maxAgeMs - 60_000)],
       [heartbeatTopic, sample(evilBytes, now + LIMITS.futureSkewMs + 60_000)],
-      [announceTopic, TaskAnnounce.encode({ version: 1, author: evilBytes, timestamp: now, tasks: [] })]
+      [announceTopic, TaskAnnounce.encode({ version: PROTOCOL_VERSION, author: evilBytes, timestamp: now, tasks: [], summary: [] })]
     ]
     for (const [topic, data] of attacks) {
       await evil.services.pubsub.publish(topic, data).catch(() => {})
@@ -201,8 +201,8 @@ describe('an adversary on the mesh', () => {
       await stream.close().catch(() => {})
     }
     await send(new TextEncoder().encode('garbage frame'))
-    await send(LeaseFrame.encode({ version: 1, messages: [{ claim: { task: taskRef, worker: peerIdToBytes(b.libp2p.peerId) } }] }))
-    await send(LeaseFrame.encode({ version: 1, messages: [{ grant: { task: { ...taskRef, owner: peerIdToBytes(b.libp2p.peerId) }, worker: peerIdToBytes(evil.peerId), expiresAt: 1, ttlMs: 1000 } }] }))
+    await send(LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: [{ claim: { task: taskRef, worker: peerIdToBytes(b.libp2p.peerId) } }] }))
+    await send(LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: [{ grant: { task: { ...taskRef, owner: peerIdToBytes(b.libp2p.peerId) }, worker: peerIdToBytes(evil.peerId), expiresAt: 1, ttlMs: 1000 } }] }))
     // A length prefix over the frame limit: the stream is reset before the frame is read.
     const big = await evil.dialProtocol(a.libp2p.peerId, protocol)
     await lpStream(big, { maxDataLength: 4 * LIMITS.frameBytes }).write(new Uint8Array(LIMITS.frameBytes + 1)).catch(() => {})
@@ -224,7 +224,7 @@ describe('an adversary on the mesh', () => {
     // once, one after another, all get through.
     const own = { task: taskRef, worker: peerIdToBytes(evil.peerId) }
     for (let i = 1; i <= 12; i++) {
-      await send(LeaseFrame.encode({ version: 1, messages: [{ claim: own }] }))
+      await send(LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: [{ claim: own }] }))
       await expect.poll(() => received.filter(r => r.from === evil.peerId.toString()).length, { timeout: 20_000 }).toBe(i)
     }
   })

@@ -91,11 +91,21 @@ function checkOffer (offer: TaskOffer, field: string): void {
 
 export function decodeTaskAnnounce (bytes: Uint8Array): TaskAnnounce {
   const message = decodeWith(bytes, LIMITS.gossipMessageBytes, () => TaskAnnounce.decode(bytes, {
-    limits: { tasks: LIMITS.tasksPerAnnounce, tasks$: { openReplicas: LIMITS.openReplicas } }
+    limits: { tasks: LIMITS.tasksPerAnnounce, tasks$: { openReplicas: LIMITS.openReplicas }, summary: LIMITS.summaryKinds }
   }))
   checkHeader(message)
-  if (message.tasks.length === 0) fail('bad_field', 'tasks is empty')
+  if (message.tasks.length === 0 && message.summary.length === 0) fail('bad_field', 'tasks and summary are empty')
   message.tasks.forEach((offer, i) => { checkOffer(offer, `tasks[${i}]`) })
+  const kinds = new Set<string>()
+  message.summary.forEach((s, i) => {
+    if (s.kind === '') fail('bad_field', `summary[${i}].kind is empty`)
+    stringField(s.kind, `summary[${i}].kind`, LIMITS.kindChars)
+    if (kinds.has(s.kind)) fail('bad_field', `summary[${i}].kind ${s.kind} is summarised twice`)
+    kinds.add(s.kind)
+    intField(s.maxPriority, `summary[${i}].maxPriority`, -LIMITS.priority, LIMITS.priority)
+    intField(s.slots, `summary[${i}].slots`, 0, LIMITS.slotsPerTask)
+    timeField(s.memoryBytes, `summary[${i}].memoryBytes`)
+  })
   return message
 }
 
@@ -157,10 +167,30 @@ export type LeaseBody =
   | { type: 'refusal', refusal: WithTask<NonNullable<LeaseMessage['refusal']>> }
   | { type: 'cancel', cancel: WithTask<NonNullable<LeaseMessage['cancel']>> }
   | { type: 'ack', ack: WithTask<NonNullable<LeaseMessage['ack']>> }
+  | { type: 'pull', pull: NonNullable<LeaseMessage['pull']> }
+  | { type: 'credit', credit: NonNullable<LeaseMessage['credit']> }
 
 /** The body of a lease message and the peer that must have sent it. */
 export function checkLeaseMessage (message: LeaseMessage, field: string): { body: LeaseBody, author: Uint8Array } {
-  const { claim, grant, renew, release, result, refusal, cancel, ack } = message
+  const { claim, grant, renew, release, result, refusal, cancel, ack, pull, credit } = message
+  if (pull != null) {
+    peerField(pull.worker, `${field}.pull.worker`)
+    intField(pull.count, `${field}.pull.count`, 0, LIMITS.pullCount)
+    if (pull.kinds.length > LIMITS.pullKinds) fail('oversized', `${field}.pull.kinds has more than ${LIMITS.pullKinds} kinds`)
+    pull.kinds.forEach((kind, i) => {
+      if (kind === '') fail('bad_field', `${field}.pull.kinds[${i}] is empty`)
+      stringField(kind, `${field}.pull.kinds[${i}]`, LIMITS.kindChars)
+    })
+    intField(pull.slots, `${field}.pull.slots`, 0, LIMITS.slotsPerTask)
+    timeField(pull.memoryBytes, `${field}.pull.memoryBytes`)
+    return { body: { type: 'pull', pull }, author: pull.worker }
+  }
+  if (credit != null) {
+    peerField(credit.owner, `${field}.credit.owner`)
+    intField(credit.held, `${field}.credit.held`, 0, LIMITS.pullCount)
+    stringField(credit.reason, `${field}.credit.reason`, LIMITS.reasonChars)
+    return { body: { type: 'credit', credit }, author: credit.owner }
+  }
   if (claim != null) {
     checkTaskRef(claim.task, `${field}.claim.task`)
     if (claim.task.epoch !== 0) fail('bad_field', `${field}.claim.task.epoch must be 0 (a claim holds no lease yet)`)
@@ -217,7 +247,7 @@ export function checkLeaseMessage (message: LeaseMessage, field: string): { body
 }
 
 export function decodeLeaseFrame (bytes: Uint8Array): LeaseFrame {
-  const frame = decodeWith(bytes, LIMITS.frameBytes, () => LeaseFrame.decode(bytes, { limits: { messages: LIMITS.messagesPerFrame } }))
+  const frame = decodeWith(bytes, LIMITS.frameBytes, () => LeaseFrame.decode(bytes, { limits: { messages: LIMITS.messagesPerFrame, messages$: { pull: { kinds: LIMITS.pullKinds } } } }))
   if (frame.messages.length === 0) fail('bad_field', 'messages is empty')
   return frame
 }

@@ -2,7 +2,7 @@
  * Limits on every variable field of the wire protocol (docs/PROTOCOL.md, "Limits").
  * A message over any of them is rejected before anything else looks at it.
  */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 export const LIMITS = {
   /** Whole gossip message (the data of one gossipsub message). */
@@ -15,6 +15,11 @@ export const LIMITS = {
   signatureBytes: 64,
   kindChars: 64,
   tasksPerAnnounce: 256,
+  /** Kinds summarised in one announcement. */
+  summaryKinds: 64,
+  /** Tasks one pull asks for, and kinds it names. */
+  pullCount: 1024,
+  pullKinds: 64,
   inlineInputBytes: 64 * 1024,
   openReplicas: 16,
   redundancy: 16,

@@ -8,6 +8,7 @@ export interface TaskAnnounce {
   author: Uint8Array<ArrayBuffer>
   timestamp: number
   tasks: TaskOffer[]
+  summary: WorkSummary[]
 }
 
 export namespace TaskAnnounce {
@@ -42,6 +43,13 @@ export namespace TaskAnnounce {
           }
         }
 
+        if (obj.summary != null && obj.summary.length > 0) {
+          for (const value of obj.summary) {
+            w.uint32(42)
+            WorkSummary.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -50,7 +58,8 @@ export namespace TaskAnnounce {
           version: 0,
           author: uint8ArrayAlloc(0),
           timestamp: 0,
-          tasks: []
+          tasks: [],
+          summary: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -81,6 +90,16 @@ export namespace TaskAnnounce {
               }))
               break
             }
+            case 5: {
+              if (opts.limits?.summary != null && obj.summary.length === opts.limits.summary) {
+                throw new MaxLengthError('Decode error - repeated field "summary" had too many elements')
+              }
+
+              obj.summary.push(WorkSummary.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.summary$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -91,7 +110,8 @@ export namespace TaskAnnounce {
         return obj
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
-          tasks: 0
+          tasks: 0,
+          summary: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -136,6 +156,24 @@ export namespace TaskAnnounce {
               }
 
               obj.tasks++
+
+              break
+            }
+            case 5: {
+              if (opts.limits?.summary != null && obj.summary === opts.limits.summary) {
+                throw new MaxLengthError('Streaming decode error - repeated field "summary" had too many elements')
+              }
+
+              for (const evt of WorkSummary.codec().stream(reader, reader.uint32(), `${prefix}.summary[]`, {
+                limits: opts.limits?.summary$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.summary
+                }
+              }
+
+              obj.summary++
 
               break
             }
@@ -268,6 +306,42 @@ export namespace TaskAnnounce {
     index: number
   }
 
+  export interface TaskAnnounceSummaryKindFieldEvent {
+    field: '$.summary[].kind'
+    value: string
+    index: number
+  }
+
+  export interface TaskAnnounceSummaryOpenFieldEvent {
+    field: '$.summary[].open'
+    value: number
+    index: number
+  }
+
+  export interface TaskAnnounceSummaryMaxPriorityFieldEvent {
+    field: '$.summary[].maxPriority'
+    value: number
+    index: number
+  }
+
+  export interface TaskAnnounceSummarySlotsFieldEvent {
+    field: '$.summary[].slots'
+    value: number
+    index: number
+  }
+
+  export interface TaskAnnounceSummaryMemoryBytesFieldEvent {
+    field: '$.summary[].memoryBytes'
+    value: number
+    index: number
+  }
+
+  export interface TaskAnnounceSummaryDeterministicFieldEvent {
+    field: '$.summary[].deterministic'
+    value: boolean
+    index: number
+  }
+
   export function encode (obj: Partial<TaskAnnounce>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, TaskAnnounce.codec())
   }
@@ -276,8 +350,212 @@ export namespace TaskAnnounce {
     return decodeMessage(buf, TaskAnnounce.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskAnnounce>): Generator<TaskAnnounceVersionFieldEvent | TaskAnnounceAuthorFieldEvent | TaskAnnounceTimestampFieldEvent | TaskAnnounceTasksTaskIdFieldEvent | TaskAnnounceTasksKindFieldEvent | TaskAnnounceTasksRedundancyFieldEvent | TaskAnnounceTasksTimeoutMsFieldEvent | TaskAnnounceTasksMaxAttemptsFieldEvent | TaskAnnounceTasksPriorityFieldEvent | TaskAnnounceTasksDeadlineFieldEvent | TaskAnnounceTasksInputFieldEvent | TaskAnnounceTasksInputHashFieldEvent | TaskAnnounceTasksInputSizeFieldEvent | TaskAnnounceTasksOpenReplicasFieldEvent | TaskAnnounceTasksSlotsFieldEvent | TaskAnnounceTasksMemoryBytesFieldEvent | TaskAnnounceTasksDeterministicFieldEvent | TaskAnnounceTasksModuleFieldEvent | TaskAnnounceTasksModuleHashFieldEvent | TaskAnnounceTasksModuleSizeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskAnnounce>): Generator<TaskAnnounceVersionFieldEvent | TaskAnnounceAuthorFieldEvent | TaskAnnounceTimestampFieldEvent | TaskAnnounceTasksTaskIdFieldEvent | TaskAnnounceTasksKindFieldEvent | TaskAnnounceTasksRedundancyFieldEvent | TaskAnnounceTasksTimeoutMsFieldEvent | TaskAnnounceTasksMaxAttemptsFieldEvent | TaskAnnounceTasksPriorityFieldEvent | TaskAnnounceTasksDeadlineFieldEvent | TaskAnnounceTasksInputFieldEvent | TaskAnnounceTasksInputHashFieldEvent | TaskAnnounceTasksInputSizeFieldEvent | TaskAnnounceTasksOpenReplicasFieldEvent | TaskAnnounceTasksSlotsFieldEvent | TaskAnnounceTasksMemoryBytesFieldEvent | TaskAnnounceTasksDeterministicFieldEvent | TaskAnnounceTasksModuleFieldEvent | TaskAnnounceTasksModuleHashFieldEvent | TaskAnnounceTasksModuleSizeFieldEvent | TaskAnnounceSummaryKindFieldEvent | TaskAnnounceSummaryOpenFieldEvent | TaskAnnounceSummaryMaxPriorityFieldEvent | TaskAnnounceSummarySlotsFieldEvent | TaskAnnounceSummaryMemoryBytesFieldEvent | TaskAnnounceSummaryDeterministicFieldEvent> {
     return streamMessage(buf, TaskAnnounce.codec(), opts)
+  }
+}
+
+export interface WorkSummary {
+  kind: string
+  open: number
+  maxPriority: number
+  slots: number
+  memoryBytes: number
+  deterministic: boolean
+}
+
+export namespace WorkSummary {
+  let _codec: Codec<WorkSummary>
+
+  export const codec = (): Codec<WorkSummary> => {
+    if (_codec == null) {
+      _codec = message<WorkSummary>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.kind != null && obj.kind !== '')) {
+          w.uint32(10)
+          w.string(obj.kind)
+        }
+
+        if ((obj.open != null && obj.open !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.open)
+        }
+
+        if ((obj.maxPriority != null && obj.maxPriority !== 0)) {
+          w.uint32(24)
+          w.sint32(obj.maxPriority)
+        }
+
+        if ((obj.slots != null && obj.slots !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.slots)
+        }
+
+        if ((obj.memoryBytes != null && obj.memoryBytes !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.memoryBytes)
+        }
+
+        if ((obj.deterministic != null && obj.deterministic !== false)) {
+          w.uint32(48)
+          w.bool(obj.deterministic)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          kind: '',
+          open: 0,
+          maxPriority: 0,
+          slots: 0,
+          memoryBytes: 0,
+          deterministic: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.kind = reader.string()
+              break
+            }
+            case 2: {
+              obj.open = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.maxPriority = reader.sint32()
+              break
+            }
+            case 4: {
+              obj.slots = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.memoryBytes = reader.uint64Number()
+              break
+            }
+            case 6: {
+              obj.deterministic = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.kind`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.open`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.maxPriority`,
+                value: reader.sint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.slots`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.memoryBytes`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.deterministic`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface WorkSummaryKindFieldEvent {
+    field: '$.kind'
+    value: string
+  }
+
+  export interface WorkSummaryOpenFieldEvent {
+    field: '$.open'
+    value: number
+  }
+
+  export interface WorkSummaryMaxPriorityFieldEvent {
+    field: '$.maxPriority'
+    value: number
+  }
+
+  export interface WorkSummarySlotsFieldEvent {
+    field: '$.slots'
+    value: number
+  }
+
+  export interface WorkSummaryMemoryBytesFieldEvent {
+    field: '$.memoryBytes'
+    value: number
+  }
+
+  export interface WorkSummaryDeterministicFieldEvent {
+    field: '$.deterministic'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<WorkSummary>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, WorkSummary.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WorkSummary>): WorkSummary {
+    return decodeMessage(buf, WorkSummary.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<WorkSummary>): Generator<WorkSummaryKindFieldEvent | WorkSummaryOpenFieldEvent | WorkSummaryMaxPriorityFieldEvent | WorkSummarySlotsFieldEvent | WorkSummaryMemoryBytesFieldEvent | WorkSummaryDeterministicFieldEvent> {
+    return streamMessage(buf, WorkSummary.codec(), opts)
   }
 }
 
@@ -2304,6 +2582,60 @@ export namespace LeaseFrame {
     index: number
   }
 
+  export interface LeaseFrameMessagesPullWorkerFieldEvent {
+    field: '$.messages[].pull.worker'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesPullCountFieldEvent {
+    field: '$.messages[].pull.count'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesPullKindsFieldEvent {
+    field: '$.messages[].pull.kinds[]'
+    index: number
+    value: string
+  }
+
+  export interface LeaseFrameMessagesPullSlotsFieldEvent {
+    field: '$.messages[].pull.slots'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesPullMemoryBytesFieldEvent {
+    field: '$.messages[].pull.memoryBytes'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesCreditOwnerFieldEvent {
+    field: '$.messages[].credit.owner'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LeaseFrameMessagesCreditHeldFieldEvent {
+    field: '$.messages[].credit.held'
+    value: number
+    index: number
+  }
+
+  export interface LeaseFrameMessagesCreditReasonFieldEvent {
+    field: '$.messages[].credit.reason'
+    value: string
+    index: number
+  }
+
+  export interface LeaseFrameMessagesCreditUnclaimedFieldEvent {
+    field: '$.messages[].credit.unclaimed'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<LeaseFrame>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaseFrame.codec())
   }
@@ -2312,7 +2644,7 @@ export namespace LeaseFrame {
     return decodeMessage(buf, LeaseFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseFrame>): Generator<LeaseFrameVersionFieldEvent | LeaseFrameMessagesClaimTaskOwnerFieldEvent | LeaseFrameMessagesClaimTaskTaskIdFieldEvent | LeaseFrameMessagesClaimTaskReplicaFieldEvent | LeaseFrameMessagesClaimTaskEpochFieldEvent | LeaseFrameMessagesClaimWorkerFieldEvent | LeaseFrameMessagesGrantTaskOwnerFieldEvent | LeaseFrameMessagesGrantTaskTaskIdFieldEvent | LeaseFrameMessagesGrantTaskReplicaFieldEvent | LeaseFrameMessagesGrantTaskEpochFieldEvent | LeaseFrameMessagesGrantWorkerFieldEvent | LeaseFrameMessagesGrantExpiresAtFieldEvent | LeaseFrameMessagesGrantTtlMsFieldEvent | LeaseFrameMessagesGrantOfferTaskIdFieldEvent | LeaseFrameMessagesGrantOfferKindFieldEvent | LeaseFrameMessagesGrantOfferRedundancyFieldEvent | LeaseFrameMessagesGrantOfferTimeoutMsFieldEvent | LeaseFrameMessagesGrantOfferMaxAttemptsFieldEvent | LeaseFrameMessagesGrantOfferPriorityFieldEvent | LeaseFrameMessagesGrantOfferDeadlineFieldEvent | LeaseFrameMessagesGrantOfferInputFieldEvent | LeaseFrameMessagesGrantOfferInputHashFieldEvent | LeaseFrameMessagesGrantOfferInputSizeFieldEvent | LeaseFrameMessagesGrantOfferOpenReplicasFieldEvent | LeaseFrameMessagesGrantOfferSlotsFieldEvent | LeaseFrameMessagesGrantOfferMemoryBytesFieldEvent | LeaseFrameMessagesGrantOfferDeterministicFieldEvent | LeaseFrameMessagesGrantOfferModuleFieldEvent | LeaseFrameMessagesGrantOfferModuleHashFieldEvent | LeaseFrameMessagesGrantOfferModuleSizeFieldEvent | LeaseFrameMessagesRenewTaskOwnerFieldEvent | LeaseFrameMessagesRenewTaskTaskIdFieldEvent | LeaseFrameMessagesRenewTaskReplicaFieldEvent | LeaseFrameMessagesRenewTaskEpochFieldEvent | LeaseFrameMessagesRenewWorkerFieldEvent | LeaseFrameMessagesRenewProgressFieldEvent | LeaseFrameMessagesReleaseTaskOwnerFieldEvent | LeaseFrameMessagesReleaseTaskTaskIdFieldEvent | LeaseFrameMessagesReleaseTaskReplicaFieldEvent | LeaseFrameMessagesReleaseTaskEpochFieldEvent | LeaseFrameMessagesReleaseWorkerFieldEvent | LeaseFrameMessagesReleaseReasonFieldEvent | LeaseFrameMessagesResultSignedTaskOwnerFieldEvent | LeaseFrameMessagesResultSignedTaskTaskIdFieldEvent | LeaseFrameMessagesResultSignedTaskReplicaFieldEvent | LeaseFrameMessagesResultSignedTaskEpochFieldEvent | LeaseFrameMessagesResultSignedWorkerFieldEvent | LeaseFrameMessagesResultSignedStatusFieldEvent | LeaseFrameMessagesResultSignedOutputHashFieldEvent | LeaseFrameMessagesResultSignedSignatureFieldEvent | LeaseFrameMessagesResultOutputFieldEvent | LeaseFrameMessagesResultOutputSizeFieldEvent | LeaseFrameMessagesResultStderrTailFieldEvent | LeaseFrameMessagesResultExitCodeFieldEvent | LeaseFrameMessagesResultStartedAtFieldEvent | LeaseFrameMessagesResultFinishedAtFieldEvent | LeaseFrameMessagesResultErrorFieldEvent | LeaseFrameMessagesRefusalTaskOwnerFieldEvent | LeaseFrameMessagesRefusalTaskTaskIdFieldEvent | LeaseFrameMessagesRefusalTaskReplicaFieldEvent | LeaseFrameMessagesRefusalTaskEpochFieldEvent | LeaseFrameMessagesRefusalCodeFieldEvent | LeaseFrameMessagesRefusalReasonFieldEvent | LeaseFrameMessagesCancelTaskOwnerFieldEvent | LeaseFrameMessagesCancelTaskTaskIdFieldEvent | LeaseFrameMessagesCancelTaskReplicaFieldEvent | LeaseFrameMessagesCancelTaskEpochFieldEvent | LeaseFrameMessagesCancelReasonFieldEvent | LeaseFrameMessagesAckTaskOwnerFieldEvent | LeaseFrameMessagesAckTaskTaskIdFieldEvent | LeaseFrameMessagesAckTaskReplicaFieldEvent | LeaseFrameMessagesAckTaskEpochFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseFrame>): Generator<LeaseFrameVersionFieldEvent | LeaseFrameMessagesClaimTaskOwnerFieldEvent | LeaseFrameMessagesClaimTaskTaskIdFieldEvent | LeaseFrameMessagesClaimTaskReplicaFieldEvent | LeaseFrameMessagesClaimTaskEpochFieldEvent | LeaseFrameMessagesClaimWorkerFieldEvent | LeaseFrameMessagesGrantTaskOwnerFieldEvent | LeaseFrameMessagesGrantTaskTaskIdFieldEvent | LeaseFrameMessagesGrantTaskReplicaFieldEvent | LeaseFrameMessagesGrantTaskEpochFieldEvent | LeaseFrameMessagesGrantWorkerFieldEvent | LeaseFrameMessagesGrantExpiresAtFieldEvent | LeaseFrameMessagesGrantTtlMsFieldEvent | LeaseFrameMessagesGrantOfferTaskIdFieldEvent | LeaseFrameMessagesGrantOfferKindFieldEvent | LeaseFrameMessagesGrantOfferRedundancyFieldEvent | LeaseFrameMessagesGrantOfferTimeoutMsFieldEvent | LeaseFrameMessagesGrantOfferMaxAttemptsFieldEvent | LeaseFrameMessagesGrantOfferPriorityFieldEvent | LeaseFrameMessagesGrantOfferDeadlineFieldEvent | LeaseFrameMessagesGrantOfferInputFieldEvent | LeaseFrameMessagesGrantOfferInputHashFieldEvent | LeaseFrameMessagesGrantOfferInputSizeFieldEvent | LeaseFrameMessagesGrantOfferOpenReplicasFieldEvent | LeaseFrameMessagesGrantOfferSlotsFieldEvent | LeaseFrameMessagesGrantOfferMemoryBytesFieldEvent | LeaseFrameMessagesGrantOfferDeterministicFieldEvent | LeaseFrameMessagesGrantOfferModuleFieldEvent | LeaseFrameMessagesGrantOfferModuleHashFieldEvent | LeaseFrameMessagesGrantOfferModuleSizeFieldEvent | LeaseFrameMessagesRenewTaskOwnerFieldEvent | LeaseFrameMessagesRenewTaskTaskIdFieldEvent | LeaseFrameMessagesRenewTaskReplicaFieldEvent | LeaseFrameMessagesRenewTaskEpochFieldEvent | LeaseFrameMessagesRenewWorkerFieldEvent | LeaseFrameMessagesRenewProgressFieldEvent | LeaseFrameMessagesReleaseTaskOwnerFieldEvent | LeaseFrameMessagesReleaseTaskTaskIdFieldEvent | LeaseFrameMessagesReleaseTaskReplicaFieldEvent | LeaseFrameMessagesReleaseTaskEpochFieldEvent | LeaseFrameMessagesReleaseWorkerFieldEvent | LeaseFrameMessagesReleaseReasonFieldEvent | LeaseFrameMessagesResultSignedTaskOwnerFieldEvent | LeaseFrameMessagesResultSignedTaskTaskIdFieldEvent | LeaseFrameMessagesResultSignedTaskReplicaFieldEvent | LeaseFrameMessagesResultSignedTaskEpochFieldEvent | LeaseFrameMessagesResultSignedWorkerFieldEvent | LeaseFrameMessagesResultSignedStatusFieldEvent | LeaseFrameMessagesResultSignedOutputHashFieldEvent | LeaseFrameMessagesResultSignedSignatureFieldEvent | LeaseFrameMessagesResultOutputFieldEvent | LeaseFrameMessagesResultOutputSizeFieldEvent | LeaseFrameMessagesResultStderrTailFieldEvent | LeaseFrameMessagesResultExitCodeFieldEvent | LeaseFrameMessagesResultStartedAtFieldEvent | LeaseFrameMessagesResultFinishedAtFieldEvent | LeaseFrameMessagesResultErrorFieldEvent | LeaseFrameMessagesRefusalTaskOwnerFieldEvent | LeaseFrameMessagesRefusalTaskTaskIdFieldEvent | LeaseFrameMessagesRefusalTaskReplicaFieldEvent | LeaseFrameMessagesRefusalTaskEpochFieldEvent | LeaseFrameMessagesRefusalCodeFieldEvent | LeaseFrameMessagesRefusalReasonFieldEvent | LeaseFrameMessagesCancelTaskOwnerFieldEvent | LeaseFrameMessagesCancelTaskTaskIdFieldEvent | LeaseFrameMessagesCancelTaskReplicaFieldEvent | LeaseFrameMessagesCancelTaskEpochFieldEvent | LeaseFrameMessagesCancelReasonFieldEvent | LeaseFrameMessagesAckTaskOwnerFieldEvent | LeaseFrameMessagesAckTaskTaskIdFieldEvent | LeaseFrameMessagesAckTaskReplicaFieldEvent | LeaseFrameMessagesAckTaskEpochFieldEvent | LeaseFrameMessagesPullWorkerFieldEvent | LeaseFrameMessagesPullCountFieldEvent | LeaseFrameMessagesPullKindsFieldEvent | LeaseFrameMessagesPullSlotsFieldEvent | LeaseFrameMessagesPullMemoryBytesFieldEvent | LeaseFrameMessagesCreditOwnerFieldEvent | LeaseFrameMessagesCreditHeldFieldEvent | LeaseFrameMessagesCreditReasonFieldEvent | LeaseFrameMessagesCreditUnclaimedFieldEvent> {
     return streamMessage(buf, LeaseFrame.codec(), opts)
   }
 }
@@ -2326,6 +2658,8 @@ export interface LeaseMessage {
   refusal?: Refusal
   cancel?: CancelNotice
   ack?: ResultAck
+  pull?: Pull
+  credit?: Credit
 }
 
 export namespace LeaseMessage {
@@ -2340,7 +2674,33 @@ export namespace LeaseMessage {
 
         obj = { ...obj }
 
+        if (obj.credit != null) {
+          obj.pull = undefined
+          obj.ack = undefined
+          obj.cancel = undefined
+          obj.refusal = undefined
+          obj.result = undefined
+          obj.release = undefined
+          obj.renew = undefined
+          obj.grant = undefined
+          obj.claim = undefined
+        }
+
+        if (obj.pull != null) {
+          obj.credit = undefined
+          obj.ack = undefined
+          obj.cancel = undefined
+          obj.refusal = undefined
+          obj.result = undefined
+          obj.release = undefined
+          obj.renew = undefined
+          obj.grant = undefined
+          obj.claim = undefined
+        }
+
         if (obj.ack != null) {
+          obj.credit = undefined
+          obj.pull = undefined
           obj.cancel = undefined
           obj.refusal = undefined
           obj.result = undefined
@@ -2351,6 +2711,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.cancel != null) {
+          obj.credit = undefined
+          obj.pull = undefined
           obj.ack = undefined
           obj.refusal = undefined
           obj.result = undefined
@@ -2361,6 +2723,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.refusal != null) {
+          obj.credit = undefined
+          obj.pull = undefined
           obj.ack = undefined
           obj.cancel = undefined
           obj.result = undefined
@@ -2371,6 +2735,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.result != null) {
+          obj.credit = undefined
+          obj.pull = undefined
           obj.ack = undefined
           obj.cancel = undefined
           obj.refusal = undefined
@@ -2381,6 +2747,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.release != null) {
+          obj.credit = undefined
+          obj.pull = undefined
           obj.ack = undefined
           obj.cancel = undefined
           obj.refusal = undefined
@@ -2391,6 +2759,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.renew != null) {
+          obj.credit = undefined
+          obj.pull = undefined
           obj.ack = undefined
           obj.cancel = undefined
           obj.refusal = undefined
@@ -2401,6 +2771,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.grant != null) {
+          obj.credit = undefined
+          obj.pull = undefined
           obj.ack = undefined
           obj.cancel = undefined
           obj.refusal = undefined
@@ -2411,6 +2783,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.claim != null) {
+          obj.credit = undefined
+          obj.pull = undefined
           obj.ack = undefined
           obj.cancel = undefined
           obj.refusal = undefined
@@ -2458,6 +2832,16 @@ export namespace LeaseMessage {
         if (obj.ack != null) {
           w.uint32(66)
           ResultAck.codec().encode(obj.ack, w)
+        }
+
+        if (obj.pull != null) {
+          w.uint32(74)
+          Pull.codec().encode(obj.pull, w)
+        }
+
+        if (obj.credit != null) {
+          w.uint32(82)
+          Credit.codec().encode(obj.credit, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2520,6 +2904,18 @@ export namespace LeaseMessage {
               })
               break
             }
+            case 9: {
+              obj.pull = Pull.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.pull
+              })
+              break
+            }
+            case 10: {
+              obj.credit = Credit.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.credit
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2527,7 +2923,33 @@ export namespace LeaseMessage {
           }
         }
 
+        if (obj.credit != null) {
+          delete obj.pull
+          delete obj.ack
+          delete obj.cancel
+          delete obj.refusal
+          delete obj.result
+          delete obj.release
+          delete obj.renew
+          delete obj.grant
+          delete obj.claim
+        }
+
+        if (obj.pull != null) {
+          delete obj.credit
+          delete obj.ack
+          delete obj.cancel
+          delete obj.refusal
+          delete obj.result
+          delete obj.release
+          delete obj.renew
+          delete obj.grant
+          delete obj.claim
+        }
+
         if (obj.ack != null) {
+          delete obj.credit
+          delete obj.pull
           delete obj.cancel
           delete obj.refusal
           delete obj.result
@@ -2538,6 +2960,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.cancel != null) {
+          delete obj.credit
+          delete obj.pull
           delete obj.ack
           delete obj.refusal
           delete obj.result
@@ -2548,6 +2972,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.refusal != null) {
+          delete obj.credit
+          delete obj.pull
           delete obj.ack
           delete obj.cancel
           delete obj.result
@@ -2558,6 +2984,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.result != null) {
+          delete obj.credit
+          delete obj.pull
           delete obj.ack
           delete obj.cancel
           delete obj.refusal
@@ -2568,6 +2996,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.release != null) {
+          delete obj.credit
+          delete obj.pull
           delete obj.ack
           delete obj.cancel
           delete obj.refusal
@@ -2578,6 +3008,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.renew != null) {
+          delete obj.credit
+          delete obj.pull
           delete obj.ack
           delete obj.cancel
           delete obj.refusal
@@ -2588,6 +3020,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.grant != null) {
+          delete obj.credit
+          delete obj.pull
           delete obj.ack
           delete obj.cancel
           delete obj.refusal
@@ -2598,6 +3032,8 @@ export namespace LeaseMessage {
         }
 
         if (obj.claim != null) {
+          delete obj.credit
+          delete obj.pull
           delete obj.ack
           delete obj.cancel
           delete obj.refusal
@@ -2667,6 +3103,20 @@ export namespace LeaseMessage {
             case 8: {
               yield * ResultAck.codec().stream(reader, reader.uint32(), `${prefix}.ack`, {
                 limits: opts.limits?.ack
+              })
+
+              break
+            }
+            case 9: {
+              yield * Pull.codec().stream(reader, reader.uint32(), `${prefix}.pull`, {
+                limits: opts.limits?.pull
+              })
+
+              break
+            }
+            case 10: {
+              yield * Credit.codec().stream(reader, reader.uint32(), `${prefix}.credit`, {
+                limits: opts.limits?.credit
               })
 
               break
@@ -3039,6 +3489,52 @@ export namespace LeaseMessage {
     value: number
   }
 
+  export interface LeaseMessagePullWorkerFieldEvent {
+    field: '$.pull.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessagePullCountFieldEvent {
+    field: '$.pull.count'
+    value: number
+  }
+
+  export interface LeaseMessagePullKindsFieldEvent {
+    field: '$.pull.kinds[]'
+    index: number
+    value: string
+  }
+
+  export interface LeaseMessagePullSlotsFieldEvent {
+    field: '$.pull.slots'
+    value: number
+  }
+
+  export interface LeaseMessagePullMemoryBytesFieldEvent {
+    field: '$.pull.memoryBytes'
+    value: number
+  }
+
+  export interface LeaseMessageCreditOwnerFieldEvent {
+    field: '$.credit.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LeaseMessageCreditHeldFieldEvent {
+    field: '$.credit.held'
+    value: number
+  }
+
+  export interface LeaseMessageCreditReasonFieldEvent {
+    field: '$.credit.reason'
+    value: string
+  }
+
+  export interface LeaseMessageCreditUnclaimedFieldEvent {
+    field: '$.credit.unclaimed'
+    value: number
+  }
+
   export function encode (obj: Partial<LeaseMessage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LeaseMessage.codec())
   }
@@ -3047,7 +3543,7 @@ export namespace LeaseMessage {
     return decodeMessage(buf, LeaseMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseMessage>): Generator<LeaseMessageClaimTaskOwnerFieldEvent | LeaseMessageClaimTaskTaskIdFieldEvent | LeaseMessageClaimTaskReplicaFieldEvent | LeaseMessageClaimTaskEpochFieldEvent | LeaseMessageClaimWorkerFieldEvent | LeaseMessageGrantTaskOwnerFieldEvent | LeaseMessageGrantTaskTaskIdFieldEvent | LeaseMessageGrantTaskReplicaFieldEvent | LeaseMessageGrantTaskEpochFieldEvent | LeaseMessageGrantWorkerFieldEvent | LeaseMessageGrantExpiresAtFieldEvent | LeaseMessageGrantTtlMsFieldEvent | LeaseMessageGrantOfferTaskIdFieldEvent | LeaseMessageGrantOfferKindFieldEvent | LeaseMessageGrantOfferRedundancyFieldEvent | LeaseMessageGrantOfferTimeoutMsFieldEvent | LeaseMessageGrantOfferMaxAttemptsFieldEvent | LeaseMessageGrantOfferPriorityFieldEvent | LeaseMessageGrantOfferDeadlineFieldEvent | LeaseMessageGrantOfferInputFieldEvent | LeaseMessageGrantOfferInputHashFieldEvent | LeaseMessageGrantOfferInputSizeFieldEvent | LeaseMessageGrantOfferOpenReplicasFieldEvent | LeaseMessageGrantOfferSlotsFieldEvent | LeaseMessageGrantOfferMemoryBytesFieldEvent | LeaseMessageGrantOfferDeterministicFieldEvent | LeaseMessageGrantOfferModuleFieldEvent | LeaseMessageGrantOfferModuleHashFieldEvent | LeaseMessageGrantOfferModuleSizeFieldEvent | LeaseMessageRenewTaskOwnerFieldEvent | LeaseMessageRenewTaskTaskIdFieldEvent | LeaseMessageRenewTaskReplicaFieldEvent | LeaseMessageRenewTaskEpochFieldEvent | LeaseMessageRenewWorkerFieldEvent | LeaseMessageRenewProgressFieldEvent | LeaseMessageReleaseTaskOwnerFieldEvent | LeaseMessageReleaseTaskTaskIdFieldEvent | LeaseMessageReleaseTaskReplicaFieldEvent | LeaseMessageReleaseTaskEpochFieldEvent | LeaseMessageReleaseWorkerFieldEvent | LeaseMessageReleaseReasonFieldEvent | LeaseMessageResultSignedTaskOwnerFieldEvent | LeaseMessageResultSignedTaskTaskIdFieldEvent | LeaseMessageResultSignedTaskReplicaFieldEvent | LeaseMessageResultSignedTaskEpochFieldEvent | LeaseMessageResultSignedWorkerFieldEvent | LeaseMessageResultSignedStatusFieldEvent | LeaseMessageResultSignedOutputHashFieldEvent | LeaseMessageResultSignedSignatureFieldEvent | LeaseMessageResultOutputFieldEvent | LeaseMessageResultOutputSizeFieldEvent | LeaseMessageResultStderrTailFieldEvent | LeaseMessageResultExitCodeFieldEvent | LeaseMessageResultStartedAtFieldEvent | LeaseMessageResultFinishedAtFieldEvent | LeaseMessageResultErrorFieldEvent | LeaseMessageRefusalTaskOwnerFieldEvent | LeaseMessageRefusalTaskTaskIdFieldEvent | LeaseMessageRefusalTaskReplicaFieldEvent | LeaseMessageRefusalTaskEpochFieldEvent | LeaseMessageRefusalCodeFieldEvent | LeaseMessageRefusalReasonFieldEvent | LeaseMessageCancelTaskOwnerFieldEvent | LeaseMessageCancelTaskTaskIdFieldEvent | LeaseMessageCancelTaskReplicaFieldEvent | LeaseMessageCancelTaskEpochFieldEvent | LeaseMessageCancelReasonFieldEvent | LeaseMessageAckTaskOwnerFieldEvent | LeaseMessageAckTaskTaskIdFieldEvent | LeaseMessageAckTaskReplicaFieldEvent | LeaseMessageAckTaskEpochFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LeaseMessage>): Generator<LeaseMessageClaimTaskOwnerFieldEvent | LeaseMessageClaimTaskTaskIdFieldEvent | LeaseMessageClaimTaskReplicaFieldEvent | LeaseMessageClaimTaskEpochFieldEvent | LeaseMessageClaimWorkerFieldEvent | LeaseMessageGrantTaskOwnerFieldEvent | LeaseMessageGrantTaskTaskIdFieldEvent | LeaseMessageGrantTaskReplicaFieldEvent | LeaseMessageGrantTaskEpochFieldEvent | LeaseMessageGrantWorkerFieldEvent | LeaseMessageGrantExpiresAtFieldEvent | LeaseMessageGrantTtlMsFieldEvent | LeaseMessageGrantOfferTaskIdFieldEvent | LeaseMessageGrantOfferKindFieldEvent | LeaseMessageGrantOfferRedundancyFieldEvent | LeaseMessageGrantOfferTimeoutMsFieldEvent | LeaseMessageGrantOfferMaxAttemptsFieldEvent | LeaseMessageGrantOfferPriorityFieldEvent | LeaseMessageGrantOfferDeadlineFieldEvent | LeaseMessageGrantOfferInputFieldEvent | LeaseMessageGrantOfferInputHashFieldEvent | LeaseMessageGrantOfferInputSizeFieldEvent | LeaseMessageGrantOfferOpenReplicasFieldEvent | LeaseMessageGrantOfferSlotsFieldEvent | LeaseMessageGrantOfferMemoryBytesFieldEvent | LeaseMessageGrantOfferDeterministicFieldEvent | LeaseMessageGrantOfferModuleFieldEvent | LeaseMessageGrantOfferModuleHashFieldEvent | LeaseMessageGrantOfferModuleSizeFieldEvent | LeaseMessageRenewTaskOwnerFieldEvent | LeaseMessageRenewTaskTaskIdFieldEvent | LeaseMessageRenewTaskReplicaFieldEvent | LeaseMessageRenewTaskEpochFieldEvent | LeaseMessageRenewWorkerFieldEvent | LeaseMessageRenewProgressFieldEvent | LeaseMessageReleaseTaskOwnerFieldEvent | LeaseMessageReleaseTaskTaskIdFieldEvent | LeaseMessageReleaseTaskReplicaFieldEvent | LeaseMessageReleaseTaskEpochFieldEvent | LeaseMessageReleaseWorkerFieldEvent | LeaseMessageReleaseReasonFieldEvent | LeaseMessageResultSignedTaskOwnerFieldEvent | LeaseMessageResultSignedTaskTaskIdFieldEvent | LeaseMessageResultSignedTaskReplicaFieldEvent | LeaseMessageResultSignedTaskEpochFieldEvent | LeaseMessageResultSignedWorkerFieldEvent | LeaseMessageResultSignedStatusFieldEvent | LeaseMessageResultSignedOutputHashFieldEvent | LeaseMessageResultSignedSignatureFieldEvent | LeaseMessageResultOutputFieldEvent | LeaseMessageResultOutputSizeFieldEvent | LeaseMessageResultStderrTailFieldEvent | LeaseMessageResultExitCodeFieldEvent | LeaseMessageResultStartedAtFieldEvent | LeaseMessageResultFinishedAtFieldEvent | LeaseMessageResultErrorFieldEvent | LeaseMessageRefusalTaskOwnerFieldEvent | LeaseMessageRefusalTaskTaskIdFieldEvent | LeaseMessageRefusalTaskReplicaFieldEvent | LeaseMessageRefusalTaskEpochFieldEvent | LeaseMessageRefusalCodeFieldEvent | LeaseMessageRefusalReasonFieldEvent | LeaseMessageCancelTaskOwnerFieldEvent | LeaseMessageCancelTaskTaskIdFieldEvent | LeaseMessageCancelTaskReplicaFieldEvent | LeaseMessageCancelTaskEpochFieldEvent | LeaseMessageCancelReasonFieldEvent | LeaseMessageAckTaskOwnerFieldEvent | LeaseMessageAckTaskTaskIdFieldEvent | LeaseMessageAckTaskReplicaFieldEvent | LeaseMessageAckTaskEpochFieldEvent | LeaseMessagePullWorkerFieldEvent | LeaseMessagePullCountFieldEvent | LeaseMessagePullKindsFieldEvent | LeaseMessagePullSlotsFieldEvent | LeaseMessagePullMemoryBytesFieldEvent | LeaseMessageCreditOwnerFieldEvent | LeaseMessageCreditHeldFieldEvent | LeaseMessageCreditReasonFieldEvent | LeaseMessageCreditUnclaimedFieldEvent> {
     return streamMessage(buf, LeaseMessage.codec(), opts)
   }
 }
@@ -3207,6 +3703,364 @@ export namespace TaskRef {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TaskRef>): Generator<TaskRefOwnerFieldEvent | TaskRefTaskIdFieldEvent | TaskRefReplicaFieldEvent | TaskRefEpochFieldEvent> {
     return streamMessage(buf, TaskRef.codec(), opts)
+  }
+}
+
+export interface Pull {
+  worker: Uint8Array<ArrayBuffer>
+  count: number
+  kinds: string[]
+  slots: number
+  memoryBytes: number
+}
+
+export namespace Pull {
+  let _codec: Codec<Pull>
+
+  export const codec = (): Codec<Pull> => {
+    if (_codec == null) {
+      _codec = message<Pull>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.worker != null && obj.worker.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.worker)
+        }
+
+        if ((obj.count != null && obj.count !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.count)
+        }
+
+        if (obj.kinds != null && obj.kinds.length > 0) {
+          for (const value of obj.kinds) {
+            w.uint32(26)
+            w.string(value)
+          }
+        }
+
+        if ((obj.slots != null && obj.slots !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.slots)
+        }
+
+        if ((obj.memoryBytes != null && obj.memoryBytes !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.memoryBytes)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          worker: uint8ArrayAlloc(0),
+          count: 0,
+          kinds: [],
+          slots: 0,
+          memoryBytes: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.worker = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.count = reader.uint32()
+              break
+            }
+            case 3: {
+              if (opts.limits?.kinds != null && obj.kinds.length === opts.limits.kinds) {
+                throw new MaxLengthError('Decode error - repeated field "kinds" had too many elements')
+              }
+
+              obj.kinds.push(reader.string())
+              break
+            }
+            case 4: {
+              obj.slots = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.memoryBytes = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          kinds: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.worker`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.count`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.kinds != null && obj.kinds === opts.limits.kinds) {
+                throw new MaxLengthError('Streaming decode error - repeated field "kinds" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.kinds[]`,
+                index: obj.kinds,
+                value: reader.string()
+              }
+
+              obj.kinds++
+
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.slots`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.memoryBytes`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PullWorkerFieldEvent {
+    field: '$.worker'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PullCountFieldEvent {
+    field: '$.count'
+    value: number
+  }
+
+  export interface PullKindsFieldEvent {
+    field: '$.kinds[]'
+    index: number
+    value: string
+  }
+
+  export interface PullSlotsFieldEvent {
+    field: '$.slots'
+    value: number
+  }
+
+  export interface PullMemoryBytesFieldEvent {
+    field: '$.memoryBytes'
+    value: number
+  }
+
+  export function encode (obj: Partial<Pull>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Pull.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Pull>): Pull {
+    return decodeMessage(buf, Pull.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Pull>): Generator<PullWorkerFieldEvent | PullCountFieldEvent | PullKindsFieldEvent | PullSlotsFieldEvent | PullMemoryBytesFieldEvent> {
+    return streamMessage(buf, Pull.codec(), opts)
+  }
+}
+
+export interface Credit {
+  owner: Uint8Array<ArrayBuffer>
+  held: number
+  reason: string
+  unclaimed: number
+}
+
+export namespace Credit {
+  let _codec: Codec<Credit>
+
+  export const codec = (): Codec<Credit> => {
+    if (_codec == null) {
+      _codec = message<Credit>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.owner != null && obj.owner.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.owner)
+        }
+
+        if ((obj.held != null && obj.held !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.held)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(26)
+          w.string(obj.reason)
+        }
+
+        if ((obj.unclaimed != null && obj.unclaimed !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.unclaimed)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          owner: uint8ArrayAlloc(0),
+          held: 0,
+          reason: '',
+          unclaimed: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.owner = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.held = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.reason = reader.string()
+              break
+            }
+            case 4: {
+              obj.unclaimed = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.owner`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.held`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.unclaimed`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CreditOwnerFieldEvent {
+    field: '$.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CreditHeldFieldEvent {
+    field: '$.held'
+    value: number
+  }
+
+  export interface CreditReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export interface CreditUnclaimedFieldEvent {
+    field: '$.unclaimed'
+    value: number
+  }
+
+  export function encode (obj: Partial<Credit>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Credit.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Credit>): Credit {
+    return decodeMessage(buf, Credit.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Credit>): Generator<CreditOwnerFieldEvent | CreditHeldFieldEvent | CreditReasonFieldEvent | CreditUnclaimedFieldEvent> {
+    return streamMessage(buf, Credit.codec(), opts)
   }
 }
 

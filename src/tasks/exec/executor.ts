@@ -29,6 +29,9 @@ export interface Executor {
   run: (kind: string, input: Uint8Array, options: RunOptions) => Promise<ExecResult>
 }
 
+/** How the error of a run stopped by a worker's own limits begins (owners do not grant that task to that worker again). */
+export const LOCAL_LIMIT_PREFIX = 'this worker\'s limit: '
+
 /**
  * A run stopped by one of this worker's own limits (an output cap, a memory or time cap of its
  * configuration), not by the task: it says nothing about the task, so it is reported as a
@@ -36,7 +39,7 @@ export interface Executor {
  * which would count as a claim against the other replicas' results.
  */
 export function localLimit (error: string): ExecResult {
-  return { outcome: 'failed', output: new Uint8Array(), error: `this worker's limit: ${error}`, localLimit: true }
+  return { outcome: 'failed', output: new Uint8Array(), error: `${LOCAL_LIMIT_PREFIX}${error}`, localLimit: true }
 }
 
 /** An error of the task itself that retrying cannot fix. */

@@ -78,7 +78,10 @@ describe('decoder limits', () => {
     ['a newer version', { ...announce, version: PROTOCOL_VERSION + 1 }, 'future_version', 'ignore'],
     ['an empty author', { ...announce, author: new Uint8Array(0) }, 'bad_field', 'reject'],
     ['an author over the limit', { ...announce, author: new Uint8Array(LIMITS.peerIdBytes + 1) }, 'bad_field', 'reject'],
-    ['no tasks', { ...announce, tasks: [] }, 'bad_field', 'reject'],
+    ['no tasks and no summary', { ...announce, tasks: [], summary: [] }, 'bad_field', 'reject'],
+    ['too many summarised kinds', { ...announce, summary: Array.from({ length: LIMITS.summaryKinds + 1 }, (_, i) => ({ kind: `k${i}`, open: 1, maxPriority: 0, slots: 1, memoryBytes: 0, deterministic: true })) }, 'malformed', 'reject'],
+    ['a kind summarised twice', { ...announce, summary: [0, 1].map(() => ({ kind: 'k', open: 1, maxPriority: 0, slots: 1, memoryBytes: 0, deterministic: true })) }, 'bad_field', 'reject'],
+    ['a summary priority over the limit', { ...announce, summary: [{ kind: 'k', open: 1, maxPriority: LIMITS.priority + 1, slots: 1, memoryBytes: 0, deterministic: true }] }, 'bad_field', 'reject'],
     ['too many tasks', { ...announce, tasks: new Array(LIMITS.tasksPerAnnounce + 1).fill(offer) }, 'malformed', 'reject'],
     ['a short task id', { ...announce, tasks: [{ ...offer, taskId: new Uint8Array(31) }] }, 'bad_field', 'reject'],
     ['a kind over the limit', { ...announce, tasks: [{ ...offer, kind: 'k'.repeat(LIMITS.kindChars + 1) }] }, 'bad_field', 'reject'],
@@ -120,15 +123,24 @@ describe('decoder limits', () => {
   })
 
   it('ignores (does not reject) a newer version whose body it cannot even decode', () => {
-    // field 1 = version 2, then a field this version would choke on: 300 tasks
-    const future = TaskAnnounce.encode({ ...announce, version: 2, tasks: new Array(300).fill(offer) })
+    // field 1 = the next version, then a field this version would choke on: 300 tasks
+    const future = TaskAnnounce.encode({ ...announce, version: PROTOCOL_VERSION + 1, tasks: new Array(300).fill(offer) })
     const result = outcome(decodeTaskAnnounce, future)
     expect(result.accepted).toBe(false)
     if (!result.accepted) expect(result.error.action).toBe('ignore')
   })
 
+  it('accepts an announce of a summary alone; refuses pulls over their limits', () => {
+    expect(outcome(decodeTaskAnnounce, TaskAnnounce.encode({ ...announce, tasks: [], summary: [{ kind: 'echo', open: 5, maxPriority: 0, slots: 1, memoryBytes: 0, deterministic: true }] })).accepted).toBe(true)
+    const pull = { worker: announce.author, count: 1, kinds: ['echo'], slots: 1, memoryBytes: 0 }
+    expect(outcome(decodeLease, LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: [{ pull }] })).accepted).toBe(true)
+    expect(outcome(decodeLease, LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: [{ pull: { ...pull, count: LIMITS.pullCount + 1 } }] })).accepted).toBe(false)
+    expect(outcome(decodeLease, LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: [{ pull: { ...pull, kinds: Array.from({ length: LIMITS.pullKinds + 1 }, (_, i) => `k${i}`) } }] })).accepted).toBe(false)
+    expect(outcome(decodeLease, LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: [{ pull: { ...pull, kinds: [''] } }] })).accepted).toBe(false)
+  })
+
   it('refuses a lease message without a body, and heartbeats whose free slots exceed their total', () => {
-    expect(outcome(decodeLease, LeaseFrame.encode({ version: 1, messages: [{}] })).accepted).toBe(false)
+    expect(outcome(decodeLease, LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: [{}] })).accepted).toBe(false)
     const beat = sample(arb.heartbeat)
     expect(outcome(decodeHeartbeat, Heartbeat.encode({ ...beat, slotsTotal: 2, slotsFree: 3 })).accepted).toBe(false)
   })

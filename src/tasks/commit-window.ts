@@ -1,0 +1,125 @@
+import type { LeaseMessage } from '../gossip/wire/mesh.js'
+import type { TaskStore } from './store.js'
+
+/**
+ * Group commit with an outbox (the node's owner and worker share one). Every store write of one
+ * event-loop turn, and of the turns before the window closes, goes into one SQLite transaction;
+ * the lease messages that tell peers about those writes (grants, acks, results) wait in the
+ * outbox and go out only after the commit, many per frame, one send per peer. The window closes
+ * at `setImmediate`: a lone write waits one turn, a burst of them shares one fsync.
+ *
+ * If a write or the commit fails (a full disk), the whole window is rolled back: its messages are
+ * dropped (peers send again: a claim, a renewal and a result are all resent) and each write's
+ * `undo` restores what the caller changed in memory, newest first.
+ */
+export interface WindowStore {
+  begin: TaskStore['begin']
+  commit: TaskStore['commit']
+  rollback: TaskStore['rollback']
+}
+
+export type Sender = (peer: string, messages: LeaseMessage[]) => Promise<void>
+export type SendFailed = (peer: string, err: Error) => void
+
+export class CommitWindow {
+  private open = false
+  private scheduled = false
+  private readonly outbox = new Map<string, { messages: LeaseMessage[], failed: Set<SendFailed> }>()
+  private undos: Array<() => void> = []
+  /** Windows committed, and writes in them: the group-commit figure. */
+  commits = 0
+  writes = 0
+
+  constructor (
+    private readonly store: WindowStore,
+    private readonly sender: Sender,
+    private readonly onFailure: (err: unknown) => void
+  ) {}
+
+  /**
+   * Runs a write in the open window (opening it). If it throws, the window is rolled back and
+   * the error rethrown; `undo` is called if the window is rolled back later.
+   */
+  write<T> (fn: () => T, undo?: () => void): T {
+    if (!this.open) {
+      this.store.begin()
+      this.open = true
+    }
+    this.schedule()
+    let result: T
+    try {
+      result = fn()
+    } catch (err) {
+      this.fail()
+      throw err
+    }
+    this.writes++
+    if (undo != null) this.undos.push(undo)
+    return result
+  }
+
+  /** Queues messages for a peer: sent after the window commits (at once if nothing is written meanwhile). */
+  send (peer: string, messages: LeaseMessage[], failed?: SendFailed): void {
+    if (messages.length === 0) return
+    let queued = this.outbox.get(peer)
+    if (queued == null) {
+      queued = { messages: [], failed: new Set() }
+      this.outbox.set(peer, queued)
+    }
+    queued.messages.push(...messages)
+    if (failed != null) queued.failed.add(failed)
+    this.schedule()
+  }
+
+  /** Whether a write is waiting for its commit. */
+  get pending (): boolean {
+    return this.open
+  }
+
+  /** Commits what is written and sends what waits, now. Throws if the commit fails (after rolling back). */
+  flush (): void {
+    if (this.open) {
+      try {
+        this.store.commit()
+      } catch (err) {
+        this.fail()
+        throw err
+      }
+      this.open = false
+      this.commits++
+      this.undos = []
+    }
+    const out = [...this.outbox]
+    this.outbox.clear()
+    for (const [peer, { messages, failed }] of out) {
+      this.sender(peer, messages).catch(err => { for (const f of failed) f(peer, err as Error) })
+    }
+  }
+
+  private schedule (): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      try {
+        this.flush()
+      } catch (err) {
+        this.onFailure(err)
+      }
+    })
+  }
+
+  /** Rolls the window back: nothing of it is on disk, so nothing of it is said. */
+  private fail (): void {
+    try {
+      this.store.rollback()
+    } catch {}
+    this.open = false
+    this.outbox.clear()
+    const undos = this.undos.reverse()
+    this.undos = []
+    for (const undo of undos) {
+      try { undo() } catch {}
+    }
+  }
+}

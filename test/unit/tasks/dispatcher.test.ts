@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { Dispatcher } from '../../../src/tasks/dispatcher.js'
+import { newTask, type Task } from '../../../src/tasks/lifecycle.js'
+import type { TaskSpec } from '../../../src/tasks/spec.js'
+
+const spec = (over: Partial<TaskSpec> = {}): TaskSpec => ({
+  kind: 'echo', input: new Uint8Array(), redundancy: 1, timeoutMs: 1000, maxAttempts: 3, priority: 0, deadline: Number.MAX_SAFE_INTEGER, slots: 1, memoryBytes: 0, ...over
+})
+
+/** A dispatcher over an in-memory owner: grants lease the replica to the worker, as the owner's transition does. */
+function underTest (allowance: (worker: string, granted: number) => number = () => Infinity): { dispatcher: Dispatcher, tasks: Map<string, Task>, grants: Array<{ task: string, worker: string }>, add: (id: string, over?: Partial<TaskSpec>) => void } {
+  const tasks = new Map<string, Task>()
+  const grants: Array<{ task: string, worker: string }> = []
+  const dispatcher = new Dispatcher({
+    allowance: worker => allowance(worker, grants.filter(g => g.worker === worker).length),
+    grant: (task, replica, worker) => {
+      const next: Task = { ...task, replicas: task.replicas.map(r => r.index === replica ? { ...r, status: 'leased', epoch: r.epoch + 1, lease: { holder: worker, epoch: r.epoch + 1, expiresAt: 1e15 } } : r) }
+      tasks.set(task.id, next)
+      dispatcher.track(next)
+      grants.push({ task: task.id, worker })
+      return true
+    },
+    now: () => 0
+  })
+  const add = (id: string, over?: Partial<TaskSpec>): void => {
+    const task = newTask(id, 'owner', spec(over), 0)
+    tasks.set(id, task)
+    dispatcher.track(task)
+  }
+  return { dispatcher, tasks, grants, add }
+}
+
+describe('Dispatcher (the owner\'s side of pulling)', () => {
+  it('a standing request is granted as soon as work opens, round-robin across the workers that asked', () => {
+    const { dispatcher, grants, add } = underTest()
+    expect(dispatcher.pull('w1', { count: 4, kinds: ['echo'], slots: 1, memoryBytes: 0 })).toBe(4)
+    dispatcher.pull('w2', { count: 4, kinds: ['echo'], slots: 1, memoryBytes: 0 })
+    for (let i = 0; i < 4; i++) add(`t${i}`)
+    dispatcher.dispatch()
+    const per = (w: string): number => grants.filter(g => g.worker === w).length
+    expect(per('w1')).toBe(2)
+    expect(per('w2')).toBe(2)
+    expect(dispatcher.held('w1') + dispatcher.held('w2')).toBe(4)
+    expect(dispatcher.claimsReceived).toBe(8)
+  })
+
+  it('grants at once what is open, highest priority first, only kinds and sizes the worker takes', () => {
+    const { dispatcher, grants, add } = underTest()
+    add('low', { priority: 1 })
+    add('high', { priority: 9 })
+    add('other-kind', { kind: 'sha256', priority: 100 })
+    add('too-big', { slots: 4, priority: 100 })
+    expect(dispatcher.pull('w1', { count: 3, kinds: ['echo'], slots: 2, memoryBytes: 0 })).toBe(1)
+    expect(grants.map(g => g.task)).toEqual(['high', 'low'])
+    expect(dispatcher.unclaimed()).toBe(2 - 1)
+  })
+
+  it('replicas of one task go to distinct workers', () => {
+    const { dispatcher, grants, add } = underTest()
+    add('r3', { redundancy: 3 })
+    dispatcher.pull('w1', { count: 3, kinds: ['echo'], slots: 1, memoryBytes: 0 })
+    expect(grants).toHaveLength(1)
+    dispatcher.pull('w2', { count: 3, kinds: ['echo'], slots: 1, memoryBytes: 0 })
+    dispatcher.pull('w3', { count: 3, kinds: ['echo'], slots: 1, memoryBytes: 0 })
+    expect(grants.map(g => g.worker)).toEqual(['w1', 'w2', 'w3'])
+  })
+
+  it('the owner\'s allowance caps what a worker gets (probation budget); the rest stands; withdrawing drops it', () => {
+    const { dispatcher, grants, add } = underTest((_worker, granted) => 2 - granted)
+    for (let i = 0; i < 5; i++) add(`t${i}`)
+    expect(dispatcher.pull('w1', { count: 5, kinds: ['echo'], slots: 1, memoryBytes: 0 })).toBe(3)
+    expect(grants).toHaveLength(2)
+    expect(dispatcher.pull('w1', { count: 0, kinds: [], slots: 0, memoryBytes: 0 })).toBe(0)
+    expect(dispatcher.requests()).toEqual([])
+  })
+})
