@@ -102,6 +102,7 @@ export class TaskOwner {
   /** Releases each worker may make before they cost it (a drain fits, a claim-release loop does not). */
   private readonly releases = new ReleaseAllowance()
   private lastNotes = 0
+  private lastSweep = 0
   private storeFullWarnedAt = -Infinity
   /** A periodic announcement cycle is running. */
   private announcing = false
@@ -696,11 +697,15 @@ export class TaskOwner {
   /** Lease expiries, deadlines and spot checks nobody takes: the events no message brings. */
   private sweep (): void {
     const now = this.init.clock.now()
+    const since = this.lastSweep
+    this.lastSweep = now
     const notes = now - this.lastNotes >= 1000
     if (notes) this.lastNotes = now
     let budget = NOTES_PER_SECOND
     let alive: PeerRecord[] | undefined
     for (const task of [...this.tasks.values()]) {
+      // A retry whose backoff ended since the last sweep goes to the standing requests now.
+      if (task.replicas.some(r => r.status === 'open' && r.notBefore > since && r.notBefore <= now)) this.scheduleDispatch()
       const check = task.replicas[1]
       const worker = task.replicas[0]?.doneBy
       if (task.state === 'verifying' && task.spec.redundancy === 1 && task.replicas.length === 2 && worker != null &&

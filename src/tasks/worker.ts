@@ -451,7 +451,7 @@ export class TaskWorker {
         if (run != null && (body.refusal.task.epoch === 0 || body.refusal.task.epoch >= run.ref.epoch)) this.halt(run, 'lost lease')
         // The owner will never take a result it refused: stop resending it. (The channel has
         // checked that `from` is the task's owner, and only the owner's word counts.)
-        const dropped = this.init.store.deletePendingResult(toHex(body.refusal.task.taskId), body.refusal.task.replica, body.refusal.task.epoch, from)
+        const dropped = this.write(() => this.init.store.deletePendingResult(toHex(body.refusal.task.taskId), body.refusal.task.replica, body.refusal.task.epoch, from))
         // A result refused as stale or closed may be this worker's own lateness (its lease
         // expired; a cancel crossed it). Refused as ineligible or unknown, for a lease it granted,
         // it is the owner's doing.
@@ -462,7 +462,8 @@ export class TaskWorker {
       }
       case 'cancel': this.stopTask(from, body.cancel.task.taskId, 'cancelled', body.cancel.task.replica); break
       case 'ack':
-        this.init.store.deletePendingResult(toHex(body.ack.task.taskId), body.ack.task.replica, body.ack.task.epoch, from)
+        // In the commit window: acks of one turn cost one commit, not one each.
+        this.write(() => this.init.store.deletePendingResult(toHex(body.ack.task.taskId), body.ack.task.replica, body.ack.task.epoch, from))
         // It takes results: the rest are sent again at the base interval, not after a long backoff.
         this.deliveries.set(from, { tries: 0, nextAt: this.init.clock.now() + (this.init.deliveryRetryMs ?? 2000) })
         break
@@ -488,7 +489,8 @@ export class TaskWorker {
     const w = this.owners.get(owner)
     const probe = w?.probe === true
     const release = (reason: string): void => { this.send(owner, [{ release: { task, worker: this.selfBytes, reason } }]) }
-    if (run != null || w == null || (w.asked <= 0 && !probe) || this.draining) {
+    // A kind it does not run was never in its requests (they name the kinds it runs).
+    if (run != null || w == null || (w.asked <= 0 && !probe) || this.draining || !this.init.executor.canRun(grant.offer.kind)) {
       // Not something this worker asked for (or asked for again): give it back at once.
       release('not claimed by this worker')
       return
@@ -583,6 +585,11 @@ export class TaskWorker {
     this.tick()
   }
 
+  /** A store write in the shared commit window (or a transaction of its own without one). */
+  private write<T> (fn: () => T): T {
+    return this.init.window != null ? this.init.window.write(fn) : this.init.store.transaction(fn)
+  }
+
   /** Slots taken by runs that have started (not those waiting). */
   private slotsInUse (): number {
     let n = 0
@@ -667,9 +674,8 @@ export class TaskWorker {
     // within the quotas, which drop older results an owner never acknowledged first.
     const { store, clock, quota } = this.init
     const encoded = LeaseMessage.encode(message)
-    const write = (fn: () => void): void => { if (this.init.window != null) this.init.window.write(fn); else store.transaction(fn) }
     try {
-      write(() => {
+      this.write(() => {
         quota?.roomForResult(owner, encoded.byteLength + (byHash ? result.output.byteLength : 0))
         if (byHash) store.putBlob(toHex(outputHash), 'output', result.output, clock.now(), owner)
         store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: encoded, ...(byHash ? { outputHash: toHex(outputHash) } : {}) }, clock.now())
