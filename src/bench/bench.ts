@@ -8,6 +8,7 @@ import { runSimulation } from '../sim/run.js'
 import { projectFile } from '../tasks/exec/worker-files.js'
 import type { RawConfig } from '../node/config.js'
 import type { TaskView } from '../tasks/view.js'
+import { bullmqPerSec } from './bullmq.js'
 import { finishTimes, Nodes, round, sleep } from './nodes.js'
 
 /**
@@ -70,41 +71,6 @@ async function throughput (nodes: Nodes, tasks: number, ownerConfig: RawConfig =
   const done = await finishTimes(owner, ids, 300_000)
   const expired = ids.reduce((sum, id) => sum + (owner.tasks.get(id) as TaskView).history.filter(h => h.reason.includes('expired: no renewal')).length, 0)
   return { perSec: done.size === 0 ? null : round(done.size / ((Math.max(...done.values()) - start) / 1000)), expired }
-}
-
-/** BullMQ with a local redis-server on a free port, same task count and 4 workers of concurrency 8; null with a reason when redis-server is missing. */
-async function bullmq (tasks: number, notes: string[]): Promise<number | null> {
-  const redis = spawnSync('sh', ['-c', 'command -v redis-server']).stdout.toString().trim()
-  if (redis === '') { notes.push('throughput.bullmqPerSec: redis-server is not installed (apt-get install redis-server)'); return null }
-  let bull: typeof import('bullmq')
-  try {
-    bull = await import('bullmq')
-  } catch {
-    notes.push('throughput.bullmqPerSec: the bullmq package is not installed (npm install bullmq)')
-    return null
-  }
-  const port = 16_379 + Math.floor(Math.random() * 1000)
-  const server = spawn(redis, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  try {
-    await sleep(500)
-    const connection = { host: '127.0.0.1', port }
-    const queue = new bull.Queue('bench', { connection })
-    let completed = 0
-    let resolveDone: () => void = () => {}
-    const allDone = new Promise<void>(resolve => { resolveDone = resolve })
-    const workers = Array.from({ length: 4 }, () => new bull.Worker('bench', async job => job.data as unknown, { connection, concurrency: 8 }))
-    for (const w of workers) w.on('completed', () => { if (++completed === tasks) resolveDone() })
-    const start = Date.now()
-    await queue.addBulk(Array.from({ length: tasks }, (_, i) => ({ name: 'echo', data: `x${i}` })))
-    await Promise.race([allDone, sleep(300_000)])
-    const seconds = (Date.now() - start) / 1000
-    await Promise.all(workers.map(async w => { await w.close() }))
-    await queue.obliterate({ force: true }).catch(() => {})
-    await queue.close()
-    return round(completed / seconds)
-  } finally {
-    server.kill('SIGKILL')
-  }
 }
 
 /** Claims per granted replica for a batch, after a warm-up batch that takes the workers out of probation. */
@@ -302,6 +268,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   let mesh: number | null = null
   let trusted: number | null = null
   let bull: number | null = null
+  let bullDurable: number | null = null
   let expiredOnLive: number | null = null
   if (want('throughput')) {
     const none = { perSec: null, expired: 0 }
@@ -311,8 +278,10 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
     mesh = cold.perSec
     trusted = warm.perSec
     expiredOnLive = cold.expired + warm.expired
-    bull = await bullmq(tasks, notes).catch(err => { notes.push(`throughput.bullmqPerSec: ${(err as Error).message}`); return null })
+    bull = await bullmqPerSec(tasks, 'none', 'throughput.bullmqPerSec', notes).catch(err => { notes.push(`throughput.bullmqPerSec: ${(err as Error).message}`); return null })
     log(`throughput bullmq: ${JSON.stringify(bull)}`)
+    bullDurable = await bullmqPerSec(tasks, 'aof', 'throughput.bullmqDurablePerSec', notes).catch(err => { notes.push(`throughput.bullmqDurablePerSec: ${(err as Error).message}`); return null })
+    log(`throughput bullmq, redis AOF everysec: ${JSON.stringify(bullDurable)}`)
   }
   const doClaims = want('claims')
   const noClaims = { cold: null, warm: null }
@@ -346,7 +315,14 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
       n3: { ...n3, ratio: hop == null || n3.p50 == null ? null : round(n3.p50 / hop) },
       n10: { ...n10, ratio: hop == null || n10.p50 == null ? null : round(n10.p50 / hop) }
     },
-    throughput: { meshPerSec: mesh, bullmqPerSec: bull, ratio: mesh == null || bull == null ? null : round(mesh / bull), meshTrustedPerSec: trusted },
+    throughput: {
+      meshPerSec: mesh,
+      bullmqPerSec: bull,
+      ratio: mesh == null || bull == null ? null : round(mesh / bull, 3),
+      bullmqDurablePerSec: bullDurable,
+      ratioDurable: mesh == null || bullDurable == null ? null : round(mesh / bullDurable, 3),
+      meshTrustedPerSec: trusted
+    },
     claimsPerTask: { n5: c5.warm, n20: c20.warm, coldN5: c5.cold, coldN20: c20.cold },
     reclaim: { p99Ms: rec.p99Ms, ttlMs, p99Ratio: rec.p99Ms == null ? null : round(rec.p99Ms / ttlMs), drainMs: rec.drainMs, expiredOnLiveWorkers: expiredOnLive },
     isolation: { r3Tasks: r3.tasks, r3Seconds: r3.seconds, r1Tasks: r1.tasks, r1Seconds: r1.seconds, spotCheckOverhead: overhead },
