@@ -9,6 +9,7 @@ import { projectFile } from '../tasks/exec/worker-files.js'
 import type { RawConfig } from '../node/config.js'
 import type { TaskView } from '../tasks/view.js'
 import { bullmqPerSec } from './bullmq.js'
+import { fairness, type Fairness } from './fairness.js'
 import { finishTimes, Nodes, round, sleep } from './nodes.js'
 
 /**
@@ -23,11 +24,11 @@ interface BenchOptions {
   quick: boolean
   out?: string
   log: (line: string) => void
-  /** Only these groups (hop, latency, throughput, claims, reclaim, isolation, memory, scale); all when absent. */
+  /** Only these groups (GROUPS); all when absent. */
   only?: string[]
 }
 
-export const GROUPS = ['hop', 'latency', 'throughput', 'claims', 'reclaim', 'isolation', 'memory', 'scale']
+export const GROUPS = ['hop', 'latency', 'throughput', 'fairness', 'claims', 'reclaim', 'isolation', 'memory', 'scale']
 
 async function hopMs (nodes: Nodes, samples: number): Promise<number | null> {
   const a = await nodes.node({ worker: false })
@@ -283,6 +284,9 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
     bullDurable = await bullmqPerSec(tasks, 'aof', 'throughput.bullmqDurablePerSec', notes).catch(err => { notes.push(`throughput.bullmqDurablePerSec: ${(err as Error).message}`); return null })
     log(`throughput bullmq, redis AOF everysec: ${JSON.stringify(bullDurable)}`)
   }
+  const noFairness: Fairness = { jain: null, perWorker: [], tasks: 0 }
+  const fair = want('fairness') ? await measure('fairness', log, notes, async n => await fairness(n, quick ? 200 : 400), noFairness) : noFairness
+  if (fair.jain != null) notes.push('fairness.perWorker: the owner\'s own worker first, then the three others')
   const doClaims = want('claims')
   const noClaims = { cold: null, warm: null }
   const c5 = doClaims ? await measure('claimsPerTask n5', log, notes, async n => await claimsPerTask(n, 5, 300), noClaims) : noClaims
@@ -326,6 +330,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
       meshTrustedPerSec: trusted,
       freshToTrustedRatio: mesh == null || trusted == null ? null : round(trusted / mesh)
     },
+    fairness: fair,
     claimsPerTask: { n5: c5.warm, n20: c20.warm, coldN5: c5.cold, coldN20: c20.cold },
     reclaim: { p99Ms: rec.p99Ms, ttlMs, p99Ratio: rec.p99Ms == null ? null : round(rec.p99Ms / ttlMs), drainMs: rec.drainMs, expiredOnLiveWorkers: expiredOnLive },
     isolation: { r3Tasks: r3.tasks, r3Seconds: r3.seconds, r1Tasks: r1.tasks, r1Seconds: r1.seconds, spotCheckOverhead: overhead },
