@@ -175,19 +175,22 @@ async function processRss (): Promise<number | null> {
   }
 }
 
-/** RSS added per extra in-process node, and growth over a run of `minutes` with a steady workload, in MB. */
-async function inProcessMemory (nodes: Nodes, extra: number, runMs: number): Promise<{ perNode: number | null, growth: number | null }> {
+/** RSS and V8 heap in use (after gc) added per extra in-process node, and RSS growth over a run of `runMs` with a steady workload, in MB. */
+async function inProcessMemory (nodes: Nodes, extra: number, runMs: number): Promise<{ perNode: number | null, heapPerNode: number | null, growth: number | null }> {
   // A first mesh warms up what every node shares (modules, the thread pool); then count what more nodes add.
   const { owner } = await nodes.mesh(3)
   await sleep(2000)
   global.gc?.()
-  const before = process.memoryUsage().rss
+  const before = process.memoryUsage()
   const addr = owner.status().addrs[0] as string
   for (let i = 0; i < extra; i++) await nodes.node({ bootstrap: [addr] })
   await sleep(3000)
   global.gc?.()
-  const after = process.memoryUsage().rss
-  const perNode = (after - before) / extra / (1024 * 1024)
+  const after = process.memoryUsage()
+  // RSS can miss the nodes entirely (V8 places them in heap it had already reserved); heapUsed after gc counts
+  // their JS objects, though not native memory such as SQLite's page caches.
+  const perNode = (after.rss - before.rss) / extra / (1024 * 1024)
+  const heapPerNode = (after.heapUsed - before.heapUsed) / extra / (1024 * 1024)
   const start = process.memoryUsage().rss
   const until = Date.now() + runMs
   while (Date.now() < until) {
@@ -196,7 +199,7 @@ async function inProcessMemory (nodes: Nodes, extra: number, runMs: number): Pro
     await sleep(500)
   }
   global.gc?.()
-  return { perNode: round(perNode, 1), growth: round((process.memoryUsage().rss - start) / (1024 * 1024), 1) }
+  return { perNode: round(perNode, 1), heapPerNode: round(heapPerNode, 1), growth: round((process.memoryUsage().rss - start) / (1024 * 1024), 1) }
 }
 
 /** The largest in-process mesh (of the sizes tried) that completes a batch of `tasks` echo tasks, all succeeded. */
@@ -299,11 +302,12 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   const r1 = doIsolation ? await measure('isolation r1', log, notes, async n => await isolation(n, 1), { tasks: null, seconds: null }) : { tasks: null, seconds: null }
   const overhead = doIsolation ? await measure('spotCheckOverhead', log, notes, async n => await spotCheckOverhead(n), null) : null
   let rss: number | null = null
-  let mem: { perNode: number | null, growth: number | null } = { perNode: null, growth: null }
+  const noMem = { perNode: null, heapPerNode: null, growth: null }
+  let mem: { perNode: number | null, heapPerNode: number | null, growth: number | null } = noMem
   if (want('memory')) {
     rss = await processRss().catch(err => { notes.push(`memory.rssMBPerNode: ${(err as Error).message}`); return null })
     log(`memory per process: ${rss} MB`)
-    mem = await measure('memory in-process', log, notes, async n => await inProcessMemory(n, 20, quick ? 20_000 : 300_000), { perNode: null, growth: null })
+    mem = await measure('memory in-process', log, notes, async n => await inProcessMemory(n, 20, quick ? 20_000 : 300_000), noMem)
     if (quick) notes.push('memory.growthMBPer5Min: --quick runs the steady workload for 20 s, not 5 minutes; the figure is that run\'s growth')
   }
   let scaleIn: number | null = null
@@ -334,7 +338,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
     claimsPerTask: { n5: c5.warm, n20: c20.warm, coldN5: c5.cold, coldN20: c20.cold },
     reclaim: { p99Ms: rec.p99Ms, ttlMs, p99Ratio: rec.p99Ms == null ? null : round(rec.p99Ms / ttlMs), drainMs: rec.drainMs, expiredOnLiveWorkers: expiredOnLive },
     isolation: { r3Tasks: r3.tasks, r3Seconds: r3.seconds, r1Tasks: r1.tasks, r1Seconds: r1.seconds, spotCheckOverhead: overhead },
-    memory: { rssMBPerNode: rss, rssMBPerInProcessNode: mem.perNode, growthMBPer5Min: mem.growth },
+    memory: { rssMBPerNode: rss, rssMBPerInProcessNode: mem.perNode, heapMBPerInProcessNode: mem.heapPerNode, growthMBPer5Min: mem.growth },
     scale: { processes: scaleProcesses, inProcess: scaleIn },
     machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, memoryGB: round(totalmem() / 1024 ** 3, 1), node: process.version },
     date: new Date().toISOString(),
