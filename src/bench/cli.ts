@@ -4,7 +4,7 @@ import { GROUPS, runBench } from './bench.js'
 /** `npm run bench -- [--quick] [--out FILE]`: prints the figures as one JSON document on stdout; progress on stderr. */
 export async function main (argv: string[]): Promise<number> {
   const program = new Command('bench')
-    .description('measure the mesh on this machine (latency, throughput against BullMQ, claims per task, reclaim, isolation, memory, scale) and print one JSON document')
+    .description('measure the mesh on this machine (latency, throughput against BullMQ, fairness, claims per task, reclaim, isolation, memory, scale) and print one JSON document')
     .option('--quick', 'a shorter run (at most ~3 minutes): fewer samples, no scale search')
     .option('--out <file>', 'also write the JSON to this file')
     .option('--only <groups>', `only these groups, comma-separated: ${GROUPS.join(', ')}`)

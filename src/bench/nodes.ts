@@ -1,0 +1,61 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLogger } from '../logger.js'
+import { createMeshNode, type MeshNode, type MeshNodeDeps } from '../node/mesh-node.js'
+import { createBuiltinPool } from '../tasks/exec/builtins.js'
+import type { RawConfig } from '../node/config.js'
+import type { TaskView } from '../tasks/view.js'
+import type { Piscina } from 'piscina'
+
+export const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+export const round = (n: number | null, digits = 2): number | null => n == null ? null : Math.round(n * 10 ** digits) / 10 ** digits
+
+/** In-process nodes on 127.0.0.1 with temporary data dirs, sharing one built-in pool. */
+export class Nodes {
+  private readonly all: MeshNode[] = []
+  private readonly dirs: string[] = []
+  readonly pool: Piscina = createBuiltinPool()
+
+  async node (config: RawConfig = {}, deps: MeshNodeDeps = {}): Promise<MeshNode> {
+    const dir = await mkdtemp(join(tmpdir(), 'mesh-bench-'))
+    this.dirs.push(dir)
+    const node = createMeshNode({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], api: null, mdns: false, heartbeatMs: 500, reannounceMs: 500, drainTimeoutMs: 0, network: 'bench', ...config }, { logger: createLogger({ level: 'silent' }), builtinPool: this.pool, ...deps })
+    await node.start()
+    this.all.push(node)
+    return node
+  }
+
+  async mesh (n: number, ownerConfig: RawConfig = {}, workerConfig: RawConfig = {}, deps: MeshNodeDeps = {}): Promise<{ owner: MeshNode, workers: MeshNode[] }> {
+    const owner = await this.node({ worker: false, ...ownerConfig })
+    const addr = owner.status().addrs.find(a => a.includes('127.0.0.1')) as string
+    const workers: MeshNode[] = []
+    for (let i = 0; i < n - 1; i += 10) {
+      workers.push(...await Promise.all(Array.from({ length: Math.min(10, n - 1 - i) }, async () => await this.node({ bootstrap: [addr], ...workerConfig }, deps))))
+    }
+    const until = Date.now() + 60_000
+    while ((await owner.peers()).filter(p => p.state === 'alive').length < n - 1 && Date.now() < until) await sleep(100)
+    return { owner, workers }
+  }
+
+  async close (): Promise<void> {
+    await Promise.all(this.all.splice(0).map(async n => { await n.stop().catch(() => {}) }))
+    await this.pool.destroy()
+    await Promise.all(this.dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true, maxRetries: 5 }) }))
+  }
+}
+
+/** Waits, polling every millisecond, until every task is finished; returns when each one succeeded (ms since the epoch). */
+export async function finishTimes (owner: MeshNode, ids: string[], timeoutMs: number): Promise<Map<string, number>> {
+  const done = new Map<string, number>()
+  const until = Date.now() + timeoutMs
+  while (done.size < ids.length && Date.now() < until) {
+    for (const id of ids) {
+      if (done.has(id)) continue
+      const view = owner.tasks.get(id) as TaskView
+      if (view.state === 'succeeded' || view.state === 'failed') done.set(id, Date.now())
+    }
+    if (done.size < ids.length) await sleep(1)
+  }
+  return done
+}

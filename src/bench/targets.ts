@@ -1,0 +1,54 @@
+/**
+ * Issue 13's "must reach" targets as data: each names a figure of the bench's JSON document (a
+ * dotted path) and its bound. A bound that holds only for a full run (a sample count) is
+ * reported, not judged, in --quick.
+ */
+interface MustReach {
+  figure: string
+  max?: number
+  min?: number
+  fullRunOnly?: boolean
+}
+
+export const MUST_REACH: readonly MustReach[] = [
+  { figure: 'claimsPerTask.n20', max: 1.2 },
+  { figure: 'claimsPerTask.coldN20', max: 1.2 },
+  { figure: 'fairness.jain', min: 0.9 },
+  { figure: 'latency.n10.p50Ratio', max: 4 },
+  { figure: 'latency.n10.p99', max: 50 },
+  { figure: 'latency.n10.samples', min: 500, fullRunOnly: true },
+  { figure: 'throughput.ratioDurable', min: 0.3 },
+  { figure: 'throughput.freshToTrustedRatio', max: 2 },
+  { figure: 'reclaim.p99Ratio', max: 1.2 },
+  { figure: 'reclaim.drainMs', max: 1000 },
+  { figure: 'isolation.r3Tasks', max: 3 },
+  { figure: 'isolation.spotCheckOverhead', max: 0.05 }
+]
+
+export interface Judged {
+  value: number | null
+  max?: number
+  min?: number
+  /** Null when the figure was not measured, or is not judged in this mode (`note` says which). */
+  pass: boolean | null
+  note?: string
+}
+
+function valueAt (figures: unknown, path: string): number | null {
+  let at: unknown = figures
+  for (const key of path.split('.')) at = at != null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined
+  return typeof at === 'number' ? at : null
+}
+
+/** Each target with the figure measured, its bound and whether it was met. */
+export function judgeTargets (figures: unknown, quick: boolean, targets: readonly MustReach[] = MUST_REACH): Record<string, Judged> {
+  const judged: Record<string, Judged> = {}
+  for (const { figure, max, min, fullRunOnly } of targets) {
+    const value = valueAt(figures, figure)
+    const bound = { ...(max != null ? { max } : {}), ...(min != null ? { min } : {}) }
+    if (value == null) judged[figure] = { value, ...bound, pass: null, note: 'not measured' }
+    else if (quick && fullRunOnly === true) judged[figure] = { value, ...bound, pass: null, note: 'reported, not judged, in --quick' }
+    else judged[figure] = { value, ...bound, pass: (max == null || value <= max) && (min == null || value >= min) }
+  }
+  return judged
+}
