@@ -107,7 +107,7 @@ export async function waitForBatch (client: ApiClient, key: string, total: numbe
       seen[result.index] = 1
       received++
       states[result.state as keyof typeof states]++
-      if (json) io.stdout.write(JSON.stringify(await resultLine(client, result)) + '\n')
+      if (json) await writeLine(io, JSON.stringify(await resultLine(client, result)))
     }
     if (bar) drawBar(io, received, total, states.failed + states.cancelled)
     // Every task finished, yet some were never seen (a clock step moved a finish time back): read the batch again from its start.
@@ -116,6 +116,11 @@ export async function waitForBatch (client: ApiClient, key: string, total: numbe
   }
   if (bar) io.stderr.write('\n')
   return states
+}
+
+/** A line on stdout, waiting while a slow reader (a pipe) has not taken the last ones: 100,000 lines are not held in memory. */
+async function writeLine (io: CliIo, line: string): Promise<void> {
+  if (!io.stdout.write(line + '\n')) await new Promise(resolve => io.stdout.once('drain', resolve))
 }
 
 function drawBar (io: CliIo, done: number, total: number, failed: number): void {
