@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Command } from 'commander'
 import { MeshError } from '../../errors.js'
@@ -26,9 +26,11 @@ const POLL_MS = 250
  * newline); jsonl: every line is `{"input": "text"}` or `{"inputBase64": "..."}`.
  */
 export async function readInputs (source: string, format: InputsFormat, io: CliIo & { stdin?: NodeJS.ReadableStream }): Promise<string[]> {
-  const bytes = source === '-' ? await readAll(io.stdin ?? process.stdin) : await readFile(resolve(io.cwd, source)).catch(err => { throw new MeshError('BAD_REQUEST', `cannot read ${source}: ${(err as Error).message}`) })
   const name = source === '-' ? 'stdin' : source
+  const bytes = source === '-' ? await readAll(io.stdin ?? process.stdin) : await readInputsFile(resolve(io.cwd, source), source)
   const lines: string[] = []
+  // The request is the options line (up to a line) and these, each with its newline.
+  let requestBytes = BATCH_LIMITS.lineBytes
   let start = 0
   while (start < bytes.length) {
     const newline = bytes.indexOf(0x0a, start)
@@ -37,12 +39,21 @@ export async function readInputs (source: string, format: InputsFormat, io: CliI
     if (lines.length >= BATCH_LIMITS.tasks) throw new MeshError('BAD_REQUEST', `--inputs ${name}: more than ${BATCH_LIMITS.tasks} lines; a batch has at most ${BATCH_LIMITS.tasks} tasks (split the file)`)
     const raw = bytes.subarray(start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end)
     const line = format === 'text' ? textLine(raw) : jsonLine(raw, where)
-    if (Buffer.byteLength(line) > BATCH_LIMITS.lineBytes) throw new MeshError('BAD_REQUEST', `${where}: over ${BATCH_LIMITS.lineBytes} bytes as a line of the request; submit an input that large on its own (--input-file)`)
+    const size = Buffer.byteLength(line)
+    if (size > BATCH_LIMITS.lineBytes) throw new MeshError('BAD_REQUEST', `${where}: over ${BATCH_LIMITS.lineBytes} bytes as a line of the request; submit an input that large on its own (--input-file)`)
+    requestBytes += size + 1
+    if (requestBytes > BATCH_LIMITS.streamBytes) throw new MeshError('BAD_REQUEST', `--inputs ${name}: over ${BATCH_LIMITS.streamBytes} bytes as a request by ${where}; split the batch`)
     lines.push(line)
     start = end + 1
   }
   if (lines.length === 0) throw new MeshError('BAD_REQUEST', `--inputs ${name} has no lines: nothing to submit`)
   return lines
+}
+
+async function readInputsFile (path: string, source: string): Promise<Buffer> {
+  const size = await stat(path).then(s => s.size, err => { throw new MeshError('BAD_REQUEST', `cannot read ${source}: ${(err as Error).message}`) })
+  if (size > BATCH_LIMITS.streamBytes) throw new MeshError('BAD_REQUEST', `--inputs ${source}: ${size} bytes, over the ${BATCH_LIMITS.streamBytes} bytes of a batch; split it`)
+  return await readFile(path).catch(err => { throw new MeshError('BAD_REQUEST', `cannot read ${source}: ${(err as Error).message}`) })
 }
 
 async function readAll (stream: NodeJS.ReadableStream): Promise<Buffer> {
