@@ -33,6 +33,41 @@ export class ApiClient {
     return await this.request<T>('POST', path, bytes)
   }
 
+  /** A JSON answer and the cursor of the next page (the Next-Cursor header), if any. */
+  async getPage<T> (path: string): Promise<{ body: T, next?: string }> {
+    const response = await this.fetch('GET', path)
+    const body = await this.parse<T>(response, await response.text())
+    const next = response.headers.get('next-cursor')
+    return { body, ...(next != null ? { next } : {}) }
+  }
+
+  /**
+   * NDJSON (one JSON value per line) streamed from `lines` as the request is sent, so the body
+   * is never whole in memory; `timeoutMs` bounds the whole request.
+   */
+  async postLines<T> (path: string, lines: Iterable<string>, timeoutMs: number): Promise<T> {
+    const iterator = lines[Symbol.iterator]()
+    const encoder = new TextEncoder()
+    const body = new ReadableStream<Uint8Array>({
+      pull: controller => {
+        // About 256 KiB per chunk: few chunks, little held at once.
+        let chunk = ''
+        while (chunk.length < 256 * 1024) {
+          const next = iterator.next()
+          if (next.done === true) {
+            if (chunk !== '') controller.enqueue(encoder.encode(chunk))
+            controller.close()
+            return
+          }
+          chunk += next.value + '\n'
+        }
+        controller.enqueue(encoder.encode(chunk))
+      }
+    })
+    const response = await this.fetch('POST', path, body, timeoutMs)
+    return await this.parse<T>(response, await response.text())
+  }
+
   /** A raw body (for task results): bytes as the node sent them. */
   async getBytes (path: string): Promise<Uint8Array> {
     const response = await this.fetch('GET', path)
@@ -42,7 +77,10 @@ export class ApiClient {
 
   private async request<T> (method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.fetch(method, path, body)
-    const text = await response.text()
+    return await this.parse<T>(response, await response.text())
+  }
+
+  private async parse<T> (response: Response, text: string): Promise<T> {
     if (!response.ok) throw this.failure(response, text)
     try {
       return (text === '' ? undefined : JSON.parse(text)) as T
@@ -61,21 +99,24 @@ export class ApiClient {
     return new MeshError(code, message, { status: response.status, code: error?.code })
   }
 
-  private async fetch (method: string, path: string, body?: unknown): Promise<Response> {
+  private async fetch (method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<Response> {
     const headers: Record<string, string> = {}
     if (this.token != null) headers.authorization = `Bearer ${this.token}`
     const raw = body instanceof Uint8Array
-    if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json'
+    const stream = body instanceof ReadableStream
+    if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : stream ? 'application/x-ndjson' : 'application/json'
     try {
       return await fetch(`${this.url}${path}`, {
         method,
         headers,
-        ...(body !== undefined ? { body: raw ? body : JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs)
-      })
+        ...(body !== undefined ? { body: raw || stream ? body : JSON.stringify(body) } : {}),
+        // A streamed body is sent as it is read (undici requires saying so).
+        ...(stream ? { duplex: 'half' } : {}),
+        signal: AbortSignal.timeout(timeoutMs)
+      } as RequestInit)
     } catch (err) {
       if ((err as Error).name === 'TimeoutError') {
-        throw new MeshError('API_ERROR', `the node at ${this.url} did not answer within ${this.timeoutMs / 1000} s`, { url: this.url })
+        throw new MeshError('API_ERROR', `the node at ${this.url} did not answer within ${timeoutMs / 1000} s`, { url: this.url })
       }
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? errorMessage(err)
       throw new MeshError('NODE_UNREACHABLE', `cannot reach the node at ${this.url} (${cause}); is it running?`, { url: this.url })

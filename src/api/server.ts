@@ -7,7 +7,8 @@ import { MeshError, errorMessage } from '../errors.js'
 import { isLoopbackHost } from '../node/config.js'
 import type { Logger } from '../logger.js'
 import type { AddressInfo } from 'node:net'
-import { checkBodyHeaders, KiB, MiB, readBody, readJsonBody, type BodySpec } from './body.js'
+import { BATCH_LIMITS, isBatchRequest } from '../tasks/batch-submission.js'
+import { checkBodyHeaders, KiB, MiB, ndjsonLimits, readBody, readJsonBody, readNdjson, type BodySpec } from './body.js'
 import { ApiError, errorReply } from './errors.js'
 import { TokenFile } from './token.js'
 
@@ -29,17 +30,45 @@ export interface BlobUpload {
   abort: () => void
 }
 
+/** An NDJSON body, read a line at a time (see readNdjson). */
+export type LineSource = (onLine: (value: unknown, line: number) => void) => Promise<void>
+
+/** A query's page: the items, and the cursor of the next page when there may be one. */
+export interface Page {
+  items: unknown[]
+  next?: string
+}
+
 /** The task operations the API exposes (the owner side of the node). */
 export interface ApiTasks {
+  /** One input (`count` copies). */
   submit: (request: unknown) => Promise<string[]>
+  /** A batch as JSON: its options with `inputs`, one per task. */
+  submitBatch: (request: { inputs: unknown }) => Promise<{ ids: string[], key: string }>
+  /** A batch as NDJSON: its options on the first line, one input per line after it. */
+  submitLines: (lines: LineSource) => Promise<{ ids: string[], key: string }>
   /** Starts an upload of an input or a module, named in a submission by its hash. */
   upload: () => BlobUpload
+  /** The newest tasks (at most 1000), as an array. */
   list: (state?: string) => unknown
+  /** A page of tasks: newest first, or a batch's in index order (`key`); `next` goes on from it. */
+  page: (query: { state?: string, key?: string, cursor?: string, limit?: string }) => Page
+  /** A batch by its key: counts by state, and whether it is being cancelled. */
+  batch: (key: string) => unknown
+  /** A batch's tasks finished since a cursor, with their outputs. */
+  batchResults: (key: string, query: { since?: string, limit?: string }) => unknown
+  /** Starts cancelling every unfinished task of a batch. */
+  cancelBatch: (key: string) => unknown
   stats: () => unknown
   get: (id: string) => unknown
   output: (id: string) => Uint8Array
   cancel: (id: string) => unknown
   logs: (id: string) => { id: string, attempts: AttemptRecord[] }
+}
+
+/** A handler's JSON answer with headers of its own. */
+export class JsonReply {
+  constructor (readonly body: unknown, readonly headers: Record<string, string>) {}
 }
 
 /** A handler's answer that is sent as it is rather than as JSON. */
@@ -60,10 +89,19 @@ export interface ApiServerInit {
 
 /** A submission as JSON: room for an inline input or module up to ~750 KiB in base64; larger ones are uploaded to POST /v1/blobs. */
 export const MAX_JSON_BODY_BYTES = 1 * MiB
+/** A batch as NDJSON: the options line and one line per task, each line and the whole bounded (every input is held until the batch is stored). */
+export const NDJSON_SUBMIT_LIMITS = { lineBytes: BATCH_LIMITS.lineBytes, lines: BATCH_LIMITS.tasks + 1, limit: BATCH_LIMITS.streamBytes }
 /** An upload (raw bytes): up to the blob limit of inputs and modules. */
 export const MAX_UPLOAD_BYTES = LIMITS.blobBytes
 
-type Handler = (ctx: { body: unknown, read: (onBytes: (bytes: Uint8Array) => void) => Promise<void>, params: Record<string, string>, query: URLSearchParams }) => Promise<unknown>
+type Handler = (ctx: {
+  body: unknown
+  read: (onBytes: (bytes: Uint8Array) => void) => Promise<void>
+  /** Present when the request is NDJSON (a route with `ndjson` limits). */
+  lines?: LineSource
+  params: Record<string, string>
+  query: URLSearchParams
+}) => Promise<unknown>
 
 interface Route {
   handler: Handler
@@ -83,6 +121,16 @@ function decodeSegment (segment: string): string {
   } catch {
     throw new ApiError('BAD_PATH', `"${segment.slice(0, 64)}" is not a valid percent-encoded path segment`)
   }
+}
+
+/** The named query parameters that are present. */
+function queryOf<K extends string> (query: URLSearchParams, names: K[]): Partial<Record<K, string>> {
+  const picked: Partial<Record<K, string>> = {}
+  for (const name of names) {
+    const value = query.get(name)
+    if (value != null) picked[name] = value
+  }
+  return picked
 }
 
 function tokensEqual (given: string, expected: string): boolean {
@@ -120,7 +168,15 @@ export class ApiServer {
       ['GET /v1/peers', { open: true, body: NO_BODY, handler: async () => await node.peers() }],
       ['GET /metrics', { open: true, body: NO_BODY, handler: async () => new RawBody('text/plain; version=0.0.4; charset=utf-8', await node.metricsText()) }],
       ['GET /v1/reputation', { body: NO_BODY, handler: async () => node.reputation() }],
-      ['POST /v1/tasks', { body: { type: 'json', limit: MAX_JSON_BODY_BYTES }, handler: async ({ body }) => { const ids = await node.tasks.submit(body); return { ids, ...(ids.length === 1 ? { id: ids[0] } : {}) } } }],
+      ['POST /v1/tasks', {
+        body: { type: 'json', limit: MAX_JSON_BODY_BYTES, ndjson: NDJSON_SUBMIT_LIMITS },
+        handler: async ({ body, lines }) => {
+          const { ids, key } = lines != null
+            ? await node.tasks.submitLines(lines)
+            : isBatchRequest(body) ? await node.tasks.submitBatch(body) : { ids: await node.tasks.submit(body), key: undefined }
+          return { ids, ...(ids.length === 1 ? { id: ids[0] } : {}), ...(key != null ? { key } : {}) }
+        }
+      }],
       ['POST /v1/blobs', {
         body: { type: 'raw', limit: MAX_UPLOAD_BYTES },
         handler: async ({ read }) => {
@@ -134,7 +190,16 @@ export class ApiServer {
           return upload.finish()
         }
       }],
-      ['GET /v1/tasks', { body: NO_BODY, handler: async ({ query }) => node.tasks.list(query.get('state') ?? undefined) }],
+      ['GET /v1/tasks', {
+        body: NO_BODY,
+        handler: async ({ query }) => {
+          const page = node.tasks.page(queryOf(query, ['state', 'key', 'cursor', 'limit']))
+          return new JsonReply(page.items, page.next != null ? { 'next-cursor': page.next } : {})
+        }
+      }],
+      ['GET /v1/batches/:key', { body: NO_BODY, handler: async ({ params }) => node.tasks.batch(params.key ?? '') }],
+      ['GET /v1/batches/:key/results', { body: NO_BODY, handler: async ({ params, query }) => node.tasks.batchResults(params.key ?? '', queryOf(query, ['since', 'limit'])) }],
+      ['POST /v1/batches/:key/cancel', { body: SMALL_JSON, handler: async ({ params }) => node.tasks.cancelBatch(params.key ?? '') }],
       ['GET /v1/tasks/stats', { body: NO_BODY, handler: async () => node.tasks.stats() }],
       ['GET /v1/tasks/:id', { body: NO_BODY, handler: async ({ params }) => node.tasks.get(params.id ?? '') }],
       ['GET /v1/tasks/:id/result', { body: NO_BODY, handler: async ({ params }) => new RawBody('application/octet-stream', node.tasks.output(params.id ?? '')) }],
@@ -252,9 +317,16 @@ export class ApiServer {
       }
     }
     checkBodyHeaders(req, route.body)
-    const body = route.body.type === 'json' ? await readJsonBody(req, route.body.limit) : {}
+    const ndjson = ndjsonLimits(req, route.body)
+    const body = route.body.type === 'json' && ndjson == null ? await readJsonBody(req, route.body.limit) : {}
     const limit = route.body.type === 'raw' ? route.body.limit : 0
-    return await route.handler({ body, read: async onBytes => { await readBody(req, limit, onBytes) }, params, query: url.searchParams })
+    return await route.handler({
+      body,
+      read: async onBytes => { await readBody(req, limit, onBytes) },
+      ...(ndjson != null ? { lines: async (onLine: (value: unknown, line: number) => void) => { await readNdjson(req, ndjson, onLine) } } : {}),
+      params,
+      query: url.searchParams
+    })
   }
 
   /** Exact routes first, then patterns with `:name` segments. */
@@ -274,8 +346,8 @@ export class ApiServer {
 
   private send (res: ServerResponse, status: number, body: unknown): void {
     if (res.headersSent) return
-    const [contentType, text] = body instanceof RawBody ? [body.contentType, body.body] : ['application/json; charset=utf-8', JSON.stringify(body)]
-    res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' })
+    const [contentType, text] = body instanceof RawBody ? [body.contentType, body.body] : ['application/json; charset=utf-8', JSON.stringify(body instanceof JsonReply ? body.body : body)]
+    res.writeHead(status, { ...(body instanceof JsonReply ? body.headers : {}), 'content-type': contentType, 'cache-control': 'no-store' })
     res.end(text)
   }
 }

@@ -5,6 +5,9 @@ import { runCli } from './main.js'
 process.umask(0o077)
 
 const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
-// The command is done: exit now rather than wait for handles a library may leave behind.
-// (stdout and stderr are synchronous for files, pipes and terminals on Linux, so nothing is lost.)
+// The command is done: exit now rather than wait for handles a library may leave behind, once
+// stdout and stderr have taken what was written. Files and terminals take it at once; a pipe
+// whose reader is slower than this process (a large --json to `| jq`) holds the rest in this
+// process until then (measured: without waiting, 10,000 ids piped to `wc -c` lost all but 128 KiB).
+await Promise.all([process.stdout, process.stderr].map(async stream => { await new Promise(resolve => stream.write('', resolve)) }))
 process.exit(code)

@@ -8,6 +8,7 @@ import { cancelCommand, logsCommand, resultCommand, submitCommand, taskCommand, 
 import { idCommand, pskCommand } from './commands/keys.js'
 import { startCommand } from './commands/start.js'
 import { tokenCommand } from './commands/token.js'
+import { batchCommand } from './commands/batch.js'
 import { EXIT, reportError, type CliIo } from './context.js'
 
 export function buildProgram (io: CliIo, setExitCode: (code: number) => void): Command {
@@ -38,6 +39,7 @@ export function buildProgram (io: CliIo, setExitCode: (code: number) => void): C
     taskCommand(io),
     resultCommand(io),
     cancelCommand(io),
+    batchCommand(io),
     logsCommand(io),
     idCommand(io),
     tokenCommand(io),

@@ -27,6 +27,7 @@ import { LeaseRouter } from '../tasks/lease-router.js'
 import { CommitWindow } from '../tasks/commit-window.js'
 import { TaskOwner } from '../tasks/owner.js'
 import { taskApi } from '../tasks/task-api.js'
+import { BatchCanceller } from '../tasks/batch-cancel.js'
 import { TaskStore } from '../tasks/store.js'
 import { TaskWorker } from '../tasks/worker.js'
 import type { Executor } from '../tasks/exec/executor.js'
@@ -121,6 +122,7 @@ interface Running {
   store: TaskStore
   owner: TaskOwner
   worker?: TaskWorker
+  canceller: BatchCanceller
   redialer: BootstrapRedialer
   keeper: PeerKeeper
   trimmer: ConnectionTrimmer
@@ -182,7 +184,7 @@ export class MeshNode {
 
   /** The task operations of this node (it owns what is submitted to it). */
   get tasks (): ApiTasks {
-    return taskApi(() => this.require().owner, () => this.running?.worker, () => this.require().store, this.clock)
+    return taskApi(() => this.require().owner, () => this.running?.worker, () => this.require().store, this.clock, () => this.require().canceller)
   }
 
   get isStarted (): boolean {
@@ -482,9 +484,11 @@ export class MeshNode {
         window
       })
       blobs.taskBlobAccess = (hash, peer) => owner.grantsBlob(hash, peer)
+      const canceller = new BatchCanceller({ cancel: (id, reason) => owner.cancel(id, reason), unfinished: (key, after, limit) => store.batches.unfinished(key, after, limit), clock: this.clock, logger })
       worker?.start()
       owner.start()
-      cleanup.unshift(async () => { await worker?.stop(); owner.stop() })
+      canceller.start()
+      cleanup.unshift(async () => { canceller.stop(); await worker?.stop(); owner.stop() })
       const wanted = (): string[] => [...owner.leaseHolders(), ...(worker?.ownersOwed() ?? [])]
       const peerKeeper = new PeerKeeper({
         libp2p,
@@ -515,7 +519,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url })
       }
-      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -533,6 +537,7 @@ export class MeshNode {
     const steps: Array<() => unknown> = [
       // After the drain: releases, and stopped tasks' processes killed (SIGKILL after the kill grace).
       async () => { await running.worker?.stop(this.crashing ? 0 : this.config.drainTimeoutMs, this.config.killGraceMs + 2000) },
+      () => { running.canceller.stop() },
       () => { running.owner.stop() },
       async () => { await running.leases.stop() },
       async () => { await running.blobChannel.stop() },

@@ -6,6 +6,7 @@ import { MeshError } from '../errors.js'
 import { TERMINAL, leaseRefusal, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
 import { WASM_KIND, fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
 import { buildTasks, inputByHash, parseSubmission } from './submission.js'
+import { batchBlobs, buildBatchTasks, sameBatch, type BatchSubmission } from './batch-submission.js'
 import { viewOf, type TaskView } from './view.js'
 import { ReleaseAllowance } from './release-allowance.js'
 import { Dispatcher } from './dispatcher.js'
@@ -253,6 +254,28 @@ export class TaskOwner {
     this.init.logger.info({ count: tasks.length, kind }, 'tasks submitted')
     this.scheduleDispatch()
     this.queueAnnounce(tasks)
+    return tasks.map(t => t.id)
+  }
+
+  /** A batch of distinct inputs (batch-submission.ts), as submit: stored in one transaction, then announced together. */
+  async submitMany (batch: BatchSubmission): Promise<string[]> {
+    const { store } = this.init
+    const existing = sameBatch(batch, store.batches.inputs(batch.key))
+    if (existing != null) return existing
+    const now = this.init.clock.now()
+    const tasks = buildBatchTasks(batch, this.selfBytes, this.self, now, this.comparable(batch.base.kind))
+    try {
+      store.transaction(() => {
+        for (const blob of batchBlobs(batch)) store.putBlob(blob.hash, 'task', blob.bytes, now)
+        store.insert(tasks)
+      })
+    } catch (err) {
+      rethrowStoreError(err)
+    }
+    for (const task of tasks) this.tasks.set(task.id, task)
+    this.init.logger.info({ count: tasks.length, kind: batch.base.kind, key: batch.key }, 'batch submitted')
+    // queueAnnounce spreads its list into a call: keep each well below V8's argument limit.
+    for (let i = 0; i < tasks.length; i += 10_000) this.queueAnnounce(tasks.slice(i, i + 10_000))
     return tasks.map(t => t.id)
   }
 

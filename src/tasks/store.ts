@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { LIMITS } from '../gossip/wire/limits.js'
 import { LeaseMessage } from '../gossip/wire/mesh.js'
+import { BatchQueries } from './batch-queries.js'
 import type { Task, TaskState } from './lifecycle.js'
 import type { PeerRecord } from '../reputation/table.js'
 import type { TaskSpec } from './spec.js'
@@ -96,7 +97,11 @@ const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
       const result = LeaseMessage.decode(row.message).result
       if (result != null && result.output.byteLength === 0 && result.outputSize > 0 && result.signed != null) update.run(Buffer.from(result.signed.outputHash).toString('hex'), row.rowid)
     }
-  }
+  },
+  // Batches: "what finished since" reads only what it returns (not every task of the batch),
+  // and the newest-first task list pages without sorting the table.
+  `CREATE INDEX tasks_key_finished ON tasks(idempotency_key, finished_at, batch_index);
+   CREATE INDEX tasks_created ON tasks(created_at);`
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
@@ -125,6 +130,8 @@ const TERMINAL_STATES = ['succeeded', 'failed', 'cancelled']
 
 export class TaskStore {
   private readonly db: Database.Database
+  /** Batches (by idempotency key) and pages of the task list. */
+  readonly batches: BatchQueries
 
   constructor (path: string) {
     this.db = new Database(path)
@@ -133,6 +140,7 @@ export class TaskStore {
     this.db.pragma('synchronous = FULL')
     this.db.pragma('foreign_keys = ON')
     this.migrate()
+    this.batches = new BatchQueries(this.db, (doc, input) => this.decode(doc, input))
   }
 
   private migrate (): void {

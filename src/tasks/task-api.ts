@@ -3,7 +3,9 @@ import { z } from 'zod'
 import { MeshError } from '../errors.js'
 import { BLOB_CHUNK_BYTES, type TaskStore } from './store.js'
 import { viewOf } from './view.js'
-import type { TaskState } from './lifecycle.js'
+import { batchApi } from './batch-api.js'
+import { parseBatchRequest } from './batch-submission.js'
+import type { BatchCanceller } from './batch-cancel.js'
 import type { TaskOwner } from './owner.js'
 import type { TaskWorker } from './worker.js'
 import type { ApiTasks, BlobUpload } from '../api/server.js'
@@ -14,8 +16,6 @@ const uploadedSchema = z.looseObject({
   inputBlob: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex').optional(),
   moduleBlob: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex').optional()
 })
-
-const STATES: readonly string[] = ['pending', 'leased', 'verifying', 'succeeded', 'failed', 'cancelled']
 
 /** An upload's bytes go to the store in rows as they arrive, hashed on the way. */
 function upload (store: TaskStore, now: number): BlobUpload {
@@ -74,20 +74,22 @@ function withUploads (request: unknown, store: TaskStore): unknown {
   }
 }
 
-/** The task operations the API serves, over this node's owner (and worker, for its figures) and store (uploads). */
-export function taskApi (owner: () => TaskOwner, worker: () => TaskWorker | undefined, store: () => TaskStore, clock: Clock): ApiTasks {
+/** The task operations the API serves, over this node's owner (and worker, for its figures), store (uploads) and batch canceller. */
+export function taskApi (owner: () => TaskOwner, worker: () => TaskWorker | undefined, store: () => TaskStore, clock: Clock, canceller: () => BatchCanceller): ApiTasks {
   const find = (id: string): ReturnType<TaskOwner['get']> & object => {
     const task = owner().get(id)
     if (task == null) throw new MeshError('NOT_FOUND', `no task ${id}`)
     return task
   }
+  const resolve = (options: Record<string, unknown>): unknown => withUploads(options, store())
   return {
     submit: async request => await owner().submit(withUploads(request, store())),
-    upload: () => upload(store(), clock.now()),
-    list: state => {
-      if (state != null && !STATES.includes(state)) throw new MeshError('BAD_REQUEST', `unknown state ${state} (one of ${STATES.join(', ')})`)
-      return owner().list(state as TaskState | undefined).map(viewOf).map(({ history: _history, ...rest }) => rest)
+    submitBatch: async request => {
+      const batch = parseBatchRequest(request, resolve)
+      return { ids: await owner().submitMany(batch), key: batch.key }
     },
+    ...batchApi(owner, store, clock, canceller, resolve),
+    upload: () => upload(store(), clock.now()),
     stats: () => ({ ...owner().stats(), running: worker()?.runningCount() ?? 0, claimsSent: worker()?.claimsSent ?? 0 }),
     get: id => viewOf(find(id)),
     output: id => {

@@ -5,6 +5,9 @@ export interface TaskView {
   id: string
   state: TaskState
   kind: string
+  /** The batch's key (its idempotency key) and this task's place in it, for a task submitted with a key or in a batch. */
+  key: string | null
+  index: number | null
   owner: string
   attempts: number
   createdAt: number
@@ -24,6 +27,8 @@ export function viewOf (task: Task): TaskView {
     id: task.id,
     state: task.state,
     kind: task.spec.kind,
+    key: task.spec.idempotencyKey ?? null,
+    index: task.spec.idempotencyKey != null ? task.spec.batchIndex ?? 0 : null,
     owner: task.owner,
     attempts: task.replicas.reduce((sum, r) => sum + r.attempts, 0),
     createdAt: task.createdAt,

@@ -9,15 +9,18 @@ export const SIM = fileURLToPath(new URL('../../scripts/sim.mjs', import.meta.ur
 
 export interface CliResult { code: number, stdout: string, stderr: string }
 
-/** Runs the real binary (compiled JS; `npm test` builds first) to completion. */
-export async function runBin (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/**
+ * Runs the real binary (compiled JS; `npm test` builds first) to completion: within 60 s and
+ * 1 MiB of output unless `opts` says otherwise, with `opts.stdin` on its stdin.
+ */
+export async function runBin (args: string[], env: NodeJS.ProcessEnv = {}, opts: { timeoutMs?: number, maxBuffer?: number, stdin?: string } = {}): Promise<CliResult> {
   return await new Promise(resolve => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: opts.maxBuffer ?? 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err == null ? 0 : typeof err.code === 'number' ? err.code : 1
       resolve({ code, stdout, stderr })
     })
-    // Nothing on stdin: a command that reads it sees end of input, as from /dev/null.
-    child.stdin?.end()
+    // Nothing on stdin unless given: a command that reads it sees end of input, as from /dev/null.
+    child.stdin?.end(opts.stdin)
   })
 }
 

@@ -10,6 +10,7 @@ import { BootstrapRedialer } from '../../src/node/bootstrap-redialer.js'
 import { ConnectionTrimmer } from '../../src/node/connection-trimmer.js'
 import { createMeshNode } from '../../src/node/mesh-node.js'
 import { PeerKeeper } from '../../src/node/peer-keeper.js'
+import { BatchCanceller } from '../../src/tasks/batch-cancel.js'
 import { TestMesh } from '../helpers/nodes.js'
 
 interface Startable { start: () => unknown, stop: () => unknown }
@@ -55,7 +56,8 @@ describe('Startable contract', () => {
       const node = await mesh.node()
       return new PeerKeeper({ libp2p: node.libp2p, clock: systemClock, logger: silentLogger(), random: Math.random, wanted: () => [] }, { tickMs: 60_000 })
     }],
-    ['ConnectionTrimmer', async () => new ConnectionTrimmer({ libp2p: (await mesh.node()).libp2p, logger: silentLogger(), wanted: () => [] }, 10)]
+    ['ConnectionTrimmer', async () => new ConnectionTrimmer({ libp2p: (await mesh.node()).libp2p, logger: silentLogger(), wanted: () => [] }, 10)],
+    ['BatchCanceller', async () => new BatchCanceller({ cancel: () => {}, unfinished: () => [], clock: systemClock, logger: silentLogger() })]
   ]
 
   it.each(services)('%s: stop without start, start twice, stop twice, start again', async (_name, make) => {

@@ -4,6 +4,7 @@ import { Command } from 'commander'
 import { MeshError } from '../../errors.js'
 import { parseByteSize } from '../../node/config.js'
 import { connectToNode, EXIT, Output, type CliIo, type GlobalOptions } from '../context.js'
+import { readInputs, submitInputs, type InputsFormat } from './batch.js'
 import type { ApiClient } from '../../api/client.js'
 import type { AttemptRecord } from '../../tasks/lifecycle.js'
 import type { TaskView } from '../../tasks/owner.js'
@@ -12,6 +13,8 @@ interface SubmitFlags extends GlobalOptions {
   kind: string
   input?: string
   inputFile?: string
+  inputs?: string
+  inputsFormat?: string
   count?: string
   redundancy?: string
   timeout?: string
@@ -68,11 +71,13 @@ async function waitFor (client: ApiClient, ids: string[], io: CliIo): Promise<Ma
 
 export function submitCommand (io: CliIo, setExitCode: (code: number) => void): Command {
   return new Command('submit')
-    .description('submit tasks to the running node (it owns them); input from --input, --input-file or stdin')
+    .description('submit tasks to the running node (it owns them); input from --input, --input-file or stdin, or one task per line of --inputs')
     .requiredOption('--kind <kind>', 'task kind: echo, sha256, sleep, wasm (with --module), or a command kind a worker declared')
     .option('--module <file.wasm>', 'kind wasm: the WASI module to run (it must declare a memory maximum)')
     .option('--input <text>', 'input as text')
     .option('--input-file <file>', 'input from a file (bytes as they are)')
+    .option('--inputs <file>', 'a batch: one task per line of the file ("-": stdin), each line its input')
+    .option('--inputs-format <format>', 'text (each line is the input as it is, the default) or jsonl (each line {"input": "text"} or {"inputBase64": "..."})')
     .option('--count <n>', 'submit n tasks with this input (default 1)')
     .option('--redundancy <r>', 'replicas on distinct peers (default 1)')
     .option('--timeout <ms>', 'time per attempt (default 60000)')
@@ -85,10 +90,15 @@ export function submitCommand (io: CliIo, setExitCode: (code: number) => void): 
     .option('--wait', 'wait until every task is finished; exit 1 if any failed or was cancelled')
     .addHelpText('after', `
 Without --wait it prints the task ids. With --wait, one task: its output on success;
-several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait also the states).`)
+several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait also the states).
+With --inputs: --json prints {"ids": [...], "key": ...}, ids in input order; --wait --json prints a
+JSON line per task as it finishes: {"index", "id", "state", "output" or "outputBase64", "error"}.`)
     .action(async (_options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<SubmitFlags>()
       if (flags.input != null && flags.inputFile != null) throw new MeshError('BAD_REQUEST', 'give --input or --input-file, not both')
+      if (flags.inputs != null && (flags.input != null || flags.inputFile != null || flags.count != null)) throw new MeshError('BAD_REQUEST', '--inputs gives every input: not with --input, --input-file or --count')
+      if (flags.inputsFormat != null && flags.inputs == null) throw new MeshError('BAD_REQUEST', '--inputs-format goes with --inputs')
+      if (flags.inputsFormat != null && flags.inputsFormat !== 'text' && flags.inputsFormat !== 'jsonl') throw new MeshError('BAD_REQUEST', `--inputs-format is text or jsonl, not "${flags.inputsFormat}"`)
       // Flags are checked before stdin is read, so a mistake is reported at once.
       const numbers = {
         ...optional('count', integer(flags.count, '--count')),
@@ -103,6 +113,18 @@ several: a summary line. --json prints {"ids": [...], "id": ...} (with --wait al
       if (flags.module != null && flags.kind !== 'wasm') throw new MeshError('BAD_REQUEST', '--module is for --kind wasm only')
       if (flags.kind === 'wasm' && flags.module == null) throw new MeshError('BAD_REQUEST', '--kind wasm needs --module file.wasm')
       const module = flags.module == null ? undefined : await readFile(resolve(io.cwd, flags.module)).catch(err => { throw new MeshError('BAD_REQUEST', `cannot read ${flags.module}: ${(err as Error).message}`) })
+      if (flags.inputs != null) {
+        const lines = await readInputs(flags.inputs, (flags.inputsFormat ?? 'text') as InputsFormat, io)
+        const client = await connectToNode(flags, io)
+        const options = {
+          kind: flags.kind,
+          ...numbers,
+          ...(module == null ? {} : module.byteLength > UPLOAD_OVER_BYTES ? { moduleBlob: (await client.postBytes<{ hash: string }>('/v1/blobs', module)).hash } : { module: module.toString('base64') }),
+          ...(flags.key != null ? { key: flags.key } : {})
+        }
+        await submitInputs(client, options, lines, flags, io, setExitCode)
+        return
+      }
       const input = flags.input != null
         ? new TextEncoder().encode(flags.input)
         : flags.inputFile != null
@@ -160,15 +182,22 @@ function optional (key: string, value: number | undefined): Record<string, numbe
 
 export function tasksCommand (io: CliIo): Command {
   return new Command('tasks')
-    .description('tasks this node owns, newest first')
+    .description('tasks this node owns, newest first (a batch: in input order)')
     .option('--state <state>', 'only tasks in this state (pending, leased, verifying, succeeded, failed, cancelled)')
+    .option('--key <key>', 'only the tasks of this batch, in input order, each with its index')
+    .option('--limit <n>', 'at most n tasks (1 to 1000, the default)')
+    .option('--cursor <cursor>', 'the page after the one that printed this cursor')
     .action(async (_options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<GlobalOptions & { state?: string }>()
-      const query = flags.state != null ? `?state=${encodeURIComponent(flags.state)}` : ''
-      const tasks = await (await connectToNode(flags, io)).get<TaskView[]>(`/v1/tasks${query}`)
+      const flags = command.optsWithGlobals<GlobalOptions & { state?: string, key?: string, limit?: string, cursor?: string }>()
+      const params = new URLSearchParams()
+      for (const name of ['state', 'key', 'limit', 'cursor'] as const) if (flags[name] != null) params.set(name, flags[name])
+      const query = params.size > 0 ? `?${params.toString()}` : ''
+      const { body: tasks, next } = await (await connectToNode(flags, io)).getPage<TaskView[]>(`/v1/tasks${query}`)
       new Output(io, flags.json === true).result(tasks, () => tasks.length === 0
         ? 'no tasks'
-        : tasks.map(t => `${t.id}  ${t.state.padEnd(9)}  ${t.kind}  attempts ${t.attempts}`).join('\n'))
+        : tasks.map(t => `${t.index != null && flags.key != null ? `${t.index}  ` : ''}${t.id}  ${t.state.padEnd(9)}  ${t.kind}  attempts ${t.attempts}`).join('\n'))
+      // stdout keeps only the tasks: where the next page starts goes to stderr.
+      if (next != null) io.stderr.write(`mesh-node: more tasks: --cursor ${next}\n`)
     })
 }
 
@@ -225,11 +254,20 @@ export function logsCommand (io: CliIo): Command {
 
 export function cancelCommand (io: CliIo): Command {
   return new Command('cancel')
-    .description('cancel a task; a worker running it stops')
-    .argument('<id>', 'task id')
-    .action(async (id: string, _options: unknown, command: Command) => {
-      const flags = command.optsWithGlobals<GlobalOptions>()
-      const task = await (await connectToNode(flags, io)).post<TaskView>(`/v1/tasks/${encodeURIComponent(id)}/cancel`, {})
-      new Output(io, flags.json === true).result(task, () => `${task.id} ${task.state}`)
+    .description('cancel a task, or every unfinished task of a batch (--key); a worker running one stops')
+    .argument('[id]', 'task id')
+    .option('--key <key>', 'cancel the batch with this key instead (about 20 tasks a second: "mesh-node batch <key>" shows how far it is)')
+    .action(async (id: string | undefined, _options: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<GlobalOptions & { key?: string }>()
+      if ((id == null) === (flags.key == null)) throw new MeshError('BAD_REQUEST', 'give a task id or --key, one of them')
+      const client = await connectToNode(flags, io)
+      const out = new Output(io, flags.json === true)
+      if (flags.key != null) {
+        const batch = await client.post<{ key: string, unfinished: number }>(`/v1/batches/${encodeURIComponent(flags.key)}/cancel`, {})
+        out.result(batch, () => batch.unfinished === 0 ? `batch ${batch.key}: every task is finished already` : `batch ${batch.key}: cancelling ${batch.unfinished} unfinished task(s)`)
+        return
+      }
+      const task = await client.post<TaskView>(`/v1/tasks/${encodeURIComponent(id as string)}/cancel`, {})
+      out.result(task, () => `${task.id} ${task.state}`)
     })
 }

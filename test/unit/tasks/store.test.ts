@@ -153,7 +153,8 @@ describe('TaskStore (a real SQLite file)', () => {
 
   it('moves the blobs of a schema-3 store into chunk rows, bytes intact', () => {
     const old = new Database(path)
-    old.exec(`CREATE TABLE blobs (hash TEXT NOT NULL, role TEXT NOT NULL, reader TEXT NOT NULL DEFAULT '', size INTEGER NOT NULL, data BLOB NOT NULL, used_at INTEGER NOT NULL, PRIMARY KEY (hash, role, reader));
+    old.exec(`CREATE TABLE tasks (id TEXT PRIMARY KEY, state TEXT NOT NULL, kind TEXT NOT NULL, idempotency_key TEXT, batch_index INTEGER, created_at INTEGER NOT NULL, finished_at INTEGER, doc TEXT NOT NULL, input BLOB NOT NULL, output BLOB);
+      CREATE TABLE blobs (hash TEXT NOT NULL, role TEXT NOT NULL, reader TEXT NOT NULL DEFAULT '', size INTEGER NOT NULL, data BLOB NOT NULL, used_at INTEGER NOT NULL, PRIMARY KEY (hash, role, reader));
       CREATE INDEX blobs_used ON blobs(role, used_at);
       CREATE TABLE worker_results (task_id TEXT NOT NULL, replica INTEGER NOT NULL, epoch INTEGER NOT NULL, owner TEXT NOT NULL, message BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (task_id, replica, epoch));`)
     const big = new Uint8Array(BLOB_CHUNK_BYTES + 7).map((_, i) => i % 13)

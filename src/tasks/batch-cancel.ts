@@ -1,0 +1,78 @@
+import { GOSSIP_RATE_LIMITS } from '../gossip/mesh-protocol.js'
+import { isMeshError } from '../errors.js'
+import { isStoreWriteError } from './store-errors.js'
+import type { Clock } from '../clock.js'
+import type { Logger } from '../logger.js'
+
+export interface BatchCancellerComponents {
+  /** Cancels one task (TaskOwner.cancel): a store write and a cancel gossip message. */
+  cancel: (id: string, reason: string) => unknown
+  /** Unfinished tasks of a batch after an index, in index order. */
+  unfinished: (key: string, after: number, limit: number) => Array<{ index: number, id: string }>
+  clock: Clock
+  logger: Logger
+}
+
+const TICK_MS = 250
+
+/**
+ * Cancels whole batches, a few tasks per tick. Each task's cancel is a gossip message of its
+ * own, and this node publishes at most GOSSIP_RATE_LIMITS.cancel.rate of them a second (the rate
+ * its peers enforce): cancelling 10,000 tasks at once would queue messages that are stale (and
+ * punished) by the time they go out. So this goes at that rate, and a batch of many tasks takes
+ * minutes to cancel (README, Limits). Progress is not stored: after a restart, cancel again.
+ */
+export class BatchCanceller {
+  private readonly components: BatchCancellerComponents
+  /** Batches being cancelled, each with the index it has reached. */
+  private readonly batches = new Map<string, number>()
+  private readonly perTick = Math.max(1, Math.floor(GOSSIP_RATE_LIMITS.cancel.rate * TICK_MS / 1000))
+  private timer?: unknown
+
+  constructor (components: BatchCancellerComponents) {
+    this.components = components
+  }
+
+  start (): void {
+    if (this.timer != null) return
+    this.timer = this.components.clock.setInterval(() => { this.tick() }, TICK_MS)
+  }
+
+  stop (): void {
+    if (this.timer == null) return
+    this.components.clock.clearInterval(this.timer)
+    this.timer = undefined
+    this.batches.clear()
+  }
+
+  /** Starts cancelling a batch (again: nothing new). */
+  cancelBatch (key: string): void {
+    if (!this.batches.has(key)) this.batches.set(key, -1)
+  }
+
+  /** Whether a batch is being cancelled. */
+  cancelling (key: string): boolean {
+    return this.batches.has(key)
+  }
+
+  private tick (): void {
+    const [key, after] = this.batches.entries().next().value ?? []
+    if (key == null || after == null) return
+    const { cancel, unfinished, logger } = this.components
+    const tasks = unfinished(key, after, this.perTick)
+    for (const task of tasks) {
+      try {
+        cancel(task.id, `cancelled with its batch ${key}`)
+      } catch (err) {
+        // Finished since it was read: nothing to cancel. A store that cannot write: next tick.
+        if (isStoreWriteError(err)) return
+        if (!isMeshError(err, 'CONFLICT') && !isMeshError(err, 'NOT_FOUND')) logger.warn({ err, id: task.id, key }, 'batch cancel: a task could not be cancelled')
+      }
+      this.batches.set(key, task.index)
+    }
+    if (tasks.length < this.perTick) {
+      this.batches.delete(key)
+      logger.info({ key }, 'batch cancelled')
+    }
+  }
+}
