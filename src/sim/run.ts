@@ -247,7 +247,10 @@ export async function runSimulation (options: SimOptions, io: SimIo): Promise<Si
       }
       const finished = [...TERMINAL].reduce((sum, state) => sum + (counts[state] ?? 0), 0)
       io.progress(`[sim ${options.scenario}] ${((Date.now() - t0) / 1000).toFixed(0)}s  submitted ${ids.filter(id => id != null).length}/${work.length}  succeeded ${counts.succeeded ?? 0}  failed ${counts.failed ?? 0}  faults ${faults.length}/${schedule.events.length}`)
-      if ((done && finished >= work.length) || Date.now() > deadline) break
+      // With attackers the run lasts the whole window at least: their plan (verdict floods from
+      // 80% of it) must play out however fast the honest work finishes.
+      const attacked = attackers.length === 0 || Date.now() >= t0 + options.windowMs
+      if ((done && finished >= work.length && attacked) || Date.now() > deadline) break
     }
     await Promise.all([submitting, faulting])
 

@@ -185,10 +185,10 @@ export class Dispatcher {
       if (++scanned > SCAN_LIMIT) break
       const { spec } = task
       if (!want.kinds.has(spec.kind) || (spec.slots ?? 1) > want.slots || (want.memoryBytes > 0 && (spec.memoryBytes ?? 0) > want.memoryBytes)) continue
-      // Replicas go to distinct peers; and not again to a worker that gave the task back or hit
-      // its own limits on it (it would only give it back again).
+      // Replicas go to distinct peers; and not again to a worker that hit its own limits on it
+      // (its failure or release says so: it would only give it back again).
       if (task.replicas.some(r => r.lease?.holder === worker || r.doneBy === worker)) continue
-      if (task.attemptLog?.some(a => a.worker === worker && (a.outcome === 'released' || a.error?.startsWith(LOCAL_LIMIT_PREFIX) === true)) === true) continue
+      if (task.attemptLog?.some(a => a.worker === worker && a.error?.startsWith(LOCAL_LIMIT_PREFIX) === true) === true) continue
       const replica = openReplicas(task, now)[0]
       if (replica == null) continue
       if (!this.deps.grant(task, replica, worker)) continue

@@ -265,6 +265,11 @@ export class TaskOwner {
     const now = this.init.clock.now()
     const tasks = buildBatchTasks(batch, this.selfBytes, this.self, now, this.comparable(batch.base.kind))
     try {
+      this.init.window.flush()
+    } catch (err) {
+      this.timerFailed('commit', err)
+    }
+    try {
       store.transaction(() => {
         for (const blob of batchBlobs(batch)) store.putBlob(blob.hash, 'task', blob.bytes, now)
         store.insert(tasks)
@@ -272,8 +277,12 @@ export class TaskOwner {
     } catch (err) {
       rethrowStoreError(err)
     }
-    for (const task of tasks) this.tasks.set(task.id, task)
+    for (const task of tasks) {
+      this.tasks.set(task.id, task)
+      this.dispatcher.track(task)
+    }
     this.init.logger.info({ count: tasks.length, kind: batch.base.kind, key: batch.key }, 'batch submitted')
+    this.scheduleDispatch()
     // queueAnnounce spreads its list into a call: keep each well below V8's argument limit.
     for (let i = 0; i < tasks.length; i += 10_000) this.queueAnnounce(tasks.slice(i, i + 10_000))
     return tasks.map(t => t.id)

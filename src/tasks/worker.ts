@@ -5,7 +5,7 @@ import { signResult } from '../gossip/wire/result-signature.js'
 import { sha256, toHex } from './spec.js'
 import { isStoreWriteError } from './store-errors.js'
 import { OwnerStanding } from './owner-standing.js'
-import type { Executor, ExecResult } from './exec/executor.js'
+import { LOCAL_LIMIT_PREFIX, type Executor, type ExecResult } from './exec/executor.js'
 import type { Blobs } from './blobs.js'
 import type { CommitWindow } from './commit-window.js'
 import type { StorageQuota } from './quota.js'
@@ -79,6 +79,8 @@ interface OwnerWork {
    * granted at once): it holds no slot. Withdrawn when this worker's slots are all taken.
    */
   reserved: number
+  /** Requests it withdrew whose grants may still be on the way: such a grant was asked for. */
+  recalled: number
   /** Open replicas at the owner that no standing request covers (its Credit says, or its summary). */
   unclaimed: number
   creditAt: number
@@ -295,7 +297,7 @@ export class TaskWorker {
     const known = new Set(work?.kinds ?? [])
     if (work == null) {
       if (this.owners.size >= MAX_OWNERS) this.dropIdleOwner()
-      work = { kinds, heardAt: now, asked: 0, reserved: 0, unclaimed: 0, creditAt: -Infinity }
+      work = { kinds, heardAt: now, asked: 0, reserved: 0, recalled: 0, unclaimed: 0, creditAt: -Infinity }
       this.owners.set(owner, work)
     } else {
       work.kinds = summary.length > 0 ? kinds : new Set([...work.kinds, ...kinds])
@@ -375,6 +377,7 @@ export class TaskWorker {
   }
 
   private withdraw (owner: string, w: OwnerWork): void {
+    w.recalled += w.asked
     w.asked = 0
     w.reserved = 0
     this.send(owner, [{ pull: { worker: this.selfBytes, count: 0, kinds: [], slots: 0, memoryBytes: 0 } }])
@@ -422,6 +425,7 @@ export class TaskWorker {
     if (w == null) return
     w.asked = 0
     w.reserved = 0
+    w.recalled = 0
     delete w.pulledAt
     delete w.probe
   }
@@ -436,6 +440,7 @@ export class TaskWorker {
         // The owner's count is the truth: it follows the grants sent before it.
         w.asked = body.credit.held
         w.reserved = Math.min(w.reserved, w.asked)
+        w.recalled = 0
         w.unclaimed = body.credit.unclaimed
         w.creditAt = this.init.clock.now()
         delete w.pulledAt
@@ -490,11 +495,14 @@ export class TaskWorker {
     const probe = w?.probe === true
     const release = (reason: string): void => { this.send(owner, [{ release: { task, worker: this.selfBytes, reason } }]) }
     // A kind it does not run was never in its requests (they name the kinds it runs).
-    if (run != null || w == null || (w.asked <= 0 && !probe) || this.draining || !this.init.executor.canRun(grant.offer.kind)) {
+    // A grant sent before a withdrawal reached the owner was asked for.
+    const recalled = w != null && w.asked <= 0 && !probe && w.recalled > 0
+    if (run != null || w == null || (w.asked <= 0 && !probe && !recalled) || this.draining || !this.init.executor.canRun(grant.offer.kind)) {
       // Not something this worker asked for (or asked for again): give it back at once.
       release('not claimed by this worker')
       return
     }
+    if (recalled) w.recalled--
     w.asked = Math.max(0, w.asked - 1)
     w.reserved = Math.min(w.reserved, w.asked)
     if (probe) {
@@ -505,11 +513,11 @@ export class TaskWorker {
     }
     const offer = grant.offer
     if (!this.couldRun(offer)) {
-      release('the grant is for a task this worker does not run (kind, slots or memory)')
+      release(`${LOCAL_LIMIT_PREFIX}the task needs more than this worker has (slots or memory)`)
       return
     }
     if (this.beyondLimits.has(`${owner}/${toHex(task.taskId)}`)) {
-      release('a run of this task hit this worker\'s own limits before')
+      release(`${LOCAL_LIMIT_PREFIX}a run of this task hit this worker's own limits before`)
       return
     }
     const slots = Math.max(1, offer.slots)
