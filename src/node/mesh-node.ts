@@ -484,7 +484,7 @@ export class MeshNode {
         window
       })
       blobs.taskBlobAccess = (hash, peer) => owner.grantsBlob(hash, peer)
-      const canceller = new BatchCanceller({ cancel: (id, reason) => owner.cancel(id, reason), unfinished: (key, after, limit) => store.batches.unfinished(key, after, limit), clock: this.clock, logger })
+      const canceller = new BatchCanceller({ cancel: (ids, reason) => owner.cancelMany(ids, reason), unfinished: (key, after, limit) => store.batches.unfinished(key, after, limit), clock: this.clock, logger })
       worker?.start()
       owner.start()
       canceller.start()

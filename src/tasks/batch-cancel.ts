@@ -1,12 +1,12 @@
 import { GOSSIP_RATE_LIMITS } from '../gossip/mesh-protocol.js'
-import { isMeshError } from '../errors.js'
+import { LIMITS } from '../gossip/wire/limits.js'
 import { isStoreWriteError } from './store-errors.js'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 
 export interface BatchCancellerComponents {
-  /** Cancels one task (TaskOwner.cancel): a store write and a cancel gossip message. */
-  cancel: (id: string, reason: string) => unknown
+  /** Cancels tasks (TaskOwner.cancelMany): a store write each, and one cancel gossip message per 256 ids. */
+  cancel: (ids: string[], reason: string) => unknown
   /** Unfinished tasks of a batch after an index, in index order. */
   unfinished: (key: string, after: number, limit: number) => Array<{ index: number, id: string }>
   clock: Clock
@@ -16,17 +16,17 @@ export interface BatchCancellerComponents {
 const TICK_MS = 250
 
 /**
- * Cancels whole batches, a few tasks per tick. Each task's cancel is a gossip message of its
- * own, and this node publishes at most GOSSIP_RATE_LIMITS.cancel.rate of them a second (the rate
- * its peers enforce): cancelling 10,000 tasks at once would queue messages that are stale (and
- * punished) by the time they go out. So this goes at that rate, and a batch of many tasks takes
- * minutes to cancel (README, Limits). Progress is not stored: after a restart, cancel again.
+ * Cancels whole batches, a slice per tick. A cancel gossip message carries up to 256 ids, and
+ * this node publishes at most GOSSIP_RATE_LIMITS.cancel.rate of them a second (the rate its peers
+ * enforce): cancelling 100,000 tasks at once would queue messages that are stale (and punished)
+ * by the time they go out. So this goes at that rate, 5,120 tasks a second. Progress is not
+ * stored: after a restart, cancel again.
  */
 export class BatchCanceller {
   private readonly components: BatchCancellerComponents
   /** Batches being cancelled, each with the index it has reached. */
   private readonly batches = new Map<string, number>()
-  private readonly perTick = Math.max(1, Math.floor(GOSSIP_RATE_LIMITS.cancel.rate * TICK_MS / 1000))
+  private readonly perTick = Math.max(1, Math.floor(GOSSIP_RATE_LIMITS.cancel.rate * TICK_MS / 1000)) * LIMITS.taskIdsPerCancel
   private timer?: unknown
 
   constructor (components: BatchCancellerComponents) {
@@ -60,15 +60,16 @@ export class BatchCanceller {
     if (key == null || after == null) return
     const { cancel, unfinished, logger } = this.components
     const tasks = unfinished(key, after, this.perTick)
-    for (const task of tasks) {
+    if (tasks.length > 0) {
       try {
-        cancel(task.id, `cancelled with its batch ${key}`)
+        // Tasks that finished since they were read are skipped.
+        cancel(tasks.map(t => t.id), `cancelled with its batch ${key}`)
       } catch (err) {
-        // Finished since it was read: nothing to cancel. A store that cannot write: next tick.
+        // A store that cannot write: the next tick tries again.
         if (isStoreWriteError(err)) return
-        if (!isMeshError(err, 'CONFLICT') && !isMeshError(err, 'NOT_FOUND')) logger.warn({ err, id: task.id, key }, 'batch cancel: a task could not be cancelled')
+        logger.warn({ err, key }, 'batch cancel: tasks could not be cancelled')
       }
-      this.batches.set(key, task.index)
+      this.batches.set(key, (tasks.at(-1) as { index: number }).index)
     }
     if (tasks.length < this.perTick) {
       this.batches.delete(key)

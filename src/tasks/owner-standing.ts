@@ -54,6 +54,16 @@ export class OwnerStanding {
     standing.silentUntil = now + Math.min(this.settings.silenceMaxMs, this.settings.silenceBaseMs * 2 ** (standing.silences - 1))
   }
 
+  /**
+   * A connection to the owner opened: one that answered before is asked again at once (an owner
+   * that restarted left requests unanswered while it was down). Its count of silences stays, so
+   * leaving the next request unanswered silences it for twice as long.
+   */
+  reconnected (owner: string): void {
+    const standing = this.owners.get(owner)
+    if (standing?.answered === true) standing.silentUntil = 0
+  }
+
   proven (owner: string): boolean {
     return this.owners.get(owner)?.answered === true
   }

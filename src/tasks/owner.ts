@@ -65,6 +65,8 @@ export interface TaskOwnerInit {
 const MAX_FETCH_FAILURES = 3
 /** Offers announced in full per announcement at most: the rest are counted in its summary (workers pull, they need no list). */
 const OFFERS_PER_ANNOUNCE = 64
+/** Announcements of new work are this far apart at least (with the periodic one, ≤ 10 gossip messages a second: peers allow 20). */
+const ANNOUNCE_GAP_MS = 250
 /** Waiting reasons written per second at most (each is a store write): 20k stuck tasks are noted over a minute, not in one stall. */
 const NOTES_PER_SECOND = 500
 
@@ -91,6 +93,7 @@ export class TaskOwner {
   private readonly offs: Array<() => void> = []
   private readonly announceQueue: Task[] = []
   private announceTimer?: unknown
+  private lastAnnounceAt = -Infinity
   /** Input hashes, computed once per input buffer (a batch shares one). */
   private readonly inputHashes = new WeakMap<Uint8Array, Uint8Array>()
   /** Small wasm modules, read once from the store for the grants that carry them inline. */
@@ -103,6 +106,8 @@ export class TaskOwner {
   /** Releases each worker may make before they cost it (a drain fits, a claim-release loop does not). */
   private readonly releases = new ReleaseAllowance()
   private lastNotes = 0
+  /** Leases live when this owner started (task/replica/epoch): their expiry is not charged to their holder. */
+  private readonly resumedLeases = new Set<string>()
   private lastSweep = 0
   private storeFullWarnedAt = -Infinity
   /** A periodic announcement cycle is running. */
@@ -140,7 +145,9 @@ export class TaskOwner {
       // A lease's holder may have gone on renewing while we were down: give it a full TTL to
       // reach us again before its lease expires, rather than expiring everything at once.
       for (const replica of task.replicas) {
-        if (replica.lease != null) replica.lease.expiresAt = Math.max(replica.lease.expiresAt, now + this.init.lifecycle.leaseTtlMs)
+        if (replica.lease == null) continue
+        replica.lease.expiresAt = Math.max(replica.lease.expiresAt, now + this.init.lifecycle.leaseTtlMs)
+        this.resumedLeases.add(`${task.id}/${replica.index}/${replica.lease.epoch}`)
       }
       this.tasks.set(task.id, task)
       this.countLeases(task, 1)
@@ -201,6 +208,7 @@ export class TaskOwner {
     for (const timer of this.timers) this.init.clock.clearInterval(timer)
     this.timers = []
     this.init.clock.clearTimeout(this.announceTimer)
+    this.announceTimer = undefined
     this.announceQueue.length = 0
   }
 
@@ -298,6 +306,23 @@ export class TaskOwner {
     this.apply(task, { type: 'cancelled', reason })
     void this.init.protocol.cancel([fromHex(id) as Uint8Array<ArrayBuffer>], reason).catch(() => {})
     return viewOf(this.get(id) as Task)
+  }
+
+  /**
+   * Cancels many tasks at once (a batch): every unfinished one of `ids` is cancelled (its holders
+   * told point-to-point), and the cancel goes on gossip 256 ids per message. Finished or unknown
+   * ids are skipped. Returns the ids cancelled.
+   */
+  cancelMany (ids: string[], reason: string): string[] {
+    const cancelled: string[] = []
+    for (const id of ids) {
+      const task = this.tasks.get(id)
+      if (task == null) continue
+      this.apply(task, { type: 'cancelled', reason })
+      cancelled.push(id)
+    }
+    if (cancelled.length > 0) void this.init.protocol.cancel(cancelled.map(id => fromHex(id) as Uint8Array<ArrayBuffer>), reason).catch(() => {})
+    return cancelled
   }
 
   get (id: string): Task | undefined {
@@ -538,8 +563,11 @@ export class TaskOwner {
         if (!this.releases.take(event.worker, now, heldBefore)) this.init.reputation.report(event.worker, 'lease_churn', `task ${task.id}: a release beyond its allowance`)
       }
       if (event.type === 'expired') {
-        const holder = task.replicas[event.replica]?.lease?.holder
-        if (holder != null) this.init.reputation.report(holder, 'lease_expired', `lease of task ${task.id} expired`)
+        const lease = task.replicas[event.replica]?.lease
+        // A lease granted before this owner restarted may have been lost to its downtime (the
+        // holder could not renew it): that is the owner's doing, not the worker's.
+        const resumed = lease != null && this.resumedLeases.delete(`${task.id}/${event.replica}/${lease.epoch}`)
+        if (lease != null && !resumed) this.init.reputation.report(lease.holder, 'lease_expired', `lease of task ${task.id} expired`)
       }
       if (TERMINAL.has(next.state)) {
         this.tasks.delete(next.id)
@@ -771,17 +799,25 @@ export class TaskOwner {
   }
 
   /**
-   * New tasks are announced together: submissions within a few milliseconds share announce
-   * messages (up to 256 tasks each) instead of one gossip broadcast per submit call.
+   * New work is announced together: what opens within a moment shares one announcement (the
+   * summary, and the first OFFERS_PER_ANNOUNCE tasks in full), at most one every
+   * ANNOUNCE_GAP_MS, so a stream of submits cannot push this node past its peers' rate limit
+   * (a restarted node starts with a full bucket; its peers' bucket for it may not be). Workers
+   * with standing requests do not wait for it: their grants go out at once.
    */
   private queueAnnounce (tasks: Task[]): void {
-    const first = this.announceQueue.length === 0
-    this.announceQueue.push(...tasks)
-    if (!first) return
+    for (const task of tasks) {
+      if (this.announceQueue.length >= OFFERS_PER_ANNOUNCE) break
+      this.announceQueue.push(task)
+    }
+    if (this.announceTimer != null) return
+    const now = this.init.clock.now()
     this.announceTimer = this.init.clock.setTimeout(() => {
+      this.announceTimer = undefined
+      this.lastAnnounceAt = this.init.clock.now()
       const queued = this.announceQueue.splice(0)
       void this.announce(queued.map(t => this.tasks.get(t.id) ?? t), this.init.clock.now())
-    }, 5)
+    }, Math.max(5, this.lastAnnounceAt + ANNOUNCE_GAP_MS - now))
   }
 
   /** A task nobody claimed while no live peer (nor this node) runs its kind says so in its trail. */

@@ -321,7 +321,11 @@ export class TaskWorker {
     const now = this.init.clock.now()
     let probes = 0
     for (const [owner, w] of this.owners) {
-      if (w.pulledAt != null && now - w.pulledAt > this.standing.claimTimeout(owner)) this.unanswered(owner, w, now)
+      if (w.pulledAt != null && now - w.pulledAt > this.standing.claimTimeout(owner)) {
+        // With no connection to it the owner is away (restarting, unreachable), not ignoring us.
+        if (this.init.protocol.peerTable.isConnected(owner)) this.unanswered(owner, w, now)
+        else this.peerGone(owner)
+      }
       else if (w.asked === 0 && w.pulledAt == null && now - w.heardAt > FORGET_OWNER_MS) this.owners.delete(owner)
       if (w.probe === true && w.pulledAt != null) probes++
     }
@@ -723,6 +727,10 @@ export class TaskWorker {
   /** A connection to `peer` opened: results it owes an ack for go out at the next turn. */
   peerConnected (peer: string): void {
     this.deliveries.delete(peer)
+    // An owner that answered before and comes back (a restart) is asked again at once, before
+    // its next announcement: its requests were lost with the connection.
+    this.standing.reconnected(peer)
+    if (this.owners.has(peer)) this.tick()
   }
 
   /** Waits on the node's clock, or until the signal aborts. */

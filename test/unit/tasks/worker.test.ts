@@ -25,7 +25,7 @@ interface UnderTest {
   credit: (owner: string, held: number, unclaimed?: number) => void
 }
 
-function workerUnderTest (slots: number): UnderTest {
+function workerUnderTest (slots: number): UnderTest & { peerTable: PeerTable } {
   const clock = new ManualClock()
   const pulls: Array<{ owner: string, count: number }> = []
   let deliver: (body: LeaseBody, from: string) => void = () => {}
@@ -35,14 +35,18 @@ function workerUnderTest (slots: number): UnderTest {
       for (const m of messages) if (m.pull != null) pulls.push({ owner: peer, count: m.pull.count })
     }
   } as unknown as LeaseRouter
-  const protocol = { on: () => () => {}, peerTable: new PeerTable() } as unknown as MeshProtocol
+  const peerTable = new PeerTable()
+  // Both owners are connected: a pull left unanswered by a connected owner is its silence.
+  peerTable.setConnected(ownerA, true)
+  peerTable.setConnected(ownerB, true)
+  const protocol = { on: () => () => {}, peerTable } as unknown as MeshProtocol
   const store = { pendingResults: () => [], pendingResultOwners: () => [], putPendingResult: () => {}, deletePendingResult: () => {} } as unknown as TaskStore
   const worker = new TaskWorker({ selfId: peerIdFromPrivateKey(selfKey), privateKey: selfKey, protocol, router, executor: builtinExecutor(clock), store, slots, clock, logger: silentLogger() })
   worker.start()
   const credit = (owner: string, held: number, unclaimed = 0): void => {
     deliver({ type: 'credit', credit: { owner: peerIdToBytes(owner), held, reason: '', unclaimed } } as LeaseBody, owner)
   }
-  return { worker, pulls, clock, credit }
+  return { worker, pulls, clock, credit, peerTable }
 }
 
 const summary = (open: number, kind = 'echo'): WorkSummary[] => [{ kind, open, maxPriority: 0, slots: 1, memoryBytes: 0, deterministic: true }]
@@ -105,5 +109,21 @@ describe('TaskWorker pulling', () => {
     await clock.advance(30_000)
     worker.heard(ownerA, summary(10), [])
     expect(pulls).toEqual([{ owner: ownerA, count: 1 }, { owner: ownerA, count: 1 }])
+  })
+
+  it('an owner that restarts is not taken for one that ignores: no silence while it has no connection, and asked again when it is back', async () => {
+    const { worker, pulls, clock, credit, peerTable } = workerUnderTest(2)
+    worker.heard(ownerA, summary(10), [])
+    credit(ownerA, 1, 9)
+    const before = pulls.length
+    // It goes away with a pull unanswered.
+    peerTable.setConnected(ownerA, false)
+    await clock.advance(3500)
+    worker.peerGone(ownerA)
+    // Back: a proven owner is asked again at once, whatever it left unanswered.
+    peerTable.setConnected(ownerA, true)
+    worker.peerConnected(ownerA)
+    worker.heard(ownerA, summary(10), [])
+    expect(pulls.length).toBeGreaterThan(before)
   })
 })
