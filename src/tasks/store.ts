@@ -130,6 +130,8 @@ const TERMINAL_STATES = ['succeeded', 'failed', 'cancelled']
 
 export class TaskStore {
   private readonly db: Database.Database
+  /** Prepared statements by their SQL: preparing costs more than running a small one. */
+  private readonly statements = new Map<string, Database.Statement>()
   /** Batches (by idempotency key) and pages of the task list. */
   readonly batches: BatchQueries
 
@@ -156,13 +158,23 @@ export class TaskStore {
     }
   }
 
+  /** The prepared statement for `sql`, prepared once. (A statement used with pluck() is always used so.) */
+  private sql (sql: string): Database.Statement {
+    let statement = this.statements.get(sql)
+    if (statement == null) {
+      statement = this.db.prepare(sql)
+      this.statements.set(sql, statement)
+    }
+    return statement
+  }
+
   close (): void {
     if (this.db.open) this.db.close()
   }
 
   /** Inserts new tasks in one transaction: all are on disk, or none. */
   insert (tasks: Task[]): void {
-    const stmt = this.db.prepare('INSERT INTO tasks (id, state, kind, idempotency_key, batch_index, created_at, doc, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    const stmt = this.sql('INSERT INTO tasks (id, state, kind, idempotency_key, batch_index, created_at, doc, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
     this.db.transaction(() => {
       for (const task of tasks) {
         const key = task.spec.idempotencyKey
@@ -175,96 +187,96 @@ export class TaskStore {
   save (task: Task, now: number, output?: Uint8Array): void {
     const finishedAt = TERMINAL_STATES.includes(task.state) ? now : null
     if (output != null) {
-      this.db.prepare('UPDATE tasks SET state = ?, doc = ?, finished_at = ?, output = ? WHERE id = ?').run(task.state, this.encode(task), finishedAt, output, task.id)
+      this.sql('UPDATE tasks SET state = ?, doc = ?, finished_at = ?, output = ? WHERE id = ?').run(task.state, this.encode(task), finishedAt, output, task.id)
     } else {
-      this.db.prepare('UPDATE tasks SET state = ?, doc = ?, finished_at = ? WHERE id = ?').run(task.state, this.encode(task), finishedAt, task.id)
+      this.sql('UPDATE tasks SET state = ?, doc = ?, finished_at = ? WHERE id = ?').run(task.state, this.encode(task), finishedAt, task.id)
     }
   }
 
   get (id: string): Task | undefined {
-    const row = this.db.prepare('SELECT doc, input FROM tasks WHERE id = ?').get(id) as { doc: string, input: Buffer } | undefined
+    const row = this.sql('SELECT doc, input FROM tasks WHERE id = ?').get(id) as { doc: string, input: Buffer } | undefined
     return row == null ? undefined : this.decode(row.doc, row.input)
   }
 
   /** Ids of the tasks submitted with an idempotency key; a key covers a whole batch, in order. */
   idsForKey (key: string): string[] {
-    const rows = this.db.prepare('SELECT id FROM tasks WHERE idempotency_key = ? ORDER BY batch_index').all(key) as Array<{ id: string }>
+    const rows = this.sql('SELECT id FROM tasks WHERE idempotency_key = ? ORDER BY batch_index').all(key) as Array<{ id: string }>
     return rows.map(r => r.id)
   }
 
   output (id: string): Uint8Array | undefined {
-    const row = this.db.prepare('SELECT output FROM tasks WHERE id = ?').get(id) as { output: Buffer | null } | undefined
+    const row = this.sql('SELECT output FROM tasks WHERE id = ?').get(id) as { output: Buffer | null } | undefined
     return row?.output == null ? undefined : new Uint8Array(row.output)
   }
 
   list (state?: TaskState, limit = 1000): Task[] {
     const rows = (state == null
-      ? this.db.prepare('SELECT doc, input FROM tasks ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit)
-      : this.db.prepare('SELECT doc, input FROM tasks WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(state, limit)) as Array<{ doc: string, input: Buffer }>
+      ? this.sql('SELECT doc, input FROM tasks ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit)
+      : this.sql('SELECT doc, input FROM tasks WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(state, limit)) as Array<{ doc: string, input: Buffer }>
     return rows.map(r => this.decode(r.doc, r.input))
   }
 
   /** Every task not finished: what an owner resumes after a restart. */
   unfinished (): Task[] {
-    const rows = this.db.prepare(`SELECT doc, input FROM tasks WHERE state NOT IN (${TERMINAL_STATES.map(() => '?').join(',')}) ORDER BY created_at, rowid`).all(...TERMINAL_STATES) as Array<{ doc: string, input: Buffer }>
+    const rows = this.sql(`SELECT doc, input FROM tasks WHERE state NOT IN (${TERMINAL_STATES.map(() => '?').join(',')}) ORDER BY created_at, rowid`).all(...TERMINAL_STATES) as Array<{ doc: string, input: Buffer }>
     return rows.map(r => this.decode(r.doc, r.input))
   }
 
   counts (): Record<string, number> {
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM tasks GROUP BY state').all() as Array<{ state: string, n: number }>
+    const rows = this.sql('SELECT state, COUNT(*) AS n FROM tasks GROUP BY state').all() as Array<{ state: string, n: number }>
     return Object.fromEntries(rows.map(r => [r.state, r.n]))
   }
 
   /** Deletes tasks finished before `before`; returns how many. */
   prune (before: number): number {
-    return this.db.prepare('DELETE FROM tasks WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes
+    return this.sql('DELETE FROM tasks WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes
   }
 
   putPendingResult (result: PendingResult, now: number): void {
-    this.db.prepare('INSERT OR REPLACE INTO worker_results (task_id, replica, epoch, owner, message, created_at, output_hash) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT OR REPLACE INTO worker_results (task_id, replica, epoch, owner, message, created_at, output_hash) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(result.taskId, result.replica, result.epoch, result.owner, result.message, now, result.outputHash ?? '')
   }
 
   /** Undelivered results for one owner, oldest first, at most `limit` (by the owner index: the cost follows what is read). */
   pendingResults (owner: string, limit: number): PendingResult[] {
-    const rows = this.db.prepare('SELECT task_id, replica, epoch, owner, message FROM worker_results WHERE owner = ? ORDER BY created_at LIMIT ?').all(owner, limit) as Array<{ task_id: string, replica: number, epoch: number, owner: string, message: Buffer }>
+    const rows = this.sql('SELECT task_id, replica, epoch, owner, message FROM worker_results WHERE owner = ? ORDER BY created_at LIMIT ?').all(owner, limit) as Array<{ task_id: string, replica: number, epoch: number, owner: string, message: Buffer }>
     return rows.map(r => ({ taskId: r.task_id, replica: r.replica, epoch: r.epoch, owner: r.owner, message: new Uint8Array(r.message) }))
   }
 
   /** Hashes of the outputs undelivered results name (the outputs kept for their owners). */
   undeliveredOutputs (): Set<string> {
-    const rows = this.db.prepare("SELECT DISTINCT output_hash FROM worker_results WHERE output_hash != ''").all() as Array<{ output_hash: string }>
+    const rows = this.sql("SELECT DISTINCT output_hash FROM worker_results WHERE output_hash != ''").all() as Array<{ output_hash: string }>
     return new Set(rows.map(r => r.output_hash))
   }
 
   /** Owners this worker holds undelivered results for, those waiting longest first. */
   pendingResultOwners (limit: number): string[] {
-    const rows = this.db.prepare('SELECT owner FROM worker_results GROUP BY owner ORDER BY MIN(created_at) LIMIT ?').all(limit) as Array<{ owner: string }>
+    const rows = this.sql('SELECT owner FROM worker_results GROUP BY owner ORDER BY MIN(created_at) LIMIT ?').all(limit) as Array<{ owner: string }>
     return rows.map(r => r.owner)
   }
 
   /** Only the task's owner can make a worker drop a result it holds for it. True if there was one. */
   deletePendingResult (taskId: string, replica: number, epoch: number, owner: string): boolean {
-    return this.db.prepare('DELETE FROM worker_results WHERE task_id = ? AND replica = ? AND epoch = ? AND owner = ?').run(taskId, replica, epoch, owner).changes > 0
+    return this.sql('DELETE FROM worker_results WHERE task_id = ? AND replica = ? AND epoch = ? AND owner = ?').run(taskId, replica, epoch, owner).changes > 0
   }
 
   /** Drops results no owner took within `before` (the owner is gone for good). */
   prunePendingResults (before: number): number {
-    return this.db.prepare('DELETE FROM worker_results WHERE created_at < ?').run(before).changes
+    return this.sql('DELETE FROM worker_results WHERE created_at < ?').run(before).changes
   }
 
   /** Bytes held for each owner: its undelivered results (their messages) and the outputs kept for it. */
   undeliveredUsage (): Map<string, number> {
     const usage = new Map<string, number>()
     const add = (rows: Array<{ peer: string, bytes: number }>): void => { for (const r of rows) usage.set(r.peer, (usage.get(r.peer) ?? 0) + r.bytes) }
-    add(this.db.prepare('SELECT owner AS peer, SUM(length(message)) AS bytes FROM worker_results GROUP BY owner').all() as Array<{ peer: string, bytes: number }>)
-    add(this.db.prepare(`SELECT reader AS peer, SUM(size) AS bytes FROM blobs WHERE role = 'output' GROUP BY reader`).all() as Array<{ peer: string, bytes: number }>)
+    add(this.sql('SELECT owner AS peer, SUM(length(message)) AS bytes FROM worker_results GROUP BY owner').all() as Array<{ peer: string, bytes: number }>)
+    add(this.sql(`SELECT reader AS peer, SUM(size) AS bytes FROM blobs WHERE role = 'output' GROUP BY reader`).all() as Array<{ peer: string, bytes: number }>)
     return usage
   }
 
   /** Bytes of cached copies fetched from each peer. */
   cacheUsage (): Map<string, number> {
-    const rows = this.db.prepare(`SELECT reader AS peer, SUM(size) AS bytes FROM blobs WHERE role = 'cache' GROUP BY reader`).all() as Array<{ peer: string, bytes: number }>
+    const rows = this.sql(`SELECT reader AS peer, SUM(size) AS bytes FROM blobs WHERE role = 'cache' GROUP BY reader`).all() as Array<{ peer: string, bytes: number }>
     return new Map(rows.map(r => [r.peer, r.bytes]))
   }
 
@@ -276,20 +288,20 @@ export class TaskStore {
    */
   evictUndelivered (owner: string): { bytes: number, undelivered: boolean } | undefined {
     return this.transaction(() => {
-      const delivered = this.db.prepare(`SELECT hash, size FROM blobs WHERE role = 'output' AND reader = ?
+      const delivered = this.sql(`SELECT hash, size FROM blobs WHERE role = 'output' AND reader = ?
         AND hash NOT IN (SELECT output_hash FROM worker_results WHERE owner = ?) ORDER BY used_at LIMIT 1`).get(owner, owner) as { hash: string, size: number } | undefined
       if (delivered != null) {
-        this.db.prepare(`DELETE FROM blobs WHERE hash = ? AND role = 'output' AND reader = ?`).run(delivered.hash, owner)
+        this.sql(`DELETE FROM blobs WHERE hash = ? AND role = 'output' AND reader = ?`).run(delivered.hash, owner)
         return { bytes: delivered.size, undelivered: false }
       }
-      const oldest = this.db.prepare('SELECT rowid, output_hash AS outputHash, length(message) AS bytes FROM worker_results WHERE owner = ? ORDER BY created_at, rowid LIMIT 1')
+      const oldest = this.sql('SELECT rowid, output_hash AS outputHash, length(message) AS bytes FROM worker_results WHERE owner = ? ORDER BY created_at, rowid LIMIT 1')
         .get(owner) as { rowid: number, outputHash: string, bytes: number } | undefined
       if (oldest == null) return undefined
-      this.db.prepare('DELETE FROM worker_results WHERE rowid = ?').run(oldest.rowid)
+      this.sql('DELETE FROM worker_results WHERE rowid = ?').run(oldest.rowid)
       let bytes = oldest.bytes
-      if (oldest.outputHash !== '' && this.db.prepare('SELECT 1 FROM worker_results WHERE owner = ? AND output_hash = ?').get(owner, oldest.outputHash) == null) {
-        const output = this.db.prepare(`SELECT size FROM blobs WHERE hash = ? AND role = 'output' AND reader = ?`).pluck().get(oldest.outputHash, owner) as number | undefined
-        this.db.prepare(`DELETE FROM blobs WHERE hash = ? AND role = 'output' AND reader = ?`).run(oldest.outputHash, owner)
+      if (oldest.outputHash !== '' && this.sql('SELECT 1 FROM worker_results WHERE owner = ? AND output_hash = ?').get(owner, oldest.outputHash) == null) {
+        const output = this.sql(`SELECT size FROM blobs WHERE hash = ? AND role = 'output' AND reader = ?`).pluck().get(oldest.outputHash, owner) as number | undefined
+        this.sql(`DELETE FROM blobs WHERE hash = ? AND role = 'output' AND reader = ?`).run(oldest.outputHash, owner)
         bytes += output ?? 0
       }
       return { bytes, undelivered: true }
@@ -298,9 +310,9 @@ export class TaskStore {
 
   /** Drops the least recently used copy fetched from `peer`; returns its size, or undefined if there is none. */
   evictCache (peer: string): number | undefined {
-    const row = this.db.prepare(`SELECT hash, size FROM blobs WHERE role = 'cache' AND reader = ? ORDER BY used_at LIMIT 1`).get(peer) as { hash: string, size: number } | undefined
+    const row = this.sql(`SELECT hash, size FROM blobs WHERE role = 'cache' AND reader = ? ORDER BY used_at LIMIT 1`).get(peer) as { hash: string, size: number } | undefined
     if (row == null) return undefined
-    this.db.prepare(`DELETE FROM blobs WHERE hash = ? AND role = 'cache' AND reader = ?`).run(row.hash, peer)
+    this.sql(`DELETE FROM blobs WHERE hash = ? AND role = 'cache' AND reader = ?`).run(row.hash, peer)
     return row.size
   }
 
@@ -310,10 +322,10 @@ export class TaskStore {
    */
   putBlob (hash: string, role: BlobRole, data: Uint8Array, now: number, reader = ''): void {
     this.db.transaction(() => {
-      const touched = this.db.prepare('UPDATE blobs SET used_at = ? WHERE hash = ? AND role = ? AND reader = ?').run(now, hash, role, reader)
+      const touched = this.sql('UPDATE blobs SET used_at = ? WHERE hash = ? AND role = ? AND reader = ?').run(now, hash, role, reader)
       if (touched.changes > 0) return
-      const { lastInsertRowid } = this.db.prepare('INSERT INTO blobs (hash, role, reader, size, used_at) VALUES (?, ?, ?, ?, ?)').run(hash, role, reader, data.byteLength, now)
-      const insert = this.db.prepare('INSERT INTO blob_chunks (blob, seq, data) VALUES (?, ?, ?)')
+      const { lastInsertRowid } = this.sql('INSERT INTO blobs (hash, role, reader, size, used_at) VALUES (?, ?, ?, ?, ?)').run(hash, role, reader, data.byteLength, now)
+      const insert = this.sql('INSERT INTO blob_chunks (blob, seq, data) VALUES (?, ?, ?)')
       for (let seq = 0; seq * BLOB_CHUNK_BYTES < data.byteLength; seq++) insert.run(lastInsertRowid, seq, data.subarray(seq * BLOB_CHUNK_BYTES, (seq + 1) * BLOB_CHUNK_BYTES))
     })()
   }
@@ -325,18 +337,18 @@ export class TaskStore {
    * A row left by a crash mid-upload is a task blob no task needs, so pruning removes it.
    */
   blobWriter (role: BlobRole, now: number): { append: (bytes: Uint8Array) => void, finish: (hash: string) => void, abort: () => void } {
-    const { lastInsertRowid: rowid } = this.db.prepare('INSERT INTO blobs (hash, role, reader, size, used_at) VALUES (?, ?, \'\', 0, ?)').run(`upload:${randomBytes(16).toString('hex')}`, role, now)
-    const insert = this.db.prepare('INSERT INTO blob_chunks (blob, seq, data) VALUES (?, ?, ?)')
+    const { lastInsertRowid: rowid } = this.sql('INSERT INTO blobs (hash, role, reader, size, used_at) VALUES (?, ?, \'\', 0, ?)').run(`upload:${randomBytes(16).toString('hex')}`, role, now)
+    const insert = this.sql('INSERT INTO blob_chunks (blob, seq, data) VALUES (?, ?, ?)')
     let seq = 0
     let size = 0
-    const abort = (): void => { this.db.prepare('DELETE FROM blobs WHERE rowid = ?').run(rowid) }
+    const abort = (): void => { this.sql('DELETE FROM blobs WHERE rowid = ?').run(rowid) }
     return {
       append: bytes => { insert.run(rowid, seq++, bytes); size += bytes.byteLength },
       abort,
       finish: hash => {
         this.db.transaction(() => {
-          if (this.db.prepare('UPDATE blobs SET used_at = ? WHERE hash = ? AND role = ? AND reader = \'\'').run(now, hash, role).changes > 0) abort()
-          else this.db.prepare('UPDATE blobs SET hash = ?, size = ? WHERE rowid = ?').run(hash, size, rowid)
+          if (this.sql('UPDATE blobs SET used_at = ? WHERE hash = ? AND role = ? AND reader = \'\'').run(now, hash, role).changes > 0) abort()
+          else this.sql('UPDATE blobs SET hash = ?, size = ? WHERE rowid = ?').run(hash, size, rowid)
         })()
       }
     }
@@ -344,7 +356,7 @@ export class TaskStore {
 
   /** A blob this node holds in any role, for its own use. */
   blob (hash: string): Uint8Array | undefined {
-    const rowid = this.db.prepare('SELECT rowid FROM blobs WHERE hash = ? LIMIT 1').pluck().get(hash) as number | undefined
+    const rowid = this.sql('SELECT rowid FROM blobs WHERE hash = ? LIMIT 1').pluck().get(hash) as number | undefined
     return rowid == null ? undefined : this.blobBytes(rowid)
   }
 
@@ -355,7 +367,7 @@ export class TaskStore {
    * outputs it received as an owner.
    */
   blobFor (hash: string, peer: string): Uint8Array | undefined {
-    const rowid = this.db.prepare(`SELECT rowid FROM blobs WHERE hash = ? AND role IN ('cache', 'output') AND reader = ? LIMIT 1`).pluck().get(hash, peer) as number | undefined
+    const rowid = this.sql(`SELECT rowid FROM blobs WHERE hash = ? AND role IN ('cache', 'output') AND reader = ? LIMIT 1`).pluck().get(hash, peer) as number | undefined
     return rowid == null ? undefined : this.blobBytes(rowid)
   }
 
@@ -364,7 +376,7 @@ export class TaskStore {
    * node's own task blob (the caller checks the peer's lease). Never a cached copy.
    */
   servableBlob (hash: string, peer: string): { rowid: number, role: BlobRole, size: number } | undefined {
-    return this.db.prepare(`SELECT rowid, role, size FROM blobs WHERE hash = ? AND ((role = 'task' AND reader = '') OR (role = 'output' AND reader = ?))
+    return this.sql(`SELECT rowid, role, size FROM blobs WHERE hash = ? AND ((role = 'task' AND reader = '') OR (role = 'output' AND reader = ?))
       ORDER BY role = 'output' DESC LIMIT 1`).get(hash, peer) as { rowid: number, role: BlobRole, size: number } | undefined
   }
 
@@ -373,21 +385,21 @@ export class TaskStore {
     if (length <= 0) return new Uint8Array()
     const first = Math.floor(offset / BLOB_CHUNK_BYTES)
     const last = Math.floor((offset + length - 1) / BLOB_CHUNK_BYTES)
-    const rows = this.db.prepare('SELECT data FROM blob_chunks WHERE blob = ? AND seq BETWEEN ? AND ? ORDER BY seq').pluck().all(rowid, first, last) as Buffer[]
+    const rows = this.sql('SELECT data FROM blob_chunks WHERE blob = ? AND seq BETWEEN ? AND ? ORDER BY seq').pluck().all(rowid, first, last) as Buffer[]
     const joined = rows.length === 1 ? rows[0] as Buffer : Buffer.concat(rows)
     const from = offset - first * BLOB_CHUNK_BYTES
     return new Uint8Array(joined.buffer, joined.byteOffset + from, Math.max(0, Math.min(length, joined.byteLength - from)))
   }
 
   private blobBytes (rowid: number): Uint8Array {
-    const rows = this.db.prepare('SELECT data FROM blob_chunks WHERE blob = ? ORDER BY seq').pluck().all(rowid) as Buffer[]
+    const rows = this.sql('SELECT data FROM blob_chunks WHERE blob = ? ORDER BY seq').pluck().all(rowid) as Buffer[]
     return new Uint8Array(Buffer.concat(rows))
   }
 
   /** Deletes blobs of a role last used before `before`, except those in `keep`; returns how many. */
   pruneBlobs (role: BlobRole, before: number, keep: ReadonlySet<string> = new Set()): number {
-    const rows = this.db.prepare('SELECT hash, reader FROM blobs WHERE role = ? AND used_at < ?').all(role, before) as Array<{ hash: string, reader: string }>
-    const remove = this.db.prepare('DELETE FROM blobs WHERE hash = ? AND role = ? AND reader = ?')
+    const rows = this.sql('SELECT hash, reader FROM blobs WHERE role = ? AND used_at < ?').all(role, before) as Array<{ hash: string, reader: string }>
+    const remove = this.sql('DELETE FROM blobs WHERE hash = ? AND role = ? AND reader = ?')
     let removed = 0
     this.db.transaction(() => {
       for (const row of rows) if (!keep.has(row.hash)) removed += remove.run(row.hash, role, row.reader).changes
@@ -396,17 +408,17 @@ export class TaskStore {
   }
 
   loadReputation (): Map<string, PeerRecord> {
-    const rows = this.db.prepare('SELECT peer, record FROM reputation').all() as Array<{ peer: string, record: string }>
+    const rows = this.sql('SELECT peer, record FROM reputation').all() as Array<{ peer: string, record: string }>
     return new Map(rows.map(r => [r.peer, JSON.parse(r.record) as PeerRecord]))
   }
 
   saveReputation (records: Array<[string, PeerRecord]>): void {
-    const stmt = this.db.prepare('INSERT OR REPLACE INTO reputation (peer, record) VALUES (?, ?)')
+    const stmt = this.sql('INSERT OR REPLACE INTO reputation (peer, record) VALUES (?, ?)')
     this.db.transaction(() => { for (const [peer, record] of records) stmt.run(peer, JSON.stringify(record)) })()
   }
 
   deleteReputation (peers: string[]): void {
-    const stmt = this.db.prepare('DELETE FROM reputation WHERE peer = ?')
+    const stmt = this.sql('DELETE FROM reputation WHERE peer = ?')
     this.db.transaction(() => { for (const peer of peers) stmt.run(peer) })()
   }
 

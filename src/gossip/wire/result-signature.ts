@@ -1,3 +1,4 @@
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto'
 import { ResultStatus, type SignedResult, type TaskRef } from './mesh.js'
 import { peerIdFromBytes } from './peer-bytes.js'
 import type { PrivateKey } from '@libp2p/interface'
@@ -39,8 +40,25 @@ export function resultSigningBytes ({ task, worker, status, outputHash }: Result
   return out
 }
 
+/** node:crypto key objects of Ed25519 keys, made once per key (libp2p's sign makes one from JWK at every call). */
+const keyObjects = new WeakMap<PrivateKey, KeyObject>()
+
+function keyObjectOf (key: PrivateKey): KeyObject | undefined {
+  if (key.type !== 'Ed25519' || key.raw.byteLength !== 64) return undefined
+  let object = keyObjects.get(key)
+  if (object == null) {
+    const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url')
+    object = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64(key.raw.subarray(0, 32)), x: b64(key.raw.subarray(32)) }, format: 'jwk' })
+    keyObjects.set(key, object)
+  }
+  return object
+}
+
 export async function signResult (key: PrivateKey, statement: ResultStatement): Promise<SignedResult> {
-  const signature = await key.sign(resultSigningBytes(statement))
+  const bytes = resultSigningBytes(statement)
+  // Ed25519 is deterministic: the same signature libp2p's key.sign makes, without its per-call key import.
+  const object = keyObjectOf(key)
+  const signature = object != null ? sign(null, bytes, object) : await key.sign(bytes)
   return { ...statement, signature: new Uint8Array(signature) }
 }
 
