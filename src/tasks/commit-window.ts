@@ -21,9 +21,17 @@ export interface WindowStore {
 export type Sender = (peer: string, messages: LeaseMessage[]) => Promise<void>
 export type SendFailed = (peer: string, err: Error) => void
 
+/** A window holding only lazy writes commits this long after its first one (unless an eager write closes it sooner). */
+export const LAZY_COMMIT_MS = 50
+
 export class CommitWindow {
   private open = false
   private scheduled = false
+  /** The window holds a write whose messages wait for its commit (an owner's): it closes at the next turn. */
+  private eager = false
+  private lazyTimer?: NodeJS.Timeout
+  /** Messages that need no commit before them, sent at the next turn. */
+  private readonly loose = new Map<string, { messages: LeaseMessage[], failed: Set<SendFailed> }>()
   private readonly outbox = new Map<string, { messages: LeaseMessage[], failed: Set<SendFailed> }>()
   private undos: Array<() => void> = []
   /** Windows committed, and writes in them: the group-commit figure. */
@@ -40,12 +48,25 @@ export class CommitWindow {
    * Runs a write in the open window (opening it). If it throws, the window is rolled back and
    * the error rethrown; `undo` is called if the window is rolled back later.
    */
-  write<T> (fn: () => T, undo?: () => void): T {
+  write<T> (fn: () => T, undo?: () => void, lazy = false): T {
     if (!this.open) {
       this.store.begin()
       this.open = true
     }
-    this.schedule()
+    if (lazy) {
+      // Nothing waits on it (a worker's kept result, an ack's delete): it may wait for company.
+      this.lazyTimer ??= setTimeout(() => {
+        this.lazyTimer = undefined
+        try {
+          this.closeNow()
+        } catch (err) {
+          this.onFailure(err)
+        }
+      }, LAZY_COMMIT_MS).unref()
+    } else {
+      this.eager = true
+      this.schedule()
+    }
     let result: T
     try {
       result = fn()
@@ -60,11 +81,23 @@ export class CommitWindow {
 
   /** Queues messages for a peer: sent after the window commits (at once if nothing is written meanwhile). */
   send (peer: string, messages: LeaseMessage[], failed?: SendFailed): void {
+    this.queue(this.outbox, peer, messages, failed)
+  }
+
+  /**
+   * Queues messages that need no commit before them (a worker's pulls, renewals, results kept
+   * lazily): sent at the next turn, many per frame, whatever the window holds.
+   */
+  sendLoose (peer: string, messages: LeaseMessage[], failed?: SendFailed): void {
+    this.queue(this.loose, peer, messages, failed)
+  }
+
+  private queue (box: Map<string, { messages: LeaseMessage[], failed: Set<SendFailed> }>, peer: string, messages: LeaseMessage[], failed?: SendFailed): void {
     if (messages.length === 0) return
-    let queued = this.outbox.get(peer)
+    let queued = box.get(peer)
     if (queued == null) {
       queued = { messages: [], failed: new Set() }
-      this.outbox.set(peer, queued)
+      box.set(peer, queued)
     }
     queued.messages.push(...messages)
     if (failed != null) queued.failed.add(failed)
@@ -78,6 +111,15 @@ export class CommitWindow {
 
   /** Commits what is written and sends what waits, now. Throws if the commit fails (after rolling back). */
   flush (): void {
+    this.sendAll(this.loose)
+    this.closeNow()
+  }
+
+  private closeNow (): void {
+    if (this.lazyTimer != null) {
+      clearTimeout(this.lazyTimer)
+      this.lazyTimer = undefined
+    }
     if (this.open) {
       try {
         this.store.commit()
@@ -86,11 +128,16 @@ export class CommitWindow {
         throw err
       }
       this.open = false
+      this.eager = false
       this.commits++
       this.undos = []
     }
-    const out = [...this.outbox]
-    this.outbox.clear()
+    this.sendAll(this.outbox)
+  }
+
+  private sendAll (box: Map<string, { messages: LeaseMessage[], failed: Set<SendFailed> }>): void {
+    const out = [...box]
+    box.clear()
     for (const [peer, { messages, failed }] of out) {
       this.sender(peer, messages).catch(err => { for (const f of failed) f(peer, err as Error) })
     }
@@ -101,8 +148,14 @@ export class CommitWindow {
     this.scheduled = true
     setImmediate(() => {
       this.scheduled = false
+      this.sendAll(this.loose)
+      // A window of lazy writes only waits for its timer (or an eager write).
+      if (this.open && !this.eager) {
+        this.sendAll(this.outbox)
+        return
+      }
       try {
-        this.flush()
+        this.closeNow()
       } catch (err) {
         this.onFailure(err)
       }
@@ -114,7 +167,12 @@ export class CommitWindow {
     try {
       this.store.rollback()
     } catch {}
+    if (this.lazyTimer != null) {
+      clearTimeout(this.lazyTimer)
+      this.lazyTimer = undefined
+    }
     this.open = false
+    this.eager = false
     this.outbox.clear()
     const undos = this.undos.reverse()
     this.undos = []

@@ -599,7 +599,9 @@ export class TaskWorker {
 
   /** A store write in the shared commit window (or a transaction of its own without one). */
   private write<T> (fn: () => T): T {
-    return this.init.window != null ? this.init.window.write(fn) : this.init.store.transaction(fn)
+    // Lazy: nothing waits on a worker's writes (a result is sent before its commit; lost in a
+    // crash, it only costs a re-run), so they wait up to LAZY_COMMIT_MS for company.
+    return this.init.window != null ? this.init.window.write(fn, undefined, true) : this.init.store.transaction(fn)
   }
 
   /** Slots taken by runs that have started (not those waiting). */
@@ -682,8 +684,10 @@ export class TaskWorker {
         error: (result.error ?? '').slice(0, LIMITS.errorChars)
       }
     }
-    // On disk before it is sent: a result survives the owner being away, and this node restarting;
-    // within the quotas, which drop older results an owner never acknowledged first.
+    // Kept on disk for resending: a result survives the owner being away, and this node
+    // restarting; within the quotas, which drop older results an owner never acknowledged first.
+    // It is sent without waiting for that commit (within LAZY_COMMIT_MS): a crash before it loses
+    // only a copy the owner most likely has, and at worst the task runs again.
     const { store, clock, quota } = this.init
     const encoded = LeaseMessage.encode(message)
     try {
@@ -766,7 +770,7 @@ export class TaskWorker {
 
   private send (peer: string, messages: LeaseMessage[]): void {
     if (this.init.window != null) {
-      this.init.window.send(peer, messages, this.sendFailed)
+      this.init.window.sendLoose(peer, messages, this.sendFailed)
       return
     }
     this.init.router.send(peer, messages).catch(err => { this.sendFailed(peer, err as Error) })

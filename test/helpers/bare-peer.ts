@@ -116,8 +116,9 @@ export class BarePeer {
         const i = this.grants.findIndex(t => Buffer.from(t.taskId).equals(body.claim.task.taskId))
         if (i >= 0) replies = [grant(this, from, this.grants.splice(i, 1)[0] as TaskOffer)]
       } else if (body.type === 'pull' && body.pull.count > 0) {
+        // It answers a pull only with work: with nothing to grant it says nothing (a fake owner).
         replies = this.grants.splice(0, body.pull.count).map(task => grant(this, from, task))
-        replies.push({ credit: { owner: this.bytes, held: 0, reason: '', unclaimed: this.grants.length } })
+        if (replies.length > 0) replies.push({ credit: { owner: this.bytes, held: 0, reason: '', unclaimed: this.grants.length } })
       }
       if (replies.length > 0) void this.send(from, replies).catch(() => {})
     })
