@@ -237,28 +237,12 @@ export class TaskOwner {
     // switch verification off for these tasks.
     const compare = this.comparable(kind)
     const tasks = buildTasks(submission, this.selfBytes, this.self, now).map(t => ({ ...t, spec: { ...t.spec, compare } }))
-    // On disk before anyone hears of them: the tasks, and the blobs workers will fetch. Writes of
-    // the open commit window go first, so the insert is its own transaction, committed here.
+    // On disk before anyone hears of them: the tasks, and the blobs workers will fetch.
     const { store } = this.init
-    try {
-      this.init.window.flush()
-    } catch (err) {
-      this.timerFailed('commit', err)
-    }
-    try {
-      store.transaction(() => {
-        if (inputByHash(submission)) store.putBlob(toHex(submission.inputHash), 'task', submission.input, now)
-        if (submission.module != null && submission.moduleHash != null) store.putBlob(toHex(submission.moduleHash), 'task', submission.module, now)
-        store.insert(tasks)
-      })
-    } catch (err) {
-      // Nothing was stored, so nothing is announced: the caller hears why (507 on the API).
-      rethrowStoreError(err)
-    }
-    for (const task of tasks) {
-      this.tasks.set(task.id, task)
-      this.dispatcher.track(task)
-    }
+    this.accept(tasks, () => {
+      if (inputByHash(submission)) store.putBlob(toHex(submission.inputHash), 'task', submission.input, now)
+      if (submission.module != null && submission.moduleHash != null) store.putBlob(toHex(submission.moduleHash), 'task', submission.module, now)
+    })
     this.init.logger.info({ count: tasks.length, kind }, 'tasks submitted')
     this.scheduleDispatch()
     this.queueAnnounce(tasks)
@@ -272,6 +256,20 @@ export class TaskOwner {
     if (existing != null) return existing
     const now = this.init.clock.now()
     const tasks = buildBatchTasks(batch, this.selfBytes, this.self, now, this.comparable(batch.base.kind))
+    this.accept(tasks, () => { for (const blob of batchBlobs(batch)) store.putBlob(blob.hash, 'task', blob.bytes, now) })
+    this.init.logger.info({ count: tasks.length, kind: batch.base.kind, key: batch.key }, 'batch submitted')
+    this.scheduleDispatch()
+    this.queueAnnounce(tasks)
+    return tasks.map(t => t.id)
+  }
+
+  /**
+   * Stores new tasks (and their blobs, written by `blobs`) in one transaction of their own, then
+   * takes them up. Writes of the open commit window go first, so the caller's answer follows its
+   * own commit. Nothing stored, nothing taken up: the caller hears why (507 on the API).
+   */
+  private accept (tasks: Task[], blobs: () => void): void {
+    const { store } = this.init
     try {
       this.init.window.flush()
     } catch (err) {
@@ -279,7 +277,7 @@ export class TaskOwner {
     }
     try {
       store.transaction(() => {
-        for (const blob of batchBlobs(batch)) store.putBlob(blob.hash, 'task', blob.bytes, now)
+        blobs()
         store.insert(tasks)
       })
     } catch (err) {
@@ -289,11 +287,6 @@ export class TaskOwner {
       this.tasks.set(task.id, task)
       this.dispatcher.track(task)
     }
-    this.init.logger.info({ count: tasks.length, kind: batch.base.kind, key: batch.key }, 'batch submitted')
-    this.scheduleDispatch()
-    // queueAnnounce spreads its list into a call: keep each well below V8's argument limit.
-    for (let i = 0; i < tasks.length; i += 10_000) this.queueAnnounce(tasks.slice(i, i + 10_000))
-    return tasks.map(t => t.id)
   }
 
   cancel (id: string, reason = 'cancelled by the owner'): TaskView {
