@@ -574,6 +574,9 @@ export class TaskOwner {
       if (openReplicas(next, now).length > 0 && event.type !== 'claimed') {
         this.scheduleDispatch()
         if (event.type === 'released' || event.type === 'expired') this.queueAnnounce([next])
+      } else if (event.type !== 'claimed' && task.replicas.some(r => r.lease != null && next.replicas[r.index]?.lease == null)) {
+        // A lease ended: its holder may be under its probation budget again, and requests of its stand.
+        this.scheduleDispatch()
       }
       const last = next.history.at(-1)
       if (last != null && last !== task.history.at(-1)) this.init.logger.debug({ task: next.id, state: last.state, reason: last.reason }, 'task transition')
