@@ -19,8 +19,10 @@ describe('built-in kinds run off the event loop', () => {
     await expect.poll(async () => (await owner.peers()).find(p => p.peerId === worker.peerId)?.state, { timeout: 20_000 }).toBe('alive')
 
     const states = new Set<string>()
+    // Read once: a read still in flight when the test ends must not touch a stopped node.
+    const workerId = worker.peerId
     const watch = setInterval(() => {
-      void owner.peers().then(peers => { states.add(peers.find(p => p.peerId === worker.peerId)?.state ?? 'missing') })
+      owner.peers().then(peers => { states.add(peers.find(p => p.peerId === workerId)?.state ?? 'missing') }, () => {})
     }, 50)
     try {
       const [id] = await owner.tasks.submit({ kind: 'hash-loop', input: '3000000' })
