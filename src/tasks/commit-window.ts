@@ -104,10 +104,6 @@ export class CommitWindow {
     this.schedule()
   }
 
-  /** Whether a write is waiting for its commit. */
-  get pending (): boolean {
-    return this.open
-  }
 
   /** Commits what is written and sends what waits, now. Throws if the commit fails (after rolling back). */
   flush (): void {

@@ -101,7 +101,7 @@ export class Dispatcher {
     return [...this.pulling].map(([worker, s]) => ({ worker, count: s.count }))
   }
 
-  /** Keeps the ready queue in step with a task's new state (after every transition). */
+  /** Keeps the ready queue in step with a task's new state (after every transition; a finished task leaves it). */
   track (task: Task): void {
     const count = openReplicas(task, Infinity).length
     this.totalOpen += count - (this.openOf.get(task.id) ?? 0)
@@ -118,12 +118,6 @@ export class Dispatcher {
     } else {
       bucket.set(task.id, task)
     }
-  }
-
-  untrack (id: string, priority: number): void {
-    this.totalOpen -= this.openOf.get(id) ?? 0
-    this.openOf.delete(id)
-    this.ready.get(priority)?.delete(id)
   }
 
   /** Open replicas, counted by kind (for the announced summary). */

@@ -562,13 +562,9 @@ export class TaskOwner {
         const resumed = lease != null && this.resumedLeases.delete(`${task.id}/${event.replica}/${lease.epoch}`)
         if (lease != null && !resumed) this.init.reputation.report(lease.holder, 'lease_expired', `lease of task ${task.id} expired`)
       }
-      if (TERMINAL.has(next.state)) {
-        this.tasks.delete(next.id)
-        this.dispatcher.untrack(next.id, next.spec.priority)
-      } else {
-        this.tasks.set(next.id, next)
-        this.dispatcher.track(next)
-      }
+      if (TERMINAL.has(next.state)) this.tasks.delete(next.id)
+      else this.tasks.set(next.id, next)
+      this.dispatcher.track(next)
       // A released, expired or added replica goes to a standing request at once; it is announced
       // too, for workers that have none here.
       if (openReplicas(next, now).length > 0 && event.type !== 'claimed') {

@@ -94,7 +94,6 @@ interface OwnerWork {
 interface Waiting {
   run: Running
   start: (started: boolean) => void
-  since: number
 }
 
 interface Running {
@@ -619,7 +618,7 @@ export class TaskWorker {
       return true
     }
     return await new Promise<boolean>(resolve => {
-      const entry: Waiting = { run, since: this.init.clock.now(), start: started => { delete run.waiting; resolve(started) } }
+      const entry: Waiting = { run, start: started => { delete run.waiting; resolve(started) } }
       this.waiting.push(entry)
       const giveUp = (): void => {
         const i = this.waiting.indexOf(entry)
@@ -638,7 +637,6 @@ export class TaskWorker {
       const next = this.waiting[0] as Waiting
       if (this.slotsInUse() + next.run.slots > this.init.slots) return
       this.waiting.shift()
-      delete next.run.waiting
       next.start(true)
     }
   }
