@@ -5,8 +5,10 @@ import type { TaskStore } from './store.js'
  * Group commit with an outbox (the node's owner and worker share one). Every store write of one
  * event-loop turn, and of the turns before the window closes, goes into one SQLite transaction;
  * the lease messages that tell peers about those writes (grants, acks, results) wait in the
- * outbox and go out only after the commit, many per frame, one send per peer. The window closes
- * at `setImmediate`: a lone write waits one turn, a burst of them shares one fsync.
+ * outbox and go out only after the commit is on the device (`durable()`, a flush on the thread
+ * pool that the commits of several turns share), many per frame, one send per peer, in the order
+ * the windows closed. The window closes at `setImmediate`: a lone write waits one turn and one
+ * flush, a burst of them shares both.
  *
  * If a write or the commit fails (a full disk), the whole window is rolled back: its messages are
  * dropped (peers send again: a claim, a renewal and a result are all resent) and each write's
@@ -16,6 +18,7 @@ export interface WindowStore {
   begin: TaskStore['begin']
   commit: TaskStore['commit']
   rollback: TaskStore['rollback']
+  durable: TaskStore['durable']
 }
 
 export type Sender = (peer: string, messages: LeaseMessage[]) => Promise<void>
@@ -34,6 +37,8 @@ export class CommitWindow {
   private readonly loose = new Map<string, { messages: LeaseMessage[], failed: Set<SendFailed> }>()
   private readonly outbox = new Map<string, { messages: LeaseMessage[], failed: Set<SendFailed> }>()
   private undos: Array<() => void> = []
+  /** Settles when the outbox of the last window closed is sent (never rejects): later outboxes go after it. */
+  private sent: Promise<void> = Promise.resolve()
   /** Windows committed, and writes in them: the group-commit figure. */
   commits = 0
   writes = 0
@@ -116,6 +121,7 @@ export class CommitWindow {
       clearTimeout(this.lazyTimer)
       this.lazyTimer = undefined
     }
+    let committed = false
     if (this.open) {
       try {
         this.store.commit()
@@ -127,8 +133,25 @@ export class CommitWindow {
       this.eager = false
       this.commits++
       this.undos = []
+      committed = true
     }
-    this.sendAll(this.outbox)
+    this.release(committed)
+  }
+
+  /**
+   * Sends the outbox once what it speaks of is on the device: after a flush if this window
+   * committed, else after the outboxes of earlier windows (a credit must not overtake its grants).
+   */
+  private release (committed: boolean): void {
+    // Nobody waits on a window with nothing to say (a worker's lazy writes): the periodic flush takes it.
+    if (this.outbox.size === 0) return
+    const out = new Map(this.outbox)
+    this.outbox.clear()
+    const ready = committed ? this.store.durable() : this.sent
+    this.sent = ready.then(() => { this.sendAll(out) }, err => {
+      // The commit is in the OS but could not be flushed (a failing disk): say nothing of it; peers send again.
+      this.onFailure(err)
+    })
   }
 
   private sendAll (box: Map<string, { messages: LeaseMessage[], failed: Set<SendFailed> }>): void {
@@ -147,7 +170,7 @@ export class CommitWindow {
       this.sendAll(this.loose)
       // A window of lazy writes only waits for its timer (or an eager write).
       if (this.open && !this.eager) {
-        this.sendAll(this.outbox)
+        this.release(false)
         return
       }
       try {

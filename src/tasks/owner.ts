@@ -229,6 +229,7 @@ export class TaskOwner {
         if (existing.length !== count || first == null || first.spec.kind !== kind || (first.spec.inputRef?.hash ?? toHex(sha256(first.spec.input))) !== toHex(submission.inputHash)) {
           throw new MeshError('CONFLICT', `key ${key} was used for a different submission (${existing.length} ${first?.spec.kind ?? ''} task(s) with another input)`)
         }
+        await this.durable()
         return existing
       }
     }
@@ -246,6 +247,7 @@ export class TaskOwner {
     this.init.logger.info({ count: tasks.length, kind }, 'tasks submitted')
     this.scheduleDispatch()
     this.queueAnnounce(tasks)
+    await this.durable()
     return tasks.map(t => t.id)
   }
 
@@ -253,14 +255,27 @@ export class TaskOwner {
   async submitMany (batch: BatchSubmission): Promise<string[]> {
     const { store } = this.init
     const existing = sameBatch(batch, store.batches.inputs(batch.key))
-    if (existing != null) return existing
+    if (existing != null) {
+      await this.durable()
+      return existing
+    }
     const now = this.init.clock.now()
     const tasks = buildBatchTasks(batch, this.selfBytes, this.self, now, this.comparable(batch.base.kind))
     this.accept(tasks, () => { for (const blob of batchBlobs(batch)) store.putBlob(blob.hash, 'task', blob.bytes, now) })
     this.init.logger.info({ count: tasks.length, kind: batch.base.kind, key: batch.key }, 'batch submitted')
     this.scheduleDispatch()
     this.queueAnnounce(tasks)
+    await this.durable()
     return tasks.map(t => t.id)
+  }
+
+  /** Waits until the accepted tasks are on the device (a flush on the thread pool, shared with other commits): then the caller may say "accepted". */
+  private async durable (): Promise<void> {
+    try {
+      await this.init.store.durable()
+    } catch (err) {
+      rethrowStoreError(err)
+    }
   }
 
   /**

@@ -1,0 +1,84 @@
+import { open, type FileHandle } from 'node:fs/promises'
+
+/**
+ * Durability off the event loop. The store commits with `synchronous = NORMAL`: a commit is in
+ * the WAL file in the OS, so it survives the process being killed at any moment, but not yet a
+ * power cut. This class flushes the WAL file to the device (fdatasync) on libuv's thread pool, so
+ * the node's one thread never waits on the disk:
+ *
+ * - `durable()` resolves once every commit made before the call is on the device. The owner's
+ *   grants and acks, and a submit's answer, wait for it (commit-window.ts, owner.ts): nobody is
+ *   told of a change before it would survive a power cut. Callers arriving while a flush runs
+ *   share the next one, so under load one flush covers many commits.
+ * - Every `intervalMs` a flush runs anyway, so writes nobody waits for (a worker's kept result)
+ *   are on the device within about a second, as Redis's `appendfsync everysec`.
+ *
+ * SQLite's own checkpoints (WAL into the database file) still sync both files themselves.
+ */
+export class WalSync {
+  private handle?: FileHandle
+  private running?: Promise<void>
+  private waiting: Array<{ resolve: () => void, reject: (err: Error) => void }> = []
+  private readonly timer?: NodeJS.Timeout
+  private closed = false
+
+  /** `path` is the database file; its WAL is `${path}-wal`. Null for an in-memory database (nothing to flush). */
+  constructor (private readonly path: string | null, intervalMs = 1000) {
+    if (path != null) this.timer = setInterval(() => { this.flush() }, intervalMs).unref()
+  }
+
+  /** Resolves when what was committed before this call is on the device; rejects if the flush fails. */
+  async durable (): Promise<void> {
+    if (this.path == null || this.closed) return
+    await new Promise<void>((resolve, reject) => {
+      this.waiting.push({ resolve, reject })
+      this.flush()
+    })
+  }
+
+  /** Starts a flush unless one runs (it restarts for whoever waits when that one ends). */
+  private flush (): void {
+    if (this.running != null || this.path == null) return
+    const batch = this.waiting
+    this.waiting = []
+    this.running = this.syncOnce().then(
+      () => { for (const w of batch) w.resolve() },
+      (err: Error) => { for (const w of batch) w.reject(err) }
+    ).finally(() => {
+      this.running = undefined
+      if (this.waiting.length > 0) this.flush()
+    })
+  }
+
+  private async syncOnce (): Promise<void> {
+    if (this.closed) return
+    if (this.handle == null) {
+      try {
+        this.handle = await open(`${this.path as string}-wal`, 'r')
+      } catch {
+        // No WAL yet (nothing written since the database opened): the database file is what holds the data.
+        const db = await open(this.path as string, 'r')
+        try { await db.datasync() } finally { await db.close() }
+        return
+      }
+    }
+    await this.handle.datasync()
+  }
+
+  /**
+   * Stops the timer; whoever still waits is answered once the flush under way ends (closing the
+   * database, after this, checkpoints and syncs what remains). The file handle closes then too.
+   */
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.timer)
+    const release = (): void => {
+      for (const w of this.waiting.splice(0)) w.resolve()
+      void this.handle?.close().catch(() => {})
+      this.handle = undefined
+    }
+    if (this.running != null) void this.running.finally(release)
+    else release()
+  }
+}
