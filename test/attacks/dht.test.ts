@@ -78,6 +78,8 @@ describe('the DHT', () => {
       await drain(dht.put(concat([new TextEncoder().encode('/pk/'), peerIdFromPrivateKey(key).toMultihash().bytes]), pk))
     }
 
+    // The peer datastore writes behind (datastore.ts): stopping the node flushes whatever it holds.
+    await node.stop()
     const written = await filesUnder(join(node.config.dataDir, 'datastore', 'dht'))
     console.log(`DHT entries the node wrote to its datastore: ${written.length} (providers ${written.filter(f => f.includes('provider')).length}, records ${written.filter(f => f.includes('record')).length})`)
     expect(written.length).toBe(0)
