@@ -9,6 +9,8 @@ export interface GossipsubInternals {
   getMeshPeers: (topic: string) => string[]
   /** Message ids seen (gossipsub records an id before its topic validator runs). */
   seenCache: { entries: Map<string, unknown> }
+  /** Fast ids of copies that passed the signature check (message-ids.ts), when fastMsgIdFn is set. */
+  fastMsgIdCache?: { entries: Map<string, unknown> }
 }
 
 export function gossipsubInternals (pubsub: GossipSub): GossipsubInternals {

@@ -6,7 +6,7 @@ import { isPeer, peerIdToBytes } from './wire/peer-bytes.js'
 import { GOSSIP_TYPES, meshTopic, type GossipType } from './topics.js'
 import { fail, toGossipResult } from './validation.js'
 import { gossipsubInternals } from './gossipsub-internals.js'
-import { messageId, messageIdToString } from './message-ids.js'
+import { fastMessageIdOf, messageId, messageIdToString } from './message-ids.js'
 import { runValidation, type AdapterSinks } from './validator-adapter.js'
 import { RateLimiter, type RateLimit } from './rate-limit.js'
 import { PeerTable, heartbeatInterval, type PeerTransition } from './peer-table.js'
@@ -311,7 +311,10 @@ export class MeshProtocol {
           // Gossipsub has recorded the id as seen already: forget it, or a deliverer that spends
           // its budget and relays an honest author's genuine message first would get every
           // honest relay's copy of it dropped as a duplicate.
-          gossipsubInternals(this.init.pubsub).seenCache.entries.delete(messageIdToString(messageId(message)))
+          // The same for its fast id, or the next byte-identical copy would be a duplicate before any check.
+          const internals = gossipsubInternals(this.init.pubsub)
+          internals.seenCache.entries.delete(messageIdToString(messageId(message)))
+          internals.fastMsgIdCache?.entries.delete(fastMessageIdOf(message))
           fail('new_author_budget', `the connection introduced over ${NEW_AUTHORS_PER_CONNECTION.burst} new authors (${NEW_AUTHORS_PER_CONNECTION.rate}/s)`)
         }
         if (!direct && !this.limiters[type].take(author, now)) overRate()

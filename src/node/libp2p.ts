@@ -19,7 +19,7 @@ import { TOPIC_WEIGHTS } from '../gossip/mesh-protocol.js'
 import { peerScoreParams, SCORE_THRESHOLDS } from '../gossip/score-params.js'
 import { GOSSIP_TYPES, meshTopic, protocolName } from '../gossip/topics.js'
 import { LIMITS } from '../gossip/wire/limits.js'
-import { messageId, messageIdToString } from '../gossip/message-ids.js'
+import { fastMessageId, messageId, messageIdToString } from '../gossip/message-ids.js'
 import { DEFAULT_GOSSIP_WINDOWS, type GossipWindows } from '../gossip/windows.js'
 import type { ReputationHook } from '../reputation/hook.js'
 import type { MeshNodeConfig } from './config.js'
@@ -100,6 +100,9 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
       // the genuine message, and the same bytes are one message whoever relays them.
       msgIdFn: messageId,
       msgIdToStrFn: messageIdToString,
+      // A byte-identical copy of a message already checked is a duplicate before its signature
+      // is checked again (each message arrives from several mesh peers).
+      fastMsgIdFn: fastMessageId,
       // Only the protocol's topics, each with its validator: no peer can make this node carry
       // or deliver anything else.
       allowedTopics: GOSSIP_TYPES.map(type => meshTopic(config.network, type)),
