@@ -50,9 +50,10 @@ async function hopMs (nodes: Nodes, samples: number): Promise<number | null> {
   return round(percentile(hops, 50), 3)
 }
 
-/** Submit-to-succeeded latency (as the owner sees it) of echo tasks one at a time on an idle mesh of n nodes (after a warm-up, so workers have left probation); `samples` is how many finished. */
+/** Submit-to-succeeded latency (as the owner sees it) of echo tasks one at a time on an idle mesh of n nodes (once its connections settled, and after a warm-up, so workers have left probation); `samples` is how many finished. */
 async function latency (nodes: Nodes, n: number, samples: number): Promise<{ p50: number | null, p99: number | null, samples: number | null }> {
   const { owner } = await nodes.mesh(n)
+  await nodes.settled()
   const warm = await owner.tasks.submit({ kind: 'echo', input: 'warm', count: 40 })
   await finishTimes(owner, warm, 60_000)
   const times: number[] = []
@@ -280,6 +281,8 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   let expiredOnLive: number | null = null
   if (want('throughput')) {
     const none: Awaited<ReturnType<typeof throughput>> = { perSec: null, expired: 0 }
+    // Untimed, as BullMQ's warm-up batch below: the code paths compiled before the clock runs.
+    await measure('throughput warm-up (untimed)', log, notes, async n => await throughput(n, quick ? 300 : 500), none)
     const cold = await measure('throughput mesh', log, notes, async n => await throughput(n, tasks), none)
     // The same with the owner trusting new peers (probationLeases high, as on a private network of known machines).
     const warm = await measure('throughput mesh, probationLeases 64', log, notes, async n => await throughput(n, tasks, { probationLeases: 64 }), none)

@@ -20,7 +20,8 @@ export class Nodes {
   async node (config: RawConfig = {}, deps: MeshNodeDeps = {}): Promise<MeshNode> {
     const dir = await mkdtemp(join(tmpdir(), 'mesh-bench-'))
     this.dirs.push(dir)
-    const node = createMeshNode({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], api: null, mdns: false, heartbeatMs: 500, reannounceMs: 500, drainTimeoutMs: 0, network: 'bench', ...config }, { logger: createLogger({ level: 'silent' }), builtinPool: this.pool, ...deps })
+    // The product's defaults (heartbeat and re-announcement every second) unless a figure says otherwise.
+    const node = createMeshNode({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], api: null, mdns: false, drainTimeoutMs: 0, network: 'bench', ...config }, { logger: createLogger({ level: 'silent' }), builtinPool: this.pool, ...deps })
     await node.start()
     this.all.push(node)
     return node
@@ -36,6 +37,27 @@ export class Nodes {
     const until = Date.now() + 60_000
     while ((await owner.peers()).filter(p => p.state === 'alive').length < n - 1 && Date.now() < until) await sleep(100)
     return { owner, workers }
+  }
+
+  /**
+   * Waits until the mesh has settled: no node's connections changed for `quietMs` (at most
+   * `timeoutMs`). `mesh()` returns once the owner sees every worker, while the workers are still
+   * dialling each other (handshakes, identify, gossipsub grafts): a figure of an idle mesh must
+   * not time that.
+   */
+  async settled (quietMs = 2000, timeoutMs = 30_000): Promise<void> {
+    const until = Date.now() + timeoutMs
+    const shape = (): string => this.all.map(n => n.libp2p.getConnections().length).join(',')
+    let last = shape()
+    let since = Date.now()
+    while (Date.now() < until && Date.now() - since < quietMs) {
+      await sleep(250)
+      const now = shape()
+      if (now !== last) {
+        last = now
+        since = Date.now()
+      }
+    }
   }
 
   async close (): Promise<void> {
