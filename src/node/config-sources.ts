@@ -26,6 +26,7 @@ export const ENV_VARS = {
   memoryBytes: 'MESH_MEMORY',
   allowWasm: 'MESH_ALLOW_WASM',
   probationLeases: 'MESH_PROBATION_LEASES',
+  residentTasks: 'MESH_RESIDENT_TASKS',
   targetPeers: 'MESH_TARGET_PEERS',
   maxConnections: 'MESH_MAX_CONNECTIONS',
   maxInboundPerIp: 'MESH_MAX_INBOUND_PER_IP',

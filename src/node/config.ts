@@ -7,6 +7,7 @@ import { LIMITS } from '../gossip/wire/limits.js'
 import { DEFAULT_MAX_HEARTBEAT_MS } from '../gossip/windows.js'
 import { KIND_NAME, commandKindSchema, type CommandKind } from '../tasks/exec/command-kinds.js'
 import { DEFAULT_QUOTAS, type QuotaLimits } from '../tasks/quota.js'
+import { RESIDENT_READY } from '../tasks/backlog.js'
 import { WASM_KIND } from '../tasks/spec.js'
 import type { InboundLimits } from './inbound-slots.js'
 
@@ -85,6 +86,8 @@ export interface MeshNodeConfig {
   wasmMaxOutputBytes: number
   /** Live leases a new peer (on probation) may hold on this node's tasks at once. */
   probationLeases: number
+  /** Pending tasks an owner keeps in memory; the rest wait in the store (backlog.ts). */
+  residentTasks: number
   /** Bytes kept for remote peers: cached inputs and modules, undelivered results and outputs (in all and per peer). */
   quotas: QuotaLimits
 }
@@ -206,6 +209,7 @@ export const rawConfigSchema = z.strictObject({
   wasmMaxTimeMs: z.coerce.number().int().min(100).max(LIMITS.timeoutMs).default(600_000),
   wasmMaxOutputBytes: z.coerce.number().int().min(1).max(LIMITS.blobBytes).default(16 * 1024 * 1024),
   probationLeases: z.coerce.number().int().min(1).max(4096).default(4),
+  residentTasks: z.coerce.number().int().min(16).max(1_000_000).default(RESIDENT_READY),
   blobCacheBytes: quotaSize.default(DEFAULT_QUOTAS.blobCacheBytes),
   blobCachePerPeerBytes: quotaSize.default(DEFAULT_QUOTAS.blobCachePerPeerBytes),
   undeliveredBytes: quotaSize.default(DEFAULT_QUOTAS.undeliveredBytes),
@@ -262,6 +266,7 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     wasmMaxTimeMs: value.wasmMaxTimeMs,
     wasmMaxOutputBytes: value.wasmMaxOutputBytes,
     probationLeases: value.probationLeases,
+    residentTasks: value.residentTasks,
     quotas: {
       blobCacheBytes: value.blobCacheBytes,
       blobCachePerPeerBytes: value.blobCachePerPeerBytes,

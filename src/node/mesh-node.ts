@@ -481,6 +481,7 @@ export class MeshNode {
         reannounceMs: config.reannounceMs,
         retentionMs: config.retentionMs,
         probationLeases: config.probationLeases,
+        residentTasks: config.residentTasks,
         window
       })
       blobs.taskBlobAccess = (hash, peer) => owner.grantsBlob(hash, peer)

@@ -43,12 +43,21 @@ const SCAN_LIMIT = 4096
 export class Dispatcher {
   private readonly deps: DispatcherDeps
   private readonly pulling = new Map<string, Standing>()
-  /** Tasks with an open replica, by priority (highest first), oldest first within one. */
+  /**
+   * Tasks with an open replica, by rank (highest first), oldest first within one. The rank is
+   * the task's priority, plus a half for a task being verified: a replica that checks a result
+   * finishes a task already under way, so it goes before new tasks of the same priority (behind
+   * a long queue it would wait for all of it, and the task with it).
+   */
   private readonly ready = new Map<number, Map<string, Task>>()
-  private priorities: number[] = []
+  private ranks: number[] = []
   /** Open replicas per ready task (backoff or not), and their sum. */
   private readonly openOf = new Map<string, number>()
+  /** The rank each ready task is filed under. */
+  private readonly rankOf = new Map<string, number>()
   private totalOpen = 0
+  /** Ready tasks that are not being verified: new work, what the owner's window counts. */
+  private fresh = 0
   /** Where the next round starts, so no worker always goes first. */
   private turn = 0
   claimsReceived = 0
@@ -89,11 +98,16 @@ export class Dispatcher {
     this.pulling.delete(worker)
   }
 
-  /** Open replicas (counting those in backoff) that no standing request covers: what more pulls could get. */
-  unclaimed (): number {
+  /** Open replicas (counting those in backoff, and `parked` ones the owner has not loaded) that no standing request covers: what more pulls could get. */
+  unclaimed (parked = 0): number {
     let wanted = 0
     for (const s of this.pulling.values()) wanted += s.count
-    return Math.max(0, this.totalOpen - wanted)
+    return Math.max(0, this.totalOpen + parked - wanted)
+  }
+
+  /** Ready tasks that are not being verified (an open replica, in backoff or not): the owner's window of new work. */
+  readyCount (): number {
+    return this.fresh
   }
 
   /** Workers with a standing request, and how many each wants. */
@@ -105,16 +119,26 @@ export class Dispatcher {
   track (task: Task): void {
     const count = openReplicas(task, Infinity).length
     this.totalOpen += count - (this.openOf.get(task.id) ?? 0)
-    const bucket = this.ready.get(task.spec.priority)
+    const was = this.rankOf.get(task.id)
+    const rank = task.state === 'verifying' ? task.spec.priority + 0.5 : task.spec.priority
+    if (was != null && (count === 0 || was !== rank)) {
+      this.ready.get(was)?.delete(task.id)
+      this.rankOf.delete(task.id)
+      if (Number.isInteger(was)) this.fresh--
+    }
     if (count === 0) {
       this.openOf.delete(task.id)
-      bucket?.delete(task.id)
       return
     }
     this.openOf.set(task.id, count)
+    if (!this.rankOf.has(task.id)) {
+      this.rankOf.set(task.id, rank)
+      if (Number.isInteger(rank)) this.fresh++
+    }
+    const bucket = this.ready.get(rank)
     if (bucket == null) {
-      this.ready.set(task.spec.priority, new Map([[task.id, task]]))
-      this.priorities = [...this.ready.keys()].sort((a, b) => b - a)
+      this.ready.set(rank, new Map([[task.id, task]]))
+      this.ranks = [...this.ready.keys()].sort((a, b) => b - a)
     } else {
       bucket.set(task.id, task)
     }
@@ -138,8 +162,8 @@ export class Dispatcher {
 
   /** Tasks with an open replica, highest priority first. */
   * readyTasks (): Generator<Task> {
-    for (const p of this.priorities) {
-      const bucket = this.ready.get(p)
+    for (const rank of this.ranks) {
+      const bucket = this.ready.get(rank)
       if (bucket == null) continue
       yield * bucket.values()
     }

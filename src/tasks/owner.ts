@@ -10,6 +10,7 @@ import { batchBlobs, buildBatchTasks, sameBatch, type BatchSubmission } from './
 import { viewOf, type TaskView } from './view.js'
 import { ReleaseAllowance } from './release-allowance.js'
 import { Dispatcher } from './dispatcher.js'
+import { Backlog, RESIDENT_READY } from './backlog.js'
 import type { CommitWindow } from './commit-window.js'
 import { isStoreWriteError, rethrowStoreError } from './store-errors.js'
 import type { Blobs } from './blobs.js'
@@ -59,6 +60,8 @@ export interface TaskOwnerInit {
    * probation.
    */
   probationLeases: number
+  /** Pending tasks kept in memory, waiting for workers (RESIDENT_READY by default); the rest are parked in the store. */
+  residentTasks?: number
 }
 
 /** Failed transfers of a large output before its attempt counts as failed. */
@@ -118,6 +121,9 @@ export class TaskOwner {
   claimsReceived = 0
   grantsIssued = 0
   private readonly dispatcher: Dispatcher
+  /** Pending tasks beyond the ones in memory, in the store only (backlog.ts). */
+  private readonly backlog: Backlog
+  private readonly residentTasks: number
   private dispatchScheduled = false
 
   constructor (init: TaskOwnerInit) {
@@ -134,14 +140,20 @@ export class TaskOwner {
       },
       now: () => this.init.clock.now()
     })
+    this.backlog = new Backlog(init.store)
+    this.residentTasks = init.residentTasks ?? RESIDENT_READY
   }
 
-  /** Loads every unfinished task from the store (a restart resumes them all) and starts serving. */
+  /**
+   * Loads the unfinished tasks it works on from the store (leased, being verified, and pending
+   * ones with a replica done), parks the other pending ones in the backlog and loads the first of
+   * them, and starts serving.
+   */
   start (): void {
     if (this.started) return
     this.started = true
     const now = this.init.clock.now()
-    for (const task of this.init.store.unfinished()) {
+    for (const task of [...this.init.store.active(), ...this.init.store.pendingWithResults()]) {
       // A lease's holder may have gone on renewing while we were down: give it a full TTL to
       // reach us again before its lease expires, rather than expiring everything at once.
       for (const replica of task.replicas) {
@@ -153,7 +165,9 @@ export class TaskOwner {
       this.countLeases(task, 1)
       this.dispatcher.track(task)
     }
-    if (this.tasks.size > 0) this.init.logger.info({ tasks: this.tasks.size }, 'resuming unfinished tasks')
+    this.backlog.open()
+    this.refill()
+    if (this.tasks.size > 0) this.init.logger.info({ tasks: this.tasks.size, parked: this.backlog.size }, 'resuming unfinished tasks')
     this.offs.push(this.init.router.on((body, from) => {
       try {
         this.onLease(body, from)
@@ -299,13 +313,36 @@ export class TaskOwner {
       rethrowStoreError(err)
     }
     for (const task of tasks) {
-      this.tasks.set(task.id, task)
-      this.dispatcher.track(task)
+      // Into memory while the window has room; the rest wait in the store (backlog.ts).
+      if (this.dispatcher.readyCount() < this.residentTasks) this.admit(task)
+      else this.backlog.park(task)
     }
   }
 
-  cancel (id: string, reason = 'cancelled by the owner'): TaskView {
+  /** A task the owner works on from now: in memory, and in the dispatcher's ready queue if it has an open replica. */
+  private admit (task: Task): void {
+    this.tasks.set(task.id, task)
+    this.dispatcher.track(task)
+  }
+
+  /** Loads parked tasks once the ready ones fall below half the window. */
+  private refill (): void {
+    const room = this.residentTasks - this.dispatcher.readyCount()
+    if (this.backlog.size === 0 || room < this.residentTasks / 2) return
+    for (const task of this.backlog.load(room, id => this.tasks.has(id))) this.admit(task)
+  }
+
+  /** The task if the owner works on it, loading it from the backlog if it is parked there. */
+  private resident (id: string): Task | undefined {
     const task = this.tasks.get(id)
+    if (task != null) return task
+    const parked = this.backlog.take(id, known => this.tasks.has(known))
+    if (parked != null) this.admit(parked)
+    return parked
+  }
+
+  cancel (id: string, reason = 'cancelled by the owner'): TaskView {
+    const task = this.resident(id)
     if (task == null) {
       const stored = this.init.store.get(id)
       if (stored == null) throw new MeshError('NOT_FOUND', `no task ${id}`)
@@ -324,7 +361,7 @@ export class TaskOwner {
   cancelMany (ids: string[], reason: string): string[] {
     const cancelled: string[] = []
     for (const id of ids) {
-      const task = this.tasks.get(id)
+      const task = this.resident(id)
       if (task == null) continue
       this.apply(task, { type: 'cancelled', reason })
       cancelled.push(id)
@@ -346,7 +383,7 @@ export class TaskOwner {
   }
 
   /** Claims received count every task a worker asked for (a pull for k counts k); grants, first grants of a replica's lease. */
-  stats (): { counts: Record<string, number>, claimsReceived: number, grantsIssued: number, claimsPerGrant: number | null, pulling: number, commits: number, writes: number } {
+  stats (): { counts: Record<string, number>, claimsReceived: number, grantsIssued: number, claimsPerGrant: number | null, pulling: number, commits: number, writes: number, resident: number, parked: number } {
     const claims = this.claimsReceived + this.dispatcher.claimsReceived
     return {
       counts: this.init.store.counts(),
@@ -355,7 +392,10 @@ export class TaskOwner {
       claimsPerGrant: this.grantsIssued === 0 ? null : claims / this.grantsIssued,
       pulling: this.dispatcher.requests().length,
       commits: this.init.window.commits,
-      writes: this.init.window.writes
+      writes: this.init.window.writes,
+      // Unfinished tasks in memory, and pending ones waiting in the store only (backlog.ts).
+      resident: this.tasks.size,
+      parked: this.backlog.size
     }
   }
 
@@ -404,7 +444,7 @@ export class TaskOwner {
     const held = this.dispatcher.pull(from, { count: pull.count, kinds: pull.kinds, slots: pull.slots, memoryBytes: pull.memoryBytes })
     const allowance = this.allowance(from)
     const reason = held > 0 && allowance <= 0 ? `${state}: at most ${this.budget(from)} live lease(s) on this owner's tasks until results are verified` : ''
-    this.send(from, [{ credit: { owner: this.selfBytes, held, reason, unclaimed: Math.min(LIMITS.pullCount, this.dispatcher.unclaimed()) } }])
+    this.send(from, [{ credit: { owner: this.selfBytes, held, reason, unclaimed: Math.min(LIMITS.pullCount, this.dispatcher.unclaimed(this.backlog.openReplicas())) } }])
   }
 
   /** Grants to standing requests once the current turn's changes are in (a burst of opened replicas dispatches once). */
@@ -415,7 +455,12 @@ export class TaskOwner {
       this.dispatchScheduled = false
       if (!this.started) return
       try {
-        this.dispatcher.dispatch()
+        // Grants drain the window: load parked tasks and grant again while requests stand.
+        for (let round = 0; round < 16; round++) {
+          this.refill()
+          const parked = this.backlog.size
+          if (this.dispatcher.dispatch() === 0 || parked === 0) break
+        }
       } catch (err) {
         if (!isStoreWriteError(err)) throw err
         this.timerFailed('dispatch', err)
@@ -770,6 +815,9 @@ export class TaskOwner {
     if (notes) this.lastNotes = now
     let budget = NOTES_PER_SECOND
     let alive: PeerRecord[] | undefined
+    // Parked tasks whose deadline passed are loaded to be failed below (once a second: a query of the store).
+    if (notes) for (const task of this.backlog.pastDeadline(now, 256, id => this.tasks.has(id))) this.admit(task)
+    this.refill()
     for (const task of [...this.tasks.values()]) {
       // A retry whose backoff ended since the last sweep goes to the standing requests now.
       if (task.replicas.some(r => r.status === 'open' && r.notBefore > since && r.notBefore <= now)) this.scheduleDispatch()
@@ -823,7 +871,8 @@ export class TaskOwner {
       this.announceTimer = undefined
       this.lastAnnounceAt = this.init.clock.now()
       const queued = this.announceQueue.splice(0)
-      void this.announce(queued.map(t => this.tasks.get(t.id) ?? t), this.init.clock.now())
+      // Offers name tasks in memory only (a parked one could not be claimed by name).
+      void this.announce(queued.map(t => this.tasks.get(t.id)).filter((t): t is Task => t != null), this.init.clock.now())
     }, Math.max(5, this.lastAnnounceAt + ANNOUNCE_GAP_MS - now))
   }
 
@@ -895,7 +944,12 @@ export class TaskOwner {
 
   /** Open work by kind, for announcements (at most LIMITS.summaryKinds kinds, the most open first). */
   private summary (now: number): WorkSummary[] {
-    return [...this.dispatcher.summary(now)]
+    const kinds = this.dispatcher.summary(now)
+    for (const [kind, parked] of this.backlog.summary()) {
+      const s = kinds.get(kind) ?? { open: 0, maxPriority: parked.maxPriority, slots: 1, memoryBytes: 0 }
+      kinds.set(kind, { open: s.open + parked.open, maxPriority: Math.max(s.maxPriority, parked.maxPriority), slots: Math.max(s.slots, parked.slots), memoryBytes: Math.max(s.memoryBytes, parked.memoryBytes) })
+    }
+    return [...kinds]
       .sort((a, b) => b[1].open - a[1].open)
       .slice(0, LIMITS.summaryKinds)
       .map(([kind, s]) => ({ kind, open: Math.min(s.open, 0xFFFF_FFFF), maxPriority: s.maxPriority, slots: s.slots, memoryBytes: s.memoryBytes, deterministic: this.init.deterministicKinds.has(kind) }))
@@ -961,7 +1015,7 @@ export class TaskOwner {
     // Blobs: an owner's task blobs past retention unless an unfinished task needs them; a worker's
     // outputs once no undelivered result names them (and an hour has passed); cached copies
     // unused for an hour.
-    const needed = new Set<string>()
+    const needed = new Set<string>(this.backlog.size > 0 ? store.pendingBlobRefs() : [])
     for (const task of this.tasks.values()) {
       if (task.spec.inputRef != null) needed.add(task.spec.inputRef.hash)
       if (task.spec.module != null) needed.add(task.spec.module.hash)

@@ -102,7 +102,15 @@ const MIGRATIONS: Array<string | ((db: Database.Database) => void)> = [
   // Batches: "what finished since" reads only what it returns (not every task of the batch),
   // and the newest-first task list pages without sorting the table.
   `CREATE INDEX tasks_key_finished ON tasks(idempotency_key, finished_at, batch_index);
-   CREATE INDEX tasks_created ON tasks(created_at);`
+   CREATE INDEX tasks_created ON tasks(created_at);`,
+  // The owner's backlog (backlog.ts): pending tasks it has not loaded are read from here in
+  // order (priority high to low, then as submitted), and past their deadline, through two small
+  // indexes of the pending rows only.
+  `ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE tasks ADD COLUMN deadline INTEGER NOT NULL DEFAULT 0;
+   UPDATE tasks SET priority = coalesce(json_extract(doc, '$.spec.priority'), 0), deadline = coalesce(json_extract(doc, '$.spec.deadline'), 0);
+   CREATE INDEX tasks_backlog ON tasks(priority DESC) WHERE state = 'pending';
+   CREATE INDEX tasks_backlog_deadline ON tasks(deadline) WHERE state = 'pending';`
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
@@ -128,6 +136,12 @@ export interface PendingResult {
 export type BlobRole = 'task' | 'output' | 'cache' | 'result'
 
 const TERMINAL_STATES = ['succeeded', 'failed', 'cancelled']
+
+/** A position in the backlog's order: after the row `rowid` of priority `priority`. */
+export interface BacklogCursor {
+  priority: number
+  rowid: number
+}
 
 export class TaskStore {
   private readonly db: Database.Database
@@ -188,11 +202,11 @@ export class TaskStore {
 
   /** Inserts new tasks in one transaction: all are on disk, or none. */
   insert (tasks: Task[]): void {
-    const stmt = this.sql('INSERT INTO tasks (id, state, kind, idempotency_key, batch_index, created_at, doc, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    const stmt = this.sql('INSERT INTO tasks (id, state, kind, idempotency_key, batch_index, created_at, doc, input, priority, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
     this.db.transaction(() => {
       for (const task of tasks) {
         const key = task.spec.idempotencyKey
-        stmt.run(task.id, task.state, task.spec.kind, key ?? null, key == null ? null : task.spec.batchIndex ?? 0, task.createdAt, this.encode(task), task.spec.input)
+        stmt.run(task.id, task.state, task.spec.kind, key ?? null, key == null ? null : task.spec.batchIndex ?? 0, task.createdAt, this.encode(task), task.spec.input, task.spec.priority, task.spec.deadline)
       }
     })()
   }
@@ -234,6 +248,55 @@ export class TaskStore {
   unfinished (): Task[] {
     const rows = this.sql(`SELECT doc, input FROM tasks WHERE state NOT IN (${TERMINAL_STATES.map(() => '?').join(',')}) ORDER BY created_at, rowid`).all(...TERMINAL_STATES) as Array<{ doc: string, input: Buffer }>
     return rows.map(r => this.decode(r.doc, r.input))
+  }
+
+  /** Unfinished tasks that are not pending (a live lease, or replicas checking a result): what a restarted owner loads at once. */
+  active (): Task[] {
+    const rows = this.sql("SELECT doc, input FROM tasks WHERE state IN ('leased', 'verifying') ORDER BY created_at, rowid").all() as Array<{ doc: string, input: Buffer }>
+    return rows.map(r => this.decode(r.doc, r.input))
+  }
+
+  /** Pending tasks in the backlog's order (priority high to low, then as inserted), after `after`, at most `limit`. */
+  pendingAfter (after: BacklogCursor | null, limit: number): Array<{ task: Task, cursor: BacklogCursor }> {
+    type Row = { rowid: number, priority: number, doc: string, input: Buffer }
+    // Two index ranges (the rest of this priority, then the lower ones), each read in index order.
+    const rows = after == null
+      ? this.sql("SELECT rowid, priority, doc, input FROM tasks WHERE state = 'pending' ORDER BY priority DESC, rowid LIMIT ?").all(limit) as Row[]
+      : this.sql("SELECT rowid, priority, doc, input FROM tasks WHERE state = 'pending' AND priority = ? AND rowid > ? ORDER BY rowid LIMIT ?").all(after.priority, after.rowid, limit) as Row[]
+    if (after != null && rows.length < limit) {
+      rows.push(...this.sql("SELECT rowid, priority, doc, input FROM tasks WHERE state = 'pending' AND priority < ? ORDER BY priority DESC, rowid LIMIT ?").all(after.priority, limit - rows.length) as Row[])
+    }
+    return rows.map(r => ({ task: this.decode(r.doc, r.input), cursor: { priority: r.priority, rowid: r.rowid } }))
+  }
+
+  /** Pending tasks with a replica done (an output kept for comparison): loaded at an owner's start with the active ones, never parked. */
+  pendingWithResults (): Task[] {
+    const rows = this.sql(`SELECT doc, input FROM tasks WHERE state = 'pending'
+      AND EXISTS (SELECT 1 FROM json_each(doc, '$.replicas') WHERE json_extract(value, '$.outputHash') IS NOT NULL) ORDER BY created_at, rowid`).all() as Array<{ doc: string, input: Buffer }>
+    return rows.map(r => this.decode(r.doc, r.input))
+  }
+
+  /** Hashes of the blobs pending tasks need (a large input, a wasm module): kept by pruning whether or not the owner has the task loaded. */
+  pendingBlobRefs (): string[] {
+    return this.sql(`SELECT DISTINCT h FROM (
+      SELECT json_extract(doc, '$.spec.inputRef.hash') AS h FROM tasks WHERE state = 'pending'
+      UNION SELECT json_extract(doc, '$.spec.module.hash') AS h FROM tasks WHERE state = 'pending') WHERE h IS NOT NULL`).pluck().all() as string[]
+  }
+
+  /** Ids of pending tasks whose deadline is at or before `now`, at most `limit`. */
+  pendingPastDeadline (now: number, limit: number): string[] {
+    return this.sql("SELECT id FROM tasks WHERE state = 'pending' AND deadline <= ? LIMIT ?").pluck().all(now, limit) as string[]
+  }
+
+  /**
+   * Pending tasks by kind: how many, their replicas (the redundancy asked; a task some of whose
+   * replicas are done counts them all), the highest priority, and the most slots and memory one
+   * needs. Read once, when an owner starts: a scan of the pending rows.
+   */
+  pendingByKind (): Array<{ kind: string, tasks: number, replicas: number, maxPriority: number, slots: number, memoryBytes: number }> {
+    return this.sql(`SELECT kind, COUNT(*) AS tasks, SUM(coalesce(json_extract(doc, '$.spec.redundancy'), 1)) AS replicas, MAX(priority) AS maxPriority,
+      MAX(coalesce(json_extract(doc, '$.spec.slots'), 1)) AS slots, MAX(coalesce(json_extract(doc, '$.spec.memoryBytes'), 0)) AS memoryBytes
+      FROM tasks WHERE state = 'pending' GROUP BY kind`).all() as Array<{ kind: string, tasks: number, replicas: number, maxPriority: number, slots: number, memoryBytes: number }>
   }
 
   counts (): Record<string, number> {

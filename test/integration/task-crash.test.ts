@@ -106,7 +106,9 @@ describe('tasks survive crashes', () => {
     const workers = await Promise.all([0, 1].map(async () => await mesh.node({ heartbeatMs: 200, slots: 2 })))
     const ownerDir = await mesh.tempDir()
     const args = ['--data-dir', ownerDir, ...LOOPBACK, '--no-worker', '--lease-ttl-ms', '1000', ...workers.flatMap(w => ['--bootstrap', addrOf(w)])]
-    const first = procs.start(args)
+    // A window of 16 pending tasks in memory: most of the batch waits in the store (backlog.ts), across the restart too.
+    const env = { MESH_RESIDENT_TASKS: '16' }
+    const first = procs.start(args, env)
     await waitForApiFile(ownerDir)
     const ownerId = await idOf(ownerDir)
     for (const w of workers) await expect.poll(async () => (await w.peers()).find(p => p.peerId === ownerId)?.state, { timeout: 20_000 }).toBe('alive')
@@ -138,7 +140,7 @@ describe('tasks survive crashes', () => {
     expect(atKill.succeeded ?? 0).toBeLessThan(30)
 
     // Its old api.json stays behind until the new node writes its own: the polls below retry until the new API answers.
-    const second = procs.start(args)
+    const second = procs.start(args, env)
     await expect.poll(succeeded, { timeout: 90_000, interval: 200 }).toBe(30)
     const all = JSON.parse((await runBin(['tasks', '--json', '--data-dir', ownerDir])).stdout) as TaskView[]
     // The same 30 tasks, none run again as a new task (histories read from the store once the owner has stopped).

@@ -73,4 +73,23 @@ describe('Dispatcher (the owner\'s side of pulling)', () => {
     expect(dispatcher.pull('w1', { count: 0, kinds: [], slots: 0, memoryBytes: 0 })).toBe(0)
     expect(dispatcher.requests()).toEqual([])
   })
+
+  it('a replica that checks a result goes before new tasks of the same priority (not behind the whole queue), and the window counts new tasks only', () => {
+    const { dispatcher, tasks, grants, add } = underTest()
+    for (let i = 0; i < 5; i++) add(`new${i}`)
+    add('checked')
+    // The owner opened a check of "checked": the task is verifying with one open replica.
+    const base = tasks.get('checked') as Task
+    const verifying: Task = { ...base, state: 'verifying', replicas: [{ ...(base.replicas[0] as Task['replicas'][number]), status: 'done', doneBy: 'w0' }, { ...(base.replicas[0] as Task['replicas'][number]), index: 1, verification: true }] }
+    tasks.set('checked', verifying)
+    dispatcher.track(verifying)
+    expect(dispatcher.readyCount()).toBe(5)
+    dispatcher.pull('w1', { count: 2, kinds: ['echo'], slots: 1, memoryBytes: 0 })
+    expect(grants.map(g => g.task)).toEqual(['checked', 'new0'])
+    expect(dispatcher.readyCount()).toBe(4)
+    // A higher priority still goes first.
+    add('urgent', { priority: 1 })
+    dispatcher.pull('w1', { count: 1, kinds: ['echo'], slots: 1, memoryBytes: 0 })
+    expect(grants.at(-1)?.task).toBe('urgent')
+  })
 })
