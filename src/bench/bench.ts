@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import type { MeshNode } from '../node/mesh-node.js'
@@ -30,7 +30,7 @@ interface BenchOptions {
   only?: string[]
 }
 
-export const GROUPS = ['hop', 'latency', 'throughput', 'fairness', 'claims', 'reclaim', 'isolation', 'memory', 'scale']
+export const GROUPS = ['hop', 'latency', 'throughput', 'fairness', 'claims', 'reclaim', 'isolation', 'memory', 'ownerScale', 'scale']
 
 async function hopMs (nodes: Nodes, samples: number): Promise<number | null> {
   const a = await nodes.node({ worker: false })
@@ -180,6 +180,82 @@ async function processRss (): Promise<number | null> {
   }
 }
 
+/** RSS of a process in MB (ps), null if it is gone. */
+function rssOf (pid: number | undefined): number | null {
+  if (pid == null) return null
+  const out = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)]).stdout.toString().trim()
+  return out === '' ? null : round(Number(out) / 1024, 1)
+}
+
+interface OwnerScale { queued: number | null, submitSeconds: number | null, rssMB: number | null, perSec: number | null, parked: number | null }
+
+/**
+ * One owner process (`mesh-node start --no-worker`) given `queued` echo tasks through its API
+ * (10,000 a call), then four in-process workers: its RSS with the whole queue in it (the most of
+ * samples taken while it dispatches), and the tasks finished per second over `windowMs` while
+ * the queue is that long. Open tasks live in the store; the owner keeps a bounded window of
+ * them in memory (backlog.ts).
+ */
+async function ownerScale (nodes: Nodes, queued: number, windowMs: number, log: (line: string) => void): Promise<OwnerScale> {
+  const dir = await mkdtemp(join(tmpdir(), 'mesh-bench-owner-'))
+  const child = spawn(process.execPath, [projectFile('bin/mesh-node'), 'start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-worker', '--log-level', 'warn', '--network', 'bench'],
+    { stdio: 'ignore', env: { ...process.env, MESH_PROBATION_LEASES: '64' } })
+  const exited = new Promise(resolve => { child.once('exit', resolve) })
+  try {
+    const until = Date.now() + 30_000
+    let api: { url: string, token: string } | undefined
+    while (api == null && Date.now() < until) {
+      try {
+        const { url } = JSON.parse(await readFile(join(dir, 'api.json'), 'utf8')) as { url: string }
+        api = { url, token: (await readFile(join(dir, 'api.token'), 'utf8')).trim() }
+      } catch {
+        await sleep(100)
+      }
+    }
+    if (api == null) throw new Error('the owner process wrote no api.json in 30 s')
+    const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+      const response = await fetch(`${(api as { url: string }).url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${(api as { token: string }).token}`, 'content-type': 'application/json' },
+        ...(body != null ? { body: JSON.stringify(body) } : {})
+      })
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
+      return await response.json()
+    }
+    const start = Date.now()
+    for (let done = 0; done < queued; done += 10_000) {
+      await call('POST', '/v1/tasks', { kind: 'echo', input: 'scale', count: Math.min(10_000, queued - done) })
+      if (done % 200_000 === 0) log(`owner scale: ${done} tasks submitted`)
+    }
+    const submitSeconds = round((Date.now() - start) / 1000, 1)
+    let rssMB = rssOf(child.pid)
+    const addrs = ((await call('GET', '/v1/status')) as { addrs: string[] }).addrs
+    const addr = addrs.find(a => a.includes('127.0.0.1')) as string
+    await Promise.all([0, 1, 2, 3].map(async () => await nodes.node({ bootstrap: [addr], slots: 8 })))
+    type Stats = { counts: Record<string, number>, parked: number }
+    const finished = (stats: Stats): number => (stats.counts.succeeded ?? 0) + (stats.counts.failed ?? 0)
+    // The rate once work flows (the workers connected and out of probation), over the window.
+    const flowing = Date.now() + 60_000
+    while (finished((await call('GET', '/v1/tasks/stats')) as Stats) < 2000 && Date.now() < flowing) await sleep(500)
+    const before = (await call('GET', '/v1/tasks/stats')) as Stats
+    const from = Date.now()
+    const end = from + windowMs
+    while (Date.now() < end) {
+      await sleep(2000)
+      rssMB = Math.max(rssMB ?? 0, rssOf(child.pid) ?? 0)
+    }
+    const after = (await call('GET', '/v1/tasks/stats')) as Stats
+    const perSec = round((finished(after) - finished(before)) / ((Date.now() - from) / 1000))
+    return { queued, submitSeconds, rssMB, perSec, parked: after.parked }
+  } finally {
+    child.kill('SIGTERM')
+    const killer = setTimeout(() => { child.kill('SIGKILL') }, 10_000)
+    await exited
+    clearTimeout(killer)
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
 /** RSS and V8 heap in use (after gc) added per extra in-process node, and RSS growth over a run of `runMs` with a steady workload, in MB. */
 async function inProcessMemory (nodes: Nodes, extra: number, runMs: number): Promise<{ perNode: number | null, heapPerNode: number | null, growth: number | null }> {
   // A first mesh warms up what every node shares (modules, the thread pool); then count what more nodes add.
@@ -317,6 +393,10 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
     mem = await measure('memory in-process', log, notes, async n => await inProcessMemory(n, 20, quick ? 20_000 : 300_000), noMem)
     if (quick) notes.push('memory.growthMBPer5Min: --quick runs the steady workload for 20 s, not 5 minutes; the figure is that run\'s growth')
   }
+  const noOwnerScale: OwnerScale = { queued: null, submitSeconds: null, rssMB: null, perSec: null, parked: null }
+  let owner: OwnerScale = noOwnerScale
+  if (quick) notes.push('ownerScale: skipped in --quick (the full run queues 1,000,000 tasks on one owner process)')
+  else if (want('ownerScale')) owner = await measure('ownerScale', log, notes, async n => await ownerScale(n, 1_000_000, 30_000, log), noOwnerScale)
   let scaleIn: number | null = null
   let scaleProcesses: number | null = null
   if (quick) notes.push('scale: skipped in --quick (the full run tries 50, 100 and 200 in-process nodes, and 10, 25 and 50 processes, with 1000 tasks)')
@@ -346,6 +426,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
     reclaim: { p99Ms: rec.p99Ms, ttlMs, p99Ratio: rec.p99Ms == null ? null : round(rec.p99Ms / ttlMs), drainMs: rec.drainMs, expiredOnLiveWorkers: expiredOnLive },
     isolation: { r3Tasks: r3.tasks, r3Seconds: r3.seconds, r1Tasks: r1.tasks, r1Seconds: r1.seconds, spotCheckOverhead: overhead },
     memory: { rssMBPerNode: rss, rssMBPerInProcessNode: mem.perNode, heapMBPerInProcessNode: mem.heapPerNode, growthMBPer5Min: mem.growth },
+    ownerScale: owner,
     scale: { processes: scaleProcesses, inProcess: scaleIn }
   }
   const figures: Figures = {
