@@ -6,7 +6,6 @@ import type { Blobs } from './blobs.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { BeyondLimits, WorkerCapacity } from './worker-capacity.js'
 import type { SendLease } from './worker-sender.js'
-import type { WorkerFaults } from './worker.js'
 import type { Clock } from '../clock.js'
 import type { TaskOffer, TaskRef } from '../gossip/wire/mesh.js'
 import type { Logger } from '../logger.js'
@@ -63,8 +62,6 @@ export interface TaskRunnerComponents {
   selfBytes: Uint8Array<ArrayBuffer>
   clock: Clock
   logger: Logger
-  /** Injected faults (tests and simulations only). */
-  faults?: WorkerFaults
   /** A run ended with a result for its owner (a run that was stopped has none). */
   finished: (owner: string, ref: TaskRef, result: ExecResult, startedAt: number) => Promise<void>
 }
@@ -231,7 +228,6 @@ export class TaskRunner {
     let result: ExecResult
     try {
       const { input, module } = await fetchPayload(blobs, owner, offer, run.abort.signal)
-      if ((this.components.faults?.delayMs ?? 0) > 0) await this.delay(this.components.faults?.delayMs ?? 0, run.abort.signal)
       result = await executor.run(offer.kind, input, { signal: run.abort.signal, onProgress: p => { run.progress = p }, memoryBytes: run.memoryBytes, ...(module != null ? { module } : {}) })
     } catch (err) {
       result = { outcome: 'failed', output: new Uint8Array(), error: (err as Error).message }
@@ -251,10 +247,6 @@ export class TaskRunner {
     if (result.localLimit === true) this.components.beyondLimits.add(owner, ref.taskId)
     if (result.output.byteLength > LIMITS.blobBytes || (result.output.byteLength > LIMITS.inlineOutputBytes && blobs == null)) {
       result = { outcome: 'failed_permanent', output: new Uint8Array(), error: `output of ${result.output.byteLength} bytes is over the ${LIMITS.blobBytes}-byte limit` }
-    }
-    if (result.outcome === 'succeeded' && this.components.faults?.lie != null) {
-      // Injected fault: a wrong output (a random one of its own, or the one all colluders share).
-      result = { ...result, output: new TextEncoder().encode(this.components.faults.lie === 'collude' ? 'colluding liars agree on this' : `a lie ${Math.random()}`) }
     }
     await this.components.finished(owner, ref, result, startedAt)
   }
@@ -295,16 +287,6 @@ export class TaskRunner {
       this.waiting.shift()
       next.start(true)
     }
-  }
-
-  /** Waits on the node's clock, or until the signal aborts. */
-  private async delay (ms: number, signal: AbortSignal): Promise<void> {
-    const { clock } = this.components
-    await new Promise<void>(resolve => {
-      const timer = clock.setTimeout(() => { signal.removeEventListener('abort', done); resolve() }, ms)
-      const done = (): void => { clock.clearTimeout(timer); resolve() }
-      signal.addEventListener('abort', done, { once: true })
-    })
   }
 
   private renew (run: Run): void {

@@ -6,7 +6,7 @@ import { BeyondLimits, workerCapacity } from './worker-capacity.js'
 import { createWorkerSender, type SendLease } from './worker-sender.js'
 import type { Blobs } from './blobs.js'
 import type { CommitWindow } from './commit-window.js'
-import type { Executor } from './exec/executor.js'
+import type { Executor, ExecResult } from './exec/executor.js'
 import type { StorageQuota } from './quota.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
@@ -25,12 +25,15 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
  * together and routes the lease messages owners send to the part they concern.
  */
 
-/** Faults a worker can be made to commit, for tests and simulations. */
-export interface WorkerFaults {
-  /** Report a wrong output for every task: its own random one ('random') or one shared by all colluders ('collude'). */
-  lie?: 'random' | 'collude'
-  /** A slow worker: each task takes this much longer (the lease is renewed meanwhile). */
-  delayMs?: number
+/**
+ * Changes to how a worker runs tasks and reports them, for tests and simulations only (the
+ * simulation's liars and slow workers: src/sim/worker-faults.ts); a product node has none.
+ */
+export interface WorkerHooks {
+  /** Wraps the executor the worker runs tasks with (its capabilities are asked of the one it was given). */
+  executor?: (executor: Executor, clock: Clock) => Executor
+  /** A run's result, within the output limits, before it is signed and reported. */
+  result?: (result: ExecResult) => ExecResult
 }
 
 export interface TaskWorkerInit {
@@ -53,8 +56,8 @@ export interface TaskWorkerInit {
   reputation?: ReputationHook
   /** Group commit shared with the node's owner: results are stored in it and sent after it commits (absent: sent at once). */
   window?: CommitWindow
-  /** Injected faults (tests and simulations only). */
-  faults?: WorkerFaults
+  /** Tests and simulations only: see WorkerHooks. */
+  hooks?: WorkerHooks
   /** Tasks claimed or run at once from an owner it has no grants from yet (the slow-start window; default 1). */
   initialWindow?: number
   clock: Clock
@@ -78,7 +81,7 @@ export class TaskWorker {
 
   constructor (init: TaskWorkerInit) {
     this.init = init
-    const { clock, logger, executor, store } = init
+    const { clock, logger, executor, store, hooks } = init
     const selfBytes = peerIdToBytes(init.selfId)
     // A pull that never left (no connection) was not ignored: nothing stands there, nothing is held against the owner.
     const send: SendLease = createWorkerSender({ router: init.router, window: init.window, clock, logger, unreachable: peer => { this.scheduler.peerGone(peer) } })
@@ -86,8 +89,9 @@ export class TaskWorker {
     const beyondLimits = new BeyondLimits()
     const { reputation, window, quota, blobs, claimTimeoutMs, deliveryRetryMs } = init
     this.delivery = new ResultDelivery({ privateKey: init.privateKey, selfBytes, store, quota, window, reputation, send, clock, logger, deliveryRetryMs })
+    const amend = hooks?.result
     this.runner = new TaskRunner({
-      executor,
+      executor: hooks?.executor?.(executor, clock) ?? executor,
       capacity,
       beyondLimits,
       blobs,
@@ -96,9 +100,8 @@ export class TaskWorker {
       selfBytes,
       clock,
       logger,
-      faults: init.faults,
       finished: async (owner, ref, result, startedAt) => {
-        await this.delivery.report(owner, ref, result, startedAt)
+        await this.delivery.report(owner, ref, amend != null ? amend(result) : result, startedAt)
         this.scheduler.tick()
       }
     })
