@@ -72,10 +72,6 @@ const MAX_PROBES = 32
 const FORGET_OWNER_MS = 30_000
 /** A summary's open count is believed over the owner's last Credit only when that is older than this. */
 const CREDIT_FRESH_MS = 2_000
-const TICK_MS = 50
-/** An owner's unanswered pulls count against it once per this, at most. */
-const IGNORED_EVERY_MS = 30_000
-const MAX_IGNORED_OWNERS = 1000
 
 export class ClaimScheduler {
   private readonly components: ClaimSchedulerComponents
@@ -98,7 +94,7 @@ export class ClaimScheduler {
   start (): void {
     if (this.active) return
     this.active = true
-    this.tickTimer = this.components.clock.setInterval(() => { this.tick() }, TICK_MS)
+    this.tickTimer = this.components.clock.setInterval(() => { this.tick() }, 50)
   }
 
   /** Asks for nothing more: what it asked for is withdrawn, and what owners have open is forgotten. */
@@ -327,9 +323,9 @@ export class ClaimScheduler {
     this.standing.ignored(owner, now)
     // Counted once per owner per half minute: an owner that restarts or is briefly away
     // leaves requests unanswered, and that is not many offences.
-    if (now - (this.ignoredAt.get(owner) ?? -Infinity) >= IGNORED_EVERY_MS) {
+    if (now - (this.ignoredAt.get(owner) ?? -Infinity) >= 30_000) {
       this.ignoredAt.set(owner, now)
-      if (this.ignoredAt.size > MAX_IGNORED_OWNERS) this.ignoredAt.delete(this.ignoredAt.keys().next().value as string)
+      if (this.ignoredAt.size > 1000) this.ignoredAt.delete(this.ignoredAt.keys().next().value as string)
       this.components.reputation?.report(owner, 'claim_ignored', 'a pull for work left unanswered')
     }
   }

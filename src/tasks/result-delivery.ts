@@ -40,9 +40,6 @@ export interface ResultDeliveryComponents {
 /** Owners with undelivered results the worker tries to reach at once, at most. */
 const MAX_OWED_OWNERS = 100
 const MAX_DELIVERY_BACKOFF_MS = 30_000
-const DEFAULT_RETRY_MS = 2000
-/** The resend timer ticks at least this often; each owner's own turn comes by its backoff. */
-const REDELIVER_TICK_MS = 500
 
 export class ResultDelivery {
   private readonly components: ResultDeliveryComponents
@@ -54,13 +51,14 @@ export class ResultDelivery {
 
   constructor (components: ResultDeliveryComponents) {
     this.components = components
-    this.retryMs = components.deliveryRetryMs ?? DEFAULT_RETRY_MS
+    this.retryMs = components.deliveryRetryMs ?? 2000
   }
 
   start (): void {
     if (this.started) return
     this.started = true
-    this.timer = this.components.clock.setInterval(() => { this.redeliver() }, Math.min(REDELIVER_TICK_MS, this.retryMs))
+    // Ticks often; each owner's own turn comes by its backoff.
+    this.timer = this.components.clock.setInterval(() => { this.redeliver() }, Math.min(500, this.retryMs))
     this.redeliver()
   }
 

@@ -70,7 +70,6 @@ export interface TaskRunnerComponents {
 const WAIT_FOR_SLOT_MS = 1_000
 /** A grant is assumed to take less than this (at most a quarter of the TTL) to arrive: its lease is timed from its arrival less this. */
 const GRANT_TRANSIT_MS = 1_000
-const DRAIN_POLL_MS = 50
 
 export class TaskRunner {
   private readonly components: TaskRunnerComponents
@@ -97,7 +96,7 @@ export class TaskRunner {
     const { clock, router, selfBytes } = this.components
     const deadline = clock.now() + drainMs
     while (this.running.size > 0 && clock.now() < deadline && !this.drainCut) {
-      await new Promise(resolve => { clock.setTimeout(() => { resolve(undefined) }, DRAIN_POLL_MS) })
+      await new Promise(resolve => { clock.setTimeout(() => { resolve(undefined) }, 50) })
     }
     const stopping = [...this.running.values()]
     const releases = stopping.map(async run => {

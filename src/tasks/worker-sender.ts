@@ -17,10 +17,6 @@ export interface WorkerSenderComponents {
   unreachable: (peer: string) => void
 }
 
-/** How often an owner that cannot be reached is named at warn, at most. */
-const WARN_EVERY_MS = 60_000
-const MAX_WARNED_PEERS = 1000
-
 /** The worker's way out: lease messages through the commit window (or the router), failures logged and reported. */
 export function createWorkerSender ({ router, window, clock, logger, unreachable }: WorkerSenderComponents): SendLease {
   const warnedAt = new Map<string, number>()
@@ -29,9 +25,9 @@ export function createWorkerSender ({ router, window, clock, logger, unreachable
     // Once a minute per owner at warn: a worker that cannot reach an owner should say so.
     const now = clock.now()
     const fields = { peer, err: err.message }
-    if (now - (warnedAt.get(peer) ?? -Infinity) > WARN_EVERY_MS) {
+    if (now - (warnedAt.get(peer) ?? -Infinity) > 60_000) {
       warnedAt.set(peer, now)
-      if (warnedAt.size > MAX_WARNED_PEERS) warnedAt.delete(warnedAt.keys().next().value as string)
+      if (warnedAt.size > 1000) warnedAt.delete(warnedAt.keys().next().value as string)
       logger.warn(fields, 'cannot reach a task owner')
     } else {
       logger.debug(fields, 'lease message not delivered')
