@@ -1,6 +1,6 @@
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { ClaimScheduler } from './claim-scheduler.js'
-import { ResultDelivery } from './result-delivery.js'
+import { ResultDelivery, type ResultDeliveryComponents } from './result-delivery.js'
 import { TaskRunner } from './task-runner.js'
 import { BeyondLimits, workerCapacity } from './worker-capacity.js'
 import { createWorkerSender, type SendLease } from './worker-sender.js'
@@ -9,7 +9,6 @@ import type { CommitWindow } from './commit-window.js'
 import type { Executor, ExecResult } from './exec/executor.js'
 import type { StorageQuota } from './quota.js'
 import type { LeaseRouter } from './lease-router.js'
-import type { TaskStore } from './store.js'
 import type { Clock } from '../clock.js'
 import type { MeshProtocol } from '../gossip/mesh-protocol.js'
 import type { LeaseBody } from '../gossip/wire/codec.js'
@@ -42,7 +41,8 @@ export interface TaskWorkerInit {
   protocol: Pick<MeshProtocol, 'on' | 'peerTable'>
   router: Pick<LeaseRouter, 'on' | 'send'>
   executor: Executor
-  store: TaskStore
+  /** Keeps results until their owners acknowledge them. */
+  store: ResultDeliveryComponents['store']
   slots: number
   /** Memory the running tasks may reserve in all (each task reserves what its offer states). */
   memoryBytes?: number
@@ -81,13 +81,12 @@ export class TaskWorker {
 
   constructor (init: TaskWorkerInit) {
     this.init = init
-    const { clock, logger, executor, store, hooks } = init
+    const { clock, logger, executor, store, hooks, reputation, window, quota, blobs, claimTimeoutMs, deliveryRetryMs } = init
     const selfBytes = peerIdToBytes(init.selfId)
     // A pull that never left (no connection) was not ignored: nothing stands there, nothing is held against the owner.
-    const send: SendLease = createWorkerSender({ router: init.router, window: init.window, clock, logger, unreachable: peer => { this.scheduler.peerGone(peer) } })
+    const send: SendLease = createWorkerSender({ router: init.router, window, clock, logger, unreachable: peer => { this.scheduler.peerGone(peer) } })
     const capacity = workerCapacity({ executor, slots: init.slots, memoryBytes: init.memoryBytes, admits: init.admits })
     const beyondLimits = new BeyondLimits()
-    const { reputation, window, quota, blobs, claimTimeoutMs, deliveryRetryMs } = init
     this.delivery = new ResultDelivery({ privateKey: init.privateKey, selfBytes, store, quota, window, reputation, send, clock, logger, deliveryRetryMs })
     const amend = hooks?.result
     this.runner = new TaskRunner({
