@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { MeshNode } from '../node/mesh-node.js'
 import { percentile } from '../sim/report.js'
 import { runSimulation } from '../sim/run.js'
+import { workerFaultHooks } from '../sim/worker-faults.js'
 import { projectFile } from '../tasks/exec/worker-files.js'
 import type { RawConfig } from '../node/config.js'
 import type { TaskView } from '../tasks/view.js'
@@ -138,7 +139,7 @@ async function reclaim (nodes: Nodes, ttlMs: number): Promise<{ p99Ms: number | 
 /** Tasks and seconds until an always-lying worker is banned by the owner. */
 async function isolation (nodes: Nodes, redundancy: number): Promise<{ tasks: number | null, seconds: number | null }> {
   const { owner } = await nodes.mesh(5, { reannounceMs: 200 }, { heartbeatMs: 500 })
-  const liar = await nodes.node({ bootstrap: [owner.status().addrs[0] as string] }, { faults: { lie: 'random' } })
+  const liar = await nodes.node({ bootstrap: [owner.status().addrs[0] as string] }, { workerHooks: workerFaultHooks({ lie: 'random' }) })
   const until = Date.now() + 20_000
   while ((await owner.peers()).find(p => p.peerId === liar.peerId)?.state !== 'alive' && Date.now() < until) await sleep(50)
   const start = Date.now()

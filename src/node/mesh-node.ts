@@ -31,7 +31,7 @@ import { BatchCanceller } from '../tasks/batch-cancel.js'
 import { TaskStore } from '../tasks/store.js'
 import { TaskWorker } from '../tasks/worker.js'
 import type { Executor } from '../tasks/exec/executor.js'
-import type { WorkerFaults } from '../tasks/worker.js'
+import type { WorkerHooks } from '../tasks/worker.js'
 import type { ApiTasks } from '../api/server.js'
 import type { ReputationHook } from '../reputation/hook.js'
 import type { PeerId } from '@libp2p/interface'
@@ -97,11 +97,10 @@ export interface MeshNodeDeps {
   /** Uniform in [0, 1) for backoff jitter and spot checks; Math.random by default. */
   random?: () => number
   /**
-   * Faults to inject, for tests and the simulation only (no flag or config key reaches this):
-   * `lie` makes the worker report a wrong output for every task it runs, its own random one per
-   * task ('random') or the same one as every other colluding liar ('collude').
+   * Hooks into the worker, for tests and the simulation only (no flag or config key reaches this):
+   * its liars and slow workers (src/sim/worker-faults.ts).
    */
-  faults?: WorkerFaults
+  workerHooks?: WorkerHooks
   /**
    * Shorter gossip timing windows (timestamp window, and with it the seen cache), for tests and
    * the simulation only: every node of a network must use the same ones (src/gossip/windows.ts).
@@ -145,7 +144,7 @@ export class MeshNode {
   private readonly executor: Executor
   private readonly builtins: ReturnType<typeof builtinExecutor>
   private readonly random: () => number
-  private readonly faults?: WorkerFaults
+  private readonly workerHooks?: WorkerHooks
   private readonly gossipWindows: GossipWindows
   /** Peers this node refuses to talk to (simulated partitions). */
   private readonly blocked = new Set<string>()
@@ -162,7 +161,7 @@ export class MeshNode {
     this.clock = deps.clock ?? systemClock
     this.metrics = createMetrics()
     this.peerJudge = deps.reputation ?? new Reputation({ clock: this.clock, logger: this.logger })
-    this.faults = deps.faults
+    this.workerHooks = deps.workerHooks
     this.gossipWindows = compileGossipWindows(deps.gossipWindows)
     this.builtins = builtinExecutor(this.clock, deps.builtinPool)
     const wasm = config.allowWasm
@@ -460,7 +459,7 @@ export class MeshNode {
           // A wasm module's memory maximum (the offer's memory need at least) within this node's cap.
           admits: offer => offer.kind !== WASM_KIND || offer.memoryBytes <= config.wasmMaxMemoryBytes,
           reputation: this.peerJudge,
-          ...(this.faults != null ? { faults: this.faults } : {}),
+          ...(this.workerHooks != null ? { hooks: this.workerHooks } : {}),
           clock: this.clock,
           logger
         })

@@ -10,7 +10,7 @@ import type { Piscina } from 'piscina'
 import type { RawConfig } from '../node/config.js'
 import type { PeerReputation } from '../reputation/reputation.js'
 import type { TaskView } from '../tasks/owner.js'
-import type { WorkerFaults } from '../tasks/worker.js'
+import { workerFaultHooks, type WorkerFaults } from './worker-faults.js'
 import type { GossipWindowsInit } from './node-host.js'
 
 /**
@@ -163,7 +163,7 @@ class InProcessNode implements SimNode {
     const node = createMeshNode({ ...this.spec.config, api: null }, {
       logger: createLogger({ level: 'silent' }),
       builtinPool: this.pool,
-      ...(this.spec.faults != null ? { faults: this.spec.faults } : {}),
+      ...(this.spec.faults != null ? { workerHooks: workerFaultHooks(this.spec.faults) } : {}),
       ...(this.spec.gossipWindows != null ? { gossipWindows: this.spec.gossipWindows } : {})
     })
     await node.start()

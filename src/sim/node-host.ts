@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline'
 import { createLogger } from '../logger.js'
 import { createMeshNode, type MeshNodeDeps } from '../node/mesh-node.js'
 import type { RawConfig } from '../node/config.js'
-import type { WorkerFaults } from '../tasks/worker.js'
+import { workerFaultHooks, type WorkerFaults } from './worker-faults.js'
 
 /**
  * One simulated node as its own process (scripts/sim-node.mjs runs this). The simulation passes
@@ -26,7 +26,7 @@ export interface HostSpec {
 export async function main (argv: string[] = process.argv): Promise<void> {
   const spec = JSON.parse(argv[2] ?? '{}') as HostSpec
   const logger = createLogger({ level: 'warn', destination: process.stderr })
-  const node = createMeshNode(spec.config, { logger, ...(spec.faults != null ? { faults: spec.faults } : {}), ...(spec.gossipWindows != null ? { gossipWindows: spec.gossipWindows } : {}) })
+  const node = createMeshNode(spec.config, { logger, ...(spec.faults != null ? { workerHooks: workerFaultHooks(spec.faults) } : {}), ...(spec.gossipWindows != null ? { gossipWindows: spec.gossipWindows } : {}) })
   let stopping = false
   const stop = async (): Promise<void> => {
     if (stopping) return

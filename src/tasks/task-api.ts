@@ -75,7 +75,7 @@ function withUploads (request: unknown, store: TaskStore): unknown {
 }
 
 /** The task operations the API serves, over this node's owner (and worker, for its figures), store (uploads) and batch canceller. */
-export function taskApi (owner: () => TaskOwner, worker: () => TaskWorker | undefined, store: () => TaskStore, clock: Clock, canceller: () => BatchCanceller): ApiTasks {
+export function taskApi (owner: () => TaskOwner, worker: () => Pick<TaskWorker, 'runningCount' | 'claimsSent'> | undefined, store: () => TaskStore, clock: Clock, canceller: () => BatchCanceller): ApiTasks {
   const find = (id: string): ReturnType<TaskOwner['get']> & object => {
     const task = owner().get(id)
     if (task == null) throw new MeshError('NOT_FOUND', `no task ${id}`)

@@ -8,6 +8,7 @@ import { peerIdToBytes } from '../../src/gossip/wire/peer-bytes.js'
 import { signResult } from '../../src/gossip/wire/result-signature.js'
 import { fromHex } from '../../src/tasks/spec.js'
 import { TaskStore } from '../../src/tasks/store.js'
+import { workerFaultHooks } from '../../src/sim/worker-faults.js'
 import { gossipsubInternals } from '../../src/gossip/gossipsub-internals.js'
 import { SCORE_THRESHOLDS } from '../../src/gossip/score-params.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
@@ -33,7 +34,7 @@ describe('verified results and reputation', () => {
     const owner = await mesh.node({ ...FAST, worker: false })
     // The liars join first and every worker connects to every other (a full mesh of 7), so each
     // takes part from the first task on.
-    const liars = await Promise.all([0, 1].map(async () => await mesh.node({ ...FAST, slots: 2, bootstrap: [addrOf(owner)] }, { faults: { lie: 'random' } })))
+    const liars = await Promise.all([0, 1].map(async () => await mesh.node({ ...FAST, slots: 2, bootstrap: [addrOf(owner)] }, { workerHooks: workerFaultHooks({ lie: 'random' }) })))
     const honest = await Promise.all([0, 1, 2, 3].map(async () => await mesh.node({ ...FAST, slots: 2, bootstrap: [addrOf(owner), ...liars.map(addrOf)] })))
     const liarIds = liars.map(l => l.peerId)
     await expect.poll(async () => (await owner.peers()).filter(p => p.state === 'alive').length, { timeout: 30_000 }).toBe(6)
@@ -101,7 +102,7 @@ describe('verified results and reputation', () => {
   it('redundancy 1 with spot checks: a liar is caught and banned, and every accepted output is right', async () => {
     const owner = await mesh.node({ ...FAST, worker: false })
     const honest = await Promise.all([0, 1, 2].map(async () => await mesh.node({ ...FAST, slots: 2, bootstrap: [addrOf(owner)] })))
-    const liar = await mesh.node({ ...FAST, slots: 2, bootstrap: [addrOf(owner)] }, { faults: { lie: 'random' } })
+    const liar = await mesh.node({ ...FAST, slots: 2, bootstrap: [addrOf(owner)] }, { workerHooks: workerFaultHooks({ lie: 'random' }) })
     await expect.poll(async () => (await owner.peers()).filter(p => p.state === 'alive').length, { timeout: 30_000 }).toBe(4)
     // Workers stagger their claims by rank among the peers they are connected to: until the peer
     // keeper has connected them to each other, each ranks first and the liar, whose handlers run
