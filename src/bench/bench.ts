@@ -188,7 +188,12 @@ function rssOf (pid: number | undefined): number | null {
   return out === '' ? null : round(Number(out) / 1024, 1)
 }
 
-interface OwnerScale { queued: number | null, submitSeconds: number | null, rssMB: number | null, perSec: number | null, parked: number | null }
+interface OwnerScaleRun { queued: number | null, submitSeconds: number | null, rssMB: number | null, perSec: number | null, parked: number | null }
+interface OwnerScale extends OwnerScaleRun {
+  /** The same owner process and workers with a short queue (20,000 tasks), and the long queue's rate over it. */
+  shortQueuePerSec: number | null
+  rateRatio: number | null
+}
 
 /**
  * One owner process (`mesh-node start --no-worker`) given `queued` echo tasks through its API
@@ -197,7 +202,7 @@ interface OwnerScale { queued: number | null, submitSeconds: number | null, rssM
  * the queue is that long. Open tasks live in the store; the owner keeps a bounded window of
  * them in memory (backlog.ts).
  */
-async function ownerScale (nodes: Nodes, queued: number, windowMs: number, log: (line: string) => void): Promise<OwnerScale> {
+async function ownerScaleRun (nodes: Nodes, queued: number, windowMs: number, log: (line: string) => void): Promise<OwnerScaleRun> {
   const dir = await mkdtemp(join(tmpdir(), 'mesh-bench-owner-'))
   const child = spawn(process.execPath, [projectFile('bin/mesh-node'), 'start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-worker', '--log-level', 'warn', '--network', 'bench'],
     { stdio: 'ignore', env: { ...process.env, MESH_PROBATION_LEASES: '64' } })
@@ -255,6 +260,21 @@ async function ownerScale (nodes: Nodes, queued: number, windowMs: number, log: 
     clearTimeout(killer)
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/** `ownerScaleRun` with a queue of `queued` and with a short one, each on a mesh of its own. */
+async function ownerScale (queued: number, windowMs: number, log: (line: string) => void): Promise<OwnerScale> {
+  const run = async (n: number): Promise<OwnerScaleRun> => {
+    const nodes = new Nodes()
+    try {
+      return await ownerScaleRun(nodes, n, windowMs, log)
+    } finally {
+      await nodes.close()
+    }
+  }
+  const short = await run(20_000)
+  const long = await run(queued)
+  return { ...long, shortQueuePerSec: short.perSec, rateRatio: long.perSec == null || short.perSec == null || short.perSec === 0 ? null : round(long.perSec / short.perSec) }
 }
 
 /** RSS and V8 heap in use (after gc) added per extra in-process node, and RSS growth over a run of `runMs` with a steady workload, in MB. */
@@ -394,10 +414,10 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
     mem = await measure('memory in-process', log, notes, async n => await inProcessMemory(n, 20, quick ? 20_000 : 300_000), noMem)
     if (quick) notes.push('memory.growthMBPer5Min: --quick runs the steady workload for 20 s, not 5 minutes; the figure is that run\'s growth')
   }
-  const noOwnerScale: OwnerScale = { queued: null, submitSeconds: null, rssMB: null, perSec: null, parked: null }
+  const noOwnerScale: OwnerScale = { queued: null, submitSeconds: null, rssMB: null, perSec: null, parked: null, shortQueuePerSec: null, rateRatio: null }
   let owner: OwnerScale = noOwnerScale
   if (quick) notes.push('ownerScale: skipped in --quick (the full run queues 1,000,000 tasks on one owner process)')
-  else if (want('ownerScale')) owner = await measure('ownerScale', log, notes, async n => await ownerScale(n, 1_000_000, 30_000, log), noOwnerScale)
+  else if (want('ownerScale')) owner = await measure('ownerScale', log, notes, async () => await ownerScale(1_000_000, 30_000, log), noOwnerScale)
   let scaleIn: number | null = null
   let scaleProcesses: number | null = null
   if (quick) notes.push('scale: skipped in --quick (the full run tries 50, 100 and 200 in-process nodes, and 10, 25 and 50 processes, with 1000 tasks)')
