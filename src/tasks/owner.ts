@@ -1,5 +1,5 @@
 import { LIMITS } from '../gossip/wire/limits.js'
-import { RefusalCode, ResultStatus, VerdictKind, type LeaseMessage, type Pull, type Result, type SignedResult, type TaskOffer, type TaskRef, type WorkSummary } from '../gossip/wire/mesh.js'
+import { RefusalCode, ResultStatus, VerdictKind, type LeaseMessage, type Pull, type Result, type SignedResult, type TaskRef } from '../gossip/wire/mesh.js'
 import { verifyResult } from '../gossip/wire/result-signature.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
@@ -11,6 +11,8 @@ import { viewOf, type TaskView } from './view.js'
 import { ReleaseAllowance } from './release-allowance.js'
 import { Dispatcher } from './dispatcher.js'
 import { Backlog, RESIDENT_READY } from './backlog.js'
+import { OwnerAnnouncer } from './owner-announcer.js'
+import { createOwnerRetention, type OwnerRetention } from './owner-retention.js'
 import type { CommitWindow } from './commit-window.js'
 import { isStoreWriteError, rethrowStoreError } from './store-errors.js'
 import type { Blobs } from './blobs.js'
@@ -66,10 +68,6 @@ export interface TaskOwnerInit {
 
 /** Failed transfers of a large output before its attempt counts as failed. */
 const MAX_FETCH_FAILURES = 3
-/** Offers announced in full per announcement at most: the rest are counted in its summary (workers pull, they need no list). */
-const OFFERS_PER_ANNOUNCE = 64
-/** Announcements of new work are this far apart at least (with the periodic one, ≤ 10 gossip messages a second: peers allow 20). */
-const ANNOUNCE_GAP_MS = 250
 /** Waiting reasons written per second at most (each is a store write): 20k stuck tasks are noted over a minute, not in one stall. */
 const NOTES_PER_SECOND = 500
 
@@ -94,13 +92,6 @@ export class TaskOwner {
   /** Unfinished tasks; finished ones live in the store only. */
   private readonly tasks = new Map<string, Task>()
   private readonly offs: Array<() => void> = []
-  private readonly announceQueue: Task[] = []
-  private announceTimer?: unknown
-  private lastAnnounceAt = -Infinity
-  /** Input hashes, computed once per input buffer (a batch shares one). */
-  private readonly inputHashes = new WeakMap<Uint8Array, Uint8Array>()
-  /** Small wasm modules, read once from the store for the grants that carry them inline. */
-  private readonly inlineModules = new Map<string, Uint8Array>()
   /** Large outputs being fetched, and failed fetches so far, by task/replica/epoch. */
   private readonly fetching = new Set<string>()
   private readonly fetchFailures = new Map<string, number>()
@@ -113,8 +104,6 @@ export class TaskOwner {
   private readonly resumedLeases = new Set<string>()
   private lastSweep = 0
   private storeFullWarnedAt = -Infinity
-  /** A periodic announcement cycle is running. */
-  private announcing = false
   private timers: unknown[] = []
   private started = false
   /** Claims of one named task (the per-task form of a pull). */
@@ -125,6 +114,8 @@ export class TaskOwner {
   private readonly backlog: Backlog
   private readonly residentTasks: number
   private dispatchScheduled = false
+  private readonly retention: OwnerRetention
+  private readonly announcer: OwnerAnnouncer
 
   constructor (init: TaskOwnerInit) {
     this.init = init
@@ -142,6 +133,26 @@ export class TaskOwner {
     })
     this.backlog = new Backlog(init.store)
     this.residentTasks = init.residentTasks ?? RESIDENT_READY
+    this.announcer = new OwnerAnnouncer({
+      self: this.self,
+      protocol: init.protocol,
+      worker: init.worker,
+      store: init.store,
+      ready: this.dispatcher,
+      parked: this.backlog,
+      resident: id => this.tasks.get(id),
+      deterministicKinds: init.deterministicKinds,
+      clock: init.clock,
+      logger: init.logger
+    })
+    this.retention = createOwnerRetention({
+      store: init.store,
+      resident: () => this.tasks.values(),
+      parked: () => this.backlog.size,
+      clock: init.clock,
+      logger: init.logger,
+      retentionMs: init.retentionMs
+    })
   }
 
   /**
@@ -191,11 +202,11 @@ export class TaskOwner {
     this.timers = [
       clock.setInterval(guarded('sweep', () => { this.sweep() }), 100),
       clock.setInterval(guarded('announce', async () => { await this.announceOpen() }), this.init.reannounceMs),
-      clock.setInterval(guarded('prune', () => { this.prune() }), 3_600_000),
-      clock.setInterval(guarded('prune results', () => { this.pruneResults() }), 60_000)
+      clock.setInterval(guarded('prune', () => { this.retention.prune() }), 3_600_000),
+      clock.setInterval(guarded('prune results', () => { this.retention.pruneResults() }), 60_000)
     ]
     guarded('announce', async () => { await this.announceOpen() })()
-    guarded('prune', () => { this.prune() })()
+    guarded('prune', () => { this.retention.prune() })()
   }
 
   /** Logs a timer's failure, a full store at most once a minute (it repeats every sweep until space returns). */
@@ -221,9 +232,7 @@ export class TaskOwner {
     for (const off of this.offs.splice(0)) off()
     for (const timer of this.timers) this.init.clock.clearInterval(timer)
     this.timers = []
-    this.init.clock.clearTimeout(this.announceTimer)
-    this.announceTimer = undefined
-    this.announceQueue.length = 0
+    this.announcer.stop()
   }
 
   /** A peer's connection closed: its standing requests go (it pulls again when it is back). */
@@ -260,7 +269,7 @@ export class TaskOwner {
     })
     this.init.logger.info({ count: tasks.length, kind }, 'tasks submitted')
     this.scheduleDispatch()
-    this.queueAnnounce(tasks)
+    this.announcer.queueAnnounce(tasks)
     await this.durable()
     return tasks.map(t => t.id)
   }
@@ -278,7 +287,7 @@ export class TaskOwner {
     this.accept(tasks, () => { for (const blob of batchBlobs(batch)) store.putBlob(blob.hash, 'task', blob.bytes, now) })
     this.init.logger.info({ count: tasks.length, kind: batch.base.kind, key: batch.key }, 'batch submitted')
     this.scheduleDispatch()
-    this.queueAnnounce(tasks)
+    this.announcer.queueAnnounce(tasks)
     await this.durable()
     return tasks.map(t => t.id)
   }
@@ -629,7 +638,7 @@ export class TaskOwner {
       // too, for workers that have none here.
       if (openReplicas(next, now).length > 0 && event.type !== 'claimed') {
         this.scheduleDispatch()
-        if (event.type === 'released' || event.type === 'expired') this.queueAnnounce([next])
+        if (event.type === 'released' || event.type === 'expired') this.announcer.queueAnnounce([next])
       } else if (event.type !== 'claimed' && task.replicas.some(r => r.lease != null && next.replicas[r.index]?.lease == null)) {
         // A lease ended: its holder may be under its probation budget again, and requests of its stand.
         this.scheduleDispatch()
@@ -680,7 +689,7 @@ export class TaskOwner {
             worker: peerIdToBytes(effect.worker),
             expiresAt: effect.expiresAt,
             ttlMs: this.init.lifecycle.leaseTtlMs,
-            ...(first ? { offer: this.offerOf(task, [effect.replica], true) } : {})
+            ...(first ? { offer: this.announcer.offerOf(task, [effect.replica], true) } : {})
           }
         }])
         break
@@ -853,29 +862,6 @@ export class TaskOwner {
     }
   }
 
-  /**
-   * New work is announced together: what opens within a moment shares one announcement (the
-   * summary, and the first OFFERS_PER_ANNOUNCE tasks in full), at most one every
-   * ANNOUNCE_GAP_MS, so a stream of submits cannot push this node past its peers' rate limit
-   * (a restarted node starts with a full bucket; its peers' bucket for it may not be). Workers
-   * with standing requests do not wait for it: their grants go out at once.
-   */
-  private queueAnnounce (tasks: Task[]): void {
-    for (const task of tasks) {
-      if (this.announceQueue.length >= OFFERS_PER_ANNOUNCE) break
-      this.announceQueue.push(task)
-    }
-    if (this.announceTimer != null) return
-    const now = this.init.clock.now()
-    this.announceTimer = this.init.clock.setTimeout(() => {
-      this.announceTimer = undefined
-      this.lastAnnounceAt = this.init.clock.now()
-      const queued = this.announceQueue.splice(0)
-      // Offers name tasks in memory only (a parked one could not be claimed by name).
-      void this.announce(queued.map(t => this.tasks.get(t.id)).filter((t): t is Task => t != null), this.init.clock.now())
-    }, Math.max(5, this.lastAnnounceAt + ANNOUNCE_GAP_MS - now))
-  }
-
   /** A task nobody claimed while no live peer (nor this node) runs its kind says so in its trail. */
   /** Notes why a task waits, if the reason is new; true when it wrote one. `alive` is the peer table's live peers (read once per sweep). */
   private noteIfNobodyCan (task: Task, alive: PeerRecord[]): boolean {
@@ -905,126 +891,10 @@ export class TaskOwner {
     return this.init.protocol.peerTable.capacity()
   }
 
-  /**
-   * Announces every task with a replica open now: new ones, retries past their backoff, expired
-   * leases. One cycle at a time: a cycle over many open tasks is paced to the gossip rate limit and can
-   * outlast the interval; a tick that finds one still running is skipped, not queued.
-   */
+  /** Announces every open task (periodically), while the owner runs. */
   private async announceOpen (): Promise<void> {
-    if (!this.started || this.announcing) return
-    this.announcing = true
-    try {
-      await this.announce(this.dispatcher.readyTasks(), this.init.clock.now())
-    } finally {
-      this.announcing = false
-    }
-  }
-
-  /**
-   * Announces open work: a summary of every kind (how many open replicas, the highest priority,
-   * the most slots and memory one needs), and the first OFFERS_PER_ANNOUNCE of `tasks` in full.
-   * Workers pull from the summary; the offers serve peers that claim tasks by name.
-   */
-  private async announce (tasks: Iterable<Task>, now: number): Promise<void> {
-    const offers: TaskOffer[] = []
-    for (const task of tasks) {
-      if (offers.length >= OFFERS_PER_ANNOUNCE) break
-      const open = openReplicas(task, now)
-      if (open.length > 0) offers.push(this.offerOf(task, open, false))
-    }
-    const summary = this.summary(now)
-    if (offers.length === 0 && summary.length === 0) return
-    this.init.worker?.heard(this.self, summary, offers)
-    try {
-      await this.init.protocol.announce(offers, summary)
-    } catch (err) {
-      this.init.logger.warn({ err: (err as Error).message }, 'announce failed; will retry')
-    }
-  }
-
-  /** Open work by kind, for announcements (at most LIMITS.summaryKinds kinds, the most open first). */
-  private summary (now: number): WorkSummary[] {
-    const kinds = this.dispatcher.summary(now)
-    for (const [kind, parked] of this.backlog.summary()) {
-      const s = kinds.get(kind) ?? { open: 0, maxPriority: parked.maxPriority, slots: 1, memoryBytes: 0 }
-      kinds.set(kind, { open: s.open + parked.open, maxPriority: Math.max(s.maxPriority, parked.maxPriority), slots: Math.max(s.slots, parked.slots), memoryBytes: Math.max(s.memoryBytes, parked.memoryBytes) })
-    }
-    return [...kinds]
-      .sort((a, b) => b[1].open - a[1].open)
-      .slice(0, LIMITS.summaryKinds)
-      .map(([kind, s]) => ({ kind, open: Math.min(s.open, 0xFFFF_FFFF), maxPriority: s.maxPriority, slots: s.slots, memoryBytes: s.memoryBytes, deterministic: this.init.deterministicKinds.has(kind) }))
-  }
-
-  /**
-   * The task as a worker sees it. Announcements leave the input out (it travels once, in the
-   * grant), so re-announcing open tasks every second stays cheap.
-   */
-  private offerOf (task: Task, replicas: number[], withInput: boolean): TaskOffer {
-    const { spec } = task
-    let inputHash: Uint8Array | undefined = spec.inputRef != null ? fromHex(spec.inputRef.hash) : this.inputHashes.get(spec.input)
-    if (inputHash == null) {
-      inputHash = sha256(spec.input)
-      this.inputHashes.set(spec.input, inputHash)
-    }
-    const module = withInput && spec.module != null && spec.module.size <= LIMITS.inlineModuleBytes ? this.inlineModule(spec.module.hash) : undefined
-    return {
-      taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>,
-      kind: spec.kind,
-      redundancy: spec.redundancy,
-      timeoutMs: spec.timeoutMs,
-      maxAttempts: spec.maxAttempts,
-      priority: spec.priority,
-      deadline: spec.deadline,
-      input: (withInput ? spec.input : new Uint8Array()) as Uint8Array<ArrayBuffer>,
-      inputHash: inputHash as Uint8Array<ArrayBuffer>,
-      inputSize: spec.inputRef?.size ?? spec.input.byteLength,
-      openReplicas: replicas,
-      slots: spec.slots ?? 1,
-      memoryBytes: spec.memoryBytes ?? 0,
-      deterministic: this.init.deterministicKinds.has(spec.kind),
-      module: (module ?? new Uint8Array()) as Uint8Array<ArrayBuffer>,
-      moduleHash: (spec.module != null ? fromHex(spec.module.hash) : new Uint8Array()) as Uint8Array<ArrayBuffer>,
-      moduleSize: spec.module?.size ?? 0
-    }
-  }
-
-  /** A small module's bytes for a grant (a missing blob leaves the worker to fetch it, and fail clearly). */
-  private inlineModule (hash: string): Uint8Array | undefined {
-    let bytes = this.inlineModules.get(hash)
-    if (bytes == null) {
-      bytes = this.init.store.blob(hash)
-      if (bytes == null) return undefined
-      if (this.inlineModules.size >= 64) this.inlineModules.delete(this.inlineModules.keys().next().value as string)
-      this.inlineModules.set(hash, bytes)
-    }
-    return bytes
-  }
-
-  /** Replica outputs kept to compare: dropped once no unfinished task needs them (the accepted one is stored with its task). */
-  private pruneResults (): void {
-    const needed = new Set<string>()
-    for (const task of this.tasks.values()) for (const r of task.replicas) if (r.outputHash != null) needed.add(r.outputHash)
-    this.init.store.pruneBlobs('result', this.init.clock.now() + 1, needed)
-  }
-
-  private prune (): void {
-    const { store, clock, retentionMs } = this.init
-    const now = clock.now()
-    const removed = store.prune(now - retentionMs)
-    const stale = store.prunePendingResults(now - retentionMs)
-    // Blobs: an owner's task blobs past retention unless an unfinished task needs them; a worker's
-    // outputs once no undelivered result names them (and an hour has passed); cached copies
-    // unused for an hour.
-    const needed = new Set<string>(this.backlog.size > 0 ? store.pendingBlobRefs() : [])
-    for (const task of this.tasks.values()) {
-      if (task.spec.inputRef != null) needed.add(task.spec.inputRef.hash)
-      if (task.spec.module != null) needed.add(task.spec.module.hash)
-      for (const r of task.replicas) if (r.outputHash != null) needed.add(r.outputHash)
-    }
-    const undelivered = store.undeliveredOutputs()
-    const blobs = store.pruneBlobs('task', now - retentionMs, needed) + store.pruneBlobs('output', now - 3_600_000, undelivered) +
-      store.pruneBlobs('cache', now - 3_600_000) + store.pruneBlobs('result', now - 3_600_000, needed)
-    if (removed + stale + blobs > 0) this.init.logger.info({ tasks: removed, undeliveredResults: stale, blobs }, 'pruned past retention')
+    if (!this.started) return
+    await this.announcer.announceOpen()
   }
 
   /** Sends after the commit window closes (with what else goes to the peer, in one frame). */
