@@ -3,7 +3,7 @@ import { RefusalCode, ResultStatus, VerdictKind, type LeaseMessage, type Pull, t
 import { verifyResult } from '../gossip/wire/result-signature.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
-import { TERMINAL, leaseRefusal, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
+import { TERMINAL, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
 import { WASM_KIND, fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
 import { buildTasks, inputByHash, parseSubmission } from './submission.js'
 import { batchBlobs, buildBatchTasks, sameBatch, type BatchSubmission } from './batch-submission.js'
@@ -13,6 +13,7 @@ import { Dispatcher } from './dispatcher.js'
 import { Backlog, RESIDENT_READY } from './backlog.js'
 import { OwnerAnnouncer } from './owner-announcer.js'
 import { createOwnerRetention, type OwnerRetention } from './owner-retention.js'
+import { OutputFetch } from './output-fetch.js'
 import type { CommitWindow } from './commit-window.js'
 import { isStoreWriteError, rethrowStoreError } from './store-errors.js'
 import type { Blobs } from './blobs.js'
@@ -66,8 +67,6 @@ export interface TaskOwnerInit {
   residentTasks?: number
 }
 
-/** Failed transfers of a large output before its attempt counts as failed. */
-const MAX_FETCH_FAILURES = 3
 /** Waiting reasons written per second at most (each is a store write): 20k stuck tasks are noted over a minute, not in one stall. */
 const NOTES_PER_SECOND = 500
 
@@ -92,9 +91,6 @@ export class TaskOwner {
   /** Unfinished tasks; finished ones live in the store only. */
   private readonly tasks = new Map<string, Task>()
   private readonly offs: Array<() => void> = []
-  /** Large outputs being fetched, and failed fetches so far, by task/replica/epoch. */
-  private readonly fetching = new Set<string>()
-  private readonly fetchFailures = new Map<string, number>()
   /** Live leases per worker on this owner's tasks (throttled and probation peers get one). */
   private readonly leaseCounts = new Map<string, number>()
   /** Releases each worker may make before they cost it (a drain fits, a claim-release loop does not). */
@@ -116,6 +112,7 @@ export class TaskOwner {
   private dispatchScheduled = false
   private readonly retention: OwnerRetention
   private readonly announcer: OwnerAnnouncer
+  private readonly outputs: OutputFetch
 
   constructor (init: TaskOwnerInit) {
     this.init = init
@@ -142,6 +139,16 @@ export class TaskOwner {
       parked: this.backlog,
       resident: id => this.tasks.get(id),
       deterministicKinds: init.deterministicKinds,
+      clock: init.clock,
+      logger: init.logger
+    })
+    this.outputs = new OutputFetch({
+      resident: id => this.tasks.get(id),
+      apply: (task, event) => { this.apply(task, event) },
+      deliver: (ref, from, event, output) => { this.onTaskMessage(ref, from, event, output) },
+      running: () => this.started,
+      blobs: init.blobs,
+      lifecycle: init.lifecycle,
       clock: init.clock,
       logger: init.logger
     })
@@ -498,7 +505,7 @@ export class TaskOwner {
       return
     }
     if (result.output.byteLength === 0 && result.outputSize > 0) {
-      this.fetchOutput(signed.task, from, event, result.outputSize)
+      this.outputs.fetch(signed.task, from, event, result.outputSize)
       return
     }
     if (toHex(sha256(result.output)) !== event.outputHash) {
@@ -508,55 +515,6 @@ export class TaskOwner {
       return
     }
     this.onTaskMessage(signed.task, from, event, result.output)
-  }
-
-  /**
-   * A succeeded result whose output is over the inline limit: fetch it from the worker by its
-   * signed hash, then take the result as if the output had come inline. Only a result this owner
-   * would accept is worth the transfer; anything else goes the usual way (refused, or acked again
-   * if it is a repeat). The owner keeps the lease alive itself while its transfer runs (the
-   * worker has stopped renewing); resends do not extend it. After MAX_FETCH_FAILURES failed
-   * transfers the attempt counts as failed, so a worker that cannot hand over its output cannot
-   * hold the lease either.
-   */
-  private fetchOutput (ref: TaskRef, from: string, event: TaskEvent & { type: 'resultReceived' }, size: number): void {
-    const task = this.tasks.get(toHex(ref.taskId))
-    if (task == null || leaseRefusal(task, task.replicas[ref.replica], from, ref.epoch) != null) {
-      this.onTaskMessage(ref, from, event)
-      return
-    }
-    const key = `${task.id}/${ref.replica}/${ref.epoch}`
-    if (this.fetching.has(key)) return
-    this.fetching.add(key)
-    const { clock, lifecycle } = this.init
-    const keepAlive = (): void => {
-      const current = this.tasks.get(task.id)
-      if (current != null && leaseRefusal(current, current.replicas[ref.replica], from, ref.epoch) == null) {
-        this.apply(current, { type: 'renewed', worker: from, replica: ref.replica, epoch: ref.epoch, progress: 100, byOwner: true })
-      }
-    }
-    keepAlive()
-    const timer = clock.setInterval(keepAlive, Math.max(50, Math.floor(lifecycle.leaseTtlMs / 2)))
-    this.init.blobs.get(from, event.outputHash, size, false).then(output => {
-      this.fetchFailures.delete(key)
-      if (this.started) this.onTaskMessage(ref, from, event, output)
-    }, err => {
-      const failures = (this.fetchFailures.get(key) ?? 0) + 1
-      const message = (err as Error).message
-      this.init.logger.warn({ task: task.id, worker: from, failures, err: message }, 'could not fetch a large output')
-      if (failures < MAX_FETCH_FAILURES) {
-        // The worker sends its result again until acknowledged; the next one tries again.
-        this.fetchFailures.set(key, failures)
-        return
-      }
-      this.fetchFailures.delete(key)
-      if (this.started) {
-        this.onTaskMessage(ref, from, { ...event, outcome: 'failed', error: `the owner could not fetch the ${size}-byte output (${failures} tries): ${message}` })
-      }
-    }).finally(() => {
-      clock.clearInterval(timer)
-      this.fetching.delete(key)
-    })
   }
 
   /** How long a spot check may wait for a peer to take it before the result is accepted unverified. */
