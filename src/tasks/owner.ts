@@ -5,8 +5,6 @@ import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
 import { TERMINAL, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
 import { WASM_KIND, fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
-import { buildTasks, inputByHash, parseSubmission } from './submission.js'
-import { batchBlobs, buildBatchTasks, sameBatch, type BatchSubmission } from './batch-submission.js'
 import { viewOf, type TaskView } from './view.js'
 import { ReleaseAllowance } from './release-allowance.js'
 import { Dispatcher } from './dispatcher.js'
@@ -14,8 +12,10 @@ import { Backlog, RESIDENT_READY } from './backlog.js'
 import { OwnerAnnouncer } from './owner-announcer.js'
 import { createOwnerRetention, type OwnerRetention } from './owner-retention.js'
 import { OutputFetch } from './output-fetch.js'
+import { OwnerIntake } from './owner-intake.js'
+import type { BatchSubmission } from './batch-submission.js'
 import type { CommitWindow } from './commit-window.js'
-import { isStoreWriteError, rethrowStoreError } from './store-errors.js'
+import { isStoreWriteError } from './store-errors.js'
 import type { Blobs } from './blobs.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
@@ -113,6 +113,7 @@ export class TaskOwner {
   private readonly retention: OwnerRetention
   private readonly announcer: OwnerAnnouncer
   private readonly outputs: OutputFetch
+  private readonly intake: OwnerIntake
 
   constructor (init: TaskOwnerInit) {
     this.init = init
@@ -139,6 +140,22 @@ export class TaskOwner {
       parked: this.backlog,
       resident: id => this.tasks.get(id),
       deterministicKinds: init.deterministicKinds,
+      clock: init.clock,
+      logger: init.logger
+    })
+    this.intake = new OwnerIntake({
+      selfBytes: this.selfBytes,
+      self: this.self,
+      store: init.store,
+      window: init.window,
+      get: id => this.get(id),
+      comparable: kind => this.comparable(kind),
+      take: task => { this.take(task) },
+      opened: tasks => {
+        this.scheduleDispatch()
+        this.announcer.queueAnnounce(tasks)
+      },
+      commitFailed: err => { this.timerFailed('commit', err) },
       clock: init.clock,
       logger: init.logger
     })
@@ -249,90 +266,18 @@ export class TaskOwner {
 
   /** Validates, stores, then announces. Returns the ids (the existing ones for a known idempotency key). */
   async submit (request: unknown): Promise<string[]> {
-    const submission = parseSubmission(request)
-    const { key, count, kind, input } = submission
-    if (key != null) {
-      const existing = this.init.store.idsForKey(key)
-      if (existing.length > 0) {
-        // The same key for different work is a mistake, not a retry.
-        const first = this.get(existing[0] as string)
-        if (existing.length !== count || first == null || first.spec.kind !== kind || (first.spec.inputRef?.hash ?? toHex(sha256(first.spec.input))) !== toHex(submission.inputHash)) {
-          throw new MeshError('CONFLICT', `key ${key} was used for a different submission (${existing.length} ${first?.spec.kind ?? ''} task(s) with another input)`)
-        }
-        await this.durable()
-        return existing
-      }
-    }
-    const now = this.init.clock.now()
-    // Decided once, now: later gossip (a peer advertising the kind as not deterministic) cannot
-    // switch verification off for these tasks.
-    const compare = this.comparable(kind)
-    const tasks = buildTasks(submission, this.selfBytes, this.self, now).map(t => ({ ...t, spec: { ...t.spec, compare } }))
-    // On disk before anyone hears of them: the tasks, and the blobs workers will fetch.
-    const { store } = this.init
-    this.accept(tasks, () => {
-      if (inputByHash(submission)) store.putBlob(toHex(submission.inputHash), 'task', submission.input, now)
-      if (submission.module != null && submission.moduleHash != null) store.putBlob(toHex(submission.moduleHash), 'task', submission.module, now)
-    })
-    this.init.logger.info({ count: tasks.length, kind }, 'tasks submitted')
-    this.scheduleDispatch()
-    this.announcer.queueAnnounce(tasks)
-    await this.durable()
-    return tasks.map(t => t.id)
+    return await this.intake.submit(request)
   }
 
   /** A batch of distinct inputs (batch-submission.ts), as submit: stored in one transaction, then announced together. */
   async submitMany (batch: BatchSubmission): Promise<string[]> {
-    const { store } = this.init
-    const existing = sameBatch(batch, store.batches.inputs(batch.key))
-    if (existing != null) {
-      await this.durable()
-      return existing
-    }
-    const now = this.init.clock.now()
-    const tasks = buildBatchTasks(batch, this.selfBytes, this.self, now, this.comparable(batch.base.kind))
-    this.accept(tasks, () => { for (const blob of batchBlobs(batch)) store.putBlob(blob.hash, 'task', blob.bytes, now) })
-    this.init.logger.info({ count: tasks.length, kind: batch.base.kind, key: batch.key }, 'batch submitted')
-    this.scheduleDispatch()
-    this.announcer.queueAnnounce(tasks)
-    await this.durable()
-    return tasks.map(t => t.id)
+    return await this.intake.submitMany(batch)
   }
 
-  /** Waits until the accepted tasks are on the device (a flush on the thread pool, shared with other commits): then the caller may say "accepted". */
-  private async durable (): Promise<void> {
-    try {
-      await this.init.store.durable()
-    } catch (err) {
-      rethrowStoreError(err)
-    }
-  }
-
-  /**
-   * Stores new tasks (and their blobs, written by `blobs`) in one transaction of their own, then
-   * takes them up. Writes of the open commit window go first, so the caller's answer follows its
-   * own commit. Nothing stored, nothing taken up: the caller hears why (507 on the API).
-   */
-  private accept (tasks: Task[], blobs: () => void): void {
-    const { store } = this.init
-    try {
-      this.init.window.flush()
-    } catch (err) {
-      this.timerFailed('commit', err)
-    }
-    try {
-      store.transaction(() => {
-        blobs()
-        store.insert(tasks)
-      })
-    } catch (err) {
-      rethrowStoreError(err)
-    }
-    for (const task of tasks) {
-      // Into memory while the window has room; the rest wait in the store (backlog.ts).
-      if (this.dispatcher.readyCount() < this.residentTasks) this.admit(task)
-      else this.backlog.park(task)
-    }
+  /** A stored task taken up: into memory while the window has room; the rest wait in the store (backlog.ts). */
+  private take (task: Task): void {
+    if (this.dispatcher.readyCount() < this.residentTasks) this.admit(task)
+    else this.backlog.park(task)
   }
 
   /** A task the owner works on from now: in memory, and in the dispatcher's ready queue if it has an open replica. */
