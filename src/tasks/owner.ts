@@ -1,10 +1,9 @@
 import { LIMITS } from '../gossip/wire/limits.js'
-import { RefusalCode, ResultStatus, VerdictKind, type LeaseMessage, type Pull, type Result, type SignedResult, type TaskRef } from '../gossip/wire/mesh.js'
-import { verifyResult } from '../gossip/wire/result-signature.js'
+import { RefusalCode, type LeaseMessage, type Pull, type Result, type TaskRef } from '../gossip/wire/mesh.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
-import { TERMINAL, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
-import { WASM_KIND, fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
+import { TERMINAL, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
+import { fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
 import { viewOf, type TaskView } from './view.js'
 import { ReleaseAllowance } from './release-allowance.js'
 import { Dispatcher } from './dispatcher.js'
@@ -13,6 +12,7 @@ import { OwnerAnnouncer } from './owner-announcer.js'
 import { createOwnerRetention, type OwnerRetention } from './owner-retention.js'
 import { OutputFetch } from './output-fetch.js'
 import { OwnerIntake } from './owner-intake.js'
+import { ResultVerification, resultEvent } from './result-verification.js'
 import type { BatchSubmission } from './batch-submission.js'
 import type { CommitWindow } from './commit-window.js'
 import { isStoreWriteError } from './store-errors.js'
@@ -77,13 +77,6 @@ const REFUSAL_CODES: Record<TaskEffectRefusal, RefusalCode> = {
   NOT_ELIGIBLE: RefusalCode.NOT_ELIGIBLE
 }
 
-const OUTCOMES: Record<ResultStatus, ResultOutcome | undefined> = {
-  [ResultStatus.SUCCEEDED]: 'succeeded',
-  [ResultStatus.FAILED]: 'failed',
-  [ResultStatus.FAILED_PERMANENT]: 'failed_permanent',
-  [ResultStatus.RESULT_UNSPECIFIED]: undefined
-}
-
 export class TaskOwner {
   private readonly init: TaskOwnerInit
   private readonly self: string
@@ -114,6 +107,7 @@ export class TaskOwner {
   private readonly announcer: OwnerAnnouncer
   private readonly outputs: OutputFetch
   private readonly intake: OwnerIntake
+  private readonly verification: ResultVerification
 
   constructor (init: TaskOwnerInit) {
     this.init = init
@@ -143,13 +137,24 @@ export class TaskOwner {
       clock: init.clock,
       logger: init.logger
     })
+    this.verification = new ResultVerification({
+      self: this.self,
+      selfBytes: this.selfBytes,
+      protocol: init.protocol,
+      reputation: init.reputation,
+      deterministicKinds: init.deterministicKinds,
+      runsLocally: init.runsLocally,
+      lifecycle: init.lifecycle,
+      reannounceMs: init.reannounceMs,
+      logger: init.logger
+    })
     this.intake = new OwnerIntake({
       selfBytes: this.selfBytes,
       self: this.self,
       store: init.store,
       window: init.window,
       get: id => this.get(id),
-      comparable: kind => this.comparable(kind),
+      comparable: kind => this.verification.comparable(kind),
       take: task => { this.take(task) },
       opened: tasks => {
         this.scheduleDispatch()
@@ -431,21 +436,9 @@ export class TaskOwner {
 
   private onResult (result: Result & { signed: { task: TaskRef } }, from: string): void {
     const { signed } = result
-    const outcome = OUTCOMES[signed.status]
-    if (outcome == null) return
-    const event: TaskEvent = {
-      type: 'resultReceived',
-      worker: from,
-      replica: signed.task.replica,
-      epoch: signed.task.epoch,
-      outcome,
-      outputHash: toHex(signed.outputHash),
-      exitCode: result.exitCode,
-      stderrTail: result.stderrTail,
-      signature: toHex(signed.signature),
-      ...(result.error !== '' ? { error: result.error } : {})
-    }
-    if (outcome !== 'succeeded') {
+    const event = resultEvent(result, from)
+    if (event == null) return
+    if (event.outcome !== 'succeeded') {
       this.onTaskMessage(signed.task, from, event)
       return
     }
@@ -460,11 +453,6 @@ export class TaskOwner {
       return
     }
     this.onTaskMessage(signed.task, from, event, result.output)
-  }
-
-  /** How long a spot check may wait for a peer to take it before the result is accepted unverified. */
-  private spotCheckWaitMs (): number {
-    return Math.max(2000, 10 * this.init.reannounceMs)
   }
 
   /** Whether `peer` may fetch the task blob `hash`: it holds a live lease on an unfinished task that needs it. */
@@ -484,8 +472,8 @@ export class TaskOwner {
       // A success, or a failure for good: either is a claim about the task that other replicas
       // (or a spot check) can contradict.
       if (event.type === 'resultReceived' && (event.outcome === 'succeeded' || event.outcome === 'failed_permanent')) {
-        const compare = task.spec.compare ?? this.comparable(task.spec.kind)
-        this.apply(task, { ...event, compare, spotCheck: compare && this.spotCheck(task, from) }, output)
+        const compare = task.spec.compare ?? this.verification.comparable(task.spec.kind)
+        this.apply(task, { ...event, compare, spotCheck: compare && this.verification.spotCheck(task, from) }, output)
         return
       }
       this.apply(task, event, output)
@@ -611,7 +599,7 @@ export class TaskOwner {
         break
       case 'judged':
         if (effect.verdict === 'agreed') this.init.reputation.report(effect.worker, 'verified_success', `task ${task.id} replica ${effect.replica}`)
-        else void this.publishMisreport(task, effect.replica)
+        else void this.verification.publishMisreport(task, effect.replica)
         break
     }
   }
@@ -646,74 +634,6 @@ export class TaskOwner {
     return this.budget(worker) - (this.leaseCounts.get(worker) ?? 0)
   }
 
-  /** Whether outputs of a kind are comparable: wasm, this node's deterministic kinds, or a kind every connected live peer that runs it declares deterministic. */
-  private comparable (kind: string): boolean {
-    if (kind === WASM_KIND || this.init.deterministicKinds.has(kind)) return true
-    const runners = this.init.protocol.peerTable.capacity().flatMap(p => p.capabilities.filter(c => c.kind === kind))
-    return runners.length > 0 && runners.every(c => c.deterministic)
-  }
-
-  /**
-   * Whether to re-run a lone result of `worker` on another peer before accepting it: with the
-   * probability reputation gives the worker, and only if another peer that could run it exists.
-   */
-  private spotCheck (task: Task, worker: string): boolean {
-    if (task.spec.redundancy !== 1 || task.replicas.length !== 1) return false
-    const p = this.init.reputation.spotCheckProbability?.(worker) ?? 0
-    if (p <= 0) return false
-    return this.checkerAvailable(task, [worker]) && this.init.lifecycle.random() < p
-  }
-
-  /** Whether a connected live peer (or this node) other than `exclude` could run the task now: kind, slots, memory, not banned. Peers only heard of do not count: anyone can relay a heartbeat for a made-up author. */
-  private checkerAvailable (task: Task, exclude: string[]): boolean {
-    const fits = (slotsTotal: number, memoryFree: number): boolean => slotsTotal >= (task.spec.slots ?? 1) && memoryFree >= (task.spec.memoryBytes ?? 0)
-    return (this.init.runsLocally(task.spec.kind) && !exclude.includes(this.self)) || this.init.protocol.peerTable.capacity().some(peer =>
-      !exclude.includes(peer.peerId) && peer.capabilities.some(c => c.kind === task.spec.kind) && fits(peer.slotsTotal, peer.memoryFree) &&
-      this.init.reputation.stateOf?.(peer.peerId) !== 'banned')
-  }
-
-  /**
-   * A replica's result disagreed with the accepted output: a misreport, first-hand, and a
-   * verdict on gossip so other nodes learn of it, with the worker's own signed result and the
-   * majority's as evidence. Signatures are checked here, lazily, now that they are evidence: a
-   * result whose signature fails was never the worker's word and proves nothing.
-   */
-  private async publishMisreport (task: Task, index: number): Promise<void> {
-    const signedOf = (replica: number): SignedResult | undefined => {
-      const r = task.replicas[replica]
-      if (r?.doneBy == null || r.outputHash == null || r.signature == null) return undefined
-      return {
-        task: { owner: this.selfBytes, taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>, replica, epoch: r.epoch },
-        worker: peerIdToBytes(r.doneBy),
-        status: r.failed === true ? ResultStatus.FAILED_PERMANENT : ResultStatus.SUCCEEDED,
-        outputHash: fromHex(r.outputHash) as Uint8Array<ArrayBuffer>,
-        signature: fromHex(r.signature) as Uint8Array<ArrayBuffer>
-      }
-    }
-    const subject = task.replicas[index]?.doneBy
-    const own = signedOf(index)
-    if (subject == null) return
-    if (own == null || !await verifyResult(own)) {
-      // It sent an output the majority contradicts and a signature that is not its own: both count.
-      this.init.reputation.report(subject, 'invalid_message', `task ${task.id}: a result whose signature does not verify`)
-      this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: its result differs from the accepted one`)
-      return
-    }
-    this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: its result differs from the accepted one`)
-    const majority: SignedResult[] = []
-    for (const r of task.replicas) {
-      if (r.verdict !== 'agreed' || majority.length >= LIMITS.evidence - 1) continue
-      const signed = signedOf(r.index)
-      if (signed != null && await verifyResult(signed)) majority.push(signed)
-    }
-    if (majority.length === 0) return
-    try {
-      await this.init.protocol.verdict({ subject: peerIdToBytes(subject), kind: VerdictKind.MISREPORT, task: own.task, evidence: [own, ...majority] })
-    } catch (err) {
-      this.init.logger.debug({ err: (err as Error).message, task: task.id }, 'verdict not published')
-    }
-  }
-
   private refuse (worker: string, task: TaskRef, code: RefusalCode, reason: string): void {
     this.send(worker, [{ refusal: { task, code, reason: reason.slice(0, LIMITS.reasonChars) } }])
   }
@@ -736,9 +656,9 @@ export class TaskOwner {
       const check = task.replicas[1]
       const worker = task.replicas[0]?.doneBy
       if (task.state === 'verifying' && task.spec.redundancy === 1 && task.replicas.length === 2 && worker != null &&
-        check?.verification === true && check.status === 'open' && now - check.notBefore >= this.spotCheckWaitMs() && !this.checkerAvailable(task, [worker])) {
+        check?.verification === true && check.status === 'open' && now - check.notBefore >= this.verification.spotCheckWaitMs() && !this.verification.checkerAvailable(task, [worker])) {
         // Dropped only when no peer that could check it is left: a busy mesh delays a check, never skips it.
-        this.apply(task, { type: 'checkAbandoned', reason: `no other peer that could run it is alive and connected after ${this.spotCheckWaitMs()} ms` })
+        this.apply(task, { type: 'checkAbandoned', reason: `no other peer that could run it is alive and connected after ${this.verification.spotCheckWaitMs()} ms` })
         continue
       }
       // Why a task waits is worked out once a second, not at every sweep, and for a bounded
