@@ -13,6 +13,7 @@ import { createOwnerRetention, type OwnerRetention } from './owner-retention.js'
 import { OutputFetch } from './output-fetch.js'
 import { OwnerIntake } from './owner-intake.js'
 import { ResultVerification, resultEvent } from './result-verification.js'
+import { LeaseBudget } from './lease-budget.js'
 import type { BatchSubmission } from './batch-submission.js'
 import type { CommitWindow } from './commit-window.js'
 import { isStoreWriteError } from './store-errors.js'
@@ -84,8 +85,6 @@ export class TaskOwner {
   /** Unfinished tasks; finished ones live in the store only. */
   private readonly tasks = new Map<string, Task>()
   private readonly offs: Array<() => void> = []
-  /** Live leases per worker on this owner's tasks (throttled and probation peers get one). */
-  private readonly leaseCounts = new Map<string, number>()
   /** Releases each worker may make before they cost it (a drain fits, a claim-release loop does not). */
   private readonly releases = new ReleaseAllowance()
   private lastNotes = 0
@@ -108,13 +107,16 @@ export class TaskOwner {
   private readonly outputs: OutputFetch
   private readonly intake: OwnerIntake
   private readonly verification: ResultVerification
+  /** Live leases per worker on this owner's tasks, and how many each may hold. */
+  private readonly leases: LeaseBudget
 
   constructor (init: TaskOwnerInit) {
     this.init = init
     this.self = init.selfId.toString()
     this.selfBytes = peerIdToBytes(init.selfId)
+    this.leases = new LeaseBudget({ reputation: init.reputation, probationLeases: init.probationLeases })
     this.dispatcher = new Dispatcher({
-      allowance: worker => this.allowance(worker),
+      allowance: worker => this.leases.allowance(worker),
       grant: (task, replica, worker) => {
         const before = this.tasks.get(task.id)
         if (before == null) return false
@@ -202,7 +204,7 @@ export class TaskOwner {
         this.resumedLeases.add(`${task.id}/${replica.index}/${replica.lease.epoch}`)
       }
       this.tasks.set(task.id, task)
-      this.countLeases(task, 1)
+      this.leases.count(task, 1)
       this.dispatcher.track(task)
     }
     this.backlog.open()
@@ -252,7 +254,7 @@ export class TaskOwner {
 
   /** Workers holding live leases of this owner's tasks: peers its work needs to reach. */
   leaseHolders (): string[] {
-    return [...this.leaseCounts.keys()]
+    return this.leases.holders()
   }
 
   stop (): void {
@@ -373,7 +375,7 @@ export class TaskOwner {
         break
       case 'claim': {
         this.claimsReceived++
-        const refusal = this.ineligible(from)
+        const refusal = this.leases.ineligible(from)
         if (refusal != null) {
           this.refuse(from, body.claim.task, refusal.code, refusal.reason)
           break
@@ -408,8 +410,8 @@ export class TaskOwner {
       return
     }
     const held = this.dispatcher.pull(from, { count: pull.count, kinds: pull.kinds, slots: pull.slots, memoryBytes: pull.memoryBytes })
-    const allowance = this.allowance(from)
-    const reason = held > 0 && allowance <= 0 ? `${state}: at most ${this.budget(from)} live lease(s) on this owner's tasks until results are verified` : ''
+    const allowance = this.leases.allowance(from)
+    const reason = held > 0 && allowance <= 0 ? `${state}: at most ${this.leases.budget(from)} live lease(s) on this owner's tasks until results are verified` : ''
     this.send(from, [{ credit: { owner: this.selfBytes, held, reason, unclaimed: Math.min(LIMITS.pullCount, this.dispatcher.unclaimed(this.backlog.openReplicas())) } }])
   }
 
@@ -492,7 +494,7 @@ export class TaskOwner {
   /** Runs one transition: persists it, then carries out its effects. */
   private apply (task: Task, event: TaskEvent, output?: Uint8Array): void {
     const now = this.init.clock.now()
-    const heldBefore = event.type === 'released' ? this.leaseCounts.get(event.worker) ?? 0 : 0
+    const heldBefore = event.type === 'released' ? this.leases.held(event.worker) : 0
     const { task: next, effects } = transition(task, event, now, this.init.lifecycle)
     // A refusal changes nothing. Anything else is saved before its effects happen, except a
     // renewal: it only moves an expiry, and a restarted owner gives every live lease a fresh TTL.
@@ -501,15 +503,15 @@ export class TaskOwner {
       // In the commit window: should it be rolled back, this change is undone in memory too.
       const undo = (): void => {
         if (this.tasks.get(task.id) !== next && this.tasks.has(task.id)) return
-        this.countLeases(next, -1)
-        this.countLeases(task, 1)
+        this.leases.count(next, -1)
+        this.leases.count(task, 1)
         this.tasks.set(task.id, task)
         this.dispatcher.track(task)
       }
       if (event.type !== 'renewed') this.init.window.write(() => { this.persist(next, event, now, output) }, undo)
       // After the store took it: a failed save changes nothing, counts included.
-      this.countLeases(task, -1)
-      this.countLeases(next, 1)
+      this.leases.count(task, -1)
+      this.leases.count(next, 1)
       if (event.type === 'resultReceived' && event.outcome === 'failed') this.init.reputation.report(event.worker, 'task_failure', `task ${task.id}: ${event.error ?? ''}`)
       if (event.type === 'released') {
         this.init.reputation.report(event.worker, 'lease_released', `task ${task.id}: ${event.reason}`)
@@ -559,15 +561,6 @@ export class TaskOwner {
     store.save(next, now, accepted)
   }
 
-  private countLeases (task: Task, delta: number): void {
-    for (const r of task.replicas) {
-      if (r.lease == null) continue
-      const n = (this.leaseCounts.get(r.lease.holder) ?? 0) + delta
-      if (n <= 0) this.leaseCounts.delete(r.lease.holder)
-      else this.leaseCounts.set(r.lease.holder, n)
-    }
-  }
-
   private perform (task: Task, effect: TaskEffect, event: TaskEvent): void {
     const ref = (replica: number, epoch: number): TaskRef => ({ owner: this.selfBytes, taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>, replica, epoch })
     switch (effect.type) {
@@ -602,36 +595,6 @@ export class TaskOwner {
         else void this.verification.publishMisreport(task, effect.replica)
         break
     }
-  }
-
-  /**
-   * Why this owner grants a peer nothing now, if it does not: banned peers get no leases;
-   * throttled and probation peers one live lease at a time (on this owner's tasks). Probation
-   * never blocks a task outright: the one lease is always there to have.
-   */
-  private ineligible (worker: string): { code: RefusalCode, reason: string } | undefined {
-    const state = this.init.reputation.stateOf?.(worker) ?? 'neutral'
-    if (state === 'banned') return { code: RefusalCode.NOT_ELIGIBLE, reason: 'banned by this owner' }
-    if (this.allowance(worker) <= 0) return { code: RefusalCode.AT_LIMIT, reason: `${state}: ${this.budget(worker)} live lease(s) at a time` }
-    return undefined
-  }
-
-  /**
-   * Live leases a peer may hold on this owner's tasks (invariant 7, amended): none when banned,
-   * one when throttled; on probation a budget of unverified work that starts at
-   * `probationLeases` and doubles with each verified result (TCP's slow start); otherwise no
-   * limit but the worker's own requests.
-   */
-  private budget (worker: string): number {
-    const state = this.init.reputation.stateOf?.(worker) ?? 'neutral'
-    if (state === 'banned') return 0
-    if (state === 'throttled') return 1
-    if (state === 'probation') return this.init.probationLeases * 2 ** Math.min(10, this.init.reputation.verified?.(worker) ?? 0)
-    return Infinity
-  }
-
-  private allowance (worker: string): number {
-    return this.budget(worker) - (this.leaseCounts.get(worker) ?? 0)
   }
 
   private refuse (worker: string, task: TaskRef, code: RefusalCode, reason: string): void {
