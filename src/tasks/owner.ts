@@ -14,6 +14,7 @@ import { OutputFetch } from './output-fetch.js'
 import { OwnerIntake } from './owner-intake.js'
 import { ResultVerification, resultEvent } from './result-verification.js'
 import { LeaseBudget } from './lease-budget.js'
+import { waitingReason } from './waiting-reason.js'
 import type { BatchSubmission } from './batch-submission.js'
 import type { CommitWindow } from './commit-window.js'
 import { isStoreWriteError } from './store-errors.js'
@@ -648,26 +649,12 @@ export class TaskOwner {
     }
   }
 
-  /** A task nobody claimed while no live peer (nor this node) runs its kind says so in its trail. */
-  /** Notes why a task waits, if the reason is new; true when it wrote one. `alive` is the peer table's live peers (read once per sweep). */
+  /** Notes why a task waits (waiting-reason.ts), if the reason is new; true when it wrote one. `alive` is the peer table's live peers (read once per sweep). */
   private noteIfNobodyCan (task: Task, alive: PeerRecord[]): boolean {
     const current = this.tasks.get(task.id)
-    if (current == null || (current.state !== 'pending' && current.state !== 'verifying')) return false
-    const kind = current.spec.kind
-    const peers = alive.filter(p => p.capabilities.some(c => c.kind === kind))
-    if (current.state === 'pending' && !current.replicas.some(r => r.attempts > 0) && !this.init.runsLocally(kind) && peers.length === 0) {
-      if (current.history.at(-1)?.reason === 'no capable peer') return false
-      this.apply(current, { type: 'waiting', reason: 'no capable peer' })
-      return true
-    }
-    // Replicas go to distinct peers: say so when there are fewer eligible ones than open replicas.
-    const used = new Set(current.replicas.flatMap(r => [r.doneBy, r.lease?.holder]).filter((p): p is string => p != null))
-    const eligible = peers.filter(p => !used.has(p.peerId) && this.init.reputation.stateOf?.(p.peerId) !== 'banned').length +
-      (this.init.runsLocally(kind) && !used.has(this.self) ? 1 : 0)
-    const open = current.replicas.filter(r => r.status === 'open').length
-    if (open <= eligible) return false
-    const reason = `waiting for ${open} more distinct eligible peer(s); ${eligible} available (replicas go to distinct peers)`
-    if (current.history.at(-1)?.reason === reason) return false
+    if (current == null) return false
+    const reason = waitingReason(current, alive, { self: this.self, runsLocally: this.init.runsLocally, reputation: this.init.reputation })
+    if (reason == null) return false
     this.apply(current, { type: 'waiting', reason })
     return true
   }
