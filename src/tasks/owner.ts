@@ -2,7 +2,7 @@ import { LIMITS } from '../gossip/wire/limits.js'
 import { RefusalCode, type LeaseMessage, type Pull, type Result, type TaskRef } from '../gossip/wire/mesh.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
-import { TERMINAL, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
+import { TERMINAL, nextDue, openReplicas, transition, type LifecycleSettings, type Task, type TaskEvent, type TaskState } from './lifecycle.js'
 import { fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
 import { viewOf, type TaskView } from './view.js'
 import { ReleaseAllowance } from './release-allowance.js'
@@ -15,6 +15,7 @@ import { OwnerIntake } from './owner-intake.js'
 import { ResultVerification, resultEvent } from './result-verification.js'
 import { LeaseBudget } from './lease-budget.js'
 import { waitingReason } from './waiting-reason.js'
+import { createOwnerEffects, refusalMessage, type PerformEffect } from './owner-effects.js'
 import type { BatchSubmission } from './batch-submission.js'
 import type { CommitWindow } from './commit-window.js'
 import { isStoreWriteError } from './store-errors.js'
@@ -72,13 +73,6 @@ export interface TaskOwnerInit {
 /** Waiting reasons written per second at most (each is a store write): 20k stuck tasks are noted over a minute, not in one stall. */
 const NOTES_PER_SECOND = 500
 
-const REFUSAL_CODES: Record<TaskEffectRefusal, RefusalCode> = {
-  STALE_EPOCH: RefusalCode.STALE_EPOCH,
-  NOT_LEASED: RefusalCode.NOT_LEASED,
-  TASK_CLOSED: RefusalCode.TASK_CLOSED,
-  NOT_ELIGIBLE: RefusalCode.NOT_ELIGIBLE
-}
-
 export class TaskOwner {
   private readonly init: TaskOwnerInit
   private readonly self: string
@@ -110,6 +104,8 @@ export class TaskOwner {
   private readonly verification: ResultVerification
   /** Live leases per worker on this owner's tasks, and how many each may hold. */
   private readonly leases: LeaseBudget
+  /** Carries out a saved transition's effects (owner-effects.ts). */
+  private readonly perform: PerformEffect
 
   constructor (init: TaskOwnerInit) {
     this.init = init
@@ -149,6 +145,16 @@ export class TaskOwner {
       runsLocally: init.runsLocally,
       lifecycle: init.lifecycle,
       reannounceMs: init.reannounceMs,
+      logger: init.logger
+    })
+    this.perform = createOwnerEffects({
+      selfBytes: this.selfBytes,
+      send: (peer, messages) => { this.send(peer, messages) },
+      offers: this.announcer,
+      verification: this.verification,
+      reputation: init.reputation,
+      lifecycle: init.lifecycle,
+      granted: () => { this.grantsIssued++ },
       logger: init.logger
     })
     this.intake = new OwnerIntake({
@@ -562,44 +568,8 @@ export class TaskOwner {
     store.save(next, now, accepted)
   }
 
-  private perform (task: Task, effect: TaskEffect, event: TaskEvent): void {
-    const ref = (replica: number, epoch: number): TaskRef => ({ owner: this.selfBytes, taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>, replica, epoch })
-    switch (effect.type) {
-      case 'grant': {
-        const first = event.type === 'claimed'
-        if (first) this.grantsIssued++
-        this.send(effect.worker, [{
-          grant: {
-            task: ref(effect.replica, effect.epoch),
-            worker: peerIdToBytes(effect.worker),
-            expiresAt: effect.expiresAt,
-            ttlMs: this.init.lifecycle.leaseTtlMs,
-            ...(first ? { offer: this.announcer.offerOf(task, [effect.replica], true) } : {})
-          }
-        }])
-        break
-      }
-      case 'refuse':
-        this.refuse(effect.worker, ref(effect.replica, effect.epoch), REFUSAL_CODES[effect.code] ?? RefusalCode.NOT_LEASED, effect.reason)
-        break
-      case 'ackResult':
-        this.send(effect.worker, [{ ack: { task: ref(effect.replica, effect.epoch) } }])
-        break
-      case 'notifyCancel':
-        this.send(effect.worker, [{ cancel: { task: ref(effect.replica, effect.epoch), reason: effect.reason } }])
-        break
-      case 'finished':
-        this.init.logger.info({ task: task.id, state: effect.state, reason: task.history.at(-1)?.reason }, 'task finished')
-        break
-      case 'judged':
-        if (effect.verdict === 'agreed') this.init.reputation.report(effect.worker, 'verified_success', `task ${task.id} replica ${effect.replica}`)
-        else void this.verification.publishMisreport(task, effect.replica)
-        break
-    }
-  }
-
   private refuse (worker: string, task: TaskRef, code: RefusalCode, reason: string): void {
-    this.send(worker, [{ refusal: { task, code, reason: reason.slice(0, LIMITS.reasonChars) } }])
+    this.send(worker, [refusalMessage(task, code, reason)])
   }
 
   /** Lease expiries, deadlines and spot checks nobody takes: the events no message brings. */
