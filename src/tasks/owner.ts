@@ -37,6 +37,12 @@ import type { PeerId } from '@libp2p/interface'
  * grants to claimants (one live lease per replica, epochs that only grow), extends on renewal,
  * expires silent leases and re-offers them, retries with backoff, honours deadlines and cancels,
  * and re-announces unleased tasks so late joiners see them.
+ *
+ * This class is the facade: it keeps the unfinished tasks, runs their transitions (store first,
+ * then effects: owner-effects.ts) and routes workers' lease messages; intake (owner-intake.ts),
+ * announcements (owner-announcer.ts), result checks (result-verification.ts), large outputs
+ * (output-fetch.ts), lease budgets (lease-budget.ts), waiting notes (waiting-reason.ts) and
+ * retention (owner-retention.ts) are the parts it wires together.
  */
 
 export interface TaskOwnerInit {
