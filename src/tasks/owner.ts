@@ -1,18 +1,24 @@
 import { LIMITS } from '../gossip/wire/limits.js'
-import { RefusalCode, ResultStatus, VerdictKind, type LeaseMessage, type Pull, type Result, type SignedResult, type TaskOffer, type TaskRef, type WorkSummary } from '../gossip/wire/mesh.js'
-import { verifyResult } from '../gossip/wire/result-signature.js'
+import { RefusalCode, type LeaseMessage, type Pull, type Result, type TaskRef } from '../gossip/wire/mesh.js'
 import { peerIdToBytes } from '../gossip/wire/peer-bytes.js'
 import { MeshError } from '../errors.js'
-import { TERMINAL, leaseRefusal, nextDue, type RefusalReason as TaskEffectRefusal, openReplicas, transition, type LifecycleSettings, type ResultOutcome, type Task, type TaskEffect, type TaskEvent, type TaskState } from './lifecycle.js'
-import { WASM_KIND, fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
-import { buildTasks, inputByHash, parseSubmission } from './submission.js'
-import { batchBlobs, buildBatchTasks, sameBatch, type BatchSubmission } from './batch-submission.js'
+import { TERMINAL, nextDue, openReplicas, transition, type LifecycleSettings, type Task, type TaskEvent, type TaskState } from './lifecycle.js'
+import { fromHex, sha256, toHex, type SubmitRequest } from './spec.js'
 import { viewOf, type TaskView } from './view.js'
 import { ReleaseAllowance } from './release-allowance.js'
 import { Dispatcher } from './dispatcher.js'
 import { Backlog, RESIDENT_READY } from './backlog.js'
+import { OwnerAnnouncer } from './owner-announcer.js'
+import { createOwnerRetention, type OwnerRetention } from './owner-retention.js'
+import { OutputFetch } from './output-fetch.js'
+import { OwnerIntake } from './owner-intake.js'
+import { ResultVerification, resultEvent } from './result-verification.js'
+import { LeaseBudget } from './lease-budget.js'
+import { waitingReason } from './waiting-reason.js'
+import { createOwnerEffects, refusalMessage, type PerformEffect } from './owner-effects.js'
+import type { BatchSubmission } from './batch-submission.js'
 import type { CommitWindow } from './commit-window.js'
-import { isStoreWriteError, rethrowStoreError } from './store-errors.js'
+import { isStoreWriteError } from './store-errors.js'
 import type { Blobs } from './blobs.js'
 import type { LeaseRouter } from './lease-router.js'
 import type { TaskStore } from './store.js'
@@ -31,6 +37,12 @@ import type { PeerId } from '@libp2p/interface'
  * grants to claimants (one live lease per replica, epochs that only grow), extends on renewal,
  * expires silent leases and re-offers them, retries with backoff, honours deadlines and cancels,
  * and re-announces unleased tasks so late joiners see them.
+ *
+ * This class is the facade: it keeps the unfinished tasks, runs their transitions (store first,
+ * then effects: owner-effects.ts) and routes workers' lease messages; intake (owner-intake.ts),
+ * announcements (owner-announcer.ts), result checks (result-verification.ts), large outputs
+ * (output-fetch.ts), lease budgets (lease-budget.ts), waiting notes (waiting-reason.ts) and
+ * retention (owner-retention.ts) are the parts it wires together.
  */
 
 export interface TaskOwnerInit {
@@ -64,28 +76,8 @@ export interface TaskOwnerInit {
   residentTasks?: number
 }
 
-/** Failed transfers of a large output before its attempt counts as failed. */
-const MAX_FETCH_FAILURES = 3
-/** Offers announced in full per announcement at most: the rest are counted in its summary (workers pull, they need no list). */
-const OFFERS_PER_ANNOUNCE = 64
-/** Announcements of new work are this far apart at least (with the periodic one, ≤ 10 gossip messages a second: peers allow 20). */
-const ANNOUNCE_GAP_MS = 250
 /** Waiting reasons written per second at most (each is a store write): 20k stuck tasks are noted over a minute, not in one stall. */
 const NOTES_PER_SECOND = 500
-
-const REFUSAL_CODES: Record<TaskEffectRefusal, RefusalCode> = {
-  STALE_EPOCH: RefusalCode.STALE_EPOCH,
-  NOT_LEASED: RefusalCode.NOT_LEASED,
-  TASK_CLOSED: RefusalCode.TASK_CLOSED,
-  NOT_ELIGIBLE: RefusalCode.NOT_ELIGIBLE
-}
-
-const OUTCOMES: Record<ResultStatus, ResultOutcome | undefined> = {
-  [ResultStatus.SUCCEEDED]: 'succeeded',
-  [ResultStatus.FAILED]: 'failed',
-  [ResultStatus.FAILED_PERMANENT]: 'failed_permanent',
-  [ResultStatus.RESULT_UNSPECIFIED]: undefined
-}
 
 export class TaskOwner {
   private readonly init: TaskOwnerInit
@@ -94,18 +86,6 @@ export class TaskOwner {
   /** Unfinished tasks; finished ones live in the store only. */
   private readonly tasks = new Map<string, Task>()
   private readonly offs: Array<() => void> = []
-  private readonly announceQueue: Task[] = []
-  private announceTimer?: unknown
-  private lastAnnounceAt = -Infinity
-  /** Input hashes, computed once per input buffer (a batch shares one). */
-  private readonly inputHashes = new WeakMap<Uint8Array, Uint8Array>()
-  /** Small wasm modules, read once from the store for the grants that carry them inline. */
-  private readonly inlineModules = new Map<string, Uint8Array>()
-  /** Large outputs being fetched, and failed fetches so far, by task/replica/epoch. */
-  private readonly fetching = new Set<string>()
-  private readonly fetchFailures = new Map<string, number>()
-  /** Live leases per worker on this owner's tasks (throttled and probation peers get one). */
-  private readonly leaseCounts = new Map<string, number>()
   /** Releases each worker may make before they cost it (a drain fits, a claim-release loop does not). */
   private readonly releases = new ReleaseAllowance()
   private lastNotes = 0
@@ -113,8 +93,6 @@ export class TaskOwner {
   private readonly resumedLeases = new Set<string>()
   private lastSweep = 0
   private storeFullWarnedAt = -Infinity
-  /** A periodic announcement cycle is running. */
-  private announcing = false
   private timers: unknown[] = []
   private started = false
   /** Claims of one named task (the per-task form of a pull). */
@@ -125,13 +103,23 @@ export class TaskOwner {
   private readonly backlog: Backlog
   private readonly residentTasks: number
   private dispatchScheduled = false
+  private readonly retention: OwnerRetention
+  private readonly announcer: OwnerAnnouncer
+  private readonly outputs: OutputFetch
+  private readonly intake: OwnerIntake
+  private readonly verification: ResultVerification
+  /** Live leases per worker on this owner's tasks, and how many each may hold. */
+  private readonly leases: LeaseBudget
+  /** Carries out a saved transition's effects (owner-effects.ts). */
+  private readonly perform: PerformEffect
 
   constructor (init: TaskOwnerInit) {
     this.init = init
     this.self = init.selfId.toString()
     this.selfBytes = peerIdToBytes(init.selfId)
+    this.leases = new LeaseBudget({ reputation: init.reputation, probationLeases: init.probationLeases })
     this.dispatcher = new Dispatcher({
-      allowance: worker => this.allowance(worker),
+      allowance: worker => this.leases.allowance(worker),
       grant: (task, replica, worker) => {
         const before = this.tasks.get(task.id)
         if (before == null) return false
@@ -142,6 +130,73 @@ export class TaskOwner {
     })
     this.backlog = new Backlog(init.store)
     this.residentTasks = init.residentTasks ?? RESIDENT_READY
+    this.announcer = new OwnerAnnouncer({
+      self: this.self,
+      protocol: init.protocol,
+      worker: init.worker,
+      store: init.store,
+      ready: this.dispatcher,
+      parked: this.backlog,
+      resident: id => this.tasks.get(id),
+      deterministicKinds: init.deterministicKinds,
+      clock: init.clock,
+      logger: init.logger
+    })
+    this.verification = new ResultVerification({
+      self: this.self,
+      selfBytes: this.selfBytes,
+      protocol: init.protocol,
+      reputation: init.reputation,
+      deterministicKinds: init.deterministicKinds,
+      runsLocally: init.runsLocally,
+      lifecycle: init.lifecycle,
+      reannounceMs: init.reannounceMs,
+      logger: init.logger
+    })
+    this.perform = createOwnerEffects({
+      selfBytes: this.selfBytes,
+      send: (peer, messages) => { this.send(peer, messages) },
+      offers: this.announcer,
+      verification: this.verification,
+      reputation: init.reputation,
+      lifecycle: init.lifecycle,
+      granted: () => { this.grantsIssued++ },
+      logger: init.logger
+    })
+    this.intake = new OwnerIntake({
+      selfBytes: this.selfBytes,
+      self: this.self,
+      store: init.store,
+      window: init.window,
+      get: id => this.get(id),
+      comparable: kind => this.verification.comparable(kind),
+      take: task => { this.take(task) },
+      opened: tasks => {
+        this.scheduleDispatch()
+        this.announcer.queueAnnounce(tasks)
+      },
+      commitFailed: err => { this.timerFailed('commit', err) },
+      clock: init.clock,
+      logger: init.logger
+    })
+    this.outputs = new OutputFetch({
+      resident: id => this.tasks.get(id),
+      apply: (task, event) => { this.apply(task, event) },
+      deliver: (ref, from, event, output) => { this.onTaskMessage(ref, from, event, output) },
+      running: () => this.started,
+      blobs: init.blobs,
+      lifecycle: init.lifecycle,
+      clock: init.clock,
+      logger: init.logger
+    })
+    this.retention = createOwnerRetention({
+      store: init.store,
+      resident: () => this.tasks.values(),
+      parked: () => this.backlog.size,
+      clock: init.clock,
+      logger: init.logger,
+      retentionMs: init.retentionMs
+    })
   }
 
   /**
@@ -162,7 +217,7 @@ export class TaskOwner {
         this.resumedLeases.add(`${task.id}/${replica.index}/${replica.lease.epoch}`)
       }
       this.tasks.set(task.id, task)
-      this.countLeases(task, 1)
+      this.leases.count(task, 1)
       this.dispatcher.track(task)
     }
     this.backlog.open()
@@ -191,11 +246,11 @@ export class TaskOwner {
     this.timers = [
       clock.setInterval(guarded('sweep', () => { this.sweep() }), 100),
       clock.setInterval(guarded('announce', async () => { await this.announceOpen() }), this.init.reannounceMs),
-      clock.setInterval(guarded('prune', () => { this.prune() }), 3_600_000),
-      clock.setInterval(guarded('prune results', () => { this.pruneResults() }), 60_000)
+      clock.setInterval(guarded('prune', () => { this.retention.prune() }), 3_600_000),
+      clock.setInterval(guarded('prune results', () => { this.retention.pruneResults() }), 60_000)
     ]
     guarded('announce', async () => { await this.announceOpen() })()
-    guarded('prune', () => { this.prune() })()
+    guarded('prune', () => { this.retention.prune() })()
   }
 
   /** Logs a timer's failure, a full store at most once a minute (it repeats every sweep until space returns). */
@@ -212,7 +267,7 @@ export class TaskOwner {
 
   /** Workers holding live leases of this owner's tasks: peers its work needs to reach. */
   leaseHolders (): string[] {
-    return [...this.leaseCounts.keys()]
+    return this.leases.holders()
   }
 
   stop (): void {
@@ -221,9 +276,7 @@ export class TaskOwner {
     for (const off of this.offs.splice(0)) off()
     for (const timer of this.timers) this.init.clock.clearInterval(timer)
     this.timers = []
-    this.init.clock.clearTimeout(this.announceTimer)
-    this.announceTimer = undefined
-    this.announceQueue.length = 0
+    this.announcer.stop()
   }
 
   /** A peer's connection closed: its standing requests go (it pulls again when it is back). */
@@ -233,90 +286,18 @@ export class TaskOwner {
 
   /** Validates, stores, then announces. Returns the ids (the existing ones for a known idempotency key). */
   async submit (request: unknown): Promise<string[]> {
-    const submission = parseSubmission(request)
-    const { key, count, kind, input } = submission
-    if (key != null) {
-      const existing = this.init.store.idsForKey(key)
-      if (existing.length > 0) {
-        // The same key for different work is a mistake, not a retry.
-        const first = this.get(existing[0] as string)
-        if (existing.length !== count || first == null || first.spec.kind !== kind || (first.spec.inputRef?.hash ?? toHex(sha256(first.spec.input))) !== toHex(submission.inputHash)) {
-          throw new MeshError('CONFLICT', `key ${key} was used for a different submission (${existing.length} ${first?.spec.kind ?? ''} task(s) with another input)`)
-        }
-        await this.durable()
-        return existing
-      }
-    }
-    const now = this.init.clock.now()
-    // Decided once, now: later gossip (a peer advertising the kind as not deterministic) cannot
-    // switch verification off for these tasks.
-    const compare = this.comparable(kind)
-    const tasks = buildTasks(submission, this.selfBytes, this.self, now).map(t => ({ ...t, spec: { ...t.spec, compare } }))
-    // On disk before anyone hears of them: the tasks, and the blobs workers will fetch.
-    const { store } = this.init
-    this.accept(tasks, () => {
-      if (inputByHash(submission)) store.putBlob(toHex(submission.inputHash), 'task', submission.input, now)
-      if (submission.module != null && submission.moduleHash != null) store.putBlob(toHex(submission.moduleHash), 'task', submission.module, now)
-    })
-    this.init.logger.info({ count: tasks.length, kind }, 'tasks submitted')
-    this.scheduleDispatch()
-    this.queueAnnounce(tasks)
-    await this.durable()
-    return tasks.map(t => t.id)
+    return await this.intake.submit(request)
   }
 
   /** A batch of distinct inputs (batch-submission.ts), as submit: stored in one transaction, then announced together. */
   async submitMany (batch: BatchSubmission): Promise<string[]> {
-    const { store } = this.init
-    const existing = sameBatch(batch, store.batches.inputs(batch.key))
-    if (existing != null) {
-      await this.durable()
-      return existing
-    }
-    const now = this.init.clock.now()
-    const tasks = buildBatchTasks(batch, this.selfBytes, this.self, now, this.comparable(batch.base.kind))
-    this.accept(tasks, () => { for (const blob of batchBlobs(batch)) store.putBlob(blob.hash, 'task', blob.bytes, now) })
-    this.init.logger.info({ count: tasks.length, kind: batch.base.kind, key: batch.key }, 'batch submitted')
-    this.scheduleDispatch()
-    this.queueAnnounce(tasks)
-    await this.durable()
-    return tasks.map(t => t.id)
+    return await this.intake.submitMany(batch)
   }
 
-  /** Waits until the accepted tasks are on the device (a flush on the thread pool, shared with other commits): then the caller may say "accepted". */
-  private async durable (): Promise<void> {
-    try {
-      await this.init.store.durable()
-    } catch (err) {
-      rethrowStoreError(err)
-    }
-  }
-
-  /**
-   * Stores new tasks (and their blobs, written by `blobs`) in one transaction of their own, then
-   * takes them up. Writes of the open commit window go first, so the caller's answer follows its
-   * own commit. Nothing stored, nothing taken up: the caller hears why (507 on the API).
-   */
-  private accept (tasks: Task[], blobs: () => void): void {
-    const { store } = this.init
-    try {
-      this.init.window.flush()
-    } catch (err) {
-      this.timerFailed('commit', err)
-    }
-    try {
-      store.transaction(() => {
-        blobs()
-        store.insert(tasks)
-      })
-    } catch (err) {
-      rethrowStoreError(err)
-    }
-    for (const task of tasks) {
-      // Into memory while the window has room; the rest wait in the store (backlog.ts).
-      if (this.dispatcher.readyCount() < this.residentTasks) this.admit(task)
-      else this.backlog.park(task)
-    }
+  /** A stored task taken up: into memory while the window has room; the rest wait in the store (backlog.ts). */
+  private take (task: Task): void {
+    if (this.dispatcher.readyCount() < this.residentTasks) this.admit(task)
+    else this.backlog.park(task)
   }
 
   /** A task the owner works on from now: in memory, and in the dispatcher's ready queue if it has an open replica. */
@@ -407,7 +388,7 @@ export class TaskOwner {
         break
       case 'claim': {
         this.claimsReceived++
-        const refusal = this.ineligible(from)
+        const refusal = this.leases.ineligible(from)
         if (refusal != null) {
           this.refuse(from, body.claim.task, refusal.code, refusal.reason)
           break
@@ -442,8 +423,8 @@ export class TaskOwner {
       return
     }
     const held = this.dispatcher.pull(from, { count: pull.count, kinds: pull.kinds, slots: pull.slots, memoryBytes: pull.memoryBytes })
-    const allowance = this.allowance(from)
-    const reason = held > 0 && allowance <= 0 ? `${state}: at most ${this.budget(from)} live lease(s) on this owner's tasks until results are verified` : ''
+    const allowance = this.leases.allowance(from)
+    const reason = held > 0 && allowance <= 0 ? `${state}: at most ${this.leases.budget(from)} live lease(s) on this owner's tasks until results are verified` : ''
     this.send(from, [{ credit: { owner: this.selfBytes, held, reason, unclaimed: Math.min(LIMITS.pullCount, this.dispatcher.unclaimed(this.backlog.openReplicas())) } }])
   }
 
@@ -470,26 +451,14 @@ export class TaskOwner {
 
   private onResult (result: Result & { signed: { task: TaskRef } }, from: string): void {
     const { signed } = result
-    const outcome = OUTCOMES[signed.status]
-    if (outcome == null) return
-    const event: TaskEvent = {
-      type: 'resultReceived',
-      worker: from,
-      replica: signed.task.replica,
-      epoch: signed.task.epoch,
-      outcome,
-      outputHash: toHex(signed.outputHash),
-      exitCode: result.exitCode,
-      stderrTail: result.stderrTail,
-      signature: toHex(signed.signature),
-      ...(result.error !== '' ? { error: result.error } : {})
-    }
-    if (outcome !== 'succeeded') {
+    const event = resultEvent(result, from)
+    if (event == null) return
+    if (event.outcome !== 'succeeded') {
       this.onTaskMessage(signed.task, from, event)
       return
     }
     if (result.output.byteLength === 0 && result.outputSize > 0) {
-      this.fetchOutput(signed.task, from, event, result.outputSize)
+      this.outputs.fetch(signed.task, from, event, result.outputSize)
       return
     }
     if (toHex(sha256(result.output)) !== event.outputHash) {
@@ -499,60 +468,6 @@ export class TaskOwner {
       return
     }
     this.onTaskMessage(signed.task, from, event, result.output)
-  }
-
-  /**
-   * A succeeded result whose output is over the inline limit: fetch it from the worker by its
-   * signed hash, then take the result as if the output had come inline. Only a result this owner
-   * would accept is worth the transfer; anything else goes the usual way (refused, or acked again
-   * if it is a repeat). The owner keeps the lease alive itself while its transfer runs (the
-   * worker has stopped renewing); resends do not extend it. After MAX_FETCH_FAILURES failed
-   * transfers the attempt counts as failed, so a worker that cannot hand over its output cannot
-   * hold the lease either.
-   */
-  private fetchOutput (ref: TaskRef, from: string, event: TaskEvent & { type: 'resultReceived' }, size: number): void {
-    const task = this.tasks.get(toHex(ref.taskId))
-    if (task == null || leaseRefusal(task, task.replicas[ref.replica], from, ref.epoch) != null) {
-      this.onTaskMessage(ref, from, event)
-      return
-    }
-    const key = `${task.id}/${ref.replica}/${ref.epoch}`
-    if (this.fetching.has(key)) return
-    this.fetching.add(key)
-    const { clock, lifecycle } = this.init
-    const keepAlive = (): void => {
-      const current = this.tasks.get(task.id)
-      if (current != null && leaseRefusal(current, current.replicas[ref.replica], from, ref.epoch) == null) {
-        this.apply(current, { type: 'renewed', worker: from, replica: ref.replica, epoch: ref.epoch, progress: 100, byOwner: true })
-      }
-    }
-    keepAlive()
-    const timer = clock.setInterval(keepAlive, Math.max(50, Math.floor(lifecycle.leaseTtlMs / 2)))
-    this.init.blobs.get(from, event.outputHash, size, false).then(output => {
-      this.fetchFailures.delete(key)
-      if (this.started) this.onTaskMessage(ref, from, event, output)
-    }, err => {
-      const failures = (this.fetchFailures.get(key) ?? 0) + 1
-      const message = (err as Error).message
-      this.init.logger.warn({ task: task.id, worker: from, failures, err: message }, 'could not fetch a large output')
-      if (failures < MAX_FETCH_FAILURES) {
-        // The worker sends its result again until acknowledged; the next one tries again.
-        this.fetchFailures.set(key, failures)
-        return
-      }
-      this.fetchFailures.delete(key)
-      if (this.started) {
-        this.onTaskMessage(ref, from, { ...event, outcome: 'failed', error: `the owner could not fetch the ${size}-byte output (${failures} tries): ${message}` })
-      }
-    }).finally(() => {
-      clock.clearInterval(timer)
-      this.fetching.delete(key)
-    })
-  }
-
-  /** How long a spot check may wait for a peer to take it before the result is accepted unverified. */
-  private spotCheckWaitMs (): number {
-    return Math.max(2000, 10 * this.init.reannounceMs)
   }
 
   /** Whether `peer` may fetch the task blob `hash`: it holds a live lease on an unfinished task that needs it. */
@@ -572,8 +487,8 @@ export class TaskOwner {
       // A success, or a failure for good: either is a claim about the task that other replicas
       // (or a spot check) can contradict.
       if (event.type === 'resultReceived' && (event.outcome === 'succeeded' || event.outcome === 'failed_permanent')) {
-        const compare = task.spec.compare ?? this.comparable(task.spec.kind)
-        this.apply(task, { ...event, compare, spotCheck: compare && this.spotCheck(task, from) }, output)
+        const compare = task.spec.compare ?? this.verification.comparable(task.spec.kind)
+        this.apply(task, { ...event, compare, spotCheck: compare && this.verification.spotCheck(task, from) }, output)
         return
       }
       this.apply(task, event, output)
@@ -592,7 +507,7 @@ export class TaskOwner {
   /** Runs one transition: persists it, then carries out its effects. */
   private apply (task: Task, event: TaskEvent, output?: Uint8Array): void {
     const now = this.init.clock.now()
-    const heldBefore = event.type === 'released' ? this.leaseCounts.get(event.worker) ?? 0 : 0
+    const heldBefore = event.type === 'released' ? this.leases.held(event.worker) : 0
     const { task: next, effects } = transition(task, event, now, this.init.lifecycle)
     // A refusal changes nothing. Anything else is saved before its effects happen, except a
     // renewal: it only moves an expiry, and a restarted owner gives every live lease a fresh TTL.
@@ -601,15 +516,15 @@ export class TaskOwner {
       // In the commit window: should it be rolled back, this change is undone in memory too.
       const undo = (): void => {
         if (this.tasks.get(task.id) !== next && this.tasks.has(task.id)) return
-        this.countLeases(next, -1)
-        this.countLeases(task, 1)
+        this.leases.count(next, -1)
+        this.leases.count(task, 1)
         this.tasks.set(task.id, task)
         this.dispatcher.track(task)
       }
       if (event.type !== 'renewed') this.init.window.write(() => { this.persist(next, event, now, output) }, undo)
       // After the store took it: a failed save changes nothing, counts included.
-      this.countLeases(task, -1)
-      this.countLeases(next, 1)
+      this.leases.count(task, -1)
+      this.leases.count(next, 1)
       if (event.type === 'resultReceived' && event.outcome === 'failed') this.init.reputation.report(event.worker, 'task_failure', `task ${task.id}: ${event.error ?? ''}`)
       if (event.type === 'released') {
         this.init.reputation.report(event.worker, 'lease_released', `task ${task.id}: ${event.reason}`)
@@ -629,7 +544,7 @@ export class TaskOwner {
       // too, for workers that have none here.
       if (openReplicas(next, now).length > 0 && event.type !== 'claimed') {
         this.scheduleDispatch()
-        if (event.type === 'released' || event.type === 'expired') this.queueAnnounce([next])
+        if (event.type === 'released' || event.type === 'expired') this.announcer.queueAnnounce([next])
       } else if (event.type !== 'claimed' && task.replicas.some(r => r.lease != null && next.replicas[r.index]?.lease == null)) {
         // A lease ended: its holder may be under its probation budget again, and requests of its stand.
         this.scheduleDispatch()
@@ -659,151 +574,8 @@ export class TaskOwner {
     store.save(next, now, accepted)
   }
 
-  private countLeases (task: Task, delta: number): void {
-    for (const r of task.replicas) {
-      if (r.lease == null) continue
-      const n = (this.leaseCounts.get(r.lease.holder) ?? 0) + delta
-      if (n <= 0) this.leaseCounts.delete(r.lease.holder)
-      else this.leaseCounts.set(r.lease.holder, n)
-    }
-  }
-
-  private perform (task: Task, effect: TaskEffect, event: TaskEvent): void {
-    const ref = (replica: number, epoch: number): TaskRef => ({ owner: this.selfBytes, taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>, replica, epoch })
-    switch (effect.type) {
-      case 'grant': {
-        const first = event.type === 'claimed'
-        if (first) this.grantsIssued++
-        this.send(effect.worker, [{
-          grant: {
-            task: ref(effect.replica, effect.epoch),
-            worker: peerIdToBytes(effect.worker),
-            expiresAt: effect.expiresAt,
-            ttlMs: this.init.lifecycle.leaseTtlMs,
-            ...(first ? { offer: this.offerOf(task, [effect.replica], true) } : {})
-          }
-        }])
-        break
-      }
-      case 'refuse':
-        this.refuse(effect.worker, ref(effect.replica, effect.epoch), REFUSAL_CODES[effect.code] ?? RefusalCode.NOT_LEASED, effect.reason)
-        break
-      case 'ackResult':
-        this.send(effect.worker, [{ ack: { task: ref(effect.replica, effect.epoch) } }])
-        break
-      case 'notifyCancel':
-        this.send(effect.worker, [{ cancel: { task: ref(effect.replica, effect.epoch), reason: effect.reason } }])
-        break
-      case 'finished':
-        this.init.logger.info({ task: task.id, state: effect.state, reason: task.history.at(-1)?.reason }, 'task finished')
-        break
-      case 'judged':
-        if (effect.verdict === 'agreed') this.init.reputation.report(effect.worker, 'verified_success', `task ${task.id} replica ${effect.replica}`)
-        else void this.publishMisreport(task, effect.replica)
-        break
-    }
-  }
-
-  /**
-   * Why this owner grants a peer nothing now, if it does not: banned peers get no leases;
-   * throttled and probation peers one live lease at a time (on this owner's tasks). Probation
-   * never blocks a task outright: the one lease is always there to have.
-   */
-  private ineligible (worker: string): { code: RefusalCode, reason: string } | undefined {
-    const state = this.init.reputation.stateOf?.(worker) ?? 'neutral'
-    if (state === 'banned') return { code: RefusalCode.NOT_ELIGIBLE, reason: 'banned by this owner' }
-    if (this.allowance(worker) <= 0) return { code: RefusalCode.AT_LIMIT, reason: `${state}: ${this.budget(worker)} live lease(s) at a time` }
-    return undefined
-  }
-
-  /**
-   * Live leases a peer may hold on this owner's tasks (invariant 7, amended): none when banned,
-   * one when throttled; on probation a budget of unverified work that starts at
-   * `probationLeases` and doubles with each verified result (TCP's slow start); otherwise no
-   * limit but the worker's own requests.
-   */
-  private budget (worker: string): number {
-    const state = this.init.reputation.stateOf?.(worker) ?? 'neutral'
-    if (state === 'banned') return 0
-    if (state === 'throttled') return 1
-    if (state === 'probation') return this.init.probationLeases * 2 ** Math.min(10, this.init.reputation.verified?.(worker) ?? 0)
-    return Infinity
-  }
-
-  private allowance (worker: string): number {
-    return this.budget(worker) - (this.leaseCounts.get(worker) ?? 0)
-  }
-
-  /** Whether outputs of a kind are comparable: wasm, this node's deterministic kinds, or a kind every connected live peer that runs it declares deterministic. */
-  private comparable (kind: string): boolean {
-    if (kind === WASM_KIND || this.init.deterministicKinds.has(kind)) return true
-    const runners = this.init.protocol.peerTable.capacity().flatMap(p => p.capabilities.filter(c => c.kind === kind))
-    return runners.length > 0 && runners.every(c => c.deterministic)
-  }
-
-  /**
-   * Whether to re-run a lone result of `worker` on another peer before accepting it: with the
-   * probability reputation gives the worker, and only if another peer that could run it exists.
-   */
-  private spotCheck (task: Task, worker: string): boolean {
-    if (task.spec.redundancy !== 1 || task.replicas.length !== 1) return false
-    const p = this.init.reputation.spotCheckProbability?.(worker) ?? 0
-    if (p <= 0) return false
-    return this.checkerAvailable(task, [worker]) && this.init.lifecycle.random() < p
-  }
-
-  /** Whether a connected live peer (or this node) other than `exclude` could run the task now: kind, slots, memory, not banned. Peers only heard of do not count: anyone can relay a heartbeat for a made-up author. */
-  private checkerAvailable (task: Task, exclude: string[]): boolean {
-    const fits = (slotsTotal: number, memoryFree: number): boolean => slotsTotal >= (task.spec.slots ?? 1) && memoryFree >= (task.spec.memoryBytes ?? 0)
-    return (this.init.runsLocally(task.spec.kind) && !exclude.includes(this.self)) || this.init.protocol.peerTable.capacity().some(peer =>
-      !exclude.includes(peer.peerId) && peer.capabilities.some(c => c.kind === task.spec.kind) && fits(peer.slotsTotal, peer.memoryFree) &&
-      this.init.reputation.stateOf?.(peer.peerId) !== 'banned')
-  }
-
-  /**
-   * A replica's result disagreed with the accepted output: a misreport, first-hand, and a
-   * verdict on gossip so other nodes learn of it, with the worker's own signed result and the
-   * majority's as evidence. Signatures are checked here, lazily, now that they are evidence: a
-   * result whose signature fails was never the worker's word and proves nothing.
-   */
-  private async publishMisreport (task: Task, index: number): Promise<void> {
-    const signedOf = (replica: number): SignedResult | undefined => {
-      const r = task.replicas[replica]
-      if (r?.doneBy == null || r.outputHash == null || r.signature == null) return undefined
-      return {
-        task: { owner: this.selfBytes, taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>, replica, epoch: r.epoch },
-        worker: peerIdToBytes(r.doneBy),
-        status: r.failed === true ? ResultStatus.FAILED_PERMANENT : ResultStatus.SUCCEEDED,
-        outputHash: fromHex(r.outputHash) as Uint8Array<ArrayBuffer>,
-        signature: fromHex(r.signature) as Uint8Array<ArrayBuffer>
-      }
-    }
-    const subject = task.replicas[index]?.doneBy
-    const own = signedOf(index)
-    if (subject == null) return
-    if (own == null || !await verifyResult(own)) {
-      // It sent an output the majority contradicts and a signature that is not its own: both count.
-      this.init.reputation.report(subject, 'invalid_message', `task ${task.id}: a result whose signature does not verify`)
-      this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: its result differs from the accepted one`)
-      return
-    }
-    this.init.reputation.report(subject, 'misreport', `task ${task.id} replica ${index}: its result differs from the accepted one`)
-    const majority: SignedResult[] = []
-    for (const r of task.replicas) {
-      if (r.verdict !== 'agreed' || majority.length >= LIMITS.evidence - 1) continue
-      const signed = signedOf(r.index)
-      if (signed != null && await verifyResult(signed)) majority.push(signed)
-    }
-    if (majority.length === 0) return
-    try {
-      await this.init.protocol.verdict({ subject: peerIdToBytes(subject), kind: VerdictKind.MISREPORT, task: own.task, evidence: [own, ...majority] })
-    } catch (err) {
-      this.init.logger.debug({ err: (err as Error).message, task: task.id }, 'verdict not published')
-    }
-  }
-
   private refuse (worker: string, task: TaskRef, code: RefusalCode, reason: string): void {
-    this.send(worker, [{ refusal: { task, code, reason: reason.slice(0, LIMITS.reasonChars) } }])
+    this.send(worker, [refusalMessage(task, code, reason)])
   }
 
   /** Lease expiries, deadlines and spot checks nobody takes: the events no message brings. */
@@ -824,9 +596,9 @@ export class TaskOwner {
       const check = task.replicas[1]
       const worker = task.replicas[0]?.doneBy
       if (task.state === 'verifying' && task.spec.redundancy === 1 && task.replicas.length === 2 && worker != null &&
-        check?.verification === true && check.status === 'open' && now - check.notBefore >= this.spotCheckWaitMs() && !this.checkerAvailable(task, [worker])) {
+        check?.verification === true && check.status === 'open' && now - check.notBefore >= this.verification.spotCheckWaitMs() && !this.verification.checkerAvailable(task, [worker])) {
         // Dropped only when no peer that could check it is left: a busy mesh delays a check, never skips it.
-        this.apply(task, { type: 'checkAbandoned', reason: `no other peer that could run it is alive and connected after ${this.spotCheckWaitMs()} ms` })
+        this.apply(task, { type: 'checkAbandoned', reason: `no other peer that could run it is alive and connected after ${this.verification.spotCheckWaitMs()} ms` })
         continue
       }
       // Why a task waits is worked out once a second, not at every sweep, and for a bounded
@@ -853,49 +625,12 @@ export class TaskOwner {
     }
   }
 
-  /**
-   * New work is announced together: what opens within a moment shares one announcement (the
-   * summary, and the first OFFERS_PER_ANNOUNCE tasks in full), at most one every
-   * ANNOUNCE_GAP_MS, so a stream of submits cannot push this node past its peers' rate limit
-   * (a restarted node starts with a full bucket; its peers' bucket for it may not be). Workers
-   * with standing requests do not wait for it: their grants go out at once.
-   */
-  private queueAnnounce (tasks: Task[]): void {
-    for (const task of tasks) {
-      if (this.announceQueue.length >= OFFERS_PER_ANNOUNCE) break
-      this.announceQueue.push(task)
-    }
-    if (this.announceTimer != null) return
-    const now = this.init.clock.now()
-    this.announceTimer = this.init.clock.setTimeout(() => {
-      this.announceTimer = undefined
-      this.lastAnnounceAt = this.init.clock.now()
-      const queued = this.announceQueue.splice(0)
-      // Offers name tasks in memory only (a parked one could not be claimed by name).
-      void this.announce(queued.map(t => this.tasks.get(t.id)).filter((t): t is Task => t != null), this.init.clock.now())
-    }, Math.max(5, this.lastAnnounceAt + ANNOUNCE_GAP_MS - now))
-  }
-
-  /** A task nobody claimed while no live peer (nor this node) runs its kind says so in its trail. */
-  /** Notes why a task waits, if the reason is new; true when it wrote one. `alive` is the peer table's live peers (read once per sweep). */
+  /** Notes why a task waits (waiting-reason.ts), if the reason is new; true when it wrote one. `alive` is the peer table's live peers (read once per sweep). */
   private noteIfNobodyCan (task: Task, alive: PeerRecord[]): boolean {
     const current = this.tasks.get(task.id)
-    if (current == null || (current.state !== 'pending' && current.state !== 'verifying')) return false
-    const kind = current.spec.kind
-    const peers = alive.filter(p => p.capabilities.some(c => c.kind === kind))
-    if (current.state === 'pending' && !current.replicas.some(r => r.attempts > 0) && !this.init.runsLocally(kind) && peers.length === 0) {
-      if (current.history.at(-1)?.reason === 'no capable peer') return false
-      this.apply(current, { type: 'waiting', reason: 'no capable peer' })
-      return true
-    }
-    // Replicas go to distinct peers: say so when there are fewer eligible ones than open replicas.
-    const used = new Set(current.replicas.flatMap(r => [r.doneBy, r.lease?.holder]).filter((p): p is string => p != null))
-    const eligible = peers.filter(p => !used.has(p.peerId) && this.init.reputation.stateOf?.(p.peerId) !== 'banned').length +
-      (this.init.runsLocally(kind) && !used.has(this.self) ? 1 : 0)
-    const open = current.replicas.filter(r => r.status === 'open').length
-    if (open <= eligible) return false
-    const reason = `waiting for ${open} more distinct eligible peer(s); ${eligible} available (replicas go to distinct peers)`
-    if (current.history.at(-1)?.reason === reason) return false
+    if (current == null) return false
+    const reason = waitingReason(current, alive, { self: this.self, runsLocally: this.init.runsLocally, reputation: this.init.reputation })
+    if (reason == null) return false
     this.apply(current, { type: 'waiting', reason })
     return true
   }
@@ -905,126 +640,10 @@ export class TaskOwner {
     return this.init.protocol.peerTable.capacity()
   }
 
-  /**
-   * Announces every task with a replica open now: new ones, retries past their backoff, expired
-   * leases. One cycle at a time: a cycle over many open tasks is paced to the gossip rate limit and can
-   * outlast the interval; a tick that finds one still running is skipped, not queued.
-   */
+  /** Announces every open task (periodically), while the owner runs. */
   private async announceOpen (): Promise<void> {
-    if (!this.started || this.announcing) return
-    this.announcing = true
-    try {
-      await this.announce(this.dispatcher.readyTasks(), this.init.clock.now())
-    } finally {
-      this.announcing = false
-    }
-  }
-
-  /**
-   * Announces open work: a summary of every kind (how many open replicas, the highest priority,
-   * the most slots and memory one needs), and the first OFFERS_PER_ANNOUNCE of `tasks` in full.
-   * Workers pull from the summary; the offers serve peers that claim tasks by name.
-   */
-  private async announce (tasks: Iterable<Task>, now: number): Promise<void> {
-    const offers: TaskOffer[] = []
-    for (const task of tasks) {
-      if (offers.length >= OFFERS_PER_ANNOUNCE) break
-      const open = openReplicas(task, now)
-      if (open.length > 0) offers.push(this.offerOf(task, open, false))
-    }
-    const summary = this.summary(now)
-    if (offers.length === 0 && summary.length === 0) return
-    this.init.worker?.heard(this.self, summary, offers)
-    try {
-      await this.init.protocol.announce(offers, summary)
-    } catch (err) {
-      this.init.logger.warn({ err: (err as Error).message }, 'announce failed; will retry')
-    }
-  }
-
-  /** Open work by kind, for announcements (at most LIMITS.summaryKinds kinds, the most open first). */
-  private summary (now: number): WorkSummary[] {
-    const kinds = this.dispatcher.summary(now)
-    for (const [kind, parked] of this.backlog.summary()) {
-      const s = kinds.get(kind) ?? { open: 0, maxPriority: parked.maxPriority, slots: 1, memoryBytes: 0 }
-      kinds.set(kind, { open: s.open + parked.open, maxPriority: Math.max(s.maxPriority, parked.maxPriority), slots: Math.max(s.slots, parked.slots), memoryBytes: Math.max(s.memoryBytes, parked.memoryBytes) })
-    }
-    return [...kinds]
-      .sort((a, b) => b[1].open - a[1].open)
-      .slice(0, LIMITS.summaryKinds)
-      .map(([kind, s]) => ({ kind, open: Math.min(s.open, 0xFFFF_FFFF), maxPriority: s.maxPriority, slots: s.slots, memoryBytes: s.memoryBytes, deterministic: this.init.deterministicKinds.has(kind) }))
-  }
-
-  /**
-   * The task as a worker sees it. Announcements leave the input out (it travels once, in the
-   * grant), so re-announcing open tasks every second stays cheap.
-   */
-  private offerOf (task: Task, replicas: number[], withInput: boolean): TaskOffer {
-    const { spec } = task
-    let inputHash: Uint8Array | undefined = spec.inputRef != null ? fromHex(spec.inputRef.hash) : this.inputHashes.get(spec.input)
-    if (inputHash == null) {
-      inputHash = sha256(spec.input)
-      this.inputHashes.set(spec.input, inputHash)
-    }
-    const module = withInput && spec.module != null && spec.module.size <= LIMITS.inlineModuleBytes ? this.inlineModule(spec.module.hash) : undefined
-    return {
-      taskId: fromHex(task.id) as Uint8Array<ArrayBuffer>,
-      kind: spec.kind,
-      redundancy: spec.redundancy,
-      timeoutMs: spec.timeoutMs,
-      maxAttempts: spec.maxAttempts,
-      priority: spec.priority,
-      deadline: spec.deadline,
-      input: (withInput ? spec.input : new Uint8Array()) as Uint8Array<ArrayBuffer>,
-      inputHash: inputHash as Uint8Array<ArrayBuffer>,
-      inputSize: spec.inputRef?.size ?? spec.input.byteLength,
-      openReplicas: replicas,
-      slots: spec.slots ?? 1,
-      memoryBytes: spec.memoryBytes ?? 0,
-      deterministic: this.init.deterministicKinds.has(spec.kind),
-      module: (module ?? new Uint8Array()) as Uint8Array<ArrayBuffer>,
-      moduleHash: (spec.module != null ? fromHex(spec.module.hash) : new Uint8Array()) as Uint8Array<ArrayBuffer>,
-      moduleSize: spec.module?.size ?? 0
-    }
-  }
-
-  /** A small module's bytes for a grant (a missing blob leaves the worker to fetch it, and fail clearly). */
-  private inlineModule (hash: string): Uint8Array | undefined {
-    let bytes = this.inlineModules.get(hash)
-    if (bytes == null) {
-      bytes = this.init.store.blob(hash)
-      if (bytes == null) return undefined
-      if (this.inlineModules.size >= 64) this.inlineModules.delete(this.inlineModules.keys().next().value as string)
-      this.inlineModules.set(hash, bytes)
-    }
-    return bytes
-  }
-
-  /** Replica outputs kept to compare: dropped once no unfinished task needs them (the accepted one is stored with its task). */
-  private pruneResults (): void {
-    const needed = new Set<string>()
-    for (const task of this.tasks.values()) for (const r of task.replicas) if (r.outputHash != null) needed.add(r.outputHash)
-    this.init.store.pruneBlobs('result', this.init.clock.now() + 1, needed)
-  }
-
-  private prune (): void {
-    const { store, clock, retentionMs } = this.init
-    const now = clock.now()
-    const removed = store.prune(now - retentionMs)
-    const stale = store.prunePendingResults(now - retentionMs)
-    // Blobs: an owner's task blobs past retention unless an unfinished task needs them; a worker's
-    // outputs once no undelivered result names them (and an hour has passed); cached copies
-    // unused for an hour.
-    const needed = new Set<string>(this.backlog.size > 0 ? store.pendingBlobRefs() : [])
-    for (const task of this.tasks.values()) {
-      if (task.spec.inputRef != null) needed.add(task.spec.inputRef.hash)
-      if (task.spec.module != null) needed.add(task.spec.module.hash)
-      for (const r of task.replicas) if (r.outputHash != null) needed.add(r.outputHash)
-    }
-    const undelivered = store.undeliveredOutputs()
-    const blobs = store.pruneBlobs('task', now - retentionMs, needed) + store.pruneBlobs('output', now - 3_600_000, undelivered) +
-      store.pruneBlobs('cache', now - 3_600_000) + store.pruneBlobs('result', now - 3_600_000, needed)
-    if (removed + stale + blobs > 0) this.init.logger.info({ tasks: removed, undeliveredResults: stale, blobs }, 'pruned past retention')
+    if (!this.started) return
+    await this.announcer.announceOpen()
   }
 
   /** Sends after the commit window closes (with what else goes to the peer, in one frame). */
