@@ -7,7 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises'
  * the node's one thread never waits on the disk:
  *
  * - `durable()` resolves once every commit made before the call is on the device. The owner's
- *   grants and acks, and a submit's answer, wait for it (commit-window.ts, owner.ts): nobody is
+ *   grants and acks, and a submit's answer, wait for it (commit-window.ts, owner-intake.ts): nobody is
  *   told of a change before it would survive a power cut. Callers arriving while a flush runs
  *   share the next one, so under load one flush covers many commits.
  * - Every `intervalMs` a flush runs anyway, so writes nobody waits for (a worker's kept result)
