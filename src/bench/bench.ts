@@ -123,6 +123,8 @@ async function reclaim (nodes: Nodes, ttlMs: number): Promise<{ p99Ms: number | 
   }
   const times = await regrant(held, crashAt, victimId)
   // Drain: a worker stopping gives its leases back; time from its stop to their re-grant.
+  const runningOn = (w: MeshNode): number => (w.tasks.stats() as { running: number }).running
+  const runningBefore = new Map(workers.filter(w => w !== victim).map(w => [w, runningOn(w)]))
   const more = await owner.tasks.submit({ kind: 'sleep', input: '4000', count: 8 })
   const until2 = Date.now() + 20_000
   while (more.some(id => (owner.tasks.get(id) as TaskView).leases.length === 0) && Date.now() < until2) await sleep(20)
@@ -130,6 +132,10 @@ async function reclaim (nodes: Nodes, ttlMs: number): Promise<{ p99Ms: number | 
   const drained = [...alive].sort((a, b) => holding(b, more) - holding(a, more))[0] as MeshNode
   const drainedId = drained.peerId
   const heldByDrained = more.filter(id => (owner.tasks.get(id) as TaskView).leases.some(l => l.holder === drainedId))
+  // The owner records a lease when it grants; the grant reaches the worker a moment later (after
+  // the owner's commit is on the device). A worker can give back only what it runs: wait for that.
+  const running = Date.now() + 10_000
+  while (runningOn(drained) < (runningBefore.get(drained) ?? 0) + heldByDrained.length && Date.now() < running) await sleep(5)
   const stopAt = Date.now()
   await drained.stop()
   const drainTimes = await regrant(heldByDrained, stopAt, drainedId)
