@@ -39,7 +39,8 @@ export class Backlog {
   /** Where the next load reads from (null: the start of the store's order). */
   private cursor: BacklogCursor | null = null
 
-  constructor (private readonly store: BacklogStore) {}
+  /** `loaded` says which ids the owner holds in memory: a row of one of them, read again after the order restarts, is skipped. */
+  constructor (private readonly store: BacklogStore, private readonly loaded: (id: string) => boolean) {}
 
   /** Tasks parked now. */
   get size (): number {
@@ -73,10 +74,9 @@ export class Backlog {
   }
 
   /**
-   * The next `limit` parked tasks in the store's order (removed from the counts). `loaded` says
-   * which ids the owner holds already (read again after a restart of the order, they are skipped).
+   * The next `limit` parked tasks in the store's order (removed from the counts).
    */
-  load (limit: number, loaded: (id: string) => boolean): Task[] {
+  load (limit: number): Task[] {
     const out: Task[] = []
     while (out.length < limit && this.parked > 0) {
       const rows = this.store.pendingAfter(this.cursor, PAGE)
@@ -88,7 +88,7 @@ export class Backlog {
       }
       for (const { task, cursor } of rows) {
         this.cursor = cursor
-        if (loaded(task.id)) continue
+        if (this.loaded(task.id)) continue
         this.unpark(task)
         out.push(task)
         if (out.length >= limit) break
@@ -98,8 +98,8 @@ export class Backlog {
   }
 
   /** A parked task the owner needs now (a cancel, a deadline): read from the store and no longer counted. Undefined if it is not pending there or is loaded already. */
-  take (id: string, loaded: (id: string) => boolean): Task | undefined {
-    if (loaded(id)) return undefined
+  take (id: string): Task | undefined {
+    if (this.loaded(id)) return undefined
     const task = this.store.get(id)
     if (task == null || task.state !== 'pending') return undefined
     this.unpark(task)
@@ -107,11 +107,11 @@ export class Backlog {
   }
 
   /** Parked tasks whose deadline has passed (at most `limit`), taken out of the backlog for the owner to fail. */
-  pastDeadline (now: number, limit: number, loaded: (id: string) => boolean): Task[] {
+  pastDeadline (now: number, limit: number): Task[] {
     if (this.parked === 0) return []
     const out: Task[] = []
     for (const id of this.store.pendingPastDeadline(now, limit)) {
-      const task = this.take(id, loaded)
+      const task = this.take(id)
       if (task != null) out.push(task)
     }
     return out

@@ -128,7 +128,7 @@ export class TaskOwner {
       },
       now: () => this.init.clock.now()
     })
-    this.backlog = new Backlog(init.store)
+    this.backlog = new Backlog(init.store, id => this.tasks.has(id))
     this.residentTasks = init.residentTasks ?? RESIDENT_READY
     this.announcer = new OwnerAnnouncer({
       self: this.self,
@@ -310,14 +310,14 @@ export class TaskOwner {
   private refill (): void {
     const room = this.residentTasks - this.dispatcher.readyCount()
     if (this.backlog.size === 0 || room < this.residentTasks / 2) return
-    for (const task of this.backlog.load(room, id => this.tasks.has(id))) this.admit(task)
+    for (const task of this.backlog.load(room)) this.admit(task)
   }
 
   /** The task if the owner works on it, loading it from the backlog if it is parked there. */
   private resident (id: string): Task | undefined {
     const task = this.tasks.get(id)
     if (task != null) return task
-    const parked = this.backlog.take(id, known => this.tasks.has(known))
+    const parked = this.backlog.take(id)
     if (parked != null) this.admit(parked)
     return parked
   }
@@ -588,7 +588,7 @@ export class TaskOwner {
     let budget = NOTES_PER_SECOND
     let alive: PeerRecord[] | undefined
     // Parked tasks whose deadline passed are loaded to be failed below (once a second: a query of the store).
-    if (notes) for (const task of this.backlog.pastDeadline(now, 256, id => this.tasks.has(id))) this.admit(task)
+    if (notes) for (const task of this.backlog.pastDeadline(now, 256)) this.admit(task)
     this.refill()
     for (const task of [...this.tasks.values()]) {
       // A retry whose backoff ended since the last sweep goes to the standing requests now.
