@@ -60,6 +60,8 @@ export interface ApiTasks {
   /** Starts cancelling every unfinished task of a batch. */
   cancelBatch: (key: string) => unknown
   stats: () => unknown
+  /** Tasks this node owns that have not finished (in memory and parked in the store): a count kept in memory, not a query. */
+  unfinished: () => number
   get: (id: string) => unknown
   output: (id: string) => Uint8Array
   cancel: (id: string) => unknown

@@ -380,6 +380,11 @@ export class TaskOwner {
     }
   }
 
+  /** Tasks not finished: those in memory and those parked in the store (resident + parked in `stats()`, without its counts query). */
+  unfinished (): number {
+    return this.tasks.size + this.backlog.size
+  }
+
   private onLease (body: LeaseBody, from: string): void {
     if (!this.started) return
     switch (body.type) {

@@ -91,6 +91,7 @@ export function taskApi (owner: () => TaskOwner, worker: () => Pick<TaskWorker, 
     ...batchApi(owner, store, clock, canceller, resolve),
     upload: () => upload(store(), clock.now()),
     stats: () => ({ ...owner().stats(), running: worker()?.runningCount() ?? 0, claimsSent: worker()?.claimsSent ?? 0 }),
+    unfinished: () => owner().unfinished(),
     get: id => viewOf(find(id)),
     output: id => {
       const task = find(id)
