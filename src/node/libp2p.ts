@@ -1,4 +1,3 @@
-import { noise } from '@chainsafe/libp2p-noise'
 import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub, StrictSign } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
@@ -8,7 +7,6 @@ import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MeshError, errorMessage } from '../errors.js'
@@ -30,6 +28,7 @@ import type { ConnectionGater, Libp2p, MultiaddrConnection, PeerId, PrivateKey }
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { Datastore } from 'interface-datastore'
+import { coalescingNoise, lazyWindowYamux } from './transport-tuning.js'
 
 export type MeshServices = {
   identify: Identify
@@ -137,8 +136,9 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
     datastore,
     addresses: { listen: config.listen },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // noise and yamux, each tuned to cost fewer writes and frames per small message (transport-tuning.ts).
+    connectionEncrypters: [coalescingNoise()],
+    streamMuxers: [lazyWindowYamux()],
     ...(swarmKey != null ? { connectionProtector: preSharedKey({ psk: swarmKey, timeout: 5_000 }) } : {}),
     peerDiscovery,
     connectionManager: {
