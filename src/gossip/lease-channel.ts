@@ -1,9 +1,9 @@
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { splitBatches } from './wire/batch.js'
-import { checkLeaseMessage, decodeLeaseFrame, type LeaseBody } from './wire/codec.js'
-import { LIMITS, PROTOCOL_VERSION } from './wire/limits.js'
-import { LeaseFrame, type LeaseMessage } from './wire/mesh.js'
+import { checkLeaseMessage, decodeLeaseFrame, encodeLeaseFrame, type LeaseBody } from './wire/codec.js'
+import { LIMITS } from './wire/limits.js'
+import type { LeaseMessage } from './wire/mesh.js'
 import { isPeer } from './wire/peer-bytes.js'
 import { leaseProtocol } from './topics.js'
 import { fail } from './validation.js'
@@ -104,7 +104,7 @@ export class LeaseChannel {
   /** Sends messages to a peer, in as few frames as the count and size limits allow. */
   async send (peer: PeerId | string, messages: LeaseMessage[]): Promise<void> {
     const frames = splitBatches(messages, LIMITS.messagesPerFrame, LIMITS.frameBytes,
-      batch => LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: batch }))
+      encodeLeaseFrame)
     const target = typeof peer === 'string' ? peerIdFromString(peer) : peer
     const key = target.toString()
     const first = this.connect(key, target)

@@ -1,4 +1,5 @@
 import { LIMITS } from '../gossip/wire/limits.js'
+import { encodeLeaseMessage } from '../gossip/wire/codec.js'
 import { LeaseMessage, RefusalCode, ResultStatus, type Refusal, type TaskRef } from '../gossip/wire/mesh.js'
 import { signResult } from '../gossip/wire/result-signature.js'
 import { sha256, toHex } from './spec.js'
@@ -97,7 +98,7 @@ export class ResultDelivery {
     // restarting; within the quotas, which drop older results an owner never acknowledged first.
     // It is sent without waiting for that commit (within LAZY_COMMIT_MS): a crash before it loses
     // only a copy the owner most likely has, and at worst the task runs again.
-    const encoded = LeaseMessage.encode(message)
+    const encoded = encodeLeaseMessage(message)
     try {
       this.write(() => {
         quota?.roomForResult(owner, encoded.byteLength + (byHash ? result.output.byteLength : 0))

@@ -1,7 +1,7 @@
 import { PROTOCOL_VERSION, LIMITS } from './limits.js'
 import {
-  Heartbeat, LeaseFrame, RefusalCode, ResultStatus, TaskAnnounce, TaskCancel, Verdict, VerdictKind, VersionPeek,
-  type Claim, type Grant, type LeaseMessage, type Release, type Renew, type Result, type SignedResult,
+  Heartbeat, LeaseFrame, LeaseMessage, RefusalCode, ResultStatus, TaskAnnounce, TaskCancel, Verdict, VerdictKind, VersionPeek,
+  type Claim, type Grant, type Release, type Renew, type Result, type SignedResult,
   type TaskOffer, type TaskRef
 } from './mesh.js'
 import { fail, ValidationError } from '../validation.js'
@@ -169,6 +169,25 @@ export type LeaseBody =
   | { type: 'ack', ack: WithTask<NonNullable<LeaseMessage['ack']>> }
   | { type: 'pull', pull: NonNullable<LeaseMessage['pull']> }
   | { type: 'credit', credit: NonNullable<LeaseMessage['credit']> }
+
+/**
+ * The encoders for lease frames: `encodeLeaseFrame` and `encodeLeaseMessage`. protons' generated
+ * encoder for a oneof copies the message and sets each other member to undefined; on an object
+ * holding only its one member that adds nine properties, a new hidden class each, and made
+ * encoding a lease message about 14 µs (the largest single cost of the owner's sending). A
+ * message with every member present in one order keeps one shape: under 1 µs. Same bytes.
+ */
+function withEveryMember (m: LeaseMessage): LeaseMessage {
+  return { claim: m.claim, grant: m.grant, renew: m.renew, release: m.release, result: m.result, refusal: m.refusal, cancel: m.cancel, ack: m.ack, pull: m.pull, credit: m.credit }
+}
+
+export function encodeLeaseMessage (message: LeaseMessage): Uint8Array {
+  return LeaseMessage.encode(withEveryMember(message))
+}
+
+export function encodeLeaseFrame (messages: LeaseMessage[]): Uint8Array {
+  return LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: messages.map(withEveryMember) })
+}
 
 /** The body of a lease message and the peer that must have sent it. */
 export function checkLeaseMessage (message: LeaseMessage, field: string): { body: LeaseBody, author: Uint8Array } {

@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { checkLeaseMessage, decodeHeartbeat, decodeLeaseFrame, decodeTaskAnnounce, decodeTaskCancel, decodeVerdict } from '../../../../src/gossip/wire/codec.js'
+import { checkLeaseMessage, decodeHeartbeat, decodeLeaseFrame, decodeTaskAnnounce, decodeTaskCancel, decodeVerdict, encodeLeaseFrame, encodeLeaseMessage } from '../../../../src/gossip/wire/codec.js'
 import { LIMITS, PROTOCOL_VERSION } from '../../../../src/gossip/wire/limits.js'
-import { Heartbeat, LeaseFrame, TaskAnnounce, TaskCancel, Verdict } from '../../../../src/gossip/wire/mesh.js'
+import { Heartbeat, LeaseFrame, LeaseMessage, TaskAnnounce, TaskCancel, Verdict } from '../../../../src/gossip/wire/mesh.js'
 import { ValidationError } from '../../../../src/gossip/validation.js'
 import * as arb from '../../../helpers/wire-arbitraries.js'
 
@@ -143,5 +143,14 @@ describe('decoder limits', () => {
     expect(outcome(decodeLease, LeaseFrame.encode({ version: PROTOCOL_VERSION, messages: [{}] })).accepted).toBe(false)
     const beat = sample(arb.heartbeat)
     expect(outcome(decodeHeartbeat, Heartbeat.encode({ ...beat, slotsTotal: 2, slotsFree: 3 })).accepted).toBe(false)
+  })
+})
+
+describe('lease encoders', () => {
+  it('encode exactly the bytes protons encodes (they only give each message one object shape)', () => {
+    fc.assert(fc.property(fc.array(arb.leaseMessage, { minLength: 1, maxLength: 8 }), messages => {
+      expect(encodeLeaseFrame(messages)).toEqual(LeaseFrame.encode({ version: PROTOCOL_VERSION, messages }))
+      for (const message of messages) expect(encodeLeaseMessage(message)).toEqual(LeaseMessage.encode(message))
+    }), { numRuns: 200 })
   })
 })
