@@ -5,10 +5,14 @@ import { workerFile } from './worker-files.js'
 import { NonRetryableError, type ExecResult, type Executor, type RunOptions } from './executor.js'
 
 /** Kinds computed in worker threads (workers/builtins.mjs), off the node's event loop. */
-export const POOLED_KINDS = ['echo', 'sha256', 'hash-loop']
-/** Kinds that only wait, run on the event loop with the node's clock. */
-export const TIMER_KINDS = ['sleep']
-export const BUILTIN_KINDS = [...POOLED_KINDS, ...TIMER_KINDS]
+export const POOLED_KINDS = ['sha256', 'hash-loop']
+/**
+ * Kinds that compute nothing, run on the event loop: echo returns its input (a copy, as from the
+ * pool); sleep waits on the node's clock. A trip to a worker thread and back (piscina's queue,
+ * two structured clones, a message port wake-up) cost echo far more than its work.
+ */
+export const INLINE_KINDS = ['echo', 'sleep']
+export const BUILTIN_KINDS = ['echo', ...POOLED_KINDS, 'sleep']
 
 /** A worker-thread pool for the CPU kinds. One per node by default; inject one to share it. */
 export function createBuiltinPool (maxThreads = Math.max(1, availableParallelism() - 1)): Piscina {
@@ -41,6 +45,7 @@ export function builtinExecutor (clock: Clock = systemClock, pool?: Piscina): Ex
     run: async (kind, input, options): Promise<ExecResult> => {
       try {
         if (kind === 'sleep') return { outcome: 'succeeded', output: await sleep(input, options, clock) }
+        if (kind === 'echo') return { outcome: 'succeeded', output: new Uint8Array(input) }
         if (!POOLED_KINDS.includes(kind)) return { outcome: 'failed_permanent', output: new Uint8Array(), error: `unknown kind ${kind}` }
         const output = await threads().run({ kind, input }, { signal: options.signal }) as Uint8Array | { error: string, nonRetryable: boolean }
         if (output instanceof Uint8Array) return { outcome: 'succeeded', output: new Uint8Array(output) }
