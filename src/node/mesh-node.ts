@@ -31,6 +31,8 @@ import { BatchCanceller } from '../tasks/batch-cancel.js'
 import { TaskStore } from '../tasks/store.js'
 import { TaskWorker } from '../tasks/worker.js'
 import type { Executor } from '../tasks/exec/executor.js'
+import { unrunnableKinds, type UnrunnableKind } from '../tasks/exec/command-check.js'
+import type { CommandKind } from '../tasks/exec/command-kinds.js'
 import type { WorkerHooks } from '../tasks/worker.js'
 import type { ApiTasks } from '../api/server.js'
 import type { ReputationHook } from '../reputation/hook.js'
@@ -142,6 +144,8 @@ export class MeshNode {
   private readonly peerJudge: ReputationHook
   private readonly capacity: () => LocalCapacity
   private readonly executor: Executor
+  /** The command kinds this node offers: the declared ones whose programs resolve to executables. */
+  private readonly commands: Map<string, CommandKind>
   private readonly builtins: ReturnType<typeof builtinExecutor>
   private readonly random: () => number
   private readonly workerHooks?: WorkerHooks
@@ -167,7 +171,9 @@ export class MeshNode {
     const wasm = config.allowWasm
       ? wasmExecutor({ clock: this.clock, maxMemoryBytes: config.wasmMaxMemoryBytes, maxTimeMs: config.wasmMaxTimeMs, maxOutputBytes: config.wasmMaxOutputBytes })
       : undefined
-    this.executor = deps.executor ?? compositeExecutor(this.builtins, config.exec, { ...defaultSupervisorSettings(this.clock), killGraceMs: config.killGraceMs }, wasm)
+    // The kinds offered are the declared ones whose programs resolve, checked at each start.
+    this.commands = new Map(config.exec)
+    this.executor = deps.executor ?? compositeExecutor(this.builtins, this.commands, { ...defaultSupervisorSettings(this.clock), killGraceMs: config.killGraceMs }, wasm)
     this.random = deps.random ?? Math.random
     this.capacity = deps.capacity ?? (() => {
       const worker = this.running?.worker
@@ -366,8 +372,27 @@ export class MeshNode {
     return this.running
   }
 
+  /**
+   * Offers only the command kinds whose programs resolve to executables, saying in one line per
+   * kind which are left out; with `strictExec` a kind that cannot run refuses the start.
+   */
+  private checkCommandKinds (): void {
+    const unrunnable = unrunnableKinds(this.config.exec)
+    const describe = (u: UnrunnableKind): string => `command kind ${u.kind}: ${u.program}: ${u.reason}`
+    if (this.config.strictExec && unrunnable.length > 0) {
+      throw new MeshError('CONFIG_INVALID', `${describe(unrunnable[0] as UnrunnableKind)} (strictExec: refusing to start)`, { unrunnable })
+    }
+    this.commands.clear()
+    for (const [kind, spec] of this.config.exec) this.commands.set(kind, spec)
+    for (const u of unrunnable) {
+      this.commands.delete(u.kind)
+      this.logger.warn({ kind: u.kind, program: u.program }, `${describe(u)}; not offered (--strict-exec refuses to start instead)`)
+    }
+  }
+
   private async doStart (): Promise<void> {
     const { config } = this
+    this.checkCommandKinds()
     await ensureDataDir(config.dataDir)
     const swarmKey = config.swarmKeyFile != null ? await readSwarmKey(config.swarmKeyFile) : undefined
     const unlock = await lockDataDir(config.dataDir)
