@@ -5,6 +5,7 @@ import { MeshError } from '../../errors.js'
 import { parseByteSize } from '../../node/config.js'
 import { connectToNode, EXIT, Output, type CliIo, type GlobalOptions } from '../context.js'
 import { readInputs, submitInputs, type InputsFormat } from './batch.js'
+import { shortId } from '../../tasks/task-ids.js'
 import type { ApiClient } from '../../api/client.js'
 import type { AttemptRecord } from '../../tasks/lifecycle.js'
 import type { TaskView } from '../../tasks/owner.js'
@@ -182,7 +183,7 @@ function optional (key: string, value: number | undefined): Record<string, numbe
 
 export function tasksCommand (io: CliIo): Command {
   return new Command('tasks')
-    .description('tasks this node owns, newest first (a batch: in input order)')
+    .description('tasks this node owns, newest first (a batch: in input order); ids shortened to 12 digits (--json: in full)')
     .option('--state <state>', 'only tasks in this state (pending, leased, verifying, succeeded, failed, cancelled)')
     .option('--key <key>', 'only the tasks of this batch, in input order, each with its index')
     .option('--limit <n>', 'at most n tasks (1 to 1000, the default)')
@@ -195,7 +196,7 @@ export function tasksCommand (io: CliIo): Command {
       const { body: tasks, next } = await (await connectToNode(flags, io)).getPage<TaskView[]>(`/v1/tasks${query}`)
       new Output(io, flags.json === true).result(tasks, () => tasks.length === 0
         ? 'no tasks'
-        : tasks.map(t => `${t.index != null && flags.key != null ? `${t.index}  ` : ''}${t.id}  ${t.state.padEnd(9)}  ${t.kind}  attempts ${t.attempts}`).join('\n'))
+        : tasks.map(t => `${t.index != null && flags.key != null ? `${t.index}  ` : ''}${shortId(t.id)}  ${t.state.padEnd(9)}  ${t.kind}  attempts ${t.attempts}`).join('\n'))
       // stdout keeps only the tasks: where the next page starts goes to stderr.
       if (next != null) io.stderr.write(`mesh-node: more tasks: --cursor ${next}\n`)
     })
@@ -204,7 +205,7 @@ export function tasksCommand (io: CliIo): Command {
 export function taskCommand (io: CliIo): Command {
   return new Command('task')
     .description('one task: state, attempts, leases, replicas and the trail of reasons')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (at least 8 digits)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
       const task = await (await connectToNode(flags, io)).get<TaskView>(`/v1/tasks/${encodeURIComponent(id)}`)
@@ -228,7 +229,7 @@ export function taskCommand (io: CliIo): Command {
 export function resultCommand (io: CliIo): Command {
   return new Command('result')
     .description('the output bytes of a succeeded task, on stdout')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (at least 8 digits)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
       writeOutput(io, await (await connectToNode(flags, io)).getBytes(`/v1/tasks/${encodeURIComponent(id)}/result`))
@@ -238,7 +239,7 @@ export function resultCommand (io: CliIo): Command {
 export function logsCommand (io: CliIo): Command {
   return new Command('logs')
     .description('how each attempt of a task ended, as its worker reported it: outcome, exit code, error, stderr tail')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (at least 8 digits)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
       const logs = await (await connectToNode(flags, io)).get<{ id: string, attempts: AttemptRecord[] }>(`/v1/tasks/${encodeURIComponent(id)}/logs`)
@@ -255,7 +256,7 @@ export function logsCommand (io: CliIo): Command {
 export function cancelCommand (io: CliIo): Command {
   return new Command('cancel')
     .description('cancel a task, or every unfinished task of a batch (--key); a worker running one stops')
-    .argument('[id]', 'task id')
+    .argument('[id]', 'task id, or a unique prefix of it (at least 8 digits)')
     .option('--key <key>', 'cancel the batch with this key instead (about 20 tasks a second: "mesh-node batch <key>" shows how far it is)')
     .action(async (id: string | undefined, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions & { key?: string }>()
