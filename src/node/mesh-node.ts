@@ -49,6 +49,7 @@ import { PeerDatastore } from './datastore.js'
 import { ensureDataDir, ensurePrivateFile, loadOrCreatePrivateKey } from './identity.js'
 import { buildLibp2p, clearStaleBootstrapTags, learnAddresses, startListening, type MeshLibp2p } from './libp2p.js'
 import { readSwarmKey } from './swarm-key.js'
+import { DialFailures, describeDialError, dialFailureReason, type FailureCounts } from './dial-failures.js'
 
 export interface MeshNodeStatus {
   peerId: string
@@ -63,6 +64,10 @@ export interface MeshNodeStatus {
   mdns: boolean
   dht: boolean
   api: string | null
+  /** Outbound dials that failed since start, by reason (./dial-failures.ts: private_network, refused, timeout, ...). */
+  failedDials: FailureCounts
+  /** Inbound connections that failed their handshake since start, by reason. */
+  failedInbound: FailureCounts
 }
 
 export interface PeerSummary {
@@ -130,6 +135,7 @@ interface Running {
   api?: ApiServer
   unlock: () => Promise<void>
   startedAt: number
+  failures: DialFailures
 }
 
 /**
@@ -292,7 +298,8 @@ export class MeshNode {
   }
 
   status (): MeshNodeStatus {
-    const { libp2p, startedAt, api } = this.require()
+    const { libp2p, startedAt, api, failures } = this.require()
+    const failed = failures.snapshot()
     return {
       peerId: libp2p.peerId.toString(),
       network: this.config.network,
@@ -303,7 +310,9 @@ export class MeshNode {
       privateNetwork: this.config.swarmKeyFile != null,
       mdns: this.config.mdns,
       dht: this.config.dht,
-      api: api?.url ?? null
+      api: api?.url ?? null,
+      failedDials: failed.outbound,
+      failedInbound: failed.inbound
     }
   }
 
@@ -363,7 +372,7 @@ export class MeshNode {
       const connection = await libp2p.dial(target, { signal: AbortSignal.timeout(10_000) })
       return { peerId: connection.remotePeer.toString() }
     } catch (err) {
-      throw new MeshError('DIAL_FAILED', `cannot dial ${addr}: ${errorMessage(err)}`, { addr }, { cause: err })
+      throw new MeshError('DIAL_FAILED', `cannot dial ${addr}: ${describeDialError(err)}`, { addr, reason: dialFailureReason(err) }, { cause: err })
     }
   }
 
@@ -403,7 +412,8 @@ export class MeshNode {
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
       const inbound = new InboundSlots(config.inbound, { logger: this.logger, metrics: this.metrics })
-      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, inbound, windows: this.gossipWindows, ...(swarmKey != null ? { swarmKey } : {}) })
+      const failures = new DialFailures({ privateNetwork: swarmKey != null, logger: this.logger, clock: this.clock })
+      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, inbound, failures, windows: this.gossipWindows, ...(swarmKey != null ? { swarmKey } : {}) })
       await clearStaleBootstrapTags(libp2p, config.bootstrap)
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
@@ -544,7 +554,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url })
       }
-      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), failures, ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
