@@ -94,7 +94,14 @@ export function taskApi (owner: () => TaskOwner, worker: () => Pick<TaskWorker, 
     ...batchApi(owner, store, clock, canceller, resolve),
     upload: () => upload(store(), clock.now()),
     stats: () => ({ ...owner().stats(), running: worker()?.runningCount() ?? 0, claimsSent: worker()?.claimsSent ?? 0 }),
-    get: given => viewOf(find(idOf(given))),
+    get: given => {
+      const task = find(idOf(given))
+      return viewOf(task, owner().waitingFor(task))
+    },
+    capacityWarning: id => {
+      const task = owner().get(id)
+      return task == null ? undefined : owner().capacityWarning(task.spec.kind, task.spec.redundancy)
+    },
     output: given => {
       const id = idOf(given)
       const task = find(id)
