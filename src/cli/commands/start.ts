@@ -73,7 +73,7 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--listen <multiaddr>', 'address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4001)', collect)
     .option('--bootstrap <multiaddr>', 'peer to join through, /.../p2p/<id>, repeatable', collect)
     .option('--network <name>', 'network name; topics and protocols are namespaced by it (default mesh)')
-    .option('--swarm-key <file>', 'pre-shared key file for a private network (make one with "mesh-node psk")')
+    .option('--swarm-key <file>', 'pre-shared key file for a private network (make one with "mesh-node psk --out swarm.key")')
     .option('--mdns', 'discover peers on the LAN with mDNS')
     .option('--no-mdns', 'do not use mDNS (the default)')
     .option('--dht', 'join the Kademlia DHT for peer discovery')
