@@ -16,6 +16,7 @@ export type MeshErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'STORE_FULL'
+  | 'AMBIGUOUS_ID'
 
 export class MeshError<C extends MeshErrorCode = MeshErrorCode> extends Error {
   readonly code: C

@@ -10,6 +10,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   BAD_JSON: 400,
   BAD_CONTENT_TYPE: 400,
   BAD_PATH: 400,
+  AMBIGUOUS_ID: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN_HOST: 403,
   NOT_FOUND: 404,

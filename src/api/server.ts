@@ -62,6 +62,8 @@ export interface ApiTasks {
   stats: () => unknown
   /** Tasks this node owns that have not finished (in memory and parked in the store): a count kept in memory, not a query. */
   unfinished: () => number
+  /** Why tasks like this one may wait: no live peer runs its kind, or fewer than its redundancy do (said at submit). */
+  capacityWarning: (id: string) => string | undefined
   get: (id: string) => unknown
   output: (id: string) => Uint8Array
   cancel: (id: string) => unknown
@@ -176,7 +178,9 @@ export class ApiServer {
           const { ids, key } = lines != null
             ? await node.tasks.submitLines(lines)
             : isBatchRequest(body) ? await node.tasks.submitBatch(body) : { ids: await node.tasks.submit(body), key: undefined }
-          return { ids, ...(ids.length === 1 ? { id: ids[0] } : {}), ...(key != null ? { key } : {}) }
+          // Tasks of one submission share a kind and a redundancy: one warning says it for all.
+          const warning = ids[0] != null ? node.tasks.capacityWarning(ids[0]) : undefined
+          return { ids, ...(ids.length === 1 ? { id: ids[0] } : {}), ...(key != null ? { key } : {}), ...(warning != null ? { warning } : {}) }
         }
       }],
       ['POST /v1/blobs', {

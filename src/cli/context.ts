@@ -32,6 +32,7 @@ export function exitCodeFor (err: unknown): number {
     case 'SWARM_KEY_INVALID':
     case 'KEY_INVALID':
     case 'BAD_REQUEST':
+    case 'AMBIGUOUS_ID':
     case 'DATA_DIR_LOCKED':
       return EXIT.usage
     case 'NODE_UNREACHABLE':

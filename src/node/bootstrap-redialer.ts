@@ -1,4 +1,5 @@
 import { multiaddr } from '@multiformats/multiaddr'
+import { describeDialError } from './dial-failures.js'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 import type { Libp2p } from '@libp2p/interface'
@@ -47,11 +48,11 @@ export class BootstrapRedialer {
         try {
           await this.init.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(this.init.intervalMs) })
         } catch (err) {
-          const fields = { addr, err: (err as Error).message }
+          const fields = { addr, err: describeDialError(err) }
           if (this.warned) {
             this.init.logger.debug(fields, 'bootstrap redial failed')
           } else {
-            this.init.logger.warn(fields, 'no connection and cannot reach a bootstrap peer (is it up? a different --swarm-key on either side fails the same way)')
+            this.init.logger.warn(fields, 'no connection and cannot reach a bootstrap peer (is it up, and on the same private network?)')
           }
         }
       }))

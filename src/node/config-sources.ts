@@ -31,7 +31,8 @@ export const ENV_VARS = {
   maxConnections: 'MESH_MAX_CONNECTIONS',
   maxInboundPerIp: 'MESH_MAX_INBOUND_PER_IP',
   maxInboundPerSubnet: 'MESH_MAX_INBOUND_PER_SUBNET',
-  limitLoopbackInbound: 'MESH_LIMIT_LOOPBACK_INBOUND'
+  limitLoopbackInbound: 'MESH_LIMIT_LOOPBACK_INBOUND',
+  strictExec: 'MESH_STRICT_EXEC'
 } as const satisfies Partial<Record<keyof RawConfig, string>>
 
 const LIST_FIELDS = new Set<string>(['listen', 'bootstrap'])

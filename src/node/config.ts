@@ -1,6 +1,7 @@
 import { availableParallelism, homedir, totalmem } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { z } from 'zod'
 import { MeshError } from '../errors.js'
 import { LIMITS } from '../gossip/wire/limits.js'
@@ -70,6 +71,8 @@ export interface MeshNodeConfig {
   retentionMs: number
   /** Operator-declared command kinds: kind -> fixed command line and its settings. */
   exec: Map<string, CommandKind>
+  /** Refuse to start when a command kind's program does not resolve to an executable (else that kind is left out). */
+  strictExec: boolean
   /** After SIGTERM to a task's process group, how long before SIGKILL. */
   killGraceMs: number
   /** On stop, how long running tasks may go on before they are stopped and released. */
@@ -96,17 +99,39 @@ export function defaultDataDir (): string {
   return join(homedir(), '.mesh-node')
 }
 
-const multiaddrString = z.string().refine(value => {
+/** Why `value` is not a multiaddr (the parser's own words), or undefined when it is one. */
+function multiaddrProblem (value: string): string | undefined {
+  if (!value.startsWith('/')) return 'it must start with "/"'
   try {
     multiaddr(value)
-    return value.startsWith('/')
-  } catch {
-    return false
+    return undefined
+  } catch (err) {
+    return (err as Error).message
   }
-}, { message: 'not a valid multiaddr (for example /ip4/127.0.0.1/tcp/4001)' })
+}
 
-const bootstrapAddr = multiaddrString.refine(value => multiaddr(value).getComponents().some(c => c.name === 'p2p'),
-  { message: 'a bootstrap address must end in /p2p/<peer id>' })
+const multiaddrString = z.string().superRefine((value, ctx) => {
+  const problem = multiaddrProblem(value)
+  if (problem != null) ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid multiaddr: ${problem} (for example /ip4/127.0.0.1/tcp/4001)` })
+})
+
+/**
+ * A bootstrap address must parse and end in /p2p/<a valid peer id>. An empty peer id (an empty
+ * shell variable: `/p2p/$ID`) is named as such, one issue per address, never an exception.
+ */
+const bootstrapAddr = z.string().superRefine((value, ctx) => {
+  const fail = (why: string): void => { ctx.addIssue({ code: 'custom', message: `"${value}" ${why}` }) }
+  if (/\/p2p\/?$/.test(value)) { fail('has an empty peer id after /p2p/ (is the shell variable that should hold it empty?)'); return }
+  const problem = multiaddrProblem(value)
+  if (problem != null) { fail(`is not a valid multiaddr: ${problem}`); return }
+  const id = multiaddr(value).getComponents().findLast(c => c.name === 'p2p')?.value
+  if (id == null) { ctx.addIssue({ code: 'custom', message: `a bootstrap address must end in /p2p/<peer id>; "${value}" names no peer` }); return }
+  try {
+    peerIdFromString(id)
+  } catch {
+    fail(`ends in /p2p/${id}, which is not a peer id`)
+  }
+})
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
@@ -201,6 +226,7 @@ export const rawConfigSchema = z.strictObject({
   retentionMs: z.coerce.number().int().min(60_000).default(7 * 24 * 3600 * 1000),
   exec: z.record(z.string().regex(KIND_NAME, { message: 'kind names are a-z 0-9 . _ - (1-64)' })
     .refine(name => name !== WASM_KIND, { message: `"${WASM_KIND}" is the WebAssembly kind (allowWasm); pick another name` }), commandKindSchema).default({}),
+  strictExec: booleanLike.default(false),
   killGraceMs: z.coerce.number().int().min(0).max(600_000).default(2_000),
   drainTimeoutMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   memoryBytes: byteSize.default(() => Math.floor(totalmem() * 0.75)),
@@ -219,9 +245,22 @@ export const rawConfigSchema = z.strictObject({
 /** What a config file, the environment or flags may hold: every field optional. */
 export type RawConfig = z.input<typeof rawConfigSchema>
 
-function describeIssue (issue: z.core.$ZodIssue): string {
+/**
+ * One line naming the field, and where its value came from when the caller knows (`source`:
+ * "--bootstrap", "MESH_BOOTSTRAP", "config file"), so a bad flag is named as the flag.
+ */
+export function describeIssue (issue: z.core.$ZodIssue, source?: (field: string) => string | undefined): string {
   const path = issue.path.map((part, i) => typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`).join('')
-  return `${path === '' ? 'config' : path}: ${issue.message}`
+  const from = issue.path.length > 0 ? source?.(String(issue.path[0])) : undefined
+  return `${path === '' ? 'config' : path}${from != null ? ` (${from})` : ''}: ${issue.message}`
+}
+
+/** A CONFIG_INVALID error from compileConfig again, its field named with where the value came from. */
+export function withConfigSource (err: unknown, source: (field: string) => string | undefined): unknown {
+  if (!(err instanceof MeshError) || err.code !== 'CONFIG_INVALID') return err
+  const first = (err.fields.issues as z.core.$ZodIssue[] | undefined)?.[0]
+  if (first == null) return err
+  return new MeshError('CONFIG_INVALID', `invalid config: ${describeIssue(first, source)}`, err.fields)
 }
 
 /** Validates raw options; throws a CONFIG_INVALID MeshError whose message is one line naming the field. */
@@ -258,6 +297,7 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     reannounceMs: value.reannounceMs,
     retentionMs: value.retentionMs,
     exec: new Map(Object.entries(value.exec) as Array<[string, CommandKind]>),
+    strictExec: value.strictExec,
     killGraceMs: value.killGraceMs,
     drainTimeoutMs: value.drainTimeoutMs,
     memoryBytes: value.memoryBytes,

@@ -22,6 +22,7 @@ import { DEFAULT_GOSSIP_WINDOWS, type GossipWindows } from '../gossip/windows.js
 import type { ReputationHook } from '../reputation/hook.js'
 import type { MeshNodeConfig } from './config.js'
 import type { InboundSlots } from './inbound-slots.js'
+import type { DialFailures } from './dial-failures.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { ConnectionGater, Libp2p, MultiaddrConnection, PeerId, PrivateKey } from '@libp2p/interface'
@@ -52,6 +53,8 @@ export interface Libp2pInit {
   windows?: GossipWindows
   /** Per-host and per-subnet inbound bounds; none: only libp2p's own limits. */
   inbound?: InboundSlots
+  /** Counts and explains failed dials and inbound handshakes (./dial-failures.ts). */
+  failures?: DialFailures
 }
 
 /** Connections libp2p accepts past `maxConnections`, for the trimmer to choose among (./connection-trimmer.ts). */
@@ -76,7 +79,7 @@ export async function clearStaleBootstrapTags (libp2p: MeshLibp2p, bootstrapList
  * Assembles libp2p for one mesh node. Every option that differs from libp2p's defaults is here,
  * with the reason.
  */
-export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation, blocked, inbound, windows = DEFAULT_GOSSIP_WINDOWS }: Libp2pInit): Promise<MeshLibp2p> {
+export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation, blocked, inbound, failures, windows = DEFAULT_GOSSIP_WINDOWS }: Libp2pInit): Promise<MeshLibp2p> {
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
   if (config.bootstrap.length > 0) {
     peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: 0, tagName: BOOTSTRAP_TAG }))
@@ -135,7 +138,7 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
     privateKey,
     datastore,
     addresses: { listen: config.listen },
-    transports: [tcp()],
+    transports: [failures != null ? failures.transport(tcp()) : tcp()],
     // noise and yamux, each tuned to cost fewer writes and frames per small message (transport-tuning.ts).
     connectionEncrypters: [coalescingNoise()],
     streamMuxers: [lazyWindowYamux()],

@@ -31,6 +31,8 @@ import { BatchCanceller } from '../tasks/batch-cancel.js'
 import { TaskStore } from '../tasks/store.js'
 import { TaskWorker } from '../tasks/worker.js'
 import type { Executor } from '../tasks/exec/executor.js'
+import { unrunnableKinds, type UnrunnableKind } from '../tasks/exec/command-check.js'
+import type { CommandKind } from '../tasks/exec/command-kinds.js'
 import type { WorkerHooks } from '../tasks/worker.js'
 import type { ApiTasks } from '../api/server.js'
 import type { ReputationHook } from '../reputation/hook.js'
@@ -47,6 +49,7 @@ import { PeerDatastore } from './datastore.js'
 import { ensureDataDir, ensurePrivateFile, loadOrCreatePrivateKey } from './identity.js'
 import { buildLibp2p, clearStaleBootstrapTags, learnAddresses, startListening, type MeshLibp2p } from './libp2p.js'
 import { readSwarmKey } from './swarm-key.js'
+import { DialFailures, describeDialError, dialFailureReason, type FailureCounts } from './dial-failures.js'
 
 export interface MeshNodeStatus {
   peerId: string
@@ -61,6 +64,10 @@ export interface MeshNodeStatus {
   mdns: boolean
   dht: boolean
   api: string | null
+  /** Outbound dials that failed since start, by reason (./dial-failures.ts: private_network, refused, timeout, ...). */
+  failedDials: FailureCounts
+  /** Inbound connections that failed their handshake since start, by reason. */
+  failedInbound: FailureCounts
 }
 
 export interface PeerSummary {
@@ -128,6 +135,7 @@ interface Running {
   api?: ApiServer
   unlock: () => Promise<void>
   startedAt: number
+  failures: DialFailures
 }
 
 /**
@@ -142,6 +150,8 @@ export class MeshNode {
   private readonly peerJudge: ReputationHook
   private readonly capacity: () => LocalCapacity
   private readonly executor: Executor
+  /** The command kinds this node offers: the declared ones whose programs resolve to executables. */
+  private readonly commands: Map<string, CommandKind>
   private readonly builtins: ReturnType<typeof builtinExecutor>
   private readonly random: () => number
   private readonly workerHooks?: WorkerHooks
@@ -167,7 +177,9 @@ export class MeshNode {
     const wasm = config.allowWasm
       ? wasmExecutor({ clock: this.clock, maxMemoryBytes: config.wasmMaxMemoryBytes, maxTimeMs: config.wasmMaxTimeMs, maxOutputBytes: config.wasmMaxOutputBytes })
       : undefined
-    this.executor = deps.executor ?? compositeExecutor(this.builtins, config.exec, { ...defaultSupervisorSettings(this.clock), killGraceMs: config.killGraceMs }, wasm)
+    // The kinds offered are the declared ones whose programs resolve, checked at each start.
+    this.commands = new Map(config.exec)
+    this.executor = deps.executor ?? compositeExecutor(this.builtins, this.commands, { ...defaultSupervisorSettings(this.clock), killGraceMs: config.killGraceMs }, wasm)
     this.random = deps.random ?? Math.random
     this.capacity = deps.capacity ?? (() => {
       const worker = this.running?.worker
@@ -286,7 +298,8 @@ export class MeshNode {
   }
 
   status (): MeshNodeStatus {
-    const { libp2p, startedAt, api } = this.require()
+    const { libp2p, startedAt, api, failures } = this.require()
+    const failed = failures.snapshot()
     return {
       peerId: libp2p.peerId.toString(),
       network: this.config.network,
@@ -297,7 +310,9 @@ export class MeshNode {
       privateNetwork: this.config.swarmKeyFile != null,
       mdns: this.config.mdns,
       dht: this.config.dht,
-      api: api?.url ?? null
+      api: api?.url ?? null,
+      failedDials: failed.outbound,
+      failedInbound: failed.inbound
     }
   }
 
@@ -357,7 +372,7 @@ export class MeshNode {
       const connection = await libp2p.dial(target, { signal: AbortSignal.timeout(10_000) })
       return { peerId: connection.remotePeer.toString() }
     } catch (err) {
-      throw new MeshError('DIAL_FAILED', `cannot dial ${addr}: ${errorMessage(err)}`, { addr }, { cause: err })
+      throw new MeshError('DIAL_FAILED', `cannot dial ${addr}: ${describeDialError(err)}`, { addr, reason: dialFailureReason(err) }, { cause: err })
     }
   }
 
@@ -366,8 +381,27 @@ export class MeshNode {
     return this.running
   }
 
+  /**
+   * Offers only the command kinds whose programs resolve to executables, saying in one line per
+   * kind which are left out; with `strictExec` a kind that cannot run refuses the start.
+   */
+  private checkCommandKinds (): void {
+    const unrunnable = unrunnableKinds(this.config.exec)
+    const describe = (u: UnrunnableKind): string => `command kind ${u.kind}: ${u.program}: ${u.reason}`
+    if (this.config.strictExec && unrunnable.length > 0) {
+      throw new MeshError('CONFIG_INVALID', `${describe(unrunnable[0] as UnrunnableKind)} (strictExec: refusing to start)`, { unrunnable })
+    }
+    this.commands.clear()
+    for (const [kind, spec] of this.config.exec) this.commands.set(kind, spec)
+    for (const u of unrunnable) {
+      this.commands.delete(u.kind)
+      this.logger.warn({ kind: u.kind, program: u.program }, `${describe(u)}; not offered (--strict-exec refuses to start instead)`)
+    }
+  }
+
   private async doStart (): Promise<void> {
     const { config } = this
+    this.checkCommandKinds()
     await ensureDataDir(config.dataDir)
     const swarmKey = config.swarmKeyFile != null ? await readSwarmKey(config.swarmKeyFile) : undefined
     const unlock = await lockDataDir(config.dataDir)
@@ -378,7 +412,8 @@ export class MeshNode {
       await datastore.open()
       cleanup.unshift(async () => { await datastore.close() })
       const inbound = new InboundSlots(config.inbound, { logger: this.logger, metrics: this.metrics })
-      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, inbound, windows: this.gossipWindows, ...(swarmKey != null ? { swarmKey } : {}) })
+      const failures = new DialFailures({ privateNetwork: swarmKey != null, logger: this.logger, clock: this.clock })
+      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, inbound, failures, windows: this.gossipWindows, ...(swarmKey != null ? { swarmKey } : {}) })
       await clearStaleBootstrapTags(libp2p, config.bootstrap)
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
@@ -519,7 +554,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url })
       }
-      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), failures, ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})

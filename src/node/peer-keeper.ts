@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js'
 import { planDials, peersToForget, redialBackoff, type DialRecord, type KnownPeer } from './redial-plan.js'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
+import { describeDialError } from './dial-failures.js'
 
 /**
  * Keeps a node in its mesh across restarts. libp2p dials only its bootstrap list (and redials
@@ -219,7 +220,7 @@ export class PeerKeeper {
       const maxMs = this.wantedNow.has(peer) ? Math.min(this.settings.wantedMaxBackoffMs, this.settings.maxBackoffMs) : this.settings.maxBackoffMs
       record.nextDialAt = clock.now() + redialBackoff(record.failures, { initialMs: this.settings.initialBackoffMs, maxMs }, this.components.random)
       this.records.set(peer, record)
-      logger.debug({ peer, failures: record.failures, nextDialAt: record.nextDialAt, err: errorMessage(err) }, 'redial failed')
+      logger.debug({ peer, failures: record.failures, nextDialAt: record.nextDialAt, err: describeDialError(err) }, 'redial failed')
     } finally {
       this.inFlight.delete(peer)
     }

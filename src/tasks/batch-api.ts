@@ -20,6 +20,8 @@ const RESULTS_LIMIT = 10_000
 /** An output over this is left out of a results page (its size says to fetch it alone); a page holds this much output at most (one at least). */
 const RESULT_INLINE_BYTES = 1 * MiB
 const RESULTS_PAGE_BYTES = 8 * MiB
+/** Unfinished tasks of a batch whose waiting reasons its summary tallies, at most. */
+const WAITING_SAMPLE = 256
 
 /** One finished task in a results page: the output as text when it is UTF-8, else in base64. */
 export interface BatchResult {
@@ -95,6 +97,18 @@ export function batchApi (owner: () => TaskOwner, store: () => TaskStore, clock:
     if (counts.total === 0) throw new MeshError('NOT_FOUND', `no batch ${key}`)
     return counts
   }
+  /** The commonest reason among the first WAITING_SAMPLE unfinished tasks of a batch (in index order): a bounded read. */
+  const mostCommonWaiting = (key: string): { reason: string, tasks: number, sampled: number } | null => {
+    const tally = new Map<string, number>()
+    const unfinished = store().batches.unfinished(key, -1, WAITING_SAMPLE)
+    for (const { id } of unfinished) {
+      const task = owner().get(id)
+      const reason = task == null ? null : owner().waitingFor(task)
+      if (reason != null) tally.set(reason, (tally.get(reason) ?? 0) + 1)
+    }
+    const [reason, tasks] = [...tally].sort((a, b) => b[1] - a[1])[0] ?? []
+    return reason == null || tasks == null ? null : { reason, tasks, sampled: unfinished.length }
+  }
   return {
     submitLines: async (lines: LineSource) => {
       let intake: BatchIntake | undefined
@@ -109,7 +123,7 @@ export function batchApi (owner: () => TaskOwner, store: () => TaskStore, clock:
 
     list: state => {
       checkState(state)
-      return owner().list(state as TaskState | undefined).map(viewOf).map(({ history: _history, ...rest }) => rest)
+      return owner().list(state as TaskState | undefined).map(task => viewOf(task)).map(({ history: _history, ...rest }) => rest)
     },
 
     page: ({ state, key, cursor, limit }) => {
@@ -132,7 +146,7 @@ export function batchApi (owner: () => TaskOwner, store: () => TaskStore, clock:
       const summary = store().batches.summary(key)
       if (summary == null) throw new MeshError('NOT_FOUND', `no batch ${key}`)
       const done = ['succeeded', 'failed', 'cancelled'].reduce((sum, state) => sum + (summary.counts[state] ?? 0), 0)
-      return { key, ...summary, done, cancelling: canceller().cancelling(key) }
+      return { key, ...summary, done, cancelling: canceller().cancelling(key), waiting: done < summary.total ? mostCommonWaiting(key) : null }
     },
 
     batchResults: (key, { since, limit }): BatchResultsPage => {

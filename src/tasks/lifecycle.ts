@@ -118,7 +118,8 @@ export type TaskEvent =
     spotCheck?: boolean
   }
   | { type: 'expired', replica: number }
-  | { type: 'deadlinePassed' }
+  /** `waiting`: why the task still waited, as its owner sees it now (waiting-reason.ts); said in the error. */
+  | { type: 'deadlinePassed', waiting?: string }
   | { type: 'cancelled', reason: string }
   /** A spot check nobody took in time: the lone result is accepted unverified. */
   | { type: 'checkAbandoned', reason: string }
@@ -386,7 +387,11 @@ export function transition (task: Task, event: TaskEvent, now: number, settings:
         break
       }
       const neverRan = next.replicas.every(r => r.attempts === 0)
-      next.error = neverRan ? 'deadline passed: no capable peer claimed it' : 'deadline passed'
+      // Why it still waited, so the error says more than the deadline: the owner's view now,
+      // else the last word of the trail (a retry after a failed attempt, a waiting note).
+      const last = next.history.at(-1)?.reason
+      const waited = next.state === 'pending' || next.state === 'verifying' ? event.waiting ?? (last !== 'submitted' ? last : undefined) : undefined
+      next.error = waited != null ? `deadline passed: ${waited}` : neverRan ? 'deadline passed: no capable peer claimed it' : 'deadline passed'
       move('failed', next.error)
       break
     }

@@ -14,7 +14,7 @@ import { OutputFetch } from './output-fetch.js'
 import { OwnerIntake } from './owner-intake.js'
 import { ResultVerification, resultEvent } from './result-verification.js'
 import { LeaseBudget } from './lease-budget.js'
-import { waitingReason } from './waiting-reason.js'
+import { capacityWarning, waitingNow, waitingReason, type WaitingContext } from './waiting-reason.js'
 import { createOwnerEffects, refusalMessage, type PerformEffect } from './owner-effects.js'
 import type { BatchSubmission } from './batch-submission.js'
 import type { CommitWindow } from './commit-window.js'
@@ -615,7 +615,9 @@ export class TaskOwner {
       const due = nextDue(task)
       if (due == null || due > now) continue
       if (now >= task.spec.deadline) {
-        this.apply(task, { type: 'deadlinePassed' })
+        alive ??= this.alivePeers()
+        const waiting = waitingNow(task, alive, this.waitingContext())
+        this.apply(task, { type: 'deadlinePassed', ...(waiting != null ? { waiting } : {}) })
         continue
       }
       alive ??= this.alivePeers()
@@ -634,10 +636,24 @@ export class TaskOwner {
   private noteIfNobodyCan (task: Task, alive: PeerRecord[]): boolean {
     const current = this.tasks.get(task.id)
     if (current == null) return false
-    const reason = waitingReason(current, alive, { self: this.self, runsLocally: this.init.runsLocally, reputation: this.init.reputation })
+    const reason = waitingReason(current, alive, this.waitingContext())
     if (reason == null) return false
     this.apply(current, { type: 'waiting', reason })
     return true
+  }
+
+  private waitingContext (): WaitingContext {
+    return { self: this.self, runsLocally: this.init.runsLocally, reputation: this.init.reputation }
+  }
+
+  /** Why a task waits now (null unless it is pending or being verified): for its view, parked tasks included. */
+  waitingFor (task: Task): string | null {
+    return waitingNow(task, this.alivePeers(), this.waitingContext()) ?? null
+  }
+
+  /** What to tell whoever submits tasks of `kind` at `redundancy`, when the live peers cannot run them all (waiting-reason.ts). */
+  capacityWarning (kind: string, redundancy: number): string | undefined {
+    return capacityWarning(kind, redundancy, this.alivePeers(), this.waitingContext())
   }
 
   /** Live peers with a connection to this owner: what its notes on waiting tasks count, as its decisions do. */

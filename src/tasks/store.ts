@@ -226,6 +226,20 @@ export class TaskStore {
     return row == null ? undefined : this.decode(row.doc, row.input)
   }
 
+  /**
+   * Ids that start with `prefix` (lowercase hex), in order, at most `limit`. Ids are lowercase
+   * hex, and every one that starts with the prefix sorts from it up to the prefix followed by
+   * "g" (after "f"): one range of the primary key's index, whatever the size of the table.
+   */
+  idsWithPrefix (prefix: string, limit: number): string[] {
+    return this.sql('SELECT id FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').pluck().all(prefix, `${prefix}g`, limit) as string[]
+  }
+
+  /** The plan SQLite makes for idsWithPrefix (tests check it reads a range of the index). */
+  explainIdsWithPrefix (): string[] {
+    return this.db.prepare('EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT ?').all('00000000', '00000000g', 2).map(row => String((row as { detail: string }).detail))
+  }
+
   /** Ids of the tasks submitted with an idempotency key; a key covers a whole batch, in order. */
   idsForKey (key: string): string[] {
     const rows = this.sql('SELECT id FROM tasks WHERE idempotency_key = ? ORDER BY batch_index').all(key) as Array<{ id: string }>

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { MeshError } from '../errors.js'
 import { BLOB_CHUNK_BYTES, type TaskStore } from './store.js'
 import { viewOf } from './view.js'
+import { resolveTaskId } from './task-ids.js'
 import { batchApi } from './batch-api.js'
 import { parseBatchRequest } from './batch-submission.js'
 import type { BatchCanceller } from './batch-cancel.js'
@@ -76,6 +77,8 @@ function withUploads (request: unknown, store: TaskStore): unknown {
 
 /** The task operations the API serves, over this node's owner (and worker, for its figures), store (uploads) and batch canceller. */
 export function taskApi (owner: () => TaskOwner, worker: () => Pick<TaskWorker, 'runningCount' | 'claimsSent'> | undefined, store: () => TaskStore, clock: Clock, canceller: () => BatchCanceller): ApiTasks {
+  // Every route that names a task takes a unique prefix of its id (task-ids.ts).
+  const idOf = (given: string): string => resolveTaskId(store(), given)
   const find = (id: string): ReturnType<TaskOwner['get']> & object => {
     const task = owner().get(id)
     if (task == null) throw new MeshError('NOT_FOUND', `no task ${id}`)
@@ -92,14 +95,25 @@ export function taskApi (owner: () => TaskOwner, worker: () => Pick<TaskWorker, 
     upload: () => upload(store(), clock.now()),
     stats: () => ({ ...owner().stats(), running: worker()?.runningCount() ?? 0, claimsSent: worker()?.claimsSent ?? 0 }),
     unfinished: () => owner().unfinished(),
-    get: id => viewOf(find(id)),
-    output: id => {
+    get: given => {
+      const task = find(idOf(given))
+      return viewOf(task, owner().waitingFor(task))
+    },
+    capacityWarning: id => {
+      const task = owner().get(id)
+      return task == null ? undefined : owner().capacityWarning(task.spec.kind, task.spec.redundancy)
+    },
+    output: given => {
+      const id = idOf(given)
       const task = find(id)
       const output = owner().output(id)
       if (task.state !== 'succeeded' || output == null) throw new MeshError('CONFLICT', `task ${id} is ${task.state}; it has no result`)
       return output
     },
-    cancel: id => owner().cancel(id),
-    logs: id => ({ id, attempts: find(id).attemptLog ?? [] })
+    cancel: given => owner().cancel(idOf(given)),
+    logs: given => {
+      const id = idOf(given)
+      return { id, attempts: find(id).attemptLog ?? [] }
+    }
   }
 }

@@ -15,6 +15,8 @@ export interface TaskView {
   priority: number
   redundancy: number
   error: string | null
+  /** Why a pending or verifying task waits, as its owner sees it now (GET /v1/tasks/:id only; null in lists and once it runs or is finished). */
+  waiting: string | null
   outputHash: string | null
   history: Task['history']
   leases: Array<{ replica: number, holder: string, epoch: number, expiresAt: number }>
@@ -22,7 +24,7 @@ export interface TaskView {
   replicas: Array<{ index: number, status: string, epoch: number, attempts: number, progress: number, worker: string | null, outputHash: string | null, verdict: 'agreed' | 'misreport' | null, check: boolean }>
 }
 
-export function viewOf (task: Task): TaskView {
+export function viewOf (task: Task, waiting: string | null = null): TaskView {
   return {
     id: task.id,
     state: task.state,
@@ -36,6 +38,7 @@ export function viewOf (task: Task): TaskView {
     priority: task.spec.priority,
     redundancy: task.spec.redundancy,
     error: task.error ?? null,
+    waiting,
     outputHash: task.outputHash ?? null,
     history: task.history,
     leases: task.replicas.flatMap(r => r.lease == null ? [] : [{ replica: r.index, ...r.lease }]),

@@ -52,7 +52,8 @@ describe('batches over the control API', () => {
     const node = await mesh.node({ api: '127.0.0.1:0', worker: false })
     const first = await call(node, 'POST', '/v1/tasks', { json: { kind: 'echo', key: 'k', inputs: [{ input: 'a' }, { inputBase64: 'AP8=' }] } })
     expect(first.status).toBe(200)
-    expect(first.body).toEqual({ ids: [expect.any(String), expect.any(String)], key: 'k' })
+    // No worker runs echo here (worker: false, no peers): the answer says so (issue 18).
+    expect(first.body).toEqual({ ids: [expect.any(String), expect.any(String)], key: 'k', warning: expect.stringContaining('no live peer runs kind "echo"') })
     const again = await call(node, 'POST', '/v1/tasks', { ndjson: ndjson({ kind: 'echo', key: 'k' }, { input: 'a' }, { inputBase64: 'AP8=' }) })
     expect(again.body).toEqual(first.body)
     const other = await call(node, 'POST', '/v1/tasks', { ndjson: ndjson({ kind: 'echo', key: 'k' }, { input: 'a' }, { input: 'b' }) })

@@ -5,6 +5,7 @@ import { Command } from 'commander'
 import { MeshError } from '../../errors.js'
 import { BATCH_LIMITS, decodeInput } from '../../tasks/batch-submission.js'
 import { connectToNode, EXIT, Output, type CliIo, type GlobalOptions } from '../context.js'
+import { ProgressLine } from '../progress.js'
 import type { ApiClient } from '../../api/client.js'
 import type { BatchResult, BatchResultsPage } from '../../tasks/batch-api.js'
 
@@ -18,6 +19,8 @@ export type InputsFormat = 'text' | 'jsonl'
 /** The whole batch request is bounded by the node; this bounds one wait for its answer. */
 const SUBMIT_TIMEOUT_MS = 300_000
 const POLL_MS = 250
+/** How often a wait reads the batch's counts and waiting reason for its progress line. */
+const SUMMARY_MS = 2_000
 
 /**
  * Reads the inputs (a file, or stdin for "-") and turns each line into the line the API takes
@@ -83,12 +86,12 @@ function jsonLine (raw: Buffer, where: string): string {
 }
 
 /** Sends a batch (its options, then one line per input) as NDJSON; the ids in input order and the batch's key. */
-export async function submitLines (client: ApiClient, options: Record<string, unknown>, lines: string[]): Promise<{ ids: string[], key: string }> {
+export async function submitLines (client: ApiClient, options: Record<string, unknown>, lines: string[]): Promise<{ ids: string[], key: string, warning?: string }> {
   function * body (): Generator<string> {
     yield JSON.stringify(options)
     yield * lines
   }
-  return await client.postLines<{ ids: string[], key: string }>('/v1/tasks', body(), SUBMIT_TIMEOUT_MS)
+  return await client.postLines<{ ids: string[], key: string, warning?: string }>('/v1/tasks', body(), SUBMIT_TIMEOUT_MS)
 }
 
 /** A finished task as a JSON line of `submit --wait --json`: its output fetched alone when it was too large for the page. */
@@ -101,15 +104,19 @@ async function resultLine (client: ApiClient, result: BatchResult): Promise<Batc
 
 /**
  * Waits for every task of a batch, asking only for what finished since the last answer; with
- * `json`, prints a JSON line per task as it finishes. Draws a progress bar on a terminal. Returns
- * how many ended in each state.
+ * `json`, prints a JSON line per task as it finishes. Shows how far it is on stderr (the batch's
+ * tasks by state and the commonest reason the unfinished ones wait, read every 2 s). Returns how
+ * many ended in each state, and the commonest error of those that did not succeed.
  */
-export async function waitForBatch (client: ApiClient, key: string, total: number, io: CliIo, json: boolean): Promise<Record<'succeeded' | 'failed' | 'cancelled', number>> {
+export async function waitForBatch (client: ApiClient, key: string, total: number, io: CliIo, json: boolean): Promise<Record<'succeeded' | 'failed' | 'cancelled', number> & { errors: Map<string, number> }> {
   const states = { succeeded: 0, failed: 0, cancelled: 0 }
+  const errors = new Map<string, number>()
   const seen = new Uint8Array(total)
-  const bar = io.stderr.isTTY === true
+  const line = new ProgressLine(io)
   let received = 0
   let since: string | undefined
+  let summary: BatchSummaryView | undefined
+  let summaryAt = -Infinity
   const path = `/v1/batches/${encodeURIComponent(key)}/results`
   while (received < total) {
     const page = await client.get<BatchResultsPage>(`${path}${since != null ? `?since=${encodeURIComponent(since)}` : ''}`)
@@ -118,15 +125,21 @@ export async function waitForBatch (client: ApiClient, key: string, total: numbe
       seen[result.index] = 1
       received++
       states[result.state as keyof typeof states]++
+      // Distinct errors are bounded by the tasks; a batch has at most 100,000.
+      if (result.state !== 'succeeded' && result.error != null) errors.set(result.error, (errors.get(result.error) ?? 0) + 1)
       if (json) await writeLine(io, JSON.stringify(await resultLine(client, result)))
     }
-    if (bar) drawBar(io, received, total, states.failed + states.cancelled)
+    if (received < total && Date.now() - summaryAt >= SUMMARY_MS) {
+      summary = await client.get<BatchSummaryView>(`/v1/batches/${encodeURIComponent(key)}`)
+      summaryAt = Date.now()
+    }
+    line.update({ done: received, total, counts: summary?.counts ?? states, waiting: summary?.waiting })
     // Every task finished, yet some were never seen (a clock step moved a finish time back): read the batch again from its start.
     since = page.done >= page.total && received < total && page.results.length === 0 ? undefined : page.next
     if (page.results.length === 0 && received < total) await new Promise(resolve => setTimeout(resolve, POLL_MS))
   }
-  if (bar) io.stderr.write('\n')
-  return states
+  line.end()
+  return { ...states, errors }
 }
 
 /** A line on stdout, waiting while a slow reader (a pipe) has not taken the last ones: 100,000 lines are not held in memory. */
@@ -134,15 +147,10 @@ async function writeLine (io: CliIo, line: string): Promise<void> {
   if (!io.stdout.write(line + '\n')) await new Promise(resolve => io.stdout.once('drain', resolve))
 }
 
-function drawBar (io: CliIo, done: number, total: number, failed: number): void {
-  const width = 30
-  const filled = Math.round((done / total) * width)
-  io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} done${failed > 0 ? `, ${failed} failed` : ''}`)
-}
-
 /** `submit --inputs`: the batch's options are the submit flags; prints the ids, or waits. */
 export async function submitInputs (client: ApiClient, options: Record<string, unknown>, lines: string[], flags: GlobalOptions & { wait?: boolean }, io: CliIo, setExitCode: (code: number) => void): Promise<void> {
-  const { ids, key } = await submitLines(client, options, lines)
+  const { ids, key, warning } = await submitLines(client, options, lines)
+  if (warning != null) io.stderr.write(`mesh-node: warning: ${warning}\n`)
   const out = new Output(io, flags.json === true)
   if (flags.wait !== true) {
     out.result({ ids, key }, () => ids.join('\n'))
@@ -151,6 +159,8 @@ export async function submitInputs (client: ApiClient, options: Record<string, u
   const states = await waitForBatch(client, key, ids.length, io, flags.json === true)
   if (states.failed + states.cancelled > 0) setExitCode(EXIT.failed)
   if (flags.json !== true) io.stdout.write(`${ids.length} tasks: ${states.succeeded} succeeded, ${states.failed} failed, ${states.cancelled} cancelled\n`)
+  const common = [...states.errors].sort((a, b) => b[1] - a[1])[0]
+  if (common != null) io.stderr.write(`mesh-node: ${states.failed + states.cancelled} task(s) did not succeed; the commonest reason (${common[1]} of them): ${common[0]}\n`)
 }
 
 interface BatchSummaryView {
@@ -160,6 +170,8 @@ interface BatchSummaryView {
   done: number
   counts: Record<string, number>
   cancelling: boolean
+  /** The commonest reason among the first unfinished tasks (a sample of 256), or null. */
+  waiting: { reason: string, tasks: number, sampled: number } | null
 }
 
 export function batchCommand (io: CliIo): Command {
@@ -170,6 +182,7 @@ export function batchCommand (io: CliIo): Command {
       const flags = command.optsWithGlobals<GlobalOptions>()
       const batch = await (await connectToNode(flags, io)).get<BatchSummaryView>(`/v1/batches/${encodeURIComponent(key)}`)
       new Output(io, flags.json === true).result(batch, () => `batch ${batch.key}: ${batch.total} ${batch.kind} tasks, ${batch.done} done (` +
-        Object.entries(batch.counts).map(([state, n]) => `${n} ${state}`).join(', ') + `)${batch.cancelling ? ', being cancelled' : ''}`)
+        Object.entries(batch.counts).map(([state, n]) => `${n} ${state}`).join(', ') + `)${batch.cancelling ? ', being cancelled' : ''}` +
+        (batch.waiting != null ? `; waiting: ${batch.waiting.reason} (${batch.waiting.tasks} of the first ${batch.waiting.sampled} unfinished)` : ''))
     })
 }

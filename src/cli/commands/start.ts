@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { Command, Option } from 'commander'
-import { configFromEnv, mergeConfigSources, readConfigFile } from '../../node/config-sources.js'
-import { LOG_LEVELS } from '../../node/config.js'
+import { configFromEnv, ENV_VARS, mergeConfigSources, readConfigFile } from '../../node/config-sources.js'
+import { LOG_LEVELS, withConfigSource } from '../../node/config.js'
 import { parseAllowExec } from '../../tasks/exec/command-kinds.js'
 import { createMeshNode } from '../../node/mesh-node.js'
 import { ensureDataDir } from '../../node/identity.js'
@@ -30,6 +30,29 @@ interface StartFlags extends GlobalOptions {
   memory?: string
   allowWasm?: boolean
   wasmMaxMemory?: string
+  strictExec?: boolean
+}
+
+/** The flag of each config field `start` takes one for, to name a bad value as it was given. */
+const FLAG_NAMES: Record<string, string> = {
+  exec: '--allow-exec',
+  dataDir: '--data-dir',
+  listen: '--listen',
+  bootstrap: '--bootstrap',
+  network: '--network',
+  swarmKey: '--swarm-key',
+  api: '--api',
+  logLevel: '--log-level',
+  slots: '--slots',
+  targetPeers: '--target-peers',
+  maxConnections: '--max-connections',
+  maxInboundPerIp: '--max-inbound-per-ip',
+  maxInboundPerSubnet: '--max-inbound-per-subnet',
+  heartbeatMs: '--heartbeat-ms',
+  leaseTtlMs: '--lease-ttl-ms',
+  drainTimeoutMs: '--drain-timeout',
+  memoryBytes: '--memory',
+  wasmMaxMemoryBytes: '--wasm-max-memory'
 }
 
 /** How long a stop may take beyond the drain bound and the kill grace before the process exits anyway. */
@@ -50,7 +73,7 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--listen <multiaddr>', 'address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4001)', collect)
     .option('--bootstrap <multiaddr>', 'peer to join through, /.../p2p/<id>, repeatable', collect)
     .option('--network <name>', 'network name; topics and protocols are namespaced by it (default mesh)')
-    .option('--swarm-key <file>', 'pre-shared key file for a private network (make one with "mesh-node psk")')
+    .option('--swarm-key <file>', 'pre-shared key file for a private network (make one with "mesh-node psk --out swarm.key")')
     .option('--mdns', 'discover peers on the LAN with mDNS')
     .option('--no-mdns', 'do not use mDNS (the default)')
     .option('--dht', 'join the Kademlia DHT for peer discovery')
@@ -67,6 +90,7 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--memory <size>', 'memory running tasks may reserve in all, e.g. 4GiB (default: 3/4 of RAM)')
     .option('--allow-wasm', 'run WebAssembly (WASI) tasks from any peer, sandboxed: no files, no network, memory and time caps')
     .option('--wasm-max-memory <size>', 'refuse wasm modules whose declared memory maximum is above this (default 256MiB)')
+    .option('--strict-exec', 'refuse to start (exit 2) when a command kind\'s program does not resolve to an executable, instead of leaving that kind out')
     .option('--allow-exec <name=command>', 'run tasks of kind <name> with this fixed command line (input on stdin, output from stdout; split like a shell splits words, nothing expanded); repeatable', collect)
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices([...LOG_LEVELS]))
     .addHelpText('after', `
@@ -99,7 +123,7 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       const [name, argv] = parseAllowExec(value)
       return [name, { argv }]
     }))
-    const raw = mergeConfigSources(file, configFromEnv(io.env), {
+    const fromFlags: Record<string, unknown> = {
       exec: flags.allowExec != null ? { ...fileExec, ...flagExec } : undefined,
       dataDir: flags.dataDir,
       listen: flags.listen,
@@ -121,11 +145,22 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       drainTimeoutMs: flags.drainTimeout,
       memoryBytes: flags.memory,
       allowWasm: flags.allowWasm === true ? true : undefined,
-      wasmMaxMemoryBytes: flags.wasmMaxMemory
-    })
+      wasmMaxMemoryBytes: flags.wasmMaxMemory,
+      strictExec: flags.strictExec === true ? true : undefined
+    }
+    const fromEnv = configFromEnv(io.env)
+    const raw = mergeConfigSources(file, fromEnv, fromFlags)
     const level = typeof raw.logLevel === 'string' && (LOG_LEVELS as readonly string[]).includes(raw.logLevel) ? raw.logLevel as typeof LOG_LEVELS[number] : 'info'
     const logger = createLogger({ level, pretty: io.stderr.isTTY === true, destination: io.stderr })
-    node = createMeshNode(raw, { logger })
+    // A bad value is named as the user gave it: the flag, the variable or the file.
+    const source = (field: string): string | undefined => fromFlags[field] !== undefined
+      ? FLAG_NAMES[field] ?? `--${field}`
+      : fromEnv[field] !== undefined ? ENV_VARS[field as keyof typeof ENV_VARS] : file[field] !== undefined ? `config file ${flags.config ?? ''}` : undefined
+    try {
+      node = createMeshNode(raw, { logger })
+    } catch (err) {
+      throw withConfigSource(err, source)
+    }
     const loose = await ensureDataDir(node.config.dataDir)
     if (loose.length > 0) logger.warn({ paths: loose.slice(0, 20), count: loose.length }, 'data dir was readable by other users: made it 0700 and its files 0600')
     await node.start()

@@ -1,12 +1,20 @@
 import { Command } from 'commander'
 import { connectToNode, Output, type CliIo, type GlobalOptions } from '../context.js'
 import type { MeshNodeStatus } from '../../node/mesh-node.js'
+import { DIAL_FAILURE_TEXT, type DialFailureReason, type FailureCounts } from '../../node/dial-failures.js'
 
 function formatUptime (ms: number): string {
   const s = Math.floor(ms / 1000)
   const parts = [[Math.floor(s / 86400), 'd'], [Math.floor(s / 3600) % 24, 'h'], [Math.floor(s / 60) % 60, 'm'], [s % 60, 's']] as const
   const shown = parts.filter(([n], i) => n > 0 || i === parts.length - 1)
   return shown.map(([n, unit]) => `${n}${unit}`).join(' ')
+}
+
+/** Failed connections by reason, commonest first: nothing when there were none. */
+function failureLines (label: string, counts: FailureCounts | undefined): string[] {
+  const entries = Object.entries(counts ?? {}).sort((a, b) => b[1] - a[1])
+  if (entries.length === 0) return []
+  return [`${label.padEnd(9)} ${entries.map(([reason, n]) => `${n} ${DIAL_FAILURE_TEXT[reason as DialFailureReason] ?? reason}`).join('; ')}`]
 }
 
 export function statusCommand (io: CliIo): Command {
@@ -22,6 +30,8 @@ export function statusCommand (io: CliIo): Command {
         `uptime    ${formatUptime(status.uptimeMs)}`,
         `peers     ${status.peers} connected`,
         `discovery mdns ${status.mdns ? 'on' : 'off'}, dht ${status.dht ? 'on' : 'off'}`,
+        ...failureLines('failed dials', status.failedDials),
+        ...failureLines('failed inbound', status.failedInbound),
         'addrs',
         ...status.addrs.map(addr => `  ${addr}`)
       ].join('\n'))

@@ -5,6 +5,8 @@ import { MeshError } from '../../errors.js'
 import { parseByteSize } from '../../node/config.js'
 import { connectToNode, EXIT, Output, type CliIo, type GlobalOptions } from '../context.js'
 import { readInputs, submitInputs, type InputsFormat } from './batch.js'
+import { shortId } from '../../tasks/task-ids.js'
+import { commonest, ProgressLine } from '../progress.js'
 import type { ApiClient } from '../../api/client.js'
 import type { AttemptRecord } from '../../tasks/lifecycle.js'
 import type { TaskView } from '../../tasks/owner.js'
@@ -46,26 +48,34 @@ async function readStdin (io: CliIo & { stdin?: NodeJS.ReadableStream & { isTTY?
   return new Uint8Array(Buffer.concat(chunks))
 }
 
-/** Polls until every task is finished; draws a progress bar on a terminal. Returns the final views. */
+/**
+ * Polls until every task is finished, showing how far it is on stderr: the tasks by state and
+ * the commonest reason the unfinished ones wait (progress.ts). Returns the final views.
+ */
 async function waitFor (client: ApiClient, ids: string[], io: CliIo): Promise<Map<string, TaskView>> {
   const done = new Map<string, TaskView>()
-  const bar = io.stderr.isTTY === true && ids.length > 1
+  const open = new Map<string, TaskView>()
+  const line = new ProgressLine(io)
   for (;;) {
-    const open = ids.filter(id => !done.has(id))
-    for (let i = 0; i < open.length; i += 32) {
-      const views = await Promise.all(open.slice(i, i + 32).map(async id => await client.get<TaskView>(`/v1/tasks/${id}`)))
-      for (const view of views) if (TERMINAL.has(view.state)) done.set(view.id, view)
+    const unfinished = ids.filter(id => !done.has(id))
+    for (let i = 0; i < unfinished.length; i += 32) {
+      const views = await Promise.all(unfinished.slice(i, i + 32).map(async id => await client.get<TaskView>(`/v1/tasks/${id}`)))
+      for (const view of views) {
+        if (TERMINAL.has(view.state)) {
+          done.set(view.id, view)
+          open.delete(view.id)
+        } else {
+          open.set(view.id, view)
+        }
+      }
     }
-    if (bar) {
-      const width = 30
-      const filled = Math.round((done.size / ids.length) * width)
-      const failed = [...done.values()].filter(v => v.state !== 'succeeded').length
-      io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.size}/${ids.length} done${failed > 0 ? `, ${failed} failed` : ''}`)
-    }
+    const counts: Record<string, number> = {}
+    for (const view of [...done.values(), ...open.values()]) counts[view.state] = (counts[view.state] ?? 0) + 1
+    line.update({ done: done.size, total: ids.length, counts, waiting: commonest([...open.values()].map(v => v.waiting)) })
     if (done.size === ids.length) break
     await new Promise(resolve => setTimeout(resolve, 250))
   }
-  if (bar) io.stderr.write('\n')
+  line.end()
   return done
 }
 
@@ -140,9 +150,10 @@ JSON line per task as it finishes: {"index", "id", "state", "output" or "outputB
         ...(module == null ? {} : module.byteLength > UPLOAD_OVER_BYTES ? { moduleBlob: await upload(module) } : { module: module.toString('base64') }),
         ...(flags.key != null ? { key: flags.key } : {})
       }
-      const { ids } = await client.post<{ ids: string[] }>('/v1/tasks', request)
+      const { ids, warning } = await client.post<{ ids: string[], warning?: string }>('/v1/tasks', request)
+      if (warning != null) io.stderr.write(`mesh-node: warning: ${warning}\n`)
       const out = new Output(io, flags.json === true)
-      const base = { ids, ...(ids.length === 1 ? { id: ids[0] } : {}) }
+      const base = { ids, ...(ids.length === 1 ? { id: ids[0] } : {}), ...(warning != null ? { warning } : {}) }
       if (flags.wait !== true) {
         out.result(base, () => ids.join('\n'))
         return
@@ -159,8 +170,16 @@ JSON line per task as it finishes: {"index", "id", "state", "output" or "outputB
         else io.stderr.write(`mesh-node: task ${view.id} ${view.state}: ${view.error ?? view.history.at(-1)?.reason ?? ''}\n`)
       } else {
         out.result(states, () => `${ids.length} tasks: ${states.succeeded} succeeded, ${states.failed} failed, ${states.cancelled} cancelled`)
+        reportCommonError(io, [...views.values()].map(v => v.state === 'succeeded' ? null : v.error ?? v.history.at(-1)?.reason))
       }
     })
+}
+
+/** On stderr, for a wait where some tasks failed or were cancelled: the commonest reason, in one line. */
+export function reportCommonError (io: CliIo, errors: Array<string | null | undefined>): void {
+  const common = commonest(errors)
+  const failed = errors.filter(e => e != null).length
+  if (common != null) io.stderr.write(`mesh-node: ${failed} task(s) did not succeed; the commonest reason (${common.tasks} of them): ${common.reason}\n`)
 }
 
 /** Output bytes as they are; on a terminal with a newline after, so the prompt starts afresh. */
@@ -182,7 +201,7 @@ function optional (key: string, value: number | undefined): Record<string, numbe
 
 export function tasksCommand (io: CliIo): Command {
   return new Command('tasks')
-    .description('tasks this node owns, newest first (a batch: in input order)')
+    .description('tasks this node owns, newest first (a batch: in input order); ids shortened to 12 digits (--json: in full)')
     .option('--state <state>', 'only tasks in this state (pending, leased, verifying, succeeded, failed, cancelled)')
     .option('--key <key>', 'only the tasks of this batch, in input order, each with its index')
     .option('--limit <n>', 'at most n tasks (1 to 1000, the default)')
@@ -195,7 +214,7 @@ export function tasksCommand (io: CliIo): Command {
       const { body: tasks, next } = await (await connectToNode(flags, io)).getPage<TaskView[]>(`/v1/tasks${query}`)
       new Output(io, flags.json === true).result(tasks, () => tasks.length === 0
         ? 'no tasks'
-        : tasks.map(t => `${t.index != null && flags.key != null ? `${t.index}  ` : ''}${t.id}  ${t.state.padEnd(9)}  ${t.kind}  attempts ${t.attempts}`).join('\n'))
+        : tasks.map(t => `${t.index != null && flags.key != null ? `${t.index}  ` : ''}${shortId(t.id)}  ${t.state.padEnd(9)}  ${t.kind}  attempts ${t.attempts}`).join('\n'))
       // stdout keeps only the tasks: where the next page starts goes to stderr.
       if (next != null) io.stderr.write(`mesh-node: more tasks: --cursor ${next}\n`)
     })
@@ -204,13 +223,14 @@ export function tasksCommand (io: CliIo): Command {
 export function taskCommand (io: CliIo): Command {
   return new Command('task')
     .description('one task: state, attempts, leases, replicas and the trail of reasons')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (at least 8 digits)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
       const task = await (await connectToNode(flags, io)).get<TaskView>(`/v1/tasks/${encodeURIComponent(id)}`)
       new Output(io, flags.json === true).result(task, () => [
         `id        ${task.id}`,
         `state     ${task.state}${task.error != null ? ` (${task.error})` : ''}`,
+        ...(task.waiting != null ? [`waiting   ${task.waiting}`] : []),
         `kind      ${task.kind}`,
         `attempts  ${task.attempts}`,
         ...task.replicas.map(r => [
@@ -228,7 +248,7 @@ export function taskCommand (io: CliIo): Command {
 export function resultCommand (io: CliIo): Command {
   return new Command('result')
     .description('the output bytes of a succeeded task, on stdout')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (at least 8 digits)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
       writeOutput(io, await (await connectToNode(flags, io)).getBytes(`/v1/tasks/${encodeURIComponent(id)}/result`))
@@ -238,7 +258,7 @@ export function resultCommand (io: CliIo): Command {
 export function logsCommand (io: CliIo): Command {
   return new Command('logs')
     .description('how each attempt of a task ended, as its worker reported it: outcome, exit code, error, stderr tail')
-    .argument('<id>', 'task id')
+    .argument('<id>', 'task id, or a unique prefix of it (at least 8 digits)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
       const logs = await (await connectToNode(flags, io)).get<{ id: string, attempts: AttemptRecord[] }>(`/v1/tasks/${encodeURIComponent(id)}/logs`)
@@ -255,7 +275,7 @@ export function logsCommand (io: CliIo): Command {
 export function cancelCommand (io: CliIo): Command {
   return new Command('cancel')
     .description('cancel a task, or every unfinished task of a batch (--key); a worker running one stops')
-    .argument('[id]', 'task id')
+    .argument('[id]', 'task id, or a unique prefix of it (at least 8 digits)')
     .option('--key <key>', 'cancel the batch with this key instead (about 20 tasks a second: "mesh-node batch <key>" shows how far it is)')
     .action(async (id: string | undefined, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions & { key?: string }>()

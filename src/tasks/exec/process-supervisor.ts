@@ -53,11 +53,20 @@ function commandLine (kind: CommandKind, prlimit: string | null): string[] {
   ]
 }
 
+/** The PATH a task's process gets, unless its kind passes the node's own through (`env: ["PATH"]`). */
+export const TASK_PATH = '/usr/local/bin:/usr/bin:/bin'
+
+/** The environment a command kind's process starts with (its working directory is `cwd`). */
+export function taskEnvironment (kind: Pick<CommandKind, 'env'>, cwd: string, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: TASK_PATH, HOME: cwd, TMPDIR: cwd, LANG: 'C.UTF-8' }
+  for (const name of kind.env) if (from[name] != null) env[name] = from[name]
+  return env
+}
+
 export async function runProcess (kind: CommandKind, input: Uint8Array, options: RunOptions, settings: SupervisorSettings): Promise<ExecResult> {
   const { clock, killGraceMs } = settings
   const cwd = await mkdtemp(join(tmpdir(), 'mesh-task-'))
-  const env: NodeJS.ProcessEnv = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: cwd, TMPDIR: cwd, LANG: 'C.UTF-8' }
-  for (const name of kind.env) if (process.env[name] != null) env[name] = process.env[name]
+  const env = taskEnvironment(kind, cwd)
   const [command, ...args] = commandLine(kind, settings.prlimit) as [string, ...string[]]
   try {
     return await new Promise<ExecResult>(resolve => {

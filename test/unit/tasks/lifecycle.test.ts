@@ -126,6 +126,13 @@ describe('task lifecycle reducer', () => {
     expect(leased.effects).toContainEqual({ type: 'notifyCancel', worker: 'w1', replica: 0, epoch: 1, reason: 'deadline passed' })
   })
 
+  it('at the deadline, says why the task still waited: the owner\'s reason, else the last word of its trail', () => {
+    const told = run(newTask('t', 'o', spec({ deadline: T0 + 100 }), T0), [[{ type: 'deadlinePassed', waiting: 'waiting for 1 more distinct eligible peer(s); 0 available' }, T0 + 100]])
+    expect(told.task.error).toBe('deadline passed: waiting for 1 more distinct eligible peer(s); 0 available')
+    const noted = run(newTask('t', 'o', spec({ deadline: T0 + 100 }), T0), [[{ type: 'waiting', reason: 'no capable peer' }, T0 + 1], [{ type: 'deadlinePassed' }, T0 + 100]])
+    expect(noted.task.error).toBe('deadline passed: no capable peer')
+  })
+
   it('refuses a stale renewal or release as STALE_EPOCH, and refuses to expire or fail a finished task, naming its state', () => {
     let { task } = run(newTask('t', 'o', spec(), T0), [[claim('w1'), T0]])
     task = transition(task, { type: 'expired', replica: 0 }, T0 + 5000, settings).task
