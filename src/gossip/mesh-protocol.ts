@@ -9,6 +9,7 @@ import { gossipsubInternals } from './gossipsub-internals.js'
 import { fastMessageIdOf, messageId, messageIdToString } from './message-ids.js'
 import { runValidation, type AdapterSinks } from './validator-adapter.js'
 import { RateLimiter, type RateLimit } from './rate-limit.js'
+import { MeshSizeEstimate } from './mesh-size.js'
 import { PeerTable, heartbeatInterval, type PeerTransition } from './peer-table.js'
 import { DEFAULT_GOSSIP_WINDOWS, type GossipWindows } from './windows.js'
 import type { Clock } from '../clock.js'
@@ -119,6 +120,8 @@ export type GossipHandler<K extends GossipType> = (message: GossipTypes[K], from
  */
 export class MeshProtocol {
   readonly peerTable: PeerTable
+  /** Distinct heartbeat authors heard lately: the mesh size beyond what the table holds (mesh-size.ts). */
+  readonly meshSize: MeshSizeEstimate
   private readonly init: MeshProtocolInit
   /** Per deliverer: new authors it may still introduce (NEW_AUTHORS_PER_CONNECTION). */
   private readonly newAuthors = new RateLimiter(NEW_AUTHORS_PER_CONNECTION, 10_000)
@@ -147,7 +150,10 @@ export class MeshProtocol {
   constructor (init: MeshProtocolInit) {
     this.init = init
     const isValued = init.isValued ?? (() => false)
-    this.peerTable = new PeerTable({ maxIntervalMs: (init.windows ?? DEFAULT_GOSSIP_WINDOWS).maxHeartbeatMs, isValued })
+    const maxHeartbeatMs = (init.windows ?? DEFAULT_GOSSIP_WINDOWS).maxHeartbeatMs
+    this.peerTable = new PeerTable({ maxIntervalMs: maxHeartbeatMs, isValued })
+    // A window as long as the longest interval believed, so every live author is in the sketch.
+    this.meshSize = new MeshSizeEstimate(maxHeartbeatMs)
     this.selfBytes = peerIdToBytes(init.selfId)
     this.topics = Object.fromEntries(GOSSIP_TYPES.map(type => [type, meshTopic(init.network, type)])) as Record<GossipType, string>
     for (const type of GOSSIP_TYPES) this.topicTypes.set(this.topics[type], type)
@@ -199,10 +205,15 @@ export class MeshProtocol {
     return this.topics[type]
   }
 
-  /** The heartbeat interval this node uses now (it widens with the mesh, up to what peers accept). */
+  /**
+   * The heartbeat interval this node uses now: it widens with the mesh, up to what peers accept.
+   * The mesh size is the larger of the table's live peers and the distinct authors heard lately
+   * (the table holds at most 50 peers without a connection, so it cannot see a large mesh).
+   */
   currentHeartbeatMs (): number {
     const { baseMs, maxPerSecond } = this.init.heartbeat
-    return Math.min((this.init.windows ?? DEFAULT_GOSSIP_WINDOWS).maxHeartbeatMs, heartbeatInterval(baseMs, this.peerTable.liveCount(), maxPerSecond))
+    const peers = Math.max(this.peerTable.liveCount(), this.meshSize.estimate(this.init.clock.now()))
+    return Math.min((this.init.windows ?? DEFAULT_GOSSIP_WINDOWS).maxHeartbeatMs, heartbeatInterval(baseMs, peers, maxPerSecond))
   }
 
   /** Announces open work: the summary (every kind, counted) in a message of its own first, then the offers in as many as they need; returns the number of messages. */
@@ -331,7 +342,7 @@ export class MeshProtocol {
   }
 
   private readonly onMessage = (event: CustomEvent<GossipsubMessage>): void => {
-    const { msg } = event.detail
+    const { msg, propagationSource } = event.detail
     const type = this.topicTypes.get(msg.topic)
     const decoded = this.decoded.get(msg)
     if (type == null || decoded == null || msg.type !== 'signed') return
@@ -339,6 +350,7 @@ export class MeshProtocol {
     const from = msg.from.toString()
     if (type === 'heartbeat') {
       const beat = decoded as Heartbeat
+      this.meshSize.observe(from, propagationSource.toString(), this.init.clock.now())
       const { admitted, change } = this.peerTable.observe(from, beat, this.init.clock.now())
       if (change != null) this.logTransition(change)
       const key = beat.addrs.map(a => Buffer.from(a).toString('hex')).join(',')

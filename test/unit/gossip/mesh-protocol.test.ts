@@ -32,7 +32,7 @@ function fakePubsub (): GossipSub & { validators: Map<string, TopicValidatorFn> 
 const peers = await Promise.all([0, 1, 2].map(async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
 const [self, signer, other] = peers as [PeerId, PeerId, PeerId]
 
-function protocolUnderTest (clock = new ManualClock()): { validate: (type: GossipType, data: Uint8Array, from?: PeerId, via?: PeerId) => Promise<TopicValidatorResult>, clock: ManualClock } {
+function protocolUnderTest (clock = new ManualClock()): { validate: (type: GossipType, data: Uint8Array, from?: PeerId, via?: PeerId) => Promise<TopicValidatorResult>, clock: ManualClock, protocol: MeshProtocol } {
   const pubsub = fakePubsub()
   const protocol = new MeshProtocol({
     pubsub,
@@ -47,6 +47,7 @@ function protocolUnderTest (clock = new ManualClock()): { validate: (type: Gossi
   protocol.start()
   return {
     clock,
+    protocol,
     validate: async (type, data, from = signer, via = from) => {
       const message = { type: 'signed', from, topic: protocol.topicOf(type), data, sequenceNumber: 1n, signature: new Uint8Array(64), key: from.publicKey } as unknown as Message
       return await (pubsub.validators.get(protocol.topicOf(type)) as TopicValidatorFn)(via, message)
@@ -105,5 +106,18 @@ describe.each(GOSSIP_TYPES)('the %s topic validator', type => {
     expect(await validate(type, written(message, signer, clock.now()), signer, other)).toBe(TopicValidatorResult.Ignore)
     await clock.advance(60_000)
     expect(await validate(type, written(message, signer, clock.now()))).toBe(TopicValidatorResult.Accept)
+  })
+})
+
+describe('the heartbeat interval', () => {
+  it('widens with the distinct authors heard, beyond the 50 the peer table holds without a connection', () => {
+    const { protocol, clock } = protocolUnderTest()
+    expect(protocol.currentHeartbeatMs()).toBe(1000)
+    // Each author's heartbeats arrive through two of three connections (one alone would not count).
+    for (let i = 0; i < 1000; i++) for (const via of [i % 3, (i + 1) % 3]) protocol.meshSize.observe(`author-${i}`, `connection-${via}`, clock.now())
+    // About 1000 nodes at 50 heartbeats a second: about 20 s (the sketch is within a few %).
+    expect(protocol.currentHeartbeatMs()).toBeGreaterThan(17_000)
+    expect(protocol.currentHeartbeatMs()).toBeLessThan(23_000)
+    expect(protocol.peerTable.liveCount()).toBe(0)
   })
 })
