@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -316,7 +317,7 @@ async function scaleInProcess (sizes: number[], tasks: number, log: (line: strin
   for (const n of sizes) {
     const nodes = new Nodes()
     try {
-      const { owner } = await nodes.mesh(n, { heartbeatMaxPerSecond: 50 }, { slots: 2 })
+      const { owner } = await nodes.mesh(n, {}, { slots: 2 })
       const ids = await owner.tasks.submit({ kind: 'echo', input: 'scale', count: tasks })
       const done = await finishTimes(owner, ids, 300_000)
       const ok = [...done.keys()].filter(id => (owner.tasks.get(id) as TaskView).state === 'succeeded').length === tasks
@@ -330,9 +331,10 @@ async function scaleInProcess (sizes: number[], tasks: number, log: (line: strin
   return best
 }
 
-/** The largest number of separate node processes (of the sizes tried) that completes a batch of `tasks` echo tasks: the simulation's baseline. */
-async function scaleWithProcesses (sizes: number[], tasks: number, log: (line: string) => void): Promise<number | null> {
+/** The processes run: the largest number of separate node processes (of the sizes tried) that completes a batch of `tasks` echo tasks (the simulation's baseline), and the seconds each size took. */
+async function scaleWithProcesses (sizes: number[], tasks: number, log: (line: string) => void): Promise<{ best: number | null, seconds: Record<string, number> }> {
   let best: number | null = null
+  const seconds: Record<string, number> = {}
   for (const n of sizes) {
     const out = await mkdtemp(join(tmpdir(), 'mesh-bench-scale-'))
     try {
@@ -341,11 +343,55 @@ async function scaleWithProcesses (sizes: number[], tasks: number, log: (line: s
       log(`scale: ${n} processes, ${tasks} tasks: ${report.tasks.succeeded} succeeded in ${(report.durationMs / 1000).toFixed(0)} s`)
       if (!ok) break
       best = n
+      seconds[`n${n}`] = round(report.durationMs / 1000, 1) as number
     } finally {
       await rm(out, { recursive: true, force: true })
     }
   }
-  return best
+  return { best, seconds }
+}
+
+/** Gossip and lease messages received by a node since it started (validated or not), from its metrics. */
+async function messagesReceived (node: MeshNode): Promise<{ gossip: number, direct: number }> {
+  const sum = async (counter: { get: () => Promise<{ values: Array<{ value: number }> }> }): Promise<number> => (await counter.get()).values.reduce((total, v) => total + v.value, 0)
+  return { gossip: await sum(node.metrics.gossipMessages), direct: await sum(node.metrics.directMessages) }
+}
+
+export interface IdleCost {
+  /** CPU milliseconds per second per node, over all the in-process nodes. */
+  cpuMsPerNode: number | null
+  /** Gossip messages each node received per second (unique ones, as validated), averaged over the nodes. */
+  gossipPerNodePerSec: number | null
+  /** The event loop's utilization meanwhile: near 1, the nodes wanted more CPU than one thread has, and the figure is a floor. */
+  elu: number | null
+}
+
+/**
+ * What an idle node costs at mesh size n (issue 17's `scale.cpuMsPerNodeIdle`): n in-process
+ * nodes (an owner with no work and n - 1 workers), settled, then `seconds` of doing nothing but
+ * heartbeats, gossipsub's own upkeep and the peer table. The process's CPU over that time,
+ * divided by n and the seconds.
+ */
+async function idleCost (nodes: Nodes, n: number, seconds: number): Promise<IdleCost> {
+  await nodes.mesh(n, {}, { slots: 2 })
+  await nodes.settled(3000, 180_000)
+  // The first heartbeats and grafts of a mesh that just settled are not the idle cost.
+  await sleep(5000)
+  const before = await Promise.all(nodes.list().map(messagesReceived))
+  const elu0 = performance.eventLoopUtilization()
+  const cpu0 = process.cpuUsage()
+  const started = Date.now()
+  await sleep(seconds * 1000)
+  const cpu = process.cpuUsage(cpu0)
+  const elu = performance.eventLoopUtilization(elu0)
+  const wall = (Date.now() - started) / 1000
+  const after = await Promise.all(nodes.list().map(messagesReceived))
+  const gossip = after.reduce((total, m, i) => total + m.gossip - (before[i]?.gossip ?? 0), 0)
+  return {
+    cpuMsPerNode: round((cpu.user + cpu.system) / 1000 / wall / n),
+    gossipPerNodePerSec: round(gossip / wall / n, 1),
+    elu: round(elu.utilization)
+  }
 }
 
 async function measure<T> (name: string, log: (line: string) => void, notes: string[], fn: (nodes: Nodes) => Promise<T>, fallback: T): Promise<T> {
@@ -425,12 +471,20 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   if (quick) notes.push('ownerScale: skipped in --quick (the full run queues 1,000,000 tasks on one owner process)')
   else if (want('ownerScale')) owner = await measure('ownerScale', log, notes, async () => await ownerScale(1_000_000, 30_000, log), noOwnerScale)
   let scaleIn: number | null = null
-  let scaleProcesses: number | null = null
-  if (quick) notes.push('scale: skipped in --quick (the full run tries 50, 100 and 200 in-process nodes, and 10, 25 and 50 processes, with 1000 tasks)')
+  let scaleProcesses: { best: number | null, seconds: Record<string, number> } = { best: null, seconds: {} }
+  const idle: Record<string, IdleCost> = {}
+  const noIdle: IdleCost = { cpuMsPerNode: null, gossipPerNodePerSec: null, elu: null }
+  if (quick) notes.push('scale: skipped in --quick (the full run measures idle nodes at 10, 50 and 200, tries 50, 100 and 200 in-process nodes, and 10, 25 and 50 processes, with 1000 tasks)')
   else if (want('scale')) {
+    for (const n of [10, 50, 200]) {
+      idle[`n${n}`] = await measure(`idle cost n${n}`, log, notes, async nodes => await idleCost(nodes, n, 30), noIdle)
+      log(`scale: idle cost at ${n} in-process nodes: ${JSON.stringify(idle[`n${n}`])}`)
+    }
     scaleIn = await scaleInProcess([50, 100, 200], 1000, log).catch(err => { notes.push(`scale.inProcess: ${(err as Error).message}`); return null })
-    scaleProcesses = await scaleWithProcesses([10, 25, 50], 1000, log).catch(err => { notes.push(`scale.processes: ${(err as Error).message}`); return null })
+    scaleProcesses = await scaleWithProcesses([10, 25, 50], 1000, log).catch(err => { notes.push(`scale.processes: ${(err as Error).message}`); return { best: null, seconds: {} } })
   }
+  const idleAt = (n: number): number | null => idle[`n${n}`]?.cpuMsPerNode ?? null
+  const perSecond = (n: number): number | null => scaleProcesses.seconds[`n${n}`] ?? null
   // `ratio` is the older name of `p50Ratio`; both are kept for readers of earlier runs.
   const hopRatio = (p50: number | null): number | null => hop == null || p50 == null ? null : round(p50 / hop)
   const measured = {
@@ -454,7 +508,17 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
     isolation: { r3Tasks: r3.tasks, r3Seconds: r3.seconds, r1Tasks: r1.tasks, r1Seconds: r1.seconds, spotCheckOverhead: overhead },
     memory: { rssMBPerNode: rss, rssMBPerInProcessNode: mem.perNode, heapMBPerInProcessNode: mem.heapPerNode, growthMBPer5Min: mem.growth },
     ownerScale: owner,
-    scale: { processes: scaleProcesses, inProcess: scaleIn }
+    scale: {
+      processes: scaleProcesses.best,
+      processSeconds: scaleProcesses.seconds,
+      // Time at 50 processes over time at 10 (issue 17: at most 1.5).
+      processTimeRatio: perSecond(50) == null || perSecond(10) == null ? null : round((perSecond(50) as number) / (perSecond(10) as number)),
+      inProcess: scaleIn,
+      cpuMsPerNodeIdle: { n10: idleAt(10), n50: idleAt(50), n200: idleAt(200) },
+      // CPU per idle node at 200 over at 10 (flat: 1; log growth: about log(200)/log(10) = 2.3).
+      idleGrowth200to10: idleAt(200) == null || idleAt(10) == null ? null : round((idleAt(200) as number) / (idleAt(10) as number)),
+      idle
+    }
   }
   const figures: Figures = {
     ...measured,

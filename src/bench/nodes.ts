@@ -60,6 +60,11 @@ export class Nodes {
     }
   }
 
+  /** Every node started, in order. */
+  list (): readonly MeshNode[] {
+    return this.all
+  }
+
   async close (): Promise<void> {
     await Promise.all(this.all.splice(0).map(async n => { await n.stop().catch(() => {}) }))
     await this.pool.destroy()

@@ -1,5 +1,5 @@
 /**
- * Issue 13's "must reach" targets as data: each names a figure of the bench's JSON document (a
+ * The "must reach" targets of issues 13 (the pipeline) and 17 (scale) as data: each names a figure of the bench's JSON document (a
  * dotted path) and its bound. A bound that holds only for a full run (a sample count) is
  * reported, not judged, in --quick.
  */
@@ -27,7 +27,14 @@ export const MUST_REACH: readonly MustReach[] = [
   // a short queue (within the 20 % this bench's rates vary by from run to run).
   { figure: 'ownerScale.queued', min: 1_000_000, fullRunOnly: true },
   { figure: 'ownerScale.rssMB', max: 300, fullRunOnly: true },
-  { figure: 'ownerScale.rateRatio', min: 0.8, fullRunOnly: true }
+  { figure: 'ownerScale.rateRatio', min: 0.8, fullRunOnly: true },
+  // Issue 17: 200 in-process nodes and 50 processes complete a 1000-task batch; 50 processes take
+  // at most 1.5 x the time of 10; an idle node's CPU grows at most logarithmically from 10 to 200
+  // nodes (log 200 / log 10 = 2.3).
+  { figure: 'scale.inProcess', min: 200, fullRunOnly: true },
+  { figure: 'scale.processes', min: 50, fullRunOnly: true },
+  { figure: 'scale.processTimeRatio', max: 1.5, fullRunOnly: true },
+  { figure: 'scale.idleGrowth200to10', max: 2.3, fullRunOnly: true }
 ]
 
 export interface Judged {
