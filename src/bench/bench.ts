@@ -32,7 +32,7 @@ interface BenchOptions {
   only?: string[]
 }
 
-export const GROUPS = ['hop', 'latency', 'throughput', 'fairness', 'claims', 'reclaim', 'isolation', 'memory', 'ownerScale', 'scale']
+export const GROUPS = ['hop', 'latency', 'throughput', 'fairness', 'claims', 'reclaim', 'isolation', 'memory', 'ownerScale', 'idle', 'scale']
 
 async function hopMs (nodes: Nodes, samples: number): Promise<number | null> {
   const a = await nodes.node({ worker: false })
@@ -474,12 +474,14 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   let scaleProcesses: { best: number | null, seconds: Record<string, number> } = { best: null, seconds: {} }
   const idle: Record<string, IdleCost> = {}
   const noIdle: IdleCost = { cpuMsPerNode: null, gossipPerNodePerSec: null, elu: null }
-  if (quick) notes.push('scale: skipped in --quick (the full run measures idle nodes at 10, 50 and 200, tries 50, 100 and 200 in-process nodes, and 10, 25 and 50 processes, with 1000 tasks)')
-  else if (want('scale')) {
+  if (quick) notes.push('idle, scale: skipped in --quick (the full run measures idle nodes at 10, 50 and 200, tries 50, 100 and 200 in-process nodes, and 10, 25 and 50 processes, with 1000 tasks)')
+  else if (want('idle')) {
     for (const n of [10, 50, 200]) {
       idle[`n${n}`] = await measure(`idle cost n${n}`, log, notes, async nodes => await idleCost(nodes, n, 30), noIdle)
       log(`scale: idle cost at ${n} in-process nodes: ${JSON.stringify(idle[`n${n}`])}`)
     }
+  }
+  if (!quick && want('scale')) {
     scaleIn = await scaleInProcess([50, 100, 200], 1000, log).catch(err => { notes.push(`scale.inProcess: ${(err as Error).message}`); return null })
     scaleProcesses = await scaleWithProcesses([10, 25, 50], 1000, log).catch(err => { notes.push(`scale.processes: ${(err as Error).message}`); return { best: null, seconds: {} } })
   }

@@ -6,7 +6,7 @@ import type { TaskView } from '../../src/tasks/view.js'
 /** Gossip and lease messages a node has received since it started (accepted or not; lease frames, each holding several, not counted), from its metrics. */
 async function received (node: MeshNode): Promise<{ gossip: number, lease: number }> {
   const sum = async (counter: MeshNode['metrics']['gossipMessages']): Promise<number> => (await counter.get()).values
-    .filter(v => v.labels.type !== 'frame').reduce((total, v) => total + v.value, 0)
+    .filter(v => (v.labels as Record<string, unknown>).type !== 'frame').reduce((total, v) => total + v.value, 0)
   return { gossip: await sum(node.metrics.gossipMessages), lease: await sum(node.metrics.directMessages) }
 }
 
