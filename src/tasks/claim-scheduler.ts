@@ -242,7 +242,10 @@ export class ClaimScheduler {
     if (w == null) return
     // The owner's count is the truth: it follows the grants sent before it.
     w.asked = credit.held
-    w.reserved = Math.min(w.reserved, w.asked)
+    // Requests the owner holds while nothing open there is for this worker (its Credit says none
+    // unclaimed) wait for work yet to come: they stand, holding no slot, so this worker takes
+    // other owners' work meanwhile (an owner holds at most one such).
+    w.reserved = credit.held > 0 && credit.unclaimed === 0 ? credit.held : Math.min(w.reserved, w.asked)
     w.recalled = 0
     w.unclaimed = credit.unclaimed
     w.creditAt = this.components.clock.now()

@@ -66,7 +66,7 @@ export class Dispatcher {
     this.deps = deps
   }
 
-  /** A worker's pull: adds to (or, with count 0, withdraws) its standing request; grants what it can now. Returns how many requests it still holds. */
+  /** A worker's pull: adds to (or, with count 0, withdraws) its standing request; grants what it can now. Returns how many requests it still holds: 0, or 1 standing for work it can take that is not open yet. */
   pull (worker: string, request: PullRequest): number {
     if (request.count === 0) {
       this.pulling.delete(worker)
@@ -86,6 +86,12 @@ export class Dispatcher {
       memoryBytes: request.memoryBytes
     })
     this.dispatch([worker])
+    // Requests still held now wait for work this worker can take that is not open yet: open
+    // replicas it cannot have (another replica of the same task, limits it hit, a budget) must not
+    // hold its slots, or it takes no other owner's work while this one has some. One stands, so
+    // the next task it can take is granted at once; the owner's Credit tells the worker so.
+    const standing = this.pulling.get(worker)
+    if (standing != null && standing.count > 1) standing.count = 1
     return this.held(worker)
   }
 

@@ -430,7 +430,9 @@ export class TaskOwner {
     const held = this.dispatcher.pull(from, { count: pull.count, kinds: pull.kinds, slots: pull.slots, memoryBytes: pull.memoryBytes })
     const allowance = this.leases.allowance(from)
     const reason = held > 0 && allowance <= 0 ? `${state}: at most ${this.leases.budget(from)} live lease(s) on this owner's tasks until results are verified` : ''
-    this.send(from, [{ credit: { owner: this.selfBytes, held, reason, unclaimed: Math.min(LIMITS.pullCount, this.dispatcher.unclaimed(this.backlog.openReplicas())) } }])
+    // A request still held means nothing open now is for this worker: none unclaimed for it.
+    const unclaimed = held > 0 ? 0 : Math.min(LIMITS.pullCount, this.dispatcher.unclaimed(this.backlog.openReplicas()))
+    this.send(from, [{ credit: { owner: this.selfBytes, held, reason, unclaimed } }])
   }
 
   /** Grants to standing requests once the current turn's changes are in (a burst of opened replicas dispatches once). */

@@ -65,4 +65,21 @@ describe('scheduling: pull, not race', () => {
     console.log(`claims per granted replica, 8 nodes, 400 tasks (all workers new): ${stats.claimsPerGrant.toFixed(3)} (${stats.claimsReceived} asked for, ${stats.grantsIssued} granted; workers say they asked for ${sent()})`)
     expect(stats.claimsPerGrant).toBeLessThanOrEqual(1.5)
   }, 180_000)
+
+  it('a task that needs more distinct workers than there are does not keep the workers that ran it from other owners\' work', async () => {
+    const o = await mesh.node({ heartbeatMs: 200, worker: false })
+    const y = await mesh.node({ heartbeatMs: 200, slots: 2, bootstrap: [addrOf(o)] })
+    const z = await mesh.node({ heartbeatMs: 200, slots: 2, bootstrap: [addrOf(o)] })
+    await alive(o, [y, z])
+    await alive(y, [z])
+    // Three replicas on distinct peers, two workers: y and z each run one; the third waits for a
+    // peer that never comes, until the deadline fails the task.
+    const [stuck] = await o.tasks.submit({ kind: 'sha256', input: 'three', redundancy: 3, deadlineMs: 4000 })
+    await expect.poll(() => view(o, stuck as string).state, { timeout: 30_000 }).toBe('failed')
+    expect(view(o, stuck as string).replicas.filter(r => r.status === 'done')).toHaveLength(2)
+    // y's and z's requests for the third replica, which o could never give them, must not hold
+    // their slots: y's own tasks run (on y or z).
+    const ids = await y.tasks.submit({ kind: 'sleep', input: '100', count: 4, deadlineMs: 60_000 })
+    await expect.poll(() => ids.filter(id => view(y, id).state === 'succeeded').length, { timeout: 30_000, interval: 200 }).toBe(4)
+  }, 120_000)
 })

@@ -31,17 +31,31 @@ function underTest (allowance: (worker: string, granted: number) => number = () 
 }
 
 describe('Dispatcher (the owner\'s side of pulling)', () => {
-  it('a standing request is granted as soon as work opens, round-robin across the workers that asked', () => {
+  it('a pull for work not open yet stands as one request, granted as soon as work opens, round-robin across the workers that asked', () => {
     const { dispatcher, grants, add } = underTest()
-    expect(dispatcher.pull('w1', { count: 4, kinds: ['echo'], slots: 1, memoryBytes: 0 })).toBe(4)
-    dispatcher.pull('w2', { count: 4, kinds: ['echo'], slots: 1, memoryBytes: 0 })
+    // Nothing open: one request stands (the rest would hold the worker's slots for nothing).
+    expect(dispatcher.pull('w1', { count: 4, kinds: ['echo'], slots: 1, memoryBytes: 0 })).toBe(1)
+    expect(dispatcher.pull('w2', { count: 4, kinds: ['echo'], slots: 1, memoryBytes: 0 })).toBe(1)
     for (let i = 0; i < 4; i++) add(`t${i}`)
     dispatcher.dispatch()
     const per = (w: string): number => grants.filter(g => g.worker === w).length
-    expect(per('w1')).toBe(2)
-    expect(per('w2')).toBe(2)
-    expect(dispatcher.held('w1') + dispatcher.held('w2')).toBe(4)
-    expect(dispatcher.claimsReceived).toBe(8)
+    expect(per('w1')).toBe(1)
+    expect(per('w2')).toBe(1)
+    expect(dispatcher.held('w1') + dispatcher.held('w2')).toBe(0)
+    // Their next pulls take the rest, one each in turn.
+    dispatcher.pull('w1', { count: 3, kinds: ['echo'], slots: 1, memoryBytes: 0 })
+    dispatcher.pull('w2', { count: 3, kinds: ['echo'], slots: 1, memoryBytes: 0 })
+    expect(per('w1') + per('w2')).toBe(4)
+    expect(dispatcher.claimsReceived).toBe(14)
+  })
+
+  it('a worker that can take none of the open replicas (another replica of the same task is its) keeps one standing request, not its slots', () => {
+    const { dispatcher, grants, add } = underTest()
+    add('r3', { redundancy: 3 })
+    expect(dispatcher.pull('w1', { count: 3, kinds: ['echo'], slots: 1, memoryBytes: 0 })).toBe(1)
+    expect(grants.map(g => [g.task, g.worker])).toEqual([['r3', 'w1']])
+    // Two replicas stay open for other workers.
+    expect(dispatcher.summary(0).get('echo')?.open).toBe(2)
   })
 
   it('grants at once what is open, highest priority first, only kinds and sizes the worker takes', () => {
@@ -68,7 +82,8 @@ describe('Dispatcher (the owner\'s side of pulling)', () => {
   it('the owner\'s allowance caps what a worker gets (probation budget); the rest stands; withdrawing drops it', () => {
     const { dispatcher, grants, add } = underTest((_worker, granted) => 2 - granted)
     for (let i = 0; i < 5; i++) add(`t${i}`)
-    expect(dispatcher.pull('w1', { count: 5, kinds: ['echo'], slots: 1, memoryBytes: 0 })).toBe(3)
+    // Two granted; of the three left one stands (the budget, not a slot, is what is short).
+    expect(dispatcher.pull('w1', { count: 5, kinds: ['echo'], slots: 1, memoryBytes: 0 })).toBe(1)
     expect(grants).toHaveLength(2)
     expect(dispatcher.pull('w1', { count: 0, kinds: [], slots: 0, memoryBytes: 0 })).toBe(0)
     expect(dispatcher.requests()).toEqual([])
