@@ -4,6 +4,12 @@ import { runCli } from './main.js'
 // Whatever this process creates (the store's files, the peer store, the token) is its user's alone.
 process.umask(0o077)
 
+// A reader that closes its end early (`| head`) has what it wanted: stop quietly, as Unix tools
+// do, rather than die of an unhandled EPIPE with a stack trace. Exit 0: the command did its work.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => { process.exit(err.code === 'EPIPE' ? 0 : 1) })
+}
+
 const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
 // The command is done: exit now rather than wait for handles a library may leave behind, once
 // stdout and stderr have taken what was written. Files and terminals take it at once; a pipe
