@@ -37,18 +37,24 @@ describe(`scale: ${NODES} in-process nodes (issue 17's CI-sized check)`, () => {
     }
     const all = [owner, ...workers]
     await expect.poll(async () => (await owner.peers()).filter(p => p.state === 'alive').length, { timeout: 120_000, interval: 500 }).toBe(NODES - 1)
+    // The rates are of the running mesh, not of its first seconds: nodes that just joined beat
+    // every second until they count the others (a clean-clone run measured 28 a second in a
+    // 2.6 s window right after start-up, against 12-15 over a steady one).
+    await new Promise(resolve => setTimeout(resolve, 6000))
 
     const before = await Promise.all(all.map(received))
     const started = Date.now()
     const ids = await owner.tasks.submit({ kind: 'echo', input: 'scale', count: TASKS })
     await expect.poll(() => owner.tasks.unfinished(), { timeout: 240_000, interval: 250 }).toBe(0)
+    // At least 10 s of it: a rate over a window of a few heartbeat intervals is mostly noise.
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, started + 10_000 - Date.now())))
     const seconds = (Date.now() - started) / 1000
     const after = await Promise.all(all.map(received))
 
     expect(ids.filter(id => (owner.tasks.get(id) as TaskView).state === 'succeeded')).toHaveLength(TASKS)
     const gossipRates = all.map((_, i) => ((after[i]?.gossip ?? 0) - (before[i]?.gossip ?? 0)) / seconds)
     const ownerLease = (after[0]?.lease ?? 0) - (before[0]?.lease ?? 0)
-    console.log(`${NODES} nodes, ${TASKS} tasks in ${seconds.toFixed(1)} s; gossip received per node per second: max ${Math.max(...gossipRates).toFixed(1)}, mean ${(gossipRates.reduce((a, b) => a + b, 0) / NODES).toFixed(1)}; lease messages at the owner: ${ownerLease} (${(ownerLease / TASKS).toFixed(2)} per task)`)
+    console.log(`${NODES} nodes, ${TASKS} tasks (window ${seconds.toFixed(1)} s); gossip received per node per second: max ${Math.max(...gossipRates).toFixed(1)}, mean ${(gossipRates.reduce((a, b) => a + b, 0) / NODES).toFixed(1)}; lease messages at the owner: ${ownerLease} (${(ownerLease / TASKS).toFixed(2)} per task)`)
     expect(Math.max(...gossipRates)).toBeLessThanOrEqual(GOSSIP_PER_NODE_PER_SECOND)
     expect(ownerLease / TASKS).toBeLessThanOrEqual(LEASE_PER_TASK_AT_OWNER)
   }, 420_000)
