@@ -12,7 +12,7 @@ import type { RawConfig } from '../node/config.js'
 import type { TaskView } from '../tasks/view.js'
 import { bullmqPerSec } from './bullmq.js'
 import { fairness, type Fairness } from './fairness.js'
-import { allFinished, finishTimes, Nodes, round, sleep } from './nodes.js'
+import { allFinished, finishTimes, messagesReceived, Nodes, round, sleep } from './nodes.js'
 import { judgeTargets } from './targets.js'
 
 /**
@@ -349,12 +349,6 @@ async function scaleWithProcesses (sizes: number[], tasks: number, log: (line: s
     }
   }
   return { best, seconds }
-}
-
-/** Gossip and lease messages received by a node since it started (validated or not), from its metrics. */
-async function messagesReceived (node: MeshNode): Promise<{ gossip: number, direct: number }> {
-  const sum = async (counter: { get: () => Promise<{ values: Array<{ value: number }> }> }): Promise<number> => (await counter.get()).values.reduce((total, v) => total + v.value, 0)
-  return { gossip: await sum(node.metrics.gossipMessages), direct: await sum(node.metrics.directMessages) }
 }
 
 /** An idle-cost run gives up after this: an in-process mesh too large for one event loop never settles. */

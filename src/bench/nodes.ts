@@ -86,6 +86,13 @@ export async function allFinished (owner: MeshNode, timeoutMs: number): Promise<
   return { finished: (counts.succeeded ?? 0) + (counts.failed ?? 0) + (counts.cancelled ?? 0), at }
 }
 
+/** Gossip and lease messages a node has received since it started, accepted or not (lease frames, each holding several, not counted), from its metrics. */
+export async function messagesReceived (node: MeshNode): Promise<{ gossip: number, lease: number }> {
+  const sum = async (counter: MeshNode['metrics']['gossipMessages'] | MeshNode['metrics']['directMessages']): Promise<number> => (await counter.get()).values
+    .filter(v => (v.labels as Record<string, unknown>).type !== 'frame').reduce((total, v) => total + v.value, 0)
+  return { gossip: await sum(node.metrics.gossipMessages), lease: await sum(node.metrics.directMessages) }
+}
+
 export async function finishTimes (owner: MeshNode, ids: string[], timeoutMs: number): Promise<Map<string, number>> {
   const done = new Map<string, number>()
   const until = Date.now() + timeoutMs

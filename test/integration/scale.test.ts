@@ -1,14 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
+import { messagesReceived as received } from '../../src/bench/nodes.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { TaskView } from '../../src/tasks/view.js'
-
-/** Gossip and lease messages a node has received since it started (accepted or not; lease frames, each holding several, not counted), from its metrics. */
-async function received (node: MeshNode): Promise<{ gossip: number, lease: number }> {
-  const sum = async (counter: MeshNode['metrics']['gossipMessages']): Promise<number> => (await counter.get()).values
-    .filter(v => (v.labels as Record<string, unknown>).type !== 'frame').reduce((total, v) => total + v.value, 0)
-  return { gossip: await sum(node.metrics.gossipMessages), lease: await sum(node.metrics.directMessages) }
-}
 
 const NODES = 30
 const TASKS = 300

@@ -7,11 +7,11 @@ import { NonRetryableError, type ExecResult, type Executor, type RunOptions } fr
 /** Kinds computed in worker threads (workers/builtins.mjs), off the node's event loop. */
 export const POOLED_KINDS = ['sha256', 'hash-loop']
 /**
- * Kinds that compute nothing, run on the event loop: echo returns its input (a copy, as from the
- * pool); sleep waits on the node's clock. A trip to a worker thread and back (piscina's queue,
- * two structured clones, a message port wake-up) cost echo far more than its work.
+ * The built-ins. Besides the pooled ones, two compute nothing and run on the event loop: echo
+ * returns its input (a copy, as from the pool; a trip to a worker thread and back, piscina's
+ * queue, two structured clones and a message port wake-up, cost it far more than its work) and
+ * sleep waits on the node's clock.
  */
-export const INLINE_KINDS = ['echo', 'sleep']
 export const BUILTIN_KINDS = ['echo', ...POOLED_KINDS, 'sleep']
 
 /** A worker-thread pool for the CPU kinds. One per node by default; inject one to share it. */
