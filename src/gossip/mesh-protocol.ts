@@ -175,7 +175,9 @@ export class MeshProtocol {
     }
     pubsub.addEventListener('gossipsub:message', this.onMessage)
     this.scheduleBeat(0)
-    this.sweepTimer = this.init.clock.setInterval(() => { this.sweep() }, 250)
+    // Peers turn suspect and gone on a scale of heartbeat intervals (≥ the base): a sweep every
+    // base interval (250 ms to 1 s) is fine enough, and each wakeup of an idle node costs CPU.
+    this.sweepTimer = this.init.clock.setInterval(() => { this.sweep() }, Math.min(1000, Math.max(250, this.init.heartbeat.baseMs)))
   }
 
   stop (): void {

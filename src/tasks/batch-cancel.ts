@@ -28,26 +28,39 @@ export class BatchCanceller {
   private readonly batches = new Map<string, number>()
   private readonly perTick = Math.max(1, Math.floor(GOSSIP_RATE_LIMITS.cancel.rate * TICK_MS / 1000)) * LIMITS.taskIdsPerCancel
   private timer?: unknown
+  private started = false
 
   constructor (components: BatchCancellerComponents) {
     this.components = components
   }
 
+  /** Ticks only while a batch is being cancelled: an idle node's timer wakeups are most of what it costs (docs/SCALING.md). */
   start (): void {
-    if (this.timer != null) return
-    this.timer = this.components.clock.setInterval(() => { this.tick() }, TICK_MS)
+    this.started = true
+    this.ensureTicking()
   }
 
   stop (): void {
-    if (this.timer == null) return
-    this.components.clock.clearInterval(this.timer)
-    this.timer = undefined
+    this.started = false
+    this.stopTicking()
     this.batches.clear()
   }
 
   /** Starts cancelling a batch (again: nothing new). */
   cancelBatch (key: string): void {
     if (!this.batches.has(key)) this.batches.set(key, -1)
+    this.ensureTicking()
+  }
+
+  private ensureTicking (): void {
+    if (!this.started || this.timer != null || this.batches.size === 0) return
+    this.timer = this.components.clock.setInterval(() => { this.tick() }, TICK_MS)
+  }
+
+  private stopTicking (): void {
+    if (this.timer == null) return
+    this.components.clock.clearInterval(this.timer)
+    this.timer = undefined
   }
 
   /** Whether a batch is being cancelled. */
@@ -57,7 +70,10 @@ export class BatchCanceller {
 
   private tick (): void {
     const [key, after] = this.batches.entries().next().value ?? []
-    if (key == null || after == null) return
+    if (key == null || after == null) {
+      this.stopTicking()
+      return
+    }
     const { cancel, unfinished, logger } = this.components
     const tasks = unfinished(key, after, this.perTick)
     if (tasks.length > 0) {

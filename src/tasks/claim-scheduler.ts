@@ -94,6 +94,16 @@ export class ClaimScheduler {
   start (): void {
     if (this.active) return
     this.active = true
+    this.ensureTicking()
+  }
+
+  /**
+   * The timer runs only while some owner is known (its claim timeouts and its forgetting need
+   * it): on an idle node each timer wakeup costs ~0.2 ms of CPU here, and 20 a second of them
+   * were a tenth of what an idle node process spent (docs/SCALING.md).
+   */
+  private ensureTicking (): void {
+    if (!this.active || this.tickTimer != null || this.owners.size === 0) return
     this.tickTimer = this.components.clock.setInterval(() => { this.tick() }, 50)
   }
 
@@ -102,6 +112,7 @@ export class ClaimScheduler {
     if (!this.active) return
     this.active = false
     this.components.clock.clearInterval(this.tickTimer)
+    this.tickTimer = undefined
     for (const [owner, work] of this.owners) {
       if (work.asked > 0 || work.pulledAt != null) this.sendWithdrawal(owner)
     }
@@ -149,6 +160,7 @@ export class ClaimScheduler {
       if (this.owners.size >= MAX_OWNERS) this.dropIdleOwner()
       work = { kinds, heardAt: now, asked: 0, reserved: 0, recalled: 0, unclaimed: 0, creditAt: -Infinity }
       this.owners.set(owner, work)
+      this.ensureTicking()
     } else {
       work.kinds = summary.length > 0 ? kinds : new Set([...work.kinds, ...kinds])
       work.heardAt = now
@@ -179,6 +191,10 @@ export class ClaimScheduler {
       }
       else if (w.asked === 0 && w.pulledAt == null && now - w.heardAt > FORGET_OWNER_MS) this.owners.delete(owner)
       if (w.probe === true && w.pulledAt != null) probes++
+    }
+    if (this.owners.size === 0 && this.tickTimer != null) {
+      this.components.clock.clearInterval(this.tickTimer)
+      this.tickTimer = undefined
     }
     let free = this.freeSlots()
     if (free <= 0) {
