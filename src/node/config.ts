@@ -218,7 +218,7 @@ export const rawConfigSchema = z.strictObject({
   maxInboundPerSubnet: z.coerce.number().int().min(1).max(100_000).default(32),
   limitLoopbackInbound: booleanLike.default(false),
   heartbeatMs: z.coerce.number().int().min(LIMITS.minHeartbeatMs).max(DEFAULT_MAX_HEARTBEAT_MS).default(DEFAULT_HEARTBEAT_MS),
-  heartbeatMaxPerSecond: z.coerce.number().int().min(1).max(10_000).default(10),
+  heartbeatMaxPerSecond: z.coerce.number().int().min(1).max(10_000).default(4),
   slots: z.coerce.number().int().min(0).max(4096).default(() => availableParallelism()),
   worker: booleanLike.default(true),
   leaseTtlMs: z.coerce.number().int().min(200).max(3_600_000).default(5_000),
