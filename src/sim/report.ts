@@ -25,7 +25,12 @@ export interface SimReport {
   kind: string
   redundancy: number
   leaseTtlMs: number
+  /** The whole run: start-up, the workload and reading every task's outcome back. */
   durationMs: number
+  /** Starting the nodes until the owner saw every worker alive (or gave up waiting, after 60 s). */
+  startupMs: number
+  /** The workload: from the first submission until the last task finished (null if none did). */
+  batchMs: number | null
   tasks: {
     submitted: number
     succeeded: number
@@ -172,7 +177,7 @@ export function reportHtml (report: SimReport, latencies: number[]): string {
   const { tasks } = report
   const rows = [
     ['scenario', report.scenario], ['seed', String(report.seed)], ['nodes', `${report.nodes}${report.inProcess ? ' (in one process)' : ' (processes)'}`],
-    ['kind / redundancy', `${report.kind} / ${report.redundancy}`], ['duration', `${(report.durationMs / 1000).toFixed(1)} s`],
+    ['kind / redundancy', `${report.kind} / ${report.redundancy}`], ['duration', `${(report.durationMs / 1000).toFixed(1)} s (start-up ${(report.startupMs / 1000).toFixed(1)} s, batch ${report.batchMs != null ? (report.batchMs / 1000).toFixed(1) : '-'} s)`],
     ['tasks', `${tasks.submitted} submitted, ${tasks.succeeded} succeeded, ${tasks.failed} failed, ${tasks.unfinished} unfinished`],
     ['wrong results accepted', String(tasks.wrongAccepted)], ['duplicate executions', String(tasks.duplicateExecutions)],
     ['reclaim p50 / p99 / max', `${report.reclaimMs.p50 ?? '-'} / ${report.reclaimMs.p99 ?? '-'} / ${report.reclaimMs.max ?? '-'} ms (lease TTL ${report.leaseTtlMs} ms)`],
