@@ -88,14 +88,14 @@ export async function allFinished (owner: MeshNode, timeoutMs: number): Promise<
 
 /** Gossip and lease messages a node has received since it started, accepted or not (lease frames, each holding several, not counted), from its metrics. */
 export async function messagesReceived (node: MeshNode): Promise<{ gossip: number, lease: number, gossipByType: Record<string, number> }> {
-  const sum = async (counter: MeshNode['metrics']['gossipMessages'] | MeshNode['metrics']['directMessages']): Promise<number> => (await counter.get()).values
-    .filter(v => (v.labels as Record<string, unknown>).type !== 'frame').reduce((total, v) => total + v.value, 0)
   const gossipByType: Record<string, number> = {}
   for (const v of (await node.metrics.gossipMessages.get()).values) {
     const topic = String((v.labels as Record<string, unknown>).topic)
     gossipByType[topic] = (gossipByType[topic] ?? 0) + v.value
   }
-  return { gossip: await sum(node.metrics.gossipMessages), lease: await sum(node.metrics.directMessages), gossipByType }
+  const lease = (await node.metrics.directMessages.get()).values
+    .filter(v => (v.labels as Record<string, unknown>).type !== 'frame').reduce((total, v) => total + v.value, 0)
+  return { gossip: Object.values(gossipByType).reduce((total, n) => total + n, 0), lease, gossipByType }
 }
 
 export async function finishTimes (owner: MeshNode, ids: string[], timeoutMs: number): Promise<Map<string, number>> {

@@ -107,12 +107,16 @@ export class ClaimScheduler {
     this.tickTimer = this.components.clock.setInterval(() => { this.tick() }, 50)
   }
 
+  private stopTicking (): void {
+    this.components.clock.clearInterval(this.tickTimer)
+    this.tickTimer = undefined
+  }
+
   /** Asks for nothing more: what it asked for is withdrawn, and what owners have open is forgotten. */
   stop (): void {
     if (!this.active) return
     this.active = false
-    this.components.clock.clearInterval(this.tickTimer)
-    this.tickTimer = undefined
+    this.stopTicking()
     for (const [owner, work] of this.owners) {
       if (work.asked > 0 || work.pulledAt != null) this.sendWithdrawal(owner)
     }
@@ -192,10 +196,7 @@ export class ClaimScheduler {
       else if (w.asked === 0 && w.pulledAt == null && now - w.heardAt > FORGET_OWNER_MS) this.owners.delete(owner)
       if (w.probe === true && w.pulledAt != null) probes++
     }
-    if (this.owners.size === 0 && this.tickTimer != null) {
-      this.components.clock.clearInterval(this.tickTimer)
-      this.tickTimer = undefined
-    }
+    if (this.owners.size === 0) this.stopTicking()
     let free = this.freeSlots()
     if (free <= 0) {
       // Full: the reservations go (a grant for one now would have to wait for a slot).
