@@ -25,6 +25,8 @@ export const DIRECT_RATE_LIMIT: RateLimit = { rate: 20_000, burst: 40_000 }
 export const MAX_QUEUED_BYTES = 8 * 1024 * 1024
 /** A write that makes no progress for this long means the peer does not read: it is dropped. */
 export const WRITE_STALL_MS = 30_000
+/** Parsed peer ids kept for `send` (cleared when full: a cache, not a table of peers). */
+const PEER_ID_CACHE = 1024
 
 export type LeaseHandler = (body: LeaseBody, from: string) => void
 
@@ -44,6 +46,8 @@ interface Outbound {
   queue: Promise<void>
   /** Bytes of the writes queued or under way. */
   queuedBytes: number
+  /** Aborted when a write stalls (one per stream: an `AbortSignal.timeout` per write cost ~2 % of a busy owner). */
+  stall: AbortController
 }
 
 /** The peer does not read what this node sends it: its stream and connection were dropped. */
@@ -65,6 +69,8 @@ export class LeaseChannel {
   /** Set synchronously on first use, so concurrent sends share one stream. */
   private readonly outbound = new Map<string, Promise<Outbound>>()
   private readonly inbound = new Set<Stream>()
+  /** Peer ids parsed from the strings callers name peers by (parsing one is ~10 µs, once per send otherwise); at most PEER_ID_CACHE. */
+  private readonly peerIds = new Map<string, PeerId>()
   private readonly limiter = new RateLimiter(DIRECT_RATE_LIMIT)
   private readonly sinks: AdapterSinks
   private started = false
@@ -105,7 +111,7 @@ export class LeaseChannel {
   async send (peer: PeerId | string, messages: LeaseMessage[]): Promise<void> {
     const frames = splitBatches(messages, LIMITS.messagesPerFrame, LIMITS.frameBytes,
       encodeLeaseFrame)
-    const target = typeof peer === 'string' ? peerIdFromString(peer) : peer
+    const target = typeof peer === 'string' ? this.peerIdOf(peer) : peer
     const key = target.toString()
     const first = this.connect(key, target)
     try {
@@ -119,13 +125,23 @@ export class LeaseChannel {
     }
   }
 
+  private peerIdOf (peer: string): PeerId {
+    let id = this.peerIds.get(peer)
+    if (id == null) {
+      id = peerIdFromString(peer)
+      if (this.peerIds.size >= PEER_ID_CACHE) this.peerIds.clear()
+      this.peerIds.set(peer, id)
+    }
+    return id
+  }
+
   private connect (key: string, target: PeerId): Promise<Outbound> {
     const existing = this.outbound.get(key)
     if (existing != null) return existing
     const opening = (async (): Promise<Outbound> => {
       const stream = await this.init.libp2p.dialProtocol(target, this.protocol, { signal: AbortSignal.timeout(10_000) })
       stream.addEventListener('close', () => { if (this.outbound.get(key) === opening) this.outbound.delete(key) })
-      return { stream, lp: lpStream(stream, { maxDataLength: LIMITS.frameBytes }), queue: Promise.resolve(), queuedBytes: 0 }
+      return { stream, lp: lpStream(stream, { maxDataLength: LIMITS.frameBytes }), queue: Promise.resolve(), queuedBytes: 0, stall: new AbortController() }
     })()
     this.outbound.set(key, opening)
     opening.catch(() => { if (this.outbound.get(key) === opening) this.outbound.delete(key) })
@@ -142,16 +158,19 @@ export class LeaseChannel {
     const size = frames.reduce((n, frame) => n + frame.byteLength, 0)
     if (out.queuedBytes + size > MAX_QUEUED_BYTES) throw this.drop(target, pending, out, `over ${MAX_QUEUED_BYTES} bytes queued for it`)
     out.queuedBytes += size
-    let stall: AbortSignal | undefined
     const done = out.queue.then(async () => {
-      stall = AbortSignal.timeout(WRITE_STALL_MS)
-      await out.lp.writeV(frames, { signal: stall })
+      const timer = setTimeout(() => { out.stall.abort(new Error('write stalled')) }, WRITE_STALL_MS)
+      try {
+        await out.lp.writeV(frames, { signal: out.stall.signal })
+      } finally {
+        clearTimeout(timer)
+      }
     })
     out.queue = done.catch(() => {})
     try {
       await done
     } catch (err) {
-      if (stall?.aborted === true) throw this.drop(target, pending, out, `no progress writing to it for ${WRITE_STALL_MS} ms`)
+      if (out.stall.signal.aborted) throw this.drop(target, pending, out, `no progress writing to it for ${WRITE_STALL_MS} ms`)
       throw err
     } finally {
       out.queuedBytes -= size
