@@ -126,6 +126,8 @@ interface Running {
   /** Listeners this run added to libp2p and to reputation, removed at stop. */
   offs: Array<() => void>
   store: TaskStore
+  /** The group commit window owner and worker share. */
+  window: CommitWindow
   owner: TaskOwner
   worker?: TaskWorker
   canceller: BatchCanceller
@@ -554,7 +556,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url })
       }
-      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), failures, ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, window, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), failures, ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -587,6 +589,9 @@ export class MeshNode {
       async () => { await running.libp2p.stop() },
       async () => { await running.datastore.close() },
       () => { if (this.peerJudge instanceof Reputation) this.peerJudge.detach() },
+      // What the window holds (a worker's kept results, lazily written) is written; a crash keeps
+      // only what was committed, as a killed process would.
+      () => { if (!this.crashing) running.window.flush() },
       () => { running.store.close() },
       async () => { await this.builtins.close() },
       async () => { await running.unlock() }

@@ -8,7 +8,10 @@ import type { TaskStore } from './store.js'
  * outbox and go out only after the commit is on the device (`durable()`, a flush on the thread
  * pool that the commits of several turns share), many per frame, one send per peer, in the order
  * the windows closed. The window closes at `setImmediate`: a lone write waits one turn and one
- * flush, a burst of them shares both.
+ * flush, a burst of them shares both. If a flush is under way then, the window stays open until
+ * it ends (its messages would wait for it and the next flush anyway): one commit per flush, not
+ * one per turn, so the pages every commit rewrites (the tasks table's index pages) are written
+ * once for all of them.
  *
  * If a write or the commit fails (a full disk), the whole window is rolled back: its messages are
  * dropped (peers send again: a claim, a renewal and a result are all resent) and each write's
@@ -19,6 +22,8 @@ export interface WindowStore {
   commit: TaskStore['commit']
   rollback: TaskStore['rollback']
   durable: TaskStore['durable']
+  /** Holds an eager window's commit until the WAL flush under way ends (absent: commit at the next turn). */
+  afterFlush?: TaskStore['afterFlush']
 }
 
 export type Sender = (peer: string, messages: LeaseMessage[]) => Promise<void>
@@ -30,6 +35,8 @@ export const LAZY_COMMIT_MS = 50
 export class CommitWindow {
   private open = false
   private scheduled = false
+  /** The open window waits for the WAL flush under way to end before it commits. */
+  private heldForFlush = false
   /** The window holds a write whose messages wait for its commit (an owner's): it closes at the next turn. */
   private eager = false
   private lazyTimer?: NodeJS.Timeout
@@ -37,6 +44,8 @@ export class CommitWindow {
   private readonly loose = new Map<string, { messages: LeaseMessage[], failed: Set<SendFailed> }>()
   private readonly outbox = new Map<string, { messages: LeaseMessage[], failed: Set<SendFailed> }>()
   private undos: Array<() => void> = []
+  /** Lazy writes not yet run, by key: they run when the window commits, unless withdrawn first. */
+  private readonly deferred = new Map<string, () => void>()
   /** Settles when the outbox of the last window closed is sent (never rejects): later outboxes go after it. */
   private sent: Promise<void> = Promise.resolve()
   /** Windows committed, and writes in them: the group-commit figure. */
@@ -84,6 +93,25 @@ export class CommitWindow {
     return result
   }
 
+  /**
+   * A lazy write that runs only when the window commits, unless `withdraw(key)` comes first: a
+   * worker keeps a result until its owner acknowledges it, and the ack usually arrives within
+   * the lazy window, so the insert and the delete of a kept result both never happen. Until it
+   * runs, what it writes is not in the store (reads do not see it).
+   */
+  defer (key: string, fn: () => void): void {
+    this.deferred.set(key, fn)
+    this.lazyTimer ??= setTimeout(() => {
+      this.lazyTimer = undefined
+      this.closeSafely()
+    }, LAZY_COMMIT_MS).unref()
+  }
+
+  /** Withdraws a deferred write that has not run: true if there was one. */
+  withdraw (key: string): boolean {
+    return this.deferred.delete(key)
+  }
+
   /** Queues messages for a peer: sent after the window commits (at once if nothing is written meanwhile). */
   send (peer: string, messages: LeaseMessage[], failed?: SendFailed): void {
     this.queue(this.outbox, peer, messages, failed)
@@ -117,6 +145,13 @@ export class CommitWindow {
   }
 
   private closeNow (): void {
+    if (this.deferred.size > 0) {
+      // If one fails (a full disk), the window rolls back and the rest are dropped with it: each
+      // was a copy kept for resending, of a message already sent once.
+      const writes = [...this.deferred.values()]
+      this.deferred.clear()
+      for (const fn of writes) this.write(fn, undefined, true)
+    }
     if (this.lazyTimer != null) {
       clearTimeout(this.lazyTimer)
       this.lazyTimer = undefined
@@ -173,12 +208,21 @@ export class CommitWindow {
         this.release(false)
         return
       }
-      try {
-        this.closeNow()
-      } catch (err) {
-        this.onFailure(err)
+      if (this.heldForFlush) return
+      if (this.open && this.store.afterFlush?.(() => { this.heldForFlush = false; this.closeSafely() }) === true) {
+        this.heldForFlush = true
+        return
       }
+      this.closeSafely()
     })
+  }
+
+  private closeSafely (): void {
+    try {
+      this.closeNow()
+    } catch (err) {
+      this.onFailure(err)
+    }
   }
 
   /** Rolls the window back: nothing of it is on disk, so nothing of it is said. */

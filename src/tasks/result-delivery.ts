@@ -28,7 +28,7 @@ export interface ResultDeliveryComponents {
   /** Makes room within the quotas for a result (message and output bytes) kept for an owner. */
   quota?: Pick<StorageQuota, 'roomForResult'>
   /** Group commit: results are stored in it (absent: a transaction each). */
-  window?: Pick<CommitWindow, 'write'>
+  window?: Pick<CommitWindow, 'write' | 'defer' | 'withdraw'>
   /** Results refused for a lease the owner granted count against it. */
   reputation?: Pick<ReputationHook, 'report'>
   send: SendLease
@@ -97,19 +97,29 @@ export class ResultDelivery {
     // Kept on disk for resending: a result survives the owner being away, and this node
     // restarting; within the quotas, which drop older results an owner never acknowledged first.
     // It is sent without waiting for that commit (within LAZY_COMMIT_MS): a crash before it loses
-    // only a copy the owner most likely has, and at worst the task runs again.
+    // only a copy the owner most likely has, and at worst the task runs again. A full disk when
+    // the window commits is logged there (the window's failure handler): the result was sent once.
     const encoded = encodeLeaseMessage(message)
-    try {
-      this.write(() => {
-        quota?.roomForResult(owner, encoded.byteLength + (byHash ? result.output.byteLength : 0))
-        if (byHash) store.putBlob(toHex(outputHash), 'output', result.output, clock.now(), owner)
-        store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: encoded, ...(byHash ? { outputHash: toHex(outputHash) } : {}) }, clock.now())
-      })
-    } catch (err) {
-      if (!isStoreWriteError(err)) throw err
-      // A full disk: the result cannot be kept for resending, but it can still be sent once
-      // (an output too large to send inline is lost with the store).
-      logger.warn({ task: replicaKey(owner, ref.taskId, ref.replica), err: (err as Error).message }, 'the store cannot write (is the disk full?): the result is sent once, not kept')
+    const keep = (): void => {
+      quota?.roomForResult(owner, encoded.byteLength + (byHash ? result.output.byteLength : 0))
+      if (byHash) store.putBlob(toHex(outputHash), 'output', result.output, clock.now(), owner)
+      store.putPendingResult({ taskId: toHex(ref.taskId), replica: ref.replica, epoch: ref.epoch, owner, message: encoded, ...(byHash ? { outputHash: toHex(outputHash) } : {}) }, clock.now())
+    }
+    const { window } = this.components
+    // An inline result waits in the window: if the ack comes before the window commits (it
+    // usually does), it is never written, nor deleted. An output kept by hash is written at
+    // once: the owner fetches it from the store as soon as it reads the result.
+    if (window != null && !byHash) {
+      window.defer(deferKey(owner, ref), keep)
+    } else {
+      try {
+        this.write(keep)
+      } catch (err) {
+        if (!isStoreWriteError(err)) throw err
+        // A full disk: the result cannot be kept for resending, but it can still be sent once
+        // (an output too large to send inline is lost with the store).
+        logger.warn({ task: replicaKey(owner, ref.taskId, ref.replica), err: (err as Error).message }, 'the store cannot write (is the disk full?): the result is sent once, not kept')
+      }
     }
     this.components.send(owner, [message])
     // Sent now: the first resend waits a full interval for the ack.
@@ -118,8 +128,8 @@ export class ResultDelivery {
 
   /** The owner acknowledged a result: it is kept no longer. */
   acked (owner: string, task: TaskRef): void {
-    // In the commit window: acks of one turn cost one commit, not one each.
-    this.write(() => this.components.store.deletePendingResult(toHex(task.taskId), task.replica, task.epoch, owner))
+    // Not written yet: withdrawn. Else in the commit window: acks of one turn cost one commit, not one each.
+    if (this.components.window?.withdraw(deferKey(owner, task)) !== true) this.write(() => this.components.store.deletePendingResult(toHex(task.taskId), task.replica, task.epoch, owner))
     // It takes results: the rest are sent again at the base interval, not after a long backoff.
     this.deliveries.set(owner, { tries: 0, nextAt: this.components.clock.now() + this.retryMs })
   }
@@ -128,7 +138,7 @@ export class ResultDelivery {
   refused (owner: string, refusal: Refusal & { task: TaskRef }): void {
     const { task } = refusal
     // (The channel has checked that `owner` is the task's owner, and only the owner's word counts.)
-    const dropped = this.write(() => this.components.store.deletePendingResult(toHex(task.taskId), task.replica, task.epoch, owner))
+    const dropped = this.components.window?.withdraw(deferKey(owner, task)) === true || this.write(() => this.components.store.deletePendingResult(toHex(task.taskId), task.replica, task.epoch, owner))
     // A result refused as stale or closed may be this worker's own lateness (its lease
     // expired; a cancel crossed it). Refused as ineligible or unknown, for a lease it granted,
     // it is the owner's doing.
@@ -169,4 +179,9 @@ export class ResultDelivery {
     // crash, it only costs a re-run), so they wait up to LAZY_COMMIT_MS for company.
     return this.components.window != null ? this.components.window.write(fn, undefined, true) : this.components.store.transaction(fn)
   }
+}
+
+/** A kept result's key in the commit window: one per owner, task, replica and epoch, as in the store. */
+function deferKey (owner: string, ref: TaskRef): string {
+  return `result/${owner}/${toHex(ref.taskId)}/${ref.replica}/${ref.epoch}`
 }

@@ -200,6 +200,11 @@ export class TaskStore {
     await this.wal.durable()
   }
 
+  /** Calls `fn` when the WAL flush under way ends (true), or not at all if none runs (false): see WalSync.afterFlush. */
+  afterFlush (fn: () => void): boolean {
+    return this.wal.afterFlush(fn)
+  }
+
   /** Inserts new tasks in one transaction: all are on disk, or none. */
   insert (tasks: Task[]): void {
     const stmt = this.sql('INSERT INTO tasks (id, state, kind, idempotency_key, batch_index, created_at, doc, input, priority, deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')

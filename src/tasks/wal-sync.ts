@@ -19,6 +19,8 @@ export class WalSync {
   private handle?: FileHandle
   private running?: Promise<void>
   private waiting: Array<{ resolve: () => void, reject: (err: Error) => void }> = []
+  /** Called when the flush under way ends, before the next one starts (`afterFlush`). */
+  private idle: Array<() => void> = []
   private readonly timer?: NodeJS.Timeout
   private closed = false
 
@@ -36,6 +38,19 @@ export class WalSync {
     })
   }
 
+  /**
+   * Group commit's other half: while a flush runs, `fn` waits for it to end and is called then,
+   * before the next flush starts, so what it commits joins that one; true if it waits. With no
+   * flush under way it is not called (false): the caller commits at once. A write made during a
+   * flush would wait for that flush and the next anyway before anyone may be told of it, so
+   * holding it back costs nobody time, and the writes of the whole flush share one commit.
+   */
+  afterFlush (fn: () => void): boolean {
+    if (this.running == null || this.closed) return false
+    this.idle.push(fn)
+    return true
+  }
+
   /** Starts a flush unless one runs (it restarts for whoever waits when that one ends). */
   private flush (): void {
     if (this.running != null || this.path == null) return
@@ -46,6 +61,7 @@ export class WalSync {
       (err: Error) => { for (const w of batch) w.reject(err) }
     ).finally(() => {
       this.running = undefined
+      for (const fn of this.idle.splice(0)) fn()
       if (this.waiting.length > 0) this.flush()
     })
   }
