@@ -82,7 +82,7 @@ async function waitFor (client: ApiClient, ids: string[], io: CliIo): Promise<Ma
 export function submitCommand (io: CliIo, setExitCode: (code: number) => void): Command {
   return new Command('submit')
     .description('submit tasks to the running node (it owns them); input from --input, --input-file or stdin, or one task per line of --inputs')
-    .requiredOption('--kind <kind>', 'task kind: echo, sha256, sleep, wasm (with --module), or a command kind a worker declared')
+    .requiredOption('--kind <kind>', 'task kind: echo, sha256, hash-loop, sleep, wasm (with --module), or a command kind a worker declared')
     .option('--module <file.wasm>', 'kind wasm: the WASI module to run (it must declare a memory maximum)')
     .option('--input <text>', 'input as text')
     .option('--input-file <file>', 'input from a file (bytes as they are)')
