@@ -15,17 +15,19 @@ export interface WorkerSenderComponents {
   logger: Logger
   /** Messages to the peer could not be delivered (no connection). */
   unreachable: (peer: string) => void
+  /** True while the worker stops: its streams close under what it still sends, and that is no news (logged at debug). */
+  stopping?: () => boolean
 }
 
 /** The worker's way out: lease messages through the commit window (or the router), failures logged and reported. */
-export function createWorkerSender ({ router, window, clock, logger, unreachable }: WorkerSenderComponents): SendLease {
+export function createWorkerSender ({ router, window, clock, logger, unreachable, stopping }: WorkerSenderComponents): SendLease {
   const warnedAt = new Map<string, number>()
   const failed = (peer: string, err: Error): void => {
     unreachable(peer)
     // Once a minute per owner at warn: a worker that cannot reach an owner should say so.
     const now = clock.now()
     const fields = { peer, err: err.message }
-    if (now - (warnedAt.get(peer) ?? -Infinity) > 60_000) {
+    if (stopping?.() !== true && now - (warnedAt.get(peer) ?? -Infinity) > 60_000) {
       warnedAt.set(peer, now)
       if (warnedAt.size > 1000) warnedAt.delete(warnedAt.keys().next().value as string)
       logger.warn(fields, 'cannot reach a task owner')

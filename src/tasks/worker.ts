@@ -84,7 +84,7 @@ export class TaskWorker {
     const { clock, logger, executor, store, hooks, reputation, window, quota, blobs, claimTimeoutMs, deliveryRetryMs } = init
     const selfBytes = peerIdToBytes(init.selfId)
     // A pull that never left (no connection) was not ignored: nothing stands there, nothing is held against the owner.
-    const send: SendLease = createWorkerSender({ router: init.router, window, clock, logger, unreachable: peer => { this.scheduler.peerGone(peer) } })
+    const send: SendLease = createWorkerSender({ router: init.router, window, clock, logger, unreachable: peer => { this.scheduler.peerGone(peer) }, stopping: () => !this.started || this.draining })
     const capacity = workerCapacity({ executor, slots: init.slots, memoryBytes: init.memoryBytes, admits: init.admits })
     const beyondLimits = new BeyondLimits()
     this.delivery = new ResultDelivery({ privateKey: init.privateKey, selfBytes, store, quota, window, reputation, send, clock, logger, deliveryRetryMs })
