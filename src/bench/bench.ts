@@ -334,8 +334,11 @@ async function scaleInProcess (sizes: number[], tasks: number, log: (line: strin
   return best
 }
 
+/** Of the processes run: the largest size that completed, and the batch and start-up seconds of each size. */
+type ProcessScale = { best: number | null, seconds: Record<string, number>, startup: Record<string, number> }
+
 /** The processes run: the largest number of separate node processes (of the sizes tried) that completes a batch of `tasks` echo tasks (the simulation's baseline), and the seconds each size took. */
-async function scaleWithProcesses (sizes: number[], tasks: number, log: (line: string) => void): Promise<{ best: number | null, seconds: Record<string, number>, startup: Record<string, number> }> {
+async function scaleWithProcesses (sizes: number[], tasks: number, log: (line: string) => void): Promise<ProcessScale> {
   let best: number | null = null
   const seconds: Record<string, number> = {}
   const startup: Record<string, number> = {}
@@ -486,7 +489,8 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   if (quick) notes.push('ownerScale: skipped in --quick (the full run queues 1,000,000 tasks on one owner process)')
   else if (want('ownerScale')) owner = await measure('ownerScale', log, notes, async () => await ownerScale(1_000_000, 30_000, log), noOwnerScale)
   let scaleIn: number | null = null
-  let scaleProcesses: { best: number | null, seconds: Record<string, number>, startup: Record<string, number> } = { best: null, seconds: {}, startup: {} }
+  const noProcesses: ProcessScale = { best: null, seconds: {}, startup: {} }
+  let scaleProcesses = noProcesses
   const idle: Record<string, IdleCost> = {}
   const noIdle: IdleCost = { cpuMsPerNode: null, gossipPerNodePerSec: null, elu: null }
   if (quick) notes.push('idle, scale: skipped in --quick (the full run measures idle nodes at 10, 50 and 200, tries 50, 100 and 200 in-process nodes, and 10, 25 and 50 processes, with 1000 tasks)')
@@ -499,7 +503,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   }
   if (!quick && want('scale')) {
     scaleIn = await scaleInProcess([50, 100, 200], 1000, log).catch(err => { notes.push(`scale.inProcess: ${(err as Error).message}`); return null })
-    scaleProcesses = await scaleWithProcesses([10, 25, 50], 1000, log).catch(err => { notes.push(`scale.processes: ${(err as Error).message}`); return { best: null, seconds: {}, startup: {} } })
+    scaleProcesses = await scaleWithProcesses([10, 25, 50], 1000, log).catch(err => { notes.push(`scale.processes: ${(err as Error).message}`); return noProcesses })
   }
   const idleAt = (n: number): number | null => idle[`n${n}`]?.cpuMsPerNode ?? null
   // Measured on a saturated event loop, a node's CPU is what it got, not what it needed: no growth figure from it.

@@ -69,14 +69,7 @@ export class CommitWindow {
     }
     if (lazy) {
       // Nothing waits on it (a worker's kept result, an ack's delete): it may wait for company.
-      this.lazyTimer ??= setTimeout(() => {
-        this.lazyTimer = undefined
-        try {
-          this.closeNow()
-        } catch (err) {
-          this.onFailure(err)
-        }
-      }, LAZY_COMMIT_MS).unref()
+      this.closeLazily()
     } else {
       this.eager = true
       this.schedule()
@@ -101,6 +94,11 @@ export class CommitWindow {
    */
   defer (key: string, fn: () => void): void {
     this.deferred.set(key, fn)
+    this.closeLazily()
+  }
+
+  /** Closes the window LAZY_COMMIT_MS from now, unless something closes it sooner. */
+  private closeLazily (): void {
     this.lazyTimer ??= setTimeout(() => {
       this.lazyTimer = undefined
       this.closeSafely()

@@ -128,8 +128,7 @@ export class ResultDelivery {
 
   /** The owner acknowledged a result: it is kept no longer. */
   acked (owner: string, task: TaskRef): void {
-    // Not written yet: withdrawn. Else in the commit window: acks of one turn cost one commit, not one each.
-    if (this.components.window?.withdraw(deferKey(owner, task)) !== true) this.write(() => this.components.store.deletePendingResult(toHex(task.taskId), task.replica, task.epoch, owner))
+    this.forget(owner, task)
     // It takes results: the rest are sent again at the base interval, not after a long backoff.
     this.deliveries.set(owner, { tries: 0, nextAt: this.components.clock.now() + this.retryMs })
   }
@@ -138,7 +137,7 @@ export class ResultDelivery {
   refused (owner: string, refusal: Refusal & { task: TaskRef }): void {
     const { task } = refusal
     // (The channel has checked that `owner` is the task's owner, and only the owner's word counts.)
-    const dropped = this.components.window?.withdraw(deferKey(owner, task)) === true || this.write(() => this.components.store.deletePendingResult(toHex(task.taskId), task.replica, task.epoch, owner))
+    const dropped = this.forget(owner, task)
     // A result refused as stale or closed may be this worker's own lateness (its lease
     // expired; a cancel crossed it). Refused as ineligible or unknown, for a lease it granted,
     // it is the owner's doing.
@@ -171,6 +170,15 @@ export class ResultDelivery {
       if (messages.length > 0) this.components.send(owner, messages)
     }
     if (this.deliveries.size > 4 * MAX_OWED_OWNERS) this.deliveries.delete(this.deliveries.keys().next().value as string)
+  }
+
+  /**
+   * Drops a kept result: withdrawn from the window if not written yet, else deleted in it (the
+   * acks of one turn cost one commit, not one each). True if there was one.
+   */
+  private forget (owner: string, task: TaskRef): boolean {
+    if (this.components.window?.withdraw(deferKey(owner, task)) === true) return true
+    return this.write(() => this.components.store.deletePendingResult(toHex(task.taskId), task.replica, task.epoch, owner))
   }
 
   /** A store write in the shared commit window (or a transaction of its own without one). */
