@@ -604,10 +604,10 @@ export class TaskOwner {
     const { store } = this.init
     const received = event.type === 'resultReceived' && output != null ? event.outputHash : undefined
     if (next.state !== 'succeeded') {
-      store.transaction(() => {
-        if (received != null && output != null) store.putBlob(received, 'result', output, now)
-        store.save(next, now)
-      })
+      // No transaction of its own (a savepoint costs ~2 % of the throughput bench): the commit
+      // window's transaction holds both writes, and a failure rolls the whole window back.
+      if (received != null && output != null) store.putBlob(received, 'result', output, now)
+      store.save(next, now)
       return
     }
     const accepted = next.outputHash === received ? output : next.outputHash != null ? store.blob(next.outputHash) : undefined

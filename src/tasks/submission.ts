@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { MeshError } from '../errors.js'
 import { LIMITS } from '../gossip/wire/limits.js'
 import { inspectWasmModule } from './exec/wasm.js'
@@ -73,6 +74,8 @@ export function buildTasks (submission: Submission, ownerBytes: Uint8Array, owne
   const tasks: Task[] = []
   const large = inputByHash(submission)
   const input = large ? new Uint8Array() : submission.input
+  // One draw from the CSPRNG for the whole batch: a 16-byte nonce per task.
+  const nonces = new Uint8Array(randomBytes(16 * submission.count))
   for (let i = 0; i < submission.count; i++) {
     const spec: TaskSpec = {
       kind: submission.kind,
@@ -88,7 +91,7 @@ export function buildTasks (submission: Submission, ownerBytes: Uint8Array, owne
       memoryBytes: submission.memoryBytes,
       ...(submission.key != null ? { idempotencyKey: submission.key, batchIndex: i } : {})
     }
-    tasks.push(newTask(toHex(taskId(ownerBytes, spec, submission.inputHash)), owner, spec, now))
+    tasks.push(newTask(toHex(taskId(ownerBytes, spec, submission.inputHash, nonces.subarray(16 * i, 16 * (i + 1)))), owner, spec, now))
   }
   return tasks
 }

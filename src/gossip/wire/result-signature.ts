@@ -57,12 +57,11 @@ function keyObjectOf (key: PrivateKey): KeyObject | undefined {
 export async function signResult (key: PrivateKey, statement: ResultStatement): Promise<SignedResult> {
   const bytes = resultSigningBytes(statement)
   // Ed25519 is deterministic: the same signature libp2p's key.sign makes, without its per-call key
-  // import, and made on libuv's thread pool (sign with a callback), not on the event loop: ~45 µs
-  // a result here, a twentieth of a worker's time per task in the throughput bench.
+  // import. Made on the event loop (~30 µs here): on libuv's thread pool (sign with a callback)
+  // the hand-off cost ~10 µs of the loop and ~10 µs more CPU in all, and on 2 cores the woken
+  // thread pre-empted the loop: the throughput bench ran ~8 % faster signing here (sixth session).
   const object = keyObjectOf(key)
-  const signature = object != null
-    ? await new Promise<Buffer>((resolve, reject) => { sign(null, bytes, object, (err, made) => { if (err != null) reject(err); else resolve(made) }) })
-    : await key.sign(bytes)
+  const signature = object != null ? sign(null, bytes, object) : await key.sign(bytes)
   return { ...statement, signature: new Uint8Array(signature) }
 }
 
