@@ -443,19 +443,23 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   const tasks = quick ? 1000 : 2000
   let mesh: number | null = null
   let trusted: number | null = null
+  let meshSynced: number | null = null
   let bull: number | null = null
   let bullDurable: number | null = null
   let expiredOnLive: number | null = null
   if (want('throughput')) {
     const none: Awaited<ReturnType<typeof throughput>> = { perSec: null, expired: 0 }
     // Untimed, as BullMQ's warm-up batch below: the code paths compiled before the clock runs.
-    await measure('throughput warm-up (untimed)', log, notes, async n => await throughput(n, quick ? 300 : 500), none)
+    await measure('throughput warm-up (untimed)', log, notes, async n => await throughput(n, quick ? 1000 : 4000), none)
     const cold = await measure('throughput mesh', log, notes, async n => await throughput(n, tasks), none)
     // The same with the owner trusting new peers (probationLeases high, as on a private network of known machines).
     const warm = await measure('throughput mesh, probationLeases 64', log, notes, async n => await throughput(n, tasks, { probationLeases: 64 }), none)
+    // The price of power-cut safety for what peers are told: grants and acks wait for the WAL's fdatasync.
+    const synced = await measure('throughput mesh, syncLeaseMessages', log, notes, async n => await throughput(n, tasks, { syncLeaseMessages: true }), none)
     mesh = cold.perSec
     trusted = warm.perSec
-    expiredOnLive = cold.expired + warm.expired
+    meshSynced = synced.perSec
+    expiredOnLive = cold.expired + warm.expired + synced.expired
     bull = await bullmqPerSec(tasks, 'none', 'throughput.bullmqPerSec', notes).catch(err => { notes.push(`throughput.bullmqPerSec: ${(err as Error).message}`); return null })
     log(`throughput bullmq: ${JSON.stringify(bull)}`)
     bullDurable = await bullmqPerSec(tasks, 'aof', 'throughput.bullmqDurablePerSec', notes).catch(err => { notes.push(`throughput.bullmqDurablePerSec: ${(err as Error).message}`); return null })
@@ -525,6 +529,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
       bullmqDurablePerSec: bullDurable,
       ratioDurable: mesh == null || bullDurable == null ? null : round(mesh / bullDurable, 3),
       meshTrustedPerSec: trusted,
+      meshSyncedPerSec: meshSynced,
       freshToTrustedRatio: mesh == null || trusted == null ? null : round(trusted / mesh)
     },
     fairness: fair,

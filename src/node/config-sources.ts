@@ -27,6 +27,7 @@ export const ENV_VARS = {
   allowWasm: 'MESH_ALLOW_WASM',
   probationLeases: 'MESH_PROBATION_LEASES',
   residentTasks: 'MESH_RESIDENT_TASKS',
+  syncLeaseMessages: 'MESH_SYNC_LEASE_MESSAGES',
   targetPeers: 'MESH_TARGET_PEERS',
   maxConnections: 'MESH_MAX_CONNECTIONS',
   maxInboundPerIp: 'MESH_MAX_INBOUND_PER_IP',

@@ -91,6 +91,13 @@ export interface MeshNodeConfig {
   probationLeases: number
   /** Pending tasks an owner keeps in memory; the rest wait in the store (backlog.ts). */
   residentTasks: number
+  /**
+   * Lease messages (grants, acks, refusals) wait for their commit to reach the device (fdatasync:
+   * safe from a power cut) instead of the commit alone (in the OS: safe from the process being
+   * killed; on the device within a second, as Redis's `appendfsync everysec`). A submit's answer
+   * always waits for the device.
+   */
+  syncLeaseMessages: boolean
   /** Bytes kept for remote peers: cached inputs and modules, undelivered results and outputs (in all and per peer). */
   quotas: QuotaLimits
 }
@@ -236,6 +243,7 @@ export const rawConfigSchema = z.strictObject({
   wasmMaxOutputBytes: z.coerce.number().int().min(1).max(LIMITS.blobBytes).default(16 * 1024 * 1024),
   probationLeases: z.coerce.number().int().min(1).max(4096).default(4),
   residentTasks: z.coerce.number().int().min(16).max(1_000_000).default(RESIDENT_READY),
+  syncLeaseMessages: booleanLike.default(false),
   blobCacheBytes: quotaSize.default(DEFAULT_QUOTAS.blobCacheBytes),
   blobCachePerPeerBytes: quotaSize.default(DEFAULT_QUOTAS.blobCachePerPeerBytes),
   undeliveredBytes: quotaSize.default(DEFAULT_QUOTAS.undeliveredBytes),
@@ -307,6 +315,7 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     wasmMaxOutputBytes: value.wasmMaxOutputBytes,
     probationLeases: value.probationLeases,
     residentTasks: value.residentTasks,
+    syncLeaseMessages: value.syncLeaseMessages,
     quotas: {
       blobCacheBytes: value.blobCacheBytes,
       blobCachePerPeerBytes: value.blobCachePerPeerBytes,

@@ -479,7 +479,7 @@ export class MeshNode {
       // Group commit for owner and worker alike: one transaction per event-loop turn, messages after it.
       const window = new CommitWindow(store, async (peer, messages) => { await router.send(peer, messages) }, err => {
         logger.warn({ err: (err as Error).message }, 'the store cannot write (is the disk full?): the changes of the last moment are rolled back; peers send again')
-      })
+      }, { waitForDevice: config.syncLeaseMessages })
       const worker = config.worker
         ? new TaskWorker({
           window,

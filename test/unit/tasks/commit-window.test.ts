@@ -45,10 +45,24 @@ describe('CommitWindow', () => {
     expect(store.log).toEqual(['begin', 'write', 'commit'])
   })
 
-  it('holds the writes of several turns while a flush runs and commits them once when it ends; their messages go only after that commit is durable', async () => {
+  it('by default sends the messages of a window right after its commit, without waiting for the device or a flush under way', async () => {
     const store = fakeStore()
     const sent: LeaseMessage[] = []
     const window = new CommitWindow(store, async (_peer, messages) => { sent.push(...messages) }, err => { throw err })
+    store.flushing = true
+    window.write(() => { store.log.push('write') })
+    window.send('peer', [ack(7)])
+    expect(sent).toEqual([])
+    await turn()
+    expect(store.log).toEqual(['begin', 'write', 'commit'])
+    await turn()
+    expect(sent.map(m => m.ack?.task?.taskId[0])).toEqual([7])
+  })
+
+  it('with waitForDevice, holds the writes of several turns while a flush runs and commits them once when it ends; their messages go only after that commit is durable', async () => {
+    const store = fakeStore()
+    const sent: LeaseMessage[] = []
+    const window = new CommitWindow(store, async (_peer, messages) => { sent.push(...messages) }, err => { throw err }, { waitForDevice: true })
     store.flushing = true
     for (let i = 0; i < 3; i++) {
       window.write(() => { store.log.push(`write ${i}`) })
@@ -71,7 +85,7 @@ describe('CommitWindow', () => {
 
   it('commits at once on flush() even while a flush runs, and the held close then does nothing more', async () => {
     const store = fakeStore()
-    const window = new CommitWindow(store, async () => {}, err => { throw err })
+    const window = new CommitWindow(store, async () => {}, err => { throw err }, { waitForDevice: true })
     store.flushing = true
     window.write(() => { store.log.push('write') })
     await turn()
@@ -85,7 +99,7 @@ describe('CommitWindow', () => {
 
   it('rolls back a held window whose write fails, and the next write opens a new one', async () => {
     const store = fakeStore()
-    const window = new CommitWindow(store, async () => {}, err => { throw err })
+    const window = new CommitWindow(store, async () => {}, err => { throw err }, { waitForDevice: true })
     store.flushing = true
     window.write(() => { store.log.push('write') })
     await turn()
