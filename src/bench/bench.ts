@@ -165,12 +165,15 @@ async function isolation (nodes: Nodes, redundancy: number): Promise<{ tasks: nu
   return { tasks: null, seconds: null }
 }
 
-/** Extra runs spot checks cost for honest workers with a record (redundancy 1, after 120 tasks of history). */
-async function spotCheckOverhead (nodes: Nodes): Promise<number | null> {
+/**
+ * Extra runs spot checks cost for honest workers with a record (redundancy 1, after 120 tasks of
+ * history), over the next `tasks` (1000: with 200, one run's figure moved ±1.5 points by chance alone).
+ */
+async function spotCheckOverhead (nodes: Nodes, tasks: number): Promise<number | null> {
   const { owner } = await nodes.mesh(4, { reannounceMs: 200 })
   const history = await owner.tasks.submit({ kind: 'echo', input: 'record', count: 120 })
   await finishTimes(owner, history, 120_000)
-  const ids = await owner.tasks.submit({ kind: 'echo', input: 'measured', count: 200 })
+  const ids = await owner.tasks.submit({ kind: 'echo', input: 'measured', count: tasks })
   await finishTimes(owner, ids, 120_000)
   const extra = ids.reduce((sum, id) => sum + (owner.tasks.get(id) as TaskView).replicas.length - 1, 0)
   return round(extra / ids.length, 3)
@@ -478,7 +481,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   const doIsolation = want('isolation')
   const r3 = doIsolation ? await measure('isolation r3', log, notes, async n => await isolation(n, 3), { tasks: null, seconds: null }) : { tasks: null, seconds: null }
   const r1 = doIsolation ? await measure('isolation r1', log, notes, async n => await isolation(n, 1), { tasks: null, seconds: null }) : { tasks: null, seconds: null }
-  const overhead = doIsolation ? await measure('spotCheckOverhead', log, notes, async n => await spotCheckOverhead(n), null) : null
+  const overhead = doIsolation ? await measure('spotCheckOverhead', log, notes, async n => await spotCheckOverhead(n, quick ? 200 : 1000), null) : null
   let rss: number | null = null
   const noMem = { perNode: null, heapPerNode: null, growth: null }
   let mem: { perNode: number | null, heapPerNode: number | null, growth: number | null } = noMem

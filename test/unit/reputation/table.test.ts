@@ -46,7 +46,7 @@ describe('reputation table', () => {
     expect(reputation.stateOf('liar')).toBe('probation')
   })
 
-  it('the spot-check rate falls as a peer builds a record, to a floor; probation is always checked', async () => {
+  it('the spot-check rate falls as a peer builds a record, to a floor (lower once trusted); probation is always checked', async () => {
     const clock = new ManualClock(T0)
     const reputation = new Reputation({ clock })
     const rates: number[] = []
@@ -57,8 +57,12 @@ describe('reputation table', () => {
     }
     expect(rates.slice(0, 3)).toEqual([1, 1, 1])
     for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeLessThanOrEqual(rates[i - 1] as number)
-    expect(rates.at(-1)).toBe(DEFAULT_REPUTATION.spotCheckFloor)
-    expect(spotCheckProbability('neutral', 3)).toBeCloseTo(0.4)
+    expect(reputation.stateOf('p')).toBe('trusted')
+    expect(rates.at(-1)).toBe(DEFAULT_REPUTATION.trustedSpotCheckFloor)
+    expect(spotCheckProbability('neutral', 3)).toBeCloseTo(1 / 7)
+    expect(spotCheckProbability('neutral', 100)).toBe(DEFAULT_REPUTATION.spotCheckFloor)
+    expect(spotCheckProbability('trusted', 10)).toBeCloseTo(1 / 21)
+    expect(spotCheckProbability('trusted', 100)).toBe(DEFAULT_REPUTATION.trustedSpotCheckFloor)
     expect(spotCheckProbability('throttled', 100)).toBe(1)
   })
 
