@@ -290,8 +290,18 @@ async function ownerScale (queued: number, windowMs: number, log: (line: string)
   return { ...long, shortQueuePerSec: short.perSec, rateRatio: long.perSec == null || short.perSec == null || short.perSec === 0 ? null : round(long.perSec / short.perSec) }
 }
 
+interface InProcessMemory {
+  perNode: number | null
+  heapPerNode: number | null
+  growth: number | null
+  /** The V8 heap in use after gc, end minus start of the steady run. */
+  heapGrowth: number | null
+  /** Growth so far (RSS, heap after gc) at each fifth of the steady run. */
+  marks: Array<{ atS: number, rssMB: number, heapMB: number }>
+}
+
 /** RSS and V8 heap in use (after gc) added per extra in-process node, and RSS growth over a run of `runMs` with a steady workload, in MB. */
-async function inProcessMemory (nodes: Nodes, extra: number, runMs: number): Promise<{ perNode: number | null, heapPerNode: number | null, growth: number | null }> {
+async function inProcessMemory (nodes: Nodes, extra: number, runMs: number): Promise<InProcessMemory> {
   // A first mesh warms up what every node shares (modules, the thread pool); then count what more nodes add.
   const { owner } = await nodes.mesh(3)
   await sleep(2000)
@@ -306,16 +316,35 @@ async function inProcessMemory (nodes: Nodes, extra: number, runMs: number): Pro
   // their JS objects, though not native memory such as SQLite's page caches.
   const perNode = (after.rss - before.rss) / extra / (1024 * 1024)
   const heapPerNode = (after.heapUsed - before.heapUsed) / extra / (1024 * 1024)
-  const start = process.memoryUsage().rss
-  const until = Date.now() + runMs
+  const start = process.memoryUsage()
+  const began = Date.now()
+  const until = began + runMs
+  // RSS and the heap after gc at each fifth of the run: a leak keeps growing, a cache filling to its bound levels off.
+  const marks: Array<{ atS: number, rssMB: number, heapMB: number }> = []
+  let next = began + runMs / 5
   while (Date.now() < until) {
     const ids = await owner.tasks.submit({ kind: 'echo', input: 'steady', count: 20 })
     await finishTimes(owner, ids, 30_000)
     await sleep(500)
+    if (Date.now() >= next) {
+      next += runMs / 5
+      global.gc?.()
+      const now = process.memoryUsage()
+      marks.push({ atS: Math.round((Date.now() - began) / 1000), rssMB: round((now.rss - start.rss) / MB, 1) as number, heapMB: round((now.heapUsed - start.heapUsed) / MB, 1) as number })
+    }
   }
   global.gc?.()
-  return { perNode: round(perNode, 1), heapPerNode: round(heapPerNode, 1), growth: round((process.memoryUsage().rss - start) / (1024 * 1024), 1) }
+  const end = process.memoryUsage()
+  return {
+    perNode: round(perNode, 1),
+    heapPerNode: round(heapPerNode, 1),
+    growth: round((end.rss - start.rss) / MB, 1),
+    heapGrowth: round((end.heapUsed - start.heapUsed) / MB, 1),
+    marks
+  }
 }
+
+const MB = 1024 * 1024
 
 /** The largest in-process mesh (of the sizes tried) that completes a batch of `tasks` echo tasks, all succeeded. */
 async function scaleInProcess (sizes: number[], tasks: number, log: (line: string) => void): Promise<number | null> {
@@ -483,8 +512,8 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   const r1 = doIsolation ? await measure('isolation r1', log, notes, async n => await isolation(n, 1), { tasks: null, seconds: null }) : { tasks: null, seconds: null }
   const overhead = doIsolation ? await measure('spotCheckOverhead', log, notes, async n => await spotCheckOverhead(n, quick ? 200 : 1000), null) : null
   let rss: number | null = null
-  const noMem = { perNode: null, heapPerNode: null, growth: null }
-  let mem: { perNode: number | null, heapPerNode: number | null, growth: number | null } = noMem
+  const noMem: InProcessMemory = { perNode: null, heapPerNode: null, growth: null, heapGrowth: null, marks: [] }
+  let mem: InProcessMemory = noMem
   if (want('memory')) {
     rss = await processRss().catch(err => { notes.push(`memory.rssMBPerNode: ${(err as Error).message}`); return null })
     log(`memory per process: ${rss} MB`)
@@ -539,7 +568,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
     claimsPerTask: { n5: c5.warm, n20: c20.warm, coldN5: c5.cold, coldN20: c20.cold },
     reclaim: { p99Ms: rec.p99Ms, ttlMs, p99Ratio: rec.p99Ms == null ? null : round(rec.p99Ms / ttlMs), drainMs: rec.drainMs, expiredOnLiveWorkers: expiredOnLive },
     isolation: { r3Tasks: r3.tasks, r3Seconds: r3.seconds, r1Tasks: r1.tasks, r1Seconds: r1.seconds, spotCheckOverhead: overhead },
-    memory: { rssMBPerNode: rss, rssMBPerInProcessNode: mem.perNode, heapMBPerInProcessNode: mem.heapPerNode, growthMBPer5Min: mem.growth },
+    memory: { rssMBPerNode: rss, rssMBPerInProcessNode: mem.perNode, heapMBPerInProcessNode: mem.heapPerNode, growthMBPer5Min: mem.growth, heapGrowthMBPer5Min: mem.heapGrowth, growthMarks: mem.marks },
     ownerScale: owner,
     scale: {
       processes: scaleProcesses.best,

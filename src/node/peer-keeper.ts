@@ -210,9 +210,13 @@ export class PeerKeeper {
     const { clock, libp2p, logger } = this.components
     this.inFlight.add(peer)
     this.dials++
+    // Connected before (the peer store remembers when): a rejoin. A brand-new node also dials
+    // the bootstrap peers it was given (they are in its peer store by then): not a rejoin.
+    const before = this.known.get(peer)?.lastConnectedAt
     try {
       await libp2p.dial(peerIdFromString(peer), { signal: AbortSignal.timeout(this.settings.dialTimeoutMs) })
-      logger.info({ peer, wanted: this.wantedNow.has(peer) }, 'reconnected to a remembered peer')
+      if (before != null) logger.info({ peer, wanted: this.wantedNow.has(peer) }, 'reconnected to a remembered peer')
+      else logger.debug({ peer, wanted: this.wantedNow.has(peer) }, 'connected to a peer from the peer store')
     } catch (err) {
       this.dialFailures++
       const record = this.records.get(peer) ?? { failures: 0, nextDialAt: 0 }

@@ -6,12 +6,14 @@ import { open, type FileHandle } from 'node:fs/promises'
  * power cut. This class flushes the WAL file to the device (fdatasync) on libuv's thread pool, so
  * the node's one thread never waits on the disk:
  *
- * - `durable()` resolves once every commit made before the call is on the device. The owner's
- *   grants and acks, and a submit's answer, wait for it (commit-window.ts, owner-intake.ts): nobody is
- *   told of a change before it would survive a power cut. Callers arriving while a flush runs
- *   share the next one, so under load one flush covers many commits.
- * - Every `intervalMs` a flush runs anyway, so writes nobody waits for (a worker's kept result)
- *   are on the device within about a second, as Redis's `appendfsync everysec`.
+ * - `durable()` resolves once every commit made before the call is on the device. A submit's
+ *   answer waits for it (owner-intake.ts): no client is told a task was accepted before it would
+ *   survive a power cut; so do the owner's grants and acks with `syncLeaseMessages`
+ *   (commit-window.ts; by default they wait for the commit only). Callers arriving while a flush
+ *   runs share the next one, so under load one flush covers many commits.
+ * - Every `intervalMs` a flush runs anyway, so writes nobody waits for (the lease transitions
+ *   peers were told of, a worker's kept result) are on the device within about a second, as
+ *   Redis's `appendfsync everysec`.
  *
  * SQLite's own checkpoints (WAL into the database file) still sync both files themselves.
  */

@@ -67,6 +67,8 @@ describe('a restarted node finds its mesh again', () => {
     const workerIds = await Promise.all(workerDirs.map(idOf))
     const workerAddrs = await Promise.all(workerDirs.map(addrOfProcess))
     await expect.poll(async () => (await peersOf(ownerDir)).filter(p => workerIds.includes(p.peerId) && p.state === 'alive').length, { timeout: 30_000, interval: 500 }).toBe(3)
+    // Brand-new nodes dialling the bootstrap peer they were given are not rejoining anything.
+    for (const w of workers) expect(w.output()).not.toContain('reconnected to a remembered peer')
 
     // One worker dies for good; it is the only bootstrap address the owner will get.
     const dead = workers[2]
