@@ -167,7 +167,8 @@ async function isolation (nodes: Nodes, redundancy: number): Promise<{ tasks: nu
 
 /**
  * Extra runs spot checks cost for honest workers with a record (redundancy 1, after 120 tasks of
- * history), over the next `tasks` (1000: with 200, one run's figure moved ±1.5 points by chance alone).
+ * history), over the next `tasks` (1000: with 200, one run's figure moved ±1.5 points by chance alone;
+ * `--quick` measures 1000 too, ~4 s, since the rate falls over the window and fewer would be another figure).
  */
 async function spotCheckOverhead (nodes: Nodes, tasks: number): Promise<number | null> {
   const { owner } = await nodes.mesh(4, { reannounceMs: 200 })
@@ -510,7 +511,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   const doIsolation = want('isolation')
   const r3 = doIsolation ? await measure('isolation r3', log, notes, async n => await isolation(n, 3), { tasks: null, seconds: null }) : { tasks: null, seconds: null }
   const r1 = doIsolation ? await measure('isolation r1', log, notes, async n => await isolation(n, 1), { tasks: null, seconds: null }) : { tasks: null, seconds: null }
-  const overhead = doIsolation ? await measure('spotCheckOverhead', log, notes, async n => await spotCheckOverhead(n, quick ? 200 : 1000), null) : null
+  const overhead = doIsolation ? await measure('spotCheckOverhead', log, notes, async n => await spotCheckOverhead(n, 1000), null) : null
   let rss: number | null = null
   const noMem: InProcessMemory = { perNode: null, heapPerNode: null, growth: null, heapGrowth: null, marks: [] }
   let mem: InProcessMemory = noMem
