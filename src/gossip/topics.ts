@@ -56,3 +56,8 @@ export function leaseProtocol (network: string): string {
 export function blobProtocol (network: string): string {
   return protocolName({ network, name: 'blob', version: WIRE_VERSION })
 }
+
+/** Reachability checks: a peer dials this node back (src/node/reachability.ts). */
+export function dialBackProtocol (network: string): string {
+  return protocolName({ network, name: 'dialback', version: 1 })
+}

@@ -12,6 +12,7 @@ import type { RawConfig } from './config.js'
 export const ENV_VARS = {
   dataDir: 'MESH_DATA_DIR',
   listen: 'MESH_LISTEN',
+  announce: 'MESH_ANNOUNCE',
   bootstrap: 'MESH_BOOTSTRAP',
   network: 'MESH_NETWORK',
   swarmKey: 'MESH_SWARM_KEY',
@@ -36,7 +37,7 @@ export const ENV_VARS = {
   strictExec: 'MESH_STRICT_EXEC'
 } as const satisfies Partial<Record<keyof RawConfig, string>>
 
-const LIST_FIELDS = new Set<string>(['listen', 'bootstrap'])
+const LIST_FIELDS = new Set<string>(['listen', 'announce', 'bootstrap'])
 
 export function configFromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {}

@@ -35,6 +35,8 @@ export interface ApiAddress {
 export interface MeshNodeConfig {
   dataDir: string
   listen: string[]
+  /** Addresses given to peers instead of the listen addresses (an operator who knows the node's public address). */
+  announce: string[]
   bootstrap: string[]
   network: string
   /** Path of the swarm key file; set means a private network. */
@@ -207,6 +209,7 @@ const quotaSize = byteSize.pipe(z.number().min(1024 * 1024, { message: 'a quota 
 export const rawConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(defaultDataDir),
   listen: z.array(multiaddrString).min(1).default([DEFAULT_LISTEN]),
+  announce: z.array(multiaddrString).max(16).default([]),
   bootstrap: z.array(bootstrapAddr).default([]),
   network: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/,
     { message: 'must be 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit' })
@@ -284,6 +287,7 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
   return {
     dataDir: absolute(value.dataDir),
     listen: value.listen,
+    announce: value.announce,
     bootstrap: value.bootstrap,
     network: value.network,
     ...(value.swarmKey != null ? { swarmKeyFile: absolute(value.swarmKey) } : {}),

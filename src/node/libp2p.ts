@@ -137,7 +137,8 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
     start: false,
     privateKey,
     datastore,
-    addresses: { listen: config.listen },
+    // Announced addresses replace the listen addresses in what peers are told (identify, heartbeats).
+    addresses: { listen: config.listen, ...(config.announce.length > 0 ? { announce: config.announce } : {}) },
     transports: [failures != null ? failures.transport(tcp()) : tcp()],
     // noise and yamux, each tuned to cost fewer writes and frames per small message (transport-tuning.ts).
     connectionEncrypters: [coalescingNoise()],

@@ -41,6 +41,7 @@ import { createLogger, type Logger } from '../logger.js'
 import { VERSION } from '../version.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { PeerKeeper } from './peer-keeper.js'
+import { ReachabilityCheck, type Reachability } from './reachability.js'
 import { InboundSlots } from './inbound-slots.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
 import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
@@ -68,6 +69,12 @@ export interface MeshNodeStatus {
   failedDials: FailureCounts
   /** Inbound connections that failed their handshake since start, by reason. */
   failedInbound: FailureCounts
+  /** Whether peers can dial this node (./reachability.ts): public, private (behind a NAT or a firewall), or unknown yet. */
+  reachability: Reachability
+  /** Where peers saw this node's connections come from (at its listen port), newest first. */
+  observedAddrs: string[]
+  /** Addresses the operator announced (`--announce`), which this node gives peers instead of its listen addresses. */
+  announcedAddrs: string[]
 }
 
 export interface PeerSummary {
@@ -133,6 +140,7 @@ interface Running {
   canceller: BatchCanceller
   redialer: BootstrapRedialer
   keeper: PeerKeeper
+  reachability: ReachabilityCheck
   trimmer: ConnectionTrimmer
   api?: ApiServer
   unlock: () => Promise<void>
@@ -300,7 +308,7 @@ export class MeshNode {
   }
 
   status (): MeshNodeStatus {
-    const { libp2p, startedAt, api, failures } = this.require()
+    const { libp2p, startedAt, api, failures, reachability } = this.require()
     const failed = failures.snapshot()
     return {
       peerId: libp2p.peerId.toString(),
@@ -314,7 +322,10 @@ export class MeshNode {
       dht: this.config.dht,
       api: api?.url ?? null,
       failedDials: failed.outbound,
-      failedInbound: failed.inbound
+      failedInbound: failed.inbound,
+      reachability: reachability.state(),
+      observedAddrs: reachability.observedAddrs(),
+      announcedAddrs: this.config.announce
     }
   }
 
@@ -549,6 +560,9 @@ export class MeshNode {
       libp2p.addEventListener('peer:disconnect', onDisconnect)
       offs.push(offWorked, () => { libp2p.removeEventListener('peer:connect', onConnect); libp2p.removeEventListener('peer:disconnect', onDisconnect) })
       cleanup.unshift(async () => { peerKeeper.stop(); trimmer.stop() })
+      const reachability = new ReachabilityCheck({ libp2p, network: config.network, clock: this.clock, logger, reputation: this.peerJudge })
+      await reachability.start()
+      cleanup.unshift(async () => { await reachability.stop() })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger, dataDir: config.dataDir })
@@ -556,7 +570,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url })
       }
-      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, window, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, trimmer, unlock, startedAt: this.clock.now(), failures, ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, window, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, reachability, trimmer, unlock, startedAt: this.clock.now(), failures, ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -582,6 +596,7 @@ export class MeshNode {
       () => { running.protocol.stop() },
       () => { running.redialer.stop() },
       () => { running.keeper.stop() },
+      async () => { await running.reachability.stop() },
       () => { running.trimmer.stop() },
       () => { for (const off of running.offs) off() },
       async () => { if (api != null) await removeApiFile(this.config.dataDir, api.url) },

@@ -11,6 +11,7 @@ import { EXIT, Output, reportError, type CliIo, type GlobalOptions } from '../co
 
 interface StartFlags extends GlobalOptions {
   listen?: string[]
+  announce?: string[]
   bootstrap?: string[]
   network?: string
   swarmKey?: string
@@ -38,6 +39,7 @@ const FLAG_NAMES: Record<string, string> = {
   exec: '--allow-exec',
   dataDir: '--data-dir',
   listen: '--listen',
+  announce: '--announce',
   bootstrap: '--bootstrap',
   network: '--network',
   swarmKey: '--swarm-key',
@@ -71,6 +73,7 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
   return new Command('start')
     .description('run a node in the foreground until SIGINT/SIGTERM')
     .option('--listen <multiaddr>', 'address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4001)', collect)
+    .option('--announce <multiaddr>', 'address to give peers instead of the listen addresses (your public address, if you know it), repeatable', collect)
     .option('--bootstrap <multiaddr>', 'peer to join through, /.../p2p/<id>, repeatable', collect)
     .option('--network <name>', 'network name; topics and protocols are namespaced by it (default mesh)')
     .option('--swarm-key <file>', 'pre-shared key file for a private network (make one with "mesh-node psk --out swarm.key")')
@@ -127,6 +130,7 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       exec: flags.allowExec != null ? { ...fileExec, ...flagExec } : undefined,
       dataDir: flags.dataDir,
       listen: flags.listen,
+      announce: flags.announce,
       bootstrap: flags.bootstrap,
       network: flags.network,
       swarmKey: flags.swarmKey,

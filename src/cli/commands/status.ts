@@ -17,9 +17,15 @@ function failureLines (label: string, counts: FailureCounts | undefined): string
   return [`${label.padEnd(9)} ${entries.map(([reason, n]) => `${n} ${DIAL_FAILURE_TEXT[reason as DialFailureReason] ?? reason}`).join('; ')}`]
 }
 
+const REACHABILITY_TEXT: Record<string, string> = {
+  public: 'public (peers can dial this node)',
+  private: 'private (peers cannot dial this node: behind a NAT or a firewall)',
+  unknown: 'unknown (no peer has answered a dial-back check yet)'
+}
+
 export function statusCommand (io: CliIo): Command {
   return new Command('status')
-    .description('peer id, network, listen addresses, connected peers, uptime and version of the running node')
+    .description('peer id, network, listen addresses, connected peers, reachability, uptime and version of the running node')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>()
       const status = await (await connectToNode(options, io)).get<MeshNodeStatus>('/v1/status')
@@ -30,6 +36,9 @@ export function statusCommand (io: CliIo): Command {
         `uptime    ${formatUptime(status.uptimeMs)}`,
         `peers     ${status.peers} connected`,
         `discovery mdns ${status.mdns ? 'on' : 'off'}, dht ${status.dht ? 'on' : 'off'}`,
+        `reachable ${REACHABILITY_TEXT[status.reachability] ?? status.reachability}`,
+        ...(status.observedAddrs?.length > 0 ? ['seen at', ...status.observedAddrs.map(addr => `  ${addr}`)] : []),
+        ...(status.announcedAddrs?.length > 0 ? ['announced', ...status.announcedAddrs.map(addr => `  ${addr}`)] : []),
         ...failureLines('failed dials', status.failedDials),
         ...failureLines('failed inbound', status.failedInbound),
         'addrs',

@@ -6065,3 +6065,272 @@ export namespace VersionPeek {
     return streamMessage(buf, VersionPeek.codec(), opts)
   }
 }
+
+export interface DialBackRequest {
+  version: number
+  port: number
+}
+
+export namespace DialBackRequest {
+  let _codec: Codec<DialBackRequest>
+
+  export const codec = (): Codec<DialBackRequest> => {
+    if (_codec == null) {
+      _codec = message<DialBackRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.port != null && obj.port !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.port)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          port: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.port = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.port`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DialBackRequestVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface DialBackRequestPortFieldEvent {
+    field: '$.port'
+    value: number
+  }
+
+  export function encode (obj: Partial<DialBackRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DialBackRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DialBackRequest>): DialBackRequest {
+    return decodeMessage(buf, DialBackRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DialBackRequest>): Generator<DialBackRequestVersionFieldEvent | DialBackRequestPortFieldEvent> {
+    return streamMessage(buf, DialBackRequest.codec(), opts)
+  }
+}
+
+export enum DialBackStatus {
+  DIALBACK_UNSPECIFIED = 'DIALBACK_UNSPECIFIED',
+  DIALBACK_OK = 'DIALBACK_OK',
+  DIALBACK_FAILED = 'DIALBACK_FAILED',
+  DIALBACK_BUSY = 'DIALBACK_BUSY',
+  DIALBACK_REFUSED = 'DIALBACK_REFUSED'
+}
+
+enum __DialBackStatusValues {
+  DIALBACK_UNSPECIFIED = 0,
+  DIALBACK_OK = 1,
+  DIALBACK_FAILED = 2,
+  DIALBACK_BUSY = 3,
+  DIALBACK_REFUSED = 4
+}
+
+export namespace DialBackStatus {
+  export const codec = (): Codec<DialBackStatus> => {
+    return enumeration<DialBackStatus>(__DialBackStatusValues)
+  }
+}
+
+export interface DialBackResponse {
+  version: number
+  status: DialBackStatus
+  dialed: Uint8Array<ArrayBuffer>
+}
+
+export namespace DialBackResponse {
+  let _codec: Codec<DialBackResponse>
+
+  export const codec = (): Codec<DialBackResponse> => {
+    if (_codec == null) {
+      _codec = message<DialBackResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if (obj.status != null && __DialBackStatusValues[obj.status] !== 0) {
+          w.uint32(16)
+          DialBackStatus.codec().encode(obj.status, w)
+        }
+
+        if ((obj.dialed != null && obj.dialed.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.dialed)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          status: DialBackStatus.DIALBACK_UNSPECIFIED,
+          dialed: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.status = DialBackStatus.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.dialed = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.status`,
+                value: DialBackStatus.codec().decode(reader)
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.dialed`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DialBackResponseVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface DialBackResponseStatusFieldEvent {
+    field: '$.status'
+    value: DialBackStatus
+  }
+
+  export interface DialBackResponseDialedFieldEvent {
+    field: '$.dialed'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<DialBackResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DialBackResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DialBackResponse>): DialBackResponse {
+    return decodeMessage(buf, DialBackResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DialBackResponse>): Generator<DialBackResponseVersionFieldEvent | DialBackResponseStatusFieldEvent | DialBackResponseDialedFieldEvent> {
+    return streamMessage(buf, DialBackResponse.codec(), opts)
+  }
+}

@@ -1,0 +1,349 @@
+import { lpStream } from '@libp2p/utils'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { RateLimiter, type RateLimit } from '../gossip/rate-limit.js'
+import { dialBackProtocol } from '../gossip/topics.js'
+import { PROTOCOL_VERSION } from '../gossip/wire/limits.js'
+import { DialBackRequest, DialBackResponse, DialBackStatus } from '../gossip/wire/mesh.js'
+import type { Clock } from '../clock.js'
+import type { Logger } from '../logger.js'
+import type { ReputationHook } from '../reputation/hook.js'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+
+/**
+ * Whether this node can be dialled from outside (docs/PROTOCOL.md, "Reachability"): it asks
+ * connected peers to dial it back. libp2p's AutoNAT ignores private address ranges and wants
+ * dial-backs from several networks, so it decides nothing on a LAN or in a test on one machine;
+ * this check works on any address.
+ *
+ * Asking: a node sends a peer, over a direct connection, the TCP port it listens on. Serving:
+ * the peer dials a new connection to the address that connection comes from (the requester's
+ * address as the peer sees it: behind a NAT, the router's) at that port, and answers whether the
+ * handshake reached the requester. A node never dials anything but the requester's own observed
+ * address (no one can aim it at a third party), one check at a time per peer and per address,
+ * a few at once in all.
+ *
+ * A peer's "reached you" counts only if this node saw that peer's new inbound connection arrive
+ * (a liar cannot make a node believe it is public); "could not reach you" cannot be checked, so
+ * `private` needs two peers saying so (or the only peer there is).
+ */
+
+export type Reachability = 'public' | 'private' | 'unknown'
+
+export interface ReachabilitySettings {
+  /** A decided node asks again this often (its answers expire after `answerTtlMs`). */
+  recheckMs: number
+  /** While undecided, a round this often (when there are peers not asked yet). */
+  retryMs: number
+  /** Peers asked per round. */
+  askPerRound: number
+  /** How long a dial-back may take, and how long the asker waits for the answer after it. */
+  dialTimeoutMs: number
+  /** Answers count this long. */
+  answerTtlMs: number
+  /** Serving: checks per requesting peer and per requesting IP address. */
+  perPeer: RateLimit
+  perAddress: RateLimit
+  /** Serving: dial-backs under way at once. */
+  maxConcurrent: number
+}
+
+export const DEFAULT_REACHABILITY: ReachabilitySettings = {
+  recheckMs: 10 * 60_000,
+  retryMs: 5_000,
+  askPerRound: 3,
+  dialTimeoutMs: 5_000,
+  answerTtlMs: 30 * 60_000,
+  perPeer: { rate: 1 / 60, burst: 2 },
+  perAddress: { rate: 1 / 10, burst: 4 },
+  maxConcurrent: 2
+}
+
+/** Requests and answers are a few bytes; a longer one is not one. */
+const MAX_MESSAGE_BYTES = 256
+/** Read failures that are the sender's bytes (a length prefix over the limit), not the stream ending. */
+const OVERSIZED_READS = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError'])
+/** Answers remembered (one per peer, newest kept). */
+const MAX_ANSWERS = 32
+/** Addresses peers saw this node at, newest kept. */
+const MAX_OBSERVED = 8
+
+export interface ReachabilityInit {
+  libp2p: Pick<Libp2p, 'peerId' | 'handle' | 'unhandle' | 'dialProtocol' | 'dial' | 'getConnections' | 'getMultiaddrs' | 'addEventListener' | 'removeEventListener'>
+  network: string
+  clock: Clock
+  logger: Logger
+  reputation: Pick<ReputationHook, 'report'>
+  settings?: Partial<ReachabilitySettings>
+}
+
+interface Answer {
+  reached: boolean
+  at: number
+}
+
+export class ReachabilityCheck {
+  readonly protocol: string
+  private readonly settings: ReachabilitySettings
+  private readonly answers = new Map<string, Answer>()
+  private readonly asked = new Map<string, number>()
+  private readonly observed: string[] = []
+  /** Peers whose dial-back this node waits for, and whether it arrived. */
+  private readonly expecting = new Map<string, { arrived: boolean, wake?: () => void }>()
+  private readonly perPeer: RateLimiter
+  private readonly perAddress: RateLimiter
+  private serving = 0
+  private readonly streams = new Set<Stream>()
+  private timer?: unknown
+  private round?: Promise<void>
+  private lastRound = 0
+  private lastState: Reachability = 'unknown'
+  private started = false
+  private readonly onOpen = (evt: CustomEvent<Connection>): void => {
+    const connection = evt.detail
+    if (connection.direction !== 'inbound') return
+    const waiting = this.expecting.get(connection.remotePeer.toString())
+    if (waiting == null) return
+    waiting.arrived = true
+    waiting.wake?.()
+  }
+
+  constructor (private readonly init: ReachabilityInit) {
+    this.settings = { ...DEFAULT_REACHABILITY, ...init.settings }
+    this.protocol = dialBackProtocol(init.network)
+    this.perPeer = new RateLimiter(this.settings.perPeer, 10_000)
+    this.perAddress = new RateLimiter(this.settings.perAddress, 10_000)
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.started = true
+    await this.init.libp2p.handle(this.protocol, (stream, connection) => { void this.serve(stream, connection) }, {
+      maxInboundStreams: 2,
+      runOnLimitedConnection: false
+    })
+    this.init.libp2p.addEventListener('connection:open', this.onOpen)
+    this.timer = this.init.clock.setInterval(() => { this.tick() }, this.settings.retryMs)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    this.init.clock.clearInterval(this.timer)
+    this.init.libp2p.removeEventListener('connection:open', this.onOpen)
+    await this.init.libp2p.unhandle(this.protocol)
+    for (const stream of this.streams) stream.abort(new Error('reachability check stopped'))
+    this.streams.clear()
+    await this.round?.catch(() => {})
+  }
+
+  /** What the answers of the last `answerTtlMs` say. */
+  state (): Reachability {
+    const now = this.init.clock.now()
+    let failed = 0
+    for (const answer of this.answers.values()) {
+      if (now - answer.at > this.settings.answerTtlMs) continue
+      if (answer.reached) return 'public'
+      failed++
+    }
+    if (failed >= 2) return 'private'
+    if (failed === 1 && this.directPeers().length <= 1) return 'private'
+    return 'unknown'
+  }
+
+  /** Addresses peers saw this node's connections come from (the port is the one asked about), newest first. */
+  observedAddrs (): string[] {
+    return [...this.observed]
+  }
+
+  /** Runs a round now (tests, and the timer below). Resolves when its answers are in. */
+  async check (): Promise<void> {
+    if (this.round != null) return await this.round
+    this.round = this.ask().finally(() => { this.round = undefined })
+    await this.round
+  }
+
+  private tick (): void {
+    if (!this.started || this.round != null) return
+    const now = this.init.clock.now()
+    const undecided = this.state() === 'unknown'
+    if (!undecided && now - this.lastRound < this.settings.recheckMs) return
+    if (this.candidates(now).length === 0) return
+    void this.check().catch(err => { this.init.logger.debug({ err: (err as Error).message }, 'reachability round failed') })
+  }
+
+  private directPeers (): string[] {
+    const peers = new Set<string>()
+    for (const connection of this.init.libp2p.getConnections()) {
+      if (connection.limits == null && connection.status === 'open') peers.add(connection.remotePeer.toString())
+    }
+    return [...peers]
+  }
+
+  /** Direct peers not asked within `recheckMs`. */
+  private candidates (now: number): string[] {
+    return this.directPeers().filter(peer => {
+      const at = this.asked.get(peer)
+      return at == null || now - at >= this.settings.recheckMs
+    })
+  }
+
+  private listenPort (): number | undefined {
+    for (const addr of this.init.libp2p.getMultiaddrs()) {
+      const tcp = addr.getComponents().find(c => c.name === 'tcp')
+      if (tcp?.value != null) return Number(tcp.value)
+    }
+    return undefined
+  }
+
+  private async ask (): Promise<void> {
+    const now = this.init.clock.now()
+    this.lastRound = now
+    const port = this.listenPort()
+    if (port == null) return
+    const peers = this.candidates(now).slice(0, this.settings.askPerRound)
+    for (const peer of peers) this.asked.set(peer, now)
+    await Promise.all(peers.map(async peer => { await this.askOne(peer, port) }))
+    const state = this.state()
+    if (state !== this.lastState) {
+      this.init.logger.info({ reachability: state, observed: this.observedAddrs() }, state === 'public' ? 'reachable: a peer dialled this node back' : state === 'private' ? 'not reachable from outside: peers cannot dial this node back' : 'reachability unknown')
+      this.lastState = state
+    }
+  }
+
+  private async askOne (peer: string, port: number): Promise<void> {
+    const waiting: { arrived: boolean, wake?: () => void } = { arrived: false }
+    this.expecting.set(peer, waiting)
+    const signal = AbortSignal.timeout(this.settings.dialTimeoutMs * 3)
+    let stream: Stream | undefined
+    try {
+      const connection = this.init.libp2p.getConnections().find(c => c.remotePeer.toString() === peer && c.limits == null && c.status === 'open')
+      if (connection == null) return
+      stream = await connection.newStream(this.protocol, { signal })
+      this.streams.add(stream)
+      const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+      await lp.write(DialBackRequest.encode({ version: PROTOCOL_VERSION, port }), { signal })
+      let bytes: Uint8Array
+      try {
+        bytes = (await lp.read({ signal })).subarray()
+      } catch (err) {
+        if (OVERSIZED_READS.has((err as { name?: string }).name ?? '')) this.init.reputation.report(peer, 'invalid_message', 'dial-back answer over its size limit')
+        throw err
+      }
+      let response: DialBackResponse
+      try {
+        response = DialBackResponse.decode(bytes)
+      } catch (err) {
+        this.init.reputation.report(peer, 'invalid_message', 'malformed dial-back answer')
+        throw err
+      }
+      await stream.close().catch(() => {})
+      if (response.dialed.byteLength > 0) this.noteObserved(response.dialed)
+      if (response.status === DialBackStatus.DIALBACK_OK) {
+        // Its connection may finish its handshake here a moment after the peer's answer.
+        if (!waiting.arrived) await new Promise<void>(resolve => { waiting.wake = resolve; this.init.clock.setTimeout(resolve, 2_000) })
+        if (waiting.arrived) this.record(peer, true)
+        else this.init.logger.debug({ peer }, 'a peer said it dialled this node back, but no connection from it arrived')
+      } else if (response.status === DialBackStatus.DIALBACK_FAILED) {
+        this.record(peer, false)
+      }
+    } catch (err) {
+      // A peer that does not speak the protocol, or a stream lost: no answer.
+      this.init.logger.debug({ peer, err: (err as Error).message }, 'no dial-back answer')
+      stream?.abort(err as Error)
+    } finally {
+      if (stream != null) this.streams.delete(stream)
+      if (this.expecting.get(peer) === waiting) this.expecting.delete(peer)
+    }
+  }
+
+  private record (peer: string, reached: boolean): void {
+    this.answers.delete(peer)
+    this.answers.set(peer, { reached, at: this.init.clock.now() })
+    while (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value as string)
+  }
+
+  private noteObserved (bytes: Uint8Array): void {
+    let addr: string
+    try {
+      addr = multiaddr(bytes).toString()
+    } catch {
+      return
+    }
+    const at = this.observed.indexOf(addr)
+    if (at >= 0) this.observed.splice(at, 1)
+    this.observed.unshift(addr)
+    this.observed.length = Math.min(this.observed.length, MAX_OBSERVED)
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    this.streams.add(stream)
+    const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
+    const signal = AbortSignal.timeout(this.settings.dialTimeoutMs * 2)
+    let counted = false
+    try {
+      // A stream that ends or times out before its request is no violation (a check given up, a
+      // connection lost); bytes that are not a request, or a length over the limit, are.
+      let bytes: Uint8Array
+      try {
+        bytes = (await lp.read({ signal })).subarray()
+      } catch (err) {
+        if (OVERSIZED_READS.has((err as { name?: string }).name ?? '')) this.init.reputation.report(peer, 'invalid_message', 'dial-back request over its size limit')
+        stream.abort(err as Error)
+        return
+      }
+      let request: DialBackRequest
+      try {
+        request = DialBackRequest.decode(bytes)
+      } catch (err) {
+        this.init.reputation.report(peer, 'invalid_message', 'malformed dial-back request')
+        stream.abort(err as Error)
+        return
+      }
+      const reply = async (status: DialBackStatus, dialed?: Multiaddr): Promise<void> => {
+        await lp.write(DialBackResponse.encode({ version: PROTOCOL_VERSION, status, dialed: dialed?.bytes ?? new Uint8Array() }), { signal })
+      }
+      if (request.port < 1 || request.port > 65535) {
+        this.init.reputation.report(peer, 'invalid_message', `dial-back request for port ${request.port}`)
+        stream.abort(new Error('bad dial-back request'))
+        return
+      }
+      const target = this.targetOf(connection, request.port)
+      if (connection.limits != null || target == null) {
+        await reply(DialBackStatus.DIALBACK_REFUSED)
+        return
+      }
+      const now = this.init.clock.now()
+      if (this.serving >= this.settings.maxConcurrent || !this.perAddress.take(target.host, now) || !this.perPeer.take(peer, now)) {
+        await reply(DialBackStatus.DIALBACK_BUSY)
+        return
+      }
+      this.serving++
+      counted = true
+      let reached = false
+      try {
+        const back = await this.init.libp2p.dial(multiaddr(`${target.addr.toString()}/p2p/${peer}`), { force: true, signal: AbortSignal.timeout(this.settings.dialTimeoutMs) })
+        reached = back.remotePeer.toString() === peer
+        await back.close().catch(() => { back.abort(new Error('dial-back done')) })
+      } catch (err) {
+        this.init.logger.debug({ peer, addr: target.addr.toString(), err: (err as Error).message }, 'dial-back failed')
+      }
+      await reply(reached ? DialBackStatus.DIALBACK_OK : DialBackStatus.DIALBACK_FAILED, target.addr)
+    } catch (err) {
+      stream.abort(err as Error)
+    } finally {
+      if (counted) this.serving--
+      this.streams.delete(stream)
+      // Every answered stream is closed here (each counts against the 2 open per connection until then).
+      await stream.close().catch(() => {})
+    }
+  }
+
+  /** The requester's address as this node sees it, at the port asked about: IP and TCP only. */
+  private targetOf (connection: Connection, port: number): { addr: Multiaddr, host: string } | undefined {
+    const ip = connection.remoteAddr.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')
+    const overTcp = connection.remoteAddr.getComponents().some(c => c.name === 'tcp')
+    if (ip?.value == null || !overTcp) return undefined
+    return { addr: multiaddr(`/${ip.name}/${ip.value}/tcp/${port}`), host: ip.value }
+  }
+}
