@@ -70,7 +70,9 @@ export class BlobChannel {
     this.started = true
     await this.init.libp2p.handle(this.protocol, (stream, connection) => { void this.serve(stream, connection) }, {
       maxInboundStreams: 8,
-      runOnLimitedConnection: false
+      // Over relays too, within the data a relayed connection may carry (RELAY_LIMITS): a larger
+      // blob breaks the connection at the limit, and its fetch fails and is tried again.
+      runOnLimitedConnection: true
     })
   }
 
@@ -88,7 +90,7 @@ export class BlobChannel {
    * last also counts against the peer) or the stream's own error.
    */
   async fetch (peer: string, hash: Uint8Array, maxSize: number, signal: AbortSignal = AbortSignal.timeout(120_000)): Promise<Uint8Array> {
-    const stream = await this.init.libp2p.dialProtocol(peerIdFromString(peer), this.protocol, { signal })
+    const stream = await this.init.libp2p.dialProtocol(peerIdFromString(peer), this.protocol, { signal, runOnLimitedConnection: true })
     this.streams.add(stream)
     // One reader for the header and the chunks; its buffer may hold what yamux lets in flight.
     const lp = lpStream(stream, { maxDataLength: LIMITS.blobChunkBytes, maxBufferSize: 64 * LIMITS.blobChunkBytes })

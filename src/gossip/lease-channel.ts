@@ -84,7 +84,8 @@ export class LeaseChannel {
     this.started = true
     await this.init.libp2p.handle(this.protocol, (stream, connection) => { void this.read(stream, connection) }, {
       maxInboundStreams: 8,
-      runOnLimitedConnection: false
+      // Over relays too: a worker and an owner both behind NATs reach each other only so (RELAY_LIMITS).
+      runOnLimitedConnection: true
     })
   }
 
@@ -137,7 +138,7 @@ export class LeaseChannel {
     const existing = this.outbound.get(key)
     if (existing != null) return existing
     const opening = (async (): Promise<Outbound> => {
-      const stream = await this.init.libp2p.dialProtocol(target, this.protocol, { signal: AbortSignal.timeout(10_000) })
+      const stream = await this.init.libp2p.dialProtocol(target, this.protocol, { signal: AbortSignal.timeout(10_000), runOnLimitedConnection: true })
       stream.addEventListener('close', () => { if (this.outbound.get(key) === opening) this.outbound.delete(key) })
       return { stream, lp: lpStream(stream, { maxDataLength: LIMITS.frameBytes }), queue: Promise.resolve(), queuedBytes: 0 }
     })()

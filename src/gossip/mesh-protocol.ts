@@ -56,8 +56,13 @@ export const GOSSIP_RATE_LIMITS: Record<GossipType, RateLimit> = {
  */
 export const NEW_AUTHORS_PER_CONNECTION: RateLimit = { rate: 2, burst: 64 }
 
-/** A peer that did not work with this node has new heartbeat addresses written to the peer store at most this often. */
-export const LEARN_ADDRS_EVERY_MS = 60_000
+/**
+ * How often a peer that did not work with this node has new heartbeat addresses written to the
+ * peer store: a few changes at once (a node's addresses change as it starts, finds it is private
+ * and takes relay reservations: a peer must learn its relayed address within seconds, not a
+ * minute later), then one a minute. Heartbeats are rate-limited per author as well.
+ */
+export const LEARN_ADDRS: RateLimit = { rate: 1 / 60, burst: 4 }
 
 /** Score weight of each topic (see score-params.ts). */
 export const TOPIC_WEIGHTS: Record<GossipType, number> = { announce: 1, cancel: 1, heartbeat: 1, verdict: 1 }
@@ -140,7 +145,8 @@ export class MeshProtocol {
    * change, and at most once a minute for a peer that did not work with this node (a heard-of
    * author changing its addresses in every heartbeat would otherwise write to disk each time).
    */
-  private readonly knownAddrs = new Map<string, { key: string, at: number }>()
+  private readonly knownAddrs = new Map<string, string>()
+  private readonly addrLearning = new RateLimiter(LEARN_ADDRS, 20_000)
   private readonly sinks: AdapterSinks
   private readonly selfBytes: Uint8Array<ArrayBuffer>
   private beatTimer?: unknown
@@ -360,10 +366,9 @@ export class MeshProtocol {
       // would otherwise fill it (and the peer keeper's dials) through any one connection.
       const known = this.knownAddrs.get(from)
       const now = this.init.clock.now()
-      const due = known == null || now - known.at >= LEARN_ADDRS_EVERY_MS || (this.init.isValued?.(from) ?? false)
-      if (admitted && this.init.learnAddrs != null && key !== '' && known?.key !== key && due) {
+      if (admitted && this.init.learnAddrs != null && key !== '' && known !== key && ((this.init.isValued?.(from) ?? false) || this.addrLearning.take(from, now))) {
         this.knownAddrs.delete(from)
-        this.knownAddrs.set(from, { key, at: now })
+        this.knownAddrs.set(from, key)
         if (this.knownAddrs.size > 20_000) this.knownAddrs.delete(this.knownAddrs.keys().next().value as string)
         this.init.learnAddrs(from, beat.addrs)
       }

@@ -13,6 +13,7 @@ export const ENV_VARS = {
   dataDir: 'MESH_DATA_DIR',
   listen: 'MESH_LISTEN',
   announce: 'MESH_ANNOUNCE',
+  relay: 'MESH_RELAY',
   bootstrap: 'MESH_BOOTSTRAP',
   network: 'MESH_NETWORK',
   swarmKey: 'MESH_SWARM_KEY',

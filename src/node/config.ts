@@ -37,6 +37,8 @@ export interface MeshNodeConfig {
   listen: string[]
   /** Addresses given to peers instead of the listen addresses (an operator who knows the node's public address). */
   announce: string[]
+  /** Serves as a circuit relay v2 for peers that cannot be dialled (RELAY_LIMITS in ./libp2p.ts). */
+  relay: boolean
   bootstrap: string[]
   network: string
   /** Path of the swarm key file; set means a private network. */
@@ -210,6 +212,7 @@ export const rawConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(defaultDataDir),
   listen: z.array(multiaddrString).min(1).default([DEFAULT_LISTEN]),
   announce: z.array(multiaddrString).max(16).default([]),
+  relay: booleanLike.default(false),
   bootstrap: z.array(bootstrapAddr).default([]),
   network: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/,
     { message: 'must be 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit' })
@@ -288,6 +291,7 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     dataDir: absolute(value.dataDir),
     listen: value.listen,
     announce: value.announce,
+    relay: value.relay,
     bootstrap: value.bootstrap,
     network: value.network,
     ...(value.swarmKey != null ? { swarmKeyFile: absolute(value.swarmKey) } : {}),

@@ -1,4 +1,5 @@
 import { bootstrap } from '@libp2p/bootstrap'
+import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { gossipsub, StrictSign } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { KEEP_ALIVE } from '@libp2p/interface'
@@ -36,6 +37,19 @@ export type MeshServices = {
   ping: Ping
   pubsub: GossipSub
   dht?: KadDHT
+  relay?: CircuitRelayService
+}
+
+/**
+ * What a relay of this mesh grants (`--relay`; docs/PROTOCOL.md, "Relays"): reservations in all
+ * (one per peer), and per relayed connection the time and bytes it may carry before the relay
+ * closes it (libp2p's defaults are 2 minutes and 128 KiB: less than one busy minute of lease
+ * traffic). The lease channel opens a new one when a connection ends.
+ */
+export const RELAY_LIMITS = {
+  maxReservations: 64,
+  durationMs: 10 * 60_000,
+  dataBytes: 16 * 1024 * 1024
 }
 
 export type MeshLibp2p = Libp2p<MeshServices>
@@ -119,10 +133,22 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
       scoreThresholds: SCORE_THRESHOLDS
     })
   }
-  const services = !config.dht
-    ? base
-    : {
+  const relaying = config.relay
+    ? {
         ...base,
+        relay: circuitRelayServer({
+          reservations: {
+            maxReservations: RELAY_LIMITS.maxReservations,
+            defaultDurationLimit: RELAY_LIMITS.durationMs,
+            defaultDataLimit: BigInt(RELAY_LIMITS.dataBytes)
+          }
+        })
+      }
+    : base
+  const services = !config.dht
+    ? relaying
+    : {
+        ...relaying,
         // Peer routing only: remote peers cannot store provider entries or records on this node (./dht.ts).
         dht: peerRoutingDHT({
           // A DHT of our own per network, so peer discovery never mixes networks.
@@ -139,7 +165,8 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
     datastore,
     // Announced addresses replace the listen addresses in what peers are told (identify, heartbeats).
     addresses: { listen: config.listen, ...(config.announce.length > 0 ? { announce: config.announce } : {}) },
-    transports: [failures != null ? failures.transport(tcp()) : tcp()],
+    // Circuit relay v2: dial peers through relays, and listen on relays once this node finds it is private (./relays.ts).
+    transports: [failures != null ? failures.transport(tcp()) : tcp(), circuitRelayTransport({ reservationCompletionTimeout: 10_000 })],
     // noise and yamux, each tuned to cost fewer writes and frames per small message (transport-tuning.ts).
     connectionEncrypters: [coalescingNoise()],
     streamMuxers: [lazyWindowYamux()],

@@ -42,13 +42,14 @@ import { VERSION } from '../version.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { PeerKeeper } from './peer-keeper.js'
 import { ReachabilityCheck, type Reachability } from './reachability.js'
+import { RelayKeeper } from './relays.js'
 import { InboundSlots } from './inbound-slots.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
 import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
 import { lockDataDir } from './data-dir-lock.js'
 import { PeerDatastore } from './datastore.js'
 import { ensureDataDir, ensurePrivateFile, loadOrCreatePrivateKey } from './identity.js'
-import { buildLibp2p, clearStaleBootstrapTags, learnAddresses, startListening, type MeshLibp2p } from './libp2p.js'
+import { RELAY_LIMITS, buildLibp2p, clearStaleBootstrapTags, learnAddresses, startListening, type MeshLibp2p } from './libp2p.js'
 import { readSwarmKey } from './swarm-key.js'
 import { DialFailures, describeDialError, dialFailureReason, type FailureCounts } from './dial-failures.js'
 
@@ -75,6 +76,11 @@ export interface MeshNodeStatus {
   observedAddrs: string[]
   /** Addresses the operator announced (`--announce`), which this node gives peers instead of its listen addresses. */
   announcedAddrs: string[]
+  /** This node's addresses through relays (held while it is private), and the relays' peer ids. */
+  relayAddrs: string[]
+  relays: string[]
+  /** What this node grants as a relay (`--relay`), and the reservations it holds for peers now; null when it is not one. */
+  relay: { reservations: number, maxReservations: number, durationMs: number, dataBytes: number } | null
 }
 
 export interface PeerSummary {
@@ -95,6 +101,8 @@ export interface PeerSummary {
   nextDialAt: number | null
   /** Failed dials in a row since the last connection. */
   dialFailures: number
+  /** How this node is connected to it: `direct` (one side dialled the other), `relayed` (through a relay, limited), or null. */
+  connection: 'direct' | 'relayed' | null
 }
 
 export interface MeshNodeDeps {
@@ -141,6 +149,7 @@ interface Running {
   redialer: BootstrapRedialer
   keeper: PeerKeeper
   reachability: ReachabilityCheck
+  relays: RelayKeeper
   trimmer: ConnectionTrimmer
   api?: ApiServer
   unlock: () => Promise<void>
@@ -308,7 +317,7 @@ export class MeshNode {
   }
 
   status (): MeshNodeStatus {
-    const { libp2p, startedAt, api, failures, reachability } = this.require()
+    const { libp2p, startedAt, api, failures, reachability, relays } = this.require()
     const failed = failures.snapshot()
     return {
       peerId: libp2p.peerId.toString(),
@@ -325,7 +334,10 @@ export class MeshNode {
       failedInbound: failed.inbound,
       reachability: reachability.state(),
       observedAddrs: reachability.observedAddrs(),
-      announcedAddrs: this.config.announce
+      announcedAddrs: this.config.announce,
+      relayAddrs: relays.relayAddrs(),
+      relays: relays.relays(),
+      relay: libp2p.services.relay == null ? null : { reservations: libp2p.services.relay.reservations.size, maxReservations: RELAY_LIMITS.maxReservations, durationMs: RELAY_LIMITS.durationMs, dataBytes: RELAY_LIMITS.dataBytes }
     }
   }
 
@@ -340,7 +352,7 @@ export class MeshNode {
     const entry = (peerId: string): PeerSummary => {
       let found = known.get(peerId)
       if (found == null) {
-        found = { peerId, addrs: [], connected: false, state: 'unknown', capabilities: [], slots: null, lastSeenMs: null, ...keeper.describe(peerId) }
+        found = { peerId, addrs: [], connected: false, connection: null, state: 'unknown', capabilities: [], slots: null, lastSeenMs: null, ...keeper.describe(peerId) }
         known.set(peerId, found)
       }
       return found
@@ -351,6 +363,8 @@ export class MeshNode {
     for (const connection of libp2p.getConnections()) {
       const found = entry(connection.remotePeer.toString())
       found.connected = true
+      // A direct connection wins over a relayed one to the same peer.
+      found.connection = connection.limits == null || found.connection === 'direct' ? 'direct' : 'relayed'
       found.nextDialAt = null
       const remote = connection.remoteAddr.toString()
       if (!found.addrs.includes(remote)) found.addrs.push(remote)
@@ -563,6 +577,9 @@ export class MeshNode {
       const reachability = new ReachabilityCheck({ libp2p, network: config.network, clock: this.clock, logger, reputation: this.peerJudge })
       await reachability.start()
       cleanup.unshift(async () => { await reachability.stop() })
+      const relays = new RelayKeeper({ libp2p, reachability: () => reachability.state(), clock: this.clock, logger })
+      relays.start()
+      cleanup.unshift(async () => { relays.stop() })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger, dataDir: config.dataDir })
@@ -570,7 +587,7 @@ export class MeshNode {
         cleanup.unshift(async () => { await api?.stop() })
         await writeApiFile(config.dataDir, { url: api.url })
       }
-      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, window, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, reachability, trimmer, unlock, startedAt: this.clock.now(), failures, ...(api != null ? { api } : {}) }
+      this.running = { libp2p, datastore, protocol, leases, blobChannel, store, window, stopVerdicts, offs, owner, ...(worker != null ? { worker } : {}), canceller, redialer, keeper: peerKeeper, reachability, relays, trimmer, unlock, startedAt: this.clock.now(), failures, ...(api != null ? { api } : {}) }
       logger.info({ peerId: libp2p.peerId.toString(), network: config.network, api: api?.url }, 'node started')
     } catch (err) {
       for (const step of cleanup) await step().catch(() => {})
@@ -597,6 +614,7 @@ export class MeshNode {
       () => { running.redialer.stop() },
       () => { running.keeper.stop() },
       async () => { await running.reachability.stop() },
+      () => { running.relays.stop() },
       () => { running.trimmer.stop() },
       () => { for (const off of running.offs) off() },
       async () => { if (api != null) await removeApiFile(this.config.dataDir, api.url) },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NatLab } from '../helpers/nat-lab.js'
-import type { MeshNodeStatus } from '../../src/node/mesh-node.js'
+import type { MeshNodeStatus, PeerSummary } from '../../src/node/mesh-node.js'
 import type { TaskView } from '../../src/tasks/view.js'
 
 /**
@@ -43,46 +43,59 @@ describe.skipIf(unavailable != null)('behind home routers (NAT)', () => {
     return { dir, status: status as MeshNodeStatus }
   }
 
-  it('nodes behind NAT find themselves private and the public ones public; a worker behind NAT runs an owner\'s tasks over the connection it dialled', async () => {
-    const relay = await node(lab.pub, lab.publicAddr, ['--no-worker'])
+  it('nodes behind NAT find themselves private and the public ones public; a worker behind NAT runs a public owner\'s tasks over the connection it dialled, and an owner behind the other NAT\'s tasks through a relay', async () => {
+    const relay = await node(lab.pub, lab.publicAddr, ['--no-worker', '--relay'])
     const bootstrap = relay.status.addrs.find(a => a.includes(lab.publicAddr)) as string
     expect(bootstrap).toBeDefined()
+    expect(relay.status.relay).toMatchObject({ maxReservations: 64, durationMs: 600_000, dataBytes: 16 * 1024 * 1024 })
     const owner = await node(lab.pub, lab.publicAddr, ['--no-worker', '--bootstrap', bootstrap])
-    const homes = await Promise.all(lab.homes.map(async h => await node(h.home, h.addr, ['--slots', '2', '--bootstrap', bootstrap])))
+    const [home1, home2] = lab.homes as [typeof lab.homes[0], typeof lab.homes[0]]
+    // Behind router 1 an owner that runs nothing; behind router 2 the only worker.
+    const homeOwner = await node(home1.home, home1.addr, ['--no-worker', '--bootstrap', bootstrap])
+    const homeWorker = await node(home2.home, home2.addr, ['--slots', '2', '--bootstrap', bootstrap])
 
     const reachability = async (): Promise<string[]> => await Promise.all([
-      statusOf(lab.pub, relay.dir), statusOf(lab.pub, owner.dir), ...lab.homes.map(async (h, i) => await statusOf(h.home, homes[i]?.dir as string))
+      statusOf(lab.pub, relay.dir), statusOf(lab.pub, owner.dir), statusOf(home1.home, homeOwner.dir), statusOf(home2.home, homeWorker.dir)
     ].map(async s => (await s)?.reachability ?? 'none'))
     await expect.poll(reachability, { timeout: 60_000, interval: 1000 }).toEqual(['public', 'public', 'private', 'private'])
 
     // The NAT is real: nothing outside opens a connection to a home node, at its own address or at its router's.
-    const home0 = lab.homes[0] as (typeof lab.homes)[0]
-    const port = Number(/\/tcp\/(\d+)/.exec(homes[0]?.status.addrs[0] ?? '')?.[1])
+    const port = Number(/\/tcp\/(\d+)/.exec(homeWorker.status.addrs[0] ?? '')?.[1])
     expect(port).toBeGreaterThan(0)
-    expect(await lab.canConnect(home0.home, home0.addr, port)).toBe(true)
-    expect(await lab.canConnect(lab.pub, home0.addr, port)).toBe(false)
-    expect(await lab.canConnect(lab.pub, home0.outside, port)).toBe(false)
-    expect(await lab.canConnect(home0.home, lab.publicAddr, Number(/\/tcp\/(\d+)/.exec(bootstrap)?.[1]))).toBe(true)
+    expect(await lab.canConnect(home2.home, home2.addr, port)).toBe(true)
+    expect(await lab.canConnect(lab.pub, home2.addr, port)).toBe(false)
+    expect(await lab.canConnect(lab.pub, home2.outside, port)).toBe(false)
+    expect(await lab.canConnect(home1.home, home2.outside, port)).toBe(false)
+    expect(await lab.canConnect(home2.home, lab.publicAddr, Number(/\/tcp\/(\d+)/.exec(bootstrap)?.[1]))).toBe(true)
 
     // What a home node learns of itself: its connections come from its router's outside address.
-    const home1 = await statusOf(lab.homes[0]?.home as string, homes[0]?.dir as string)
-    expect(home1?.observedAddrs.some(a => a.startsWith(`/ip4/${lab.homes[0]?.outside as string}/tcp/`))).toBe(true)
+    const seen = await statusOf(home2.home, homeWorker.dir)
+    expect(seen?.observedAddrs.some(a => a.startsWith(`/ip4/${home2.outside}/tcp/`))).toBe(true)
     const pub = await statusOf(lab.pub, owner.dir)
     expect(pub?.observedAddrs.some(a => a.startsWith(`/ip4/${lab.publicAddr}/tcp/`))).toBe(true)
 
-    // The owner cannot dial the home workers; they dial it, and work flows over those connections.
-    const submitted = await lab.cli(lab.pub, ['submit', '--kind', 'echo', '--input', 'behind a router', '--count', '6', '--json', '--data-dir', owner.dir])
-    expect(submitted.code, submitted.stderr).toBe(0)
-    const ids = (JSON.parse(submitted.stdout) as { ids: string[] }).ids
-    const tasks = async (): Promise<TaskView[]> => {
-      const listed = await lab.cli(lab.pub, ['tasks', '--json', '--data-dir', owner.dir])
-      return listed.code === 0 ? (JSON.parse(listed.stdout) as TaskView[]).filter(t => ids.includes(t.id)) : []
+    const runs = async (ns: string, dir: string, label: string): Promise<TaskView[]> => {
+      const submitted = await lab.cli(ns, ['submit', '--kind', 'echo', '--input', label, '--count', '6', '--json', '--data-dir', dir])
+      expect(submitted.code, submitted.stderr).toBe(0)
+      const ids = (JSON.parse(submitted.stdout) as { ids: string[] }).ids
+      const tasks = async (): Promise<TaskView[]> => {
+        const listed = await lab.cli(ns, ['tasks', '--json', '--data-dir', dir])
+        return listed.code === 0 ? (JSON.parse(listed.stdout) as TaskView[]).filter(t => ids.includes(t.id)) : []
+      }
+      await expect.poll(async () => (await tasks()).filter(t => t.state === 'succeeded').length, { timeout: 90_000, interval: 1000 }).toBe(6)
+      return await tasks()
     }
-    await expect.poll(async () => (await tasks()).filter(t => t.state === 'succeeded').length, { timeout: 60_000, interval: 1000 }).toBe(6)
-    const homeIds = homes.map(h => h.status.peerId)
-    for (const task of await tasks()) {
-      const runBy = task.replicas.map(r => r.worker)
-      expect(runBy.every(peer => peer != null && homeIds.includes(peer))).toBe(true)
-    }
-  }, 180_000)
+    const peersOf = async (ns: string, dir: string): Promise<PeerSummary[]> => JSON.parse((await lab.cli(ns, ['peers', '--json', '--data-dir', dir])).stdout) as PeerSummary[]
+
+    // The public owner cannot dial the home worker; the worker dialled it, and work flows over that connection.
+    for (const task of await runs(lab.pub, owner.dir, 'behind a router')) expect(task.replicas.map(r => r.worker)).toEqual([homeWorker.status.peerId])
+    expect((await peersOf(lab.pub, owner.dir)).find(p => p.peerId === homeWorker.status.peerId)?.connection).toBe('direct')
+
+    // Two homes cannot dial each other: the home owner's tasks reach the home worker through the relay.
+    await expect.poll(async () => (await statusOf(home1.home, homeOwner.dir))?.relays ?? [], { timeout: 30_000, interval: 1000 }).toEqual([relay.status.peerId])
+    expect((await statusOf(home1.home, homeOwner.dir))?.relayAddrs.every(a => a.includes(`/p2p/${relay.status.peerId}/p2p-circuit`))).toBe(true)
+    for (const task of await runs(home1.home, homeOwner.dir, 'across two routers')) expect(task.replicas.map(r => r.worker)).toEqual([homeWorker.status.peerId])
+    expect((await peersOf(home1.home, homeOwner.dir)).find(p => p.peerId === homeWorker.status.peerId)?.connection).toBe('relayed')
+    expect((await statusOf(lab.pub, relay.dir))?.relay?.reservations).toBeGreaterThanOrEqual(2)
+  }, 240_000)
 })

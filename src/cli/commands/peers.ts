@@ -10,7 +10,7 @@ function age (ms: number | null): string {
 function describe (peer: PeerSummary): string {
   const kinds = peer.capabilities.map(c => c.deterministic ? c.kind : `${c.kind}*`).join(',') || '-'
   const slots = peer.slots == null ? '-' : `${peer.slots.free}/${peer.slots.total}`
-  const head = [peer.peerId, peer.connected ? 'connected' : 'disconnected', peer.state, `slots ${slots}`, `heartbeat ${age(peer.lastSeenMs)} ago`, `kinds ${kinds}`]
+  const head = [peer.peerId, peer.connected ? `connected (${peer.connection ?? 'direct'})` : 'disconnected', peer.state, `slots ${slots}`, `heartbeat ${age(peer.lastSeenMs)} ago`, `kinds ${kinds}`]
   if (!peer.connected) {
     const now = Date.now()
     head.push(`last connected ${peer.lastConnectedAt == null ? 'never' : `${age(now - peer.lastConnectedAt)} ago`}`)

@@ -12,6 +12,7 @@ import { EXIT, Output, reportError, type CliIo, type GlobalOptions } from '../co
 interface StartFlags extends GlobalOptions {
   listen?: string[]
   announce?: string[]
+  relay?: boolean
   bootstrap?: string[]
   network?: string
   swarmKey?: string
@@ -74,6 +75,7 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .description('run a node in the foreground until SIGINT/SIGTERM')
     .option('--listen <multiaddr>', 'address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4001)', collect)
     .option('--announce <multiaddr>', 'address to give peers instead of the listen addresses (your public address, if you know it), repeatable', collect)
+    .option('--relay', 'serve as a circuit relay for peers behind NATs (a node peers can dial)')
     .option('--bootstrap <multiaddr>', 'peer to join through, /.../p2p/<id>, repeatable', collect)
     .option('--network <name>', 'network name; topics and protocols are namespaced by it (default mesh)')
     .option('--swarm-key <file>', 'pre-shared key file for a private network (make one with "mesh-node psk --out swarm.key")')
@@ -131,6 +133,7 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       dataDir: flags.dataDir,
       listen: flags.listen,
       announce: flags.announce,
+      relay: flags.relay,
       bootstrap: flags.bootstrap,
       network: flags.network,
       swarmKey: flags.swarmKey,

@@ -39,6 +39,8 @@ export function statusCommand (io: CliIo): Command {
         `reachable ${REACHABILITY_TEXT[status.reachability] ?? status.reachability}`,
         ...(status.observedAddrs?.length > 0 ? ['seen at', ...status.observedAddrs.map(addr => `  ${addr}`)] : []),
         ...(status.announcedAddrs?.length > 0 ? ['announced', ...status.announcedAddrs.map(addr => `  ${addr}`)] : []),
+        ...(status.relayAddrs?.length > 0 ? ['through relays', ...status.relayAddrs.map(addr => `  ${addr}`)] : []),
+        ...(status.relay != null ? [`relaying ${status.relay.reservations}/${status.relay.maxReservations} reservations; ${Math.round(status.relay.durationMs / 60_000)} min and ${Math.round(status.relay.dataBytes / 1024 / 1024)} MiB per relayed connection`] : []),
         ...failureLines('failed dials', status.failedDials),
         ...failureLines('failed inbound', status.failedInbound),
         'addrs',
