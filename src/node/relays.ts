@@ -68,22 +68,24 @@ export class RelayKeeper {
     return this.init.libp2p.getMultiaddrs().map(a => a.toString()).filter(a => a.includes('/p2p-circuit'))
   }
 
+  /**
+   * Takes one more reservation if the node is private and holds fewer than `wanted`: one at a
+   * time (two listens on relays started together left the second without a reservation).
+   */
   async tick (): Promise<void> {
-    if (this.init.reachability() !== 'private') return
+    if (this.init.reachability() !== 'private' || this.reserving.size > 0) return
     const held = new Set(this.relays())
-    let missing = this.wanted - held.size - this.reserving.size
-    if (missing <= 0) return
+    if (held.size >= this.wanted) return
     const now = this.init.clock.now()
     const { libp2p } = this.init
     for (const connection of libp2p.getConnections()) {
-      if (missing <= 0) break
       const peer = connection.remotePeer.toString()
-      if (connection.limits != null || held.has(peer) || this.reserving.has(peer)) continue
+      if (connection.limits != null || held.has(peer)) continue
       if (now - (this.refusedAt.get(peer) ?? -Infinity) < this.retryMs) continue
       const protocols: string[] = await libp2p.peerStore.get(connection.remotePeer).then(p => p.protocols, () => [])
       if (!protocols.includes(HOP_PROTOCOL)) continue
-      missing--
-      void this.reserve(peer, connection.remoteAddr)
+      await this.reserve(peer, connection.remoteAddr)
+      return
     }
   }
 

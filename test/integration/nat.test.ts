@@ -35,29 +35,34 @@ describe.skipIf(unavailable != null)('behind home routers (NAT)', () => {
     return result.code === 0 ? JSON.parse(result.stdout) as MeshNodeStatus : undefined
   }
   /** Starts a node in `ns` listening on `addr` and waits for its API; its status. */
-  const node = async (ns: string, addr: string, args: string[]): Promise<{ dir: string, status: MeshNodeStatus }> => {
-    const dir = await dataDir()
-    lab.start(ns, ['--data-dir', dir, '--listen', `/ip4/${addr}/tcp/0`, '--api', '127.0.0.1:0', '--heartbeat-ms', '500', ...args])
+  interface Started { dir: string, status: MeshNodeStatus, kill: () => Promise<void> }
+  const node = async (ns: string, addr: string, args: string[], dir?: string): Promise<Started> => {
+    dir ??= await dataDir()
+    const proc = lab.start(ns, ['--data-dir', dir, '--listen', `/ip4/${addr}/tcp/0`, '--api', '127.0.0.1:0', '--heartbeat-ms', '500', ...args])
     let status: MeshNodeStatus | undefined
-    await expect.poll(async () => { status = await statusOf(ns, dir); return status != null }, { timeout: 30_000, interval: 300 }).toBe(true)
-    return { dir, status: status as MeshNodeStatus }
+    await expect.poll(async () => { status = await statusOf(ns, dir as string); return status != null }, { timeout: 30_000, interval: 300 }).toBe(true)
+    return { dir, status: status as MeshNodeStatus, kill: async () => { proc.child.kill('SIGKILL'); await proc.exited } }
   }
 
-  it('nodes behind NAT find themselves private and the public ones public; a worker behind NAT runs a public owner\'s tasks over the connection it dialled, and an owner behind the other NAT\'s tasks through a relay', async () => {
+  it('nodes behind NAT find themselves private, public ones public; a worker behind NAT runs a public owner\'s tasks over a direct connection and the tasks of an owner behind the other NAT through a relay; when one relay stops they go through the other; restarted with both relays down, the worker rejoins through the plain public node', async () => {
     const relay = await node(lab.pub, lab.publicAddr, ['--no-worker', '--relay'])
     const bootstrap = relay.status.addrs.find(a => a.includes(lab.publicAddr)) as string
     expect(bootstrap).toBeDefined()
     expect(relay.status.relay).toMatchObject({ maxReservations: 64, durationMs: 600_000, dataBytes: 16 * 1024 * 1024 })
+    // Two relay and bootstrap nodes and a plain public node (an owner), as a public network would have.
+    const relay2 = await node(lab.pub, lab.publicAddr, ['--no-worker', '--relay', '--bootstrap', bootstrap])
+    const bootstrap2 = relay2.status.addrs.find(a => a.includes(lab.publicAddr)) as string
     const owner = await node(lab.pub, lab.publicAddr, ['--no-worker', '--bootstrap', bootstrap])
     const [home1, home2] = lab.homes as [typeof lab.homes[0], typeof lab.homes[0]]
     // Behind router 1 an owner that runs nothing; behind router 2 the only worker.
-    const homeOwner = await node(home1.home, home1.addr, ['--no-worker', '--bootstrap', bootstrap])
-    const homeWorker = await node(home2.home, home2.addr, ['--slots', '2', '--bootstrap', bootstrap])
+    const homeOwner = await node(home1.home, home1.addr, ['--no-worker', '--bootstrap', bootstrap, '--bootstrap', bootstrap2])
+    const homeWorker = await node(home2.home, home2.addr, ['--slots', '2', '--bootstrap', bootstrap, '--bootstrap', bootstrap2])
 
     const reachability = async (): Promise<string[]> => await Promise.all([
       statusOf(lab.pub, relay.dir), statusOf(lab.pub, owner.dir), statusOf(home1.home, homeOwner.dir), statusOf(home2.home, homeWorker.dir)
     ].map(async s => (await s)?.reachability ?? 'none'))
     await expect.poll(reachability, { timeout: 60_000, interval: 1000 }).toEqual(['public', 'public', 'private', 'private'])
+    expect((await statusOf(lab.pub, relay2.dir))?.reachability).toBe('public')
 
     // The NAT is real: nothing outside opens a connection to a home node, at its own address or at its router's.
     const port = Number(/\/tcp\/(\d+)/.exec(homeWorker.status.addrs[0] ?? '')?.[1])
@@ -91,11 +96,30 @@ describe.skipIf(unavailable != null)('behind home routers (NAT)', () => {
     for (const task of await runs(lab.pub, owner.dir, 'behind a router')) expect(task.replicas.map(r => r.worker)).toEqual([homeWorker.status.peerId])
     expect((await peersOf(lab.pub, owner.dir)).find(p => p.peerId === homeWorker.status.peerId)?.connection).toBe('direct')
 
-    // Two homes cannot dial each other: the home owner's tasks reach the home worker through the relay.
-    await expect.poll(async () => (await statusOf(home1.home, homeOwner.dir))?.relays ?? [], { timeout: 30_000, interval: 1000 }).toEqual([relay.status.peerId])
-    expect((await statusOf(home1.home, homeOwner.dir))?.relayAddrs.every(a => a.includes(`/p2p/${relay.status.peerId}/p2p-circuit`))).toBe(true)
+    // Two homes cannot dial each other: the home owner's tasks reach the home worker through a relay.
+    // Each private node holds reservations on both relays.
+    const relaysOf = async (ns: string, dir: string): Promise<string[]> => [...(await statusOf(ns, dir))?.relays ?? []].sort()
+    const both = [relay.status.peerId, relay2.status.peerId].sort()
+    await expect.poll(async () => await relaysOf(home1.home, homeOwner.dir), { timeout: 60_000, interval: 1000, message: 'the home owner holds reservations on both relays' }).toEqual(both)
+    await expect.poll(async () => await relaysOf(home2.home, homeWorker.dir), { timeout: 60_000, interval: 1000, message: 'the home worker holds reservations on both relays' }).toEqual(both)
+    expect((await statusOf(home1.home, homeOwner.dir))?.relayAddrs.every(a => both.some(r => a.includes(`/p2p/${r}/p2p-circuit`)))).toBe(true)
     for (const task of await runs(home1.home, homeOwner.dir, 'across two routers')) expect(task.replicas.map(r => r.worker)).toEqual([homeWorker.status.peerId])
     expect((await peersOf(home1.home, homeOwner.dir)).find(p => p.peerId === homeWorker.status.peerId)?.connection).toBe('relayed')
-    expect((await statusOf(lab.pub, relay.dir))?.relay?.reservations).toBeGreaterThanOrEqual(2)
-  }, 240_000)
+    expect((await statusOf(lab.pub, relay.dir))?.relay?.reservations).toBe(2)
+
+    // One relay stops: the private nodes keep the other (and would take any other that comes), and new tasks go through it.
+    await relay.kill()
+    await expect.poll(async () => await relaysOf(home1.home, homeOwner.dir), { timeout: 60_000, interval: 1000, message: 'the home owner keeps the second relay only' }).toEqual([relay2.status.peerId])
+    await expect.poll(async () => await relaysOf(home2.home, homeWorker.dir), { timeout: 60_000, interval: 1000, message: 'the home worker keeps the second relay only' }).toEqual([relay2.status.peerId])
+    for (const task of await runs(home1.home, homeOwner.dir, 'through the second relay')) expect(task.replicas.map(r => r.worker)).toEqual([homeWorker.status.peerId])
+
+    // Both relay (and bootstrap) nodes down: the home worker restarts on its data dir and finds
+    // the mesh again through the plain public node its peer store remembers.
+    await relay2.kill()
+    await homeWorker.kill()
+    const restarted = await node(home2.home, home2.addr, ['--slots', '2', '--bootstrap', bootstrap, '--bootstrap', bootstrap2], homeWorker.dir)
+    expect(restarted.status.peerId).toBe(homeWorker.status.peerId)
+    await expect.poll(async () => (await peersOf(home2.home, homeWorker.dir)).find(p => p.peerId === owner.status.peerId)?.connection ?? null, { timeout: 60_000, interval: 1000 }).toBe('direct')
+    for (const task of await runs(lab.pub, owner.dir, 'after a restart')) expect(task.replicas.map(r => r.worker)).toEqual([homeWorker.status.peerId])
+  }, 420_000)
 })
