@@ -13,12 +13,55 @@ export interface MeshMetrics {
   blobBytes: Counter<'direction'>
   /** Inbound connections refused because their host or subnet held its share (./node/inbound-slots.ts). */
   inboundRefused: Counter<'reason'>
+  /** Read when /metrics is scraped: what the running node's libp2p holds now (set at start, cleared at stop). */
+  sources: ConnectionSources
+  connections: Gauge<'kind'>
+  relaysHeld: Gauge
+  reservationsServed: Gauge
+}
+
+/** Figures read from the running node at scrape time (issue 14: connections you can see). */
+export interface ConnectionSources {
+  /** Open connections by kind: direct (one side dialled the other) or relayed (through a relay). */
+  connections?: () => { direct: number, relayed: number }
+  /** Reservations this node holds on relays (while it is private). */
+  relaysHeld?: () => number
+  /** Reservations this node grants as a relay (`--relay`). */
+  reservationsServed?: () => number
 }
 
 export function createMetrics (): MeshMetrics {
   const registry = new Registry()
+  const sources: ConnectionSources = {}
+  const connections = new Gauge({
+    name: 'mesh_connections',
+    help: 'Open connections by kind: direct, or relayed (through a circuit relay, limited in time and bytes)',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect () {
+      const counts = sources.connections?.() ?? { direct: 0, relayed: 0 }
+      this.set({ kind: 'direct' }, counts.direct)
+      this.set({ kind: 'relayed' }, counts.relayed)
+    }
+  })
+  const relaysHeld = new Gauge({
+    name: 'mesh_relay_reservations_held',
+    help: 'Reservations this node holds on relays (a node that cannot be dialled keeps 2)',
+    registers: [registry],
+    collect () { this.set(sources.relaysHeld?.() ?? 0) }
+  })
+  const reservationsServed = new Gauge({
+    name: 'mesh_relay_reservations_served',
+    help: 'Reservations this node grants as a relay (--relay)',
+    registers: [registry],
+    collect () { this.set(sources.reservationsServed?.() ?? 0) }
+  })
   return {
     registry,
+    sources,
+    connections,
+    relaysHeld,
+    reservationsServed,
     gossipMessages: new Counter({
       name: 'mesh_gossip_messages_total',
       help: 'Gossip messages received, by topic and validation result (accept, ignore, reject) and reason',

@@ -381,6 +381,13 @@ export class MeshNode {
     return [...known.values()].sort((a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId))
   }
 
+  private clearMetricSources (): void {
+    const sources = this.metrics.sources
+    delete sources.connections
+    delete sources.relaysHeld
+    delete sources.reservationsServed
+  }
+
   /** Prometheus text exposition of this node's metrics. */
   async metricsText (): Promise<string> {
     return await this.metrics.registry.metrics()
@@ -580,6 +587,16 @@ export class MeshNode {
       const relays = new RelayKeeper({ libp2p, reachability: () => reachability.state(), clock: this.clock, logger })
       relays.start()
       cleanup.unshift(async () => { relays.stop() })
+      Object.assign(this.metrics.sources, {
+        connections: () => {
+          const counts = { direct: 0, relayed: 0 }
+          for (const c of libp2p.getConnections()) counts[c.limits == null ? 'direct' : 'relayed']++
+          return counts
+        },
+        relaysHeld: () => relays.relays().length,
+        reservationsServed: () => libp2p.services.relay?.reservations.size ?? 0
+      })
+      cleanup.unshift(async () => { this.clearMetricSources() })
       let api: ApiServer | undefined
       if (config.api != null) {
         api = new ApiServer({ node: this, host: config.api.host, port: config.api.port, logger, dataDir: config.dataDir })
@@ -615,6 +632,7 @@ export class MeshNode {
       () => { running.keeper.stop() },
       async () => { await running.reachability.stop() },
       () => { running.relays.stop() },
+      () => { this.clearMetricSources() },
       () => { running.trimmer.stop() },
       () => { for (const off of running.offs) off() },
       async () => { if (api != null) await removeApiFile(this.config.dataDir, api.url) },

@@ -136,6 +136,14 @@ export class NatLab {
     })
   }
 
+  /** The body of an HTTP GET made from inside namespace `ns` (a node's API is on that namespace's loopback). */
+  async get (ns: string, url: string): Promise<string> {
+    const script = `fetch(${JSON.stringify(url)}).then(r => r.text()).then(t => process.stdout.write(t), () => process.exit(1))`
+    return await new Promise((resolve, reject) => {
+      execFile('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { timeout: 10_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) => { if (err != null) reject(err); else resolve(stdout) })
+    })
+  }
+
   /** Kills what runs in the lab and deletes its namespaces, whatever state they are in. */
   stop (): void {
     for (const child of this.children) {

@@ -106,6 +106,14 @@ describe.skipIf(unavailable != null)('behind home routers (NAT)', () => {
     for (const task of await runs(home1.home, homeOwner.dir, 'across two routers')) expect(task.replicas.map(r => r.worker)).toEqual([homeWorker.status.peerId])
     expect((await peersOf(home1.home, homeOwner.dir)).find(p => p.peerId === homeWorker.status.peerId)?.connection).toBe('relayed')
     expect((await statusOf(lab.pub, relay.dir))?.relay?.reservations).toBe(2)
+    // The same in /metrics: what a relay serves, what a private node holds, and its relayed connection.
+    const metric = async (ns: string, dir: string, name: string): Promise<number> => {
+      const text = await lab.get(ns, `${(await statusOf(ns, dir))?.api as string}/metrics`)
+      return Number(new RegExp(`^${name.replace(/[{}"]/g, c => `\\${c}`)} (\\d+)$`, 'm').exec(text)?.[1])
+    }
+    expect(await metric(lab.pub, relay.dir, 'mesh_relay_reservations_served')).toBe(2)
+    expect(await metric(home1.home, homeOwner.dir, 'mesh_relay_reservations_held')).toBe(2)
+    expect(await metric(home1.home, homeOwner.dir, 'mesh_connections{kind="relayed"}')).toBeGreaterThanOrEqual(1)
 
     // One relay stops: the private nodes keep the other (and would take any other that comes), and new tasks go through it.
     await relay.kill()
