@@ -36,7 +36,7 @@ describe('heartbeats and the peer table', () => {
     expect(entry?.lastSeenMs).toBeGreaterThanOrEqual(0)
     expect(entry?.lastSeenMs).toBeLessThan(60_000)
     const text = (await runBin(['peers', '--data-dir', a.config.dataDir])).stdout
-    expect(text).toMatch(new RegExp(`${childId}\\s+connected\\s+(alive|suspect)\\s+slots 2/2\\s+heartbeat [0-9.]+s ago`))
+    expect(text).toMatch(new RegExp(`${childId}\\s+connected \\(direct\\)\\s+(alive|suspect)\\s+slots 2/2\\s+heartbeat [0-9.]+s ago`))
 
     // And the child sees a's heartbeats the same way.
     await expect.poll(async () => JSON.parse((await runBin(['peers', '--json', '--data-dir', childDir])).stdout)
