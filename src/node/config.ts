@@ -1,4 +1,4 @@
-import { availableParallelism, homedir, totalmem } from 'node:os'
+import { availableParallelism, homedir, networkInterfaces, totalmem } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -22,6 +22,17 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = typeof LOG_LEVELS[number]
 
 export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4001'
+export const DEFAULT_LISTEN_IP6 = '/ip6/::/tcp/4001'
+
+/**
+ * Listen addresses when none are given: IPv4 on every interface, and IPv6 too when the host has
+ * an IPv6 address (loopback counts: the stack is there). The IPv6 socket is IPv6-only
+ * (@libp2p/tcp sets ipv6Only for /ip6), so both bind port 4001 side by side.
+ */
+export function defaultListen (interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string[] {
+  const hasIPv6 = Object.values(interfaces).some(list => list?.some(entry => entry.family === 'IPv6') === true)
+  return hasIPv6 ? [DEFAULT_LISTEN, DEFAULT_LISTEN_IP6] : [DEFAULT_LISTEN]
+}
 export const DEFAULT_API = '127.0.0.1:7373'
 export const DEFAULT_NETWORK = 'mesh'
 export const DEFAULT_BOOTSTRAP_REDIAL_MS = 10_000
@@ -210,7 +221,7 @@ const quotaSize = byteSize.pipe(z.number().min(1024 * 1024, { message: 'a quota 
 
 export const rawConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(defaultDataDir),
-  listen: z.array(multiaddrString).min(1).default([DEFAULT_LISTEN]),
+  listen: z.array(multiaddrString).min(1).default(() => defaultListen()),
   announce: z.array(multiaddrString).max(16).default([]),
   relay: booleanLike.default(false),
   bootstrap: z.array(bootstrapAddr).default([]),

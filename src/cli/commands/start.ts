@@ -73,7 +73,7 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 export function startCommand (io: CliIo, setExitCode: (code: number) => void): Command {
   return new Command('start')
     .description('run a node in the foreground until SIGINT/SIGTERM')
-    .option('--listen <multiaddr>', 'address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4001)', collect)
+    .option('--listen <multiaddr>', 'address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4001, and /ip6/::/tcp/4001 where the host has IPv6)', collect)
     .option('--announce <multiaddr>', 'address to give peers instead of the listen addresses (your public address, if you know it), repeatable', collect)
     .option('--relay', 'serve as a circuit relay for peers behind NATs (a node peers can dial)')
     .option('--bootstrap <multiaddr>', 'peer to join through, /.../p2p/<id>, repeatable', collect)

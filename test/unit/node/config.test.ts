@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compileConfig, DEFAULT_LISTEN, parseApiAddress } from '../../../src/node/config.js'
+import { compileConfig, DEFAULT_LISTEN, DEFAULT_LISTEN_IP6, defaultListen, parseApiAddress } from '../../../src/node/config.js'
 import { configFromEnv, mergeConfigSources } from '../../../src/node/config-sources.js'
 
 const PEER = '12D3KooWQuySoVr5biAFub8SFZNXhQp1DVnbtAw3a9oV1U6CjEsj'
@@ -8,7 +8,7 @@ describe('compileConfig', () => {
   it('fills defaults', () => {
     const config = compileConfig({}, '/work')
     expect(config).toMatchObject({
-      listen: [DEFAULT_LISTEN],
+      listen: defaultListen(),
       bootstrap: [],
       network: 'mesh',
       mdns: false,
@@ -18,6 +18,14 @@ describe('compileConfig', () => {
     })
     expect(config.dataDir).toMatch(/\.mesh-node$/)
     expect(config.swarmKeyFile).toBeUndefined()
+  })
+
+  it('listens on IPv6 next to IPv4 by default only where the host has IPv6', () => {
+    const v4 = { address: '10.0.0.2', netmask: '255.0.0.0', family: 'IPv4' as const, mac: '00:00:00:00:00:00', internal: false, cidr: '10.0.0.2/8' }
+    const v6 = { address: '::1', netmask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', family: 'IPv6' as const, mac: '00:00:00:00:00:00', internal: true, cidr: '::1/128', scopeid: 0 }
+    expect(defaultListen({ eth0: [v4] })).toEqual([DEFAULT_LISTEN])
+    expect(defaultListen({ eth0: [v4], lo: [v6] })).toEqual([DEFAULT_LISTEN, DEFAULT_LISTEN_IP6])
+    expect(defaultListen({})).toEqual([DEFAULT_LISTEN])
   })
 
   it('resolves relative paths against the working directory', () => {
