@@ -18,6 +18,7 @@ export interface MeshMetrics {
   connections: Gauge<'kind'>
   relaysHeld: Gauge
   reservationsServed: Gauge
+  relayedBytes: Counter<'direction'>
 }
 
 /** Figures read from the running node at scrape time (issue 14: connections you can see). */
@@ -28,6 +29,8 @@ export interface ConnectionSources {
   relaysHeld?: () => number
   /** Reservations this node grants as a relay (`--relay`). */
   reservationsServed?: () => number
+  /** Bytes sent (out) and received (in) over relayed connections since start (./node/relayed-traffic.ts). */
+  relayedBytes?: () => { in: number, out: number }
 }
 
 export function createMetrics (): MeshMetrics {
@@ -56,9 +59,28 @@ export function createMetrics (): MeshMetrics {
     registers: [registry],
     collect () { this.set(sources.reservationsServed?.() ?? 0) }
   })
+  // A counter read from a running total: prom-client counters only go up, so it adds what grew
+  // since the last scrape (a node restarted in the same process starts its total at 0 again).
+  const reported = { in: 0, out: 0 }
+  const relayedBytes: Counter<'direction'> = new Counter({
+    name: 'mesh_relayed_bytes_total',
+    help: 'Bytes this node sent (out) and received (in) over relayed connections, encryption and framing included (what a relay\'s data limit counts)',
+    labelNames: ['direction'],
+    registers: [registry],
+    collect () {
+      const now = sources.relayedBytes?.()
+      if (now == null) return
+      for (const direction of ['in', 'out'] as const) {
+        if (now[direction] < reported[direction]) reported[direction] = 0
+        this.inc({ direction }, now[direction] - reported[direction])
+        reported[direction] = now[direction]
+      }
+    }
+  })
   return {
     registry,
     sources,
+    relayedBytes,
     connections,
     relaysHeld,
     reservationsServed,

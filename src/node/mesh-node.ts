@@ -42,6 +42,7 @@ import { VERSION } from '../version.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { PeerKeeper } from './peer-keeper.js'
 import { ReachabilityCheck, type Reachability } from './reachability.js'
+import { RelayedTraffic } from './relayed-traffic.js'
 import { RelayKeeper } from './relays.js'
 import { InboundSlots } from './inbound-slots.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
@@ -386,6 +387,7 @@ export class MeshNode {
     delete sources.connections
     delete sources.relaysHeld
     delete sources.reservationsServed
+    delete sources.relayedBytes
   }
 
   /** Prometheus text exposition of this node's metrics. */
@@ -587,6 +589,9 @@ export class MeshNode {
       const relays = new RelayKeeper({ libp2p, reachability: () => reachability.state(), clock: this.clock, logger })
       relays.start()
       cleanup.unshift(async () => { relays.stop() })
+      const relayedTraffic = new RelayedTraffic(libp2p)
+      relayedTraffic.start()
+      cleanup.unshift(async () => { relayedTraffic.stop() })
       Object.assign(this.metrics.sources, {
         connections: () => {
           const counts = { direct: 0, relayed: 0 }
@@ -594,7 +599,8 @@ export class MeshNode {
           return counts
         },
         relaysHeld: () => relays.relays().length,
-        reservationsServed: () => libp2p.services.relay?.reservations.size ?? 0
+        reservationsServed: () => libp2p.services.relay?.reservations.size ?? 0,
+        relayedBytes: () => relayedTraffic.bytes()
       })
       cleanup.unshift(async () => { this.clearMetricSources() })
       let api: ApiServer | undefined

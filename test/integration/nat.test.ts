@@ -114,6 +114,12 @@ describe.skipIf(unavailable != null)('behind home routers (NAT)', () => {
     expect(await metric(lab.pub, relay.dir, 'mesh_relay_reservations_served')).toBe(2)
     expect(await metric(home1.home, homeOwner.dir, 'mesh_relay_reservations_held')).toBe(2)
     expect(await metric(home1.home, homeOwner.dir, 'mesh_connections{kind="relayed"}')).toBeGreaterThanOrEqual(1)
+    // Bytes over relayed connections: the home owner's and home worker's tasks went through the
+    // relay both ways; the public owner, whose connections are all direct, relayed nothing.
+    for (const [ns, dir] of [[home1.home, homeOwner.dir], [home2.home, homeWorker.dir]] as const) {
+      for (const direction of ['in', 'out']) expect(await metric(ns, dir, `mesh_relayed_bytes_total{direction="${direction}"}`)).toBeGreaterThan(1000)
+    }
+    expect(await metric(lab.pub, owner.dir, 'mesh_relayed_bytes_total{direction="out"}')).toBe(0)
 
     // One relay stops: the private nodes keep the other (and would take any other that comes), and new tasks go through it.
     await relay.kill()
