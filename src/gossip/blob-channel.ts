@@ -70,7 +70,7 @@ export class BlobChannel {
     this.started = true
     await this.init.libp2p.handle(this.protocol, (stream, connection) => { void this.serve(stream, connection) }, {
       maxInboundStreams: 8,
-      // Over relays too, within the data a relayed connection may carry (RELAY_LIMITS): a larger
+      // Over relays too, within the data a relayed connection may carry (relayLimits in ../node/config.ts): a larger
       // blob breaks the connection at the limit, and its fetch fails and is tried again.
       runOnLimitedConnection: true
     })

@@ -84,7 +84,7 @@ export class LeaseChannel {
     this.started = true
     await this.init.libp2p.handle(this.protocol, (stream, connection) => { void this.read(stream, connection) }, {
       maxInboundStreams: 8,
-      // Over relays too: a worker and an owner both behind NATs reach each other only so (RELAY_LIMITS).
+      // Over relays too: a worker and an owner both behind NATs reach each other only so (relayLimits in ../node/config.ts).
       runOnLimitedConnection: true
     })
   }

@@ -38,6 +38,24 @@ export const DEFAULT_NETWORK = 'mesh'
 export const DEFAULT_BOOTSTRAP_REDIAL_MS = 10_000
 export const DEFAULT_HEARTBEAT_MS = 1_000
 
+/** What a relay grants. A relayed connection past either limit is closed; the two peers open another. */
+export interface RelayLimits {
+  maxReservations: number
+  durationMs: number
+  dataBytes: number
+}
+
+/**
+ * The mesh's own relays (docs/PUBLIC-NETWORK.md). libp2p's defaults (2 minutes, 128 KiB a
+ * connection) cut lease traffic short; 10 minutes and 16 MiB carry hours of one owner–worker
+ * pair's lease messages and blobs up to the size the docs name.
+ */
+export const DEFAULT_RELAY_LIMITS: RelayLimits = {
+  maxReservations: 64,
+  durationMs: 10 * 60_000,
+  dataBytes: 16 * 1024 * 1024
+}
+
 export interface ApiAddress {
   host: string
   port: number
@@ -48,8 +66,10 @@ export interface MeshNodeConfig {
   listen: string[]
   /** Addresses given to peers instead of the listen addresses (an operator who knows the node's public address). */
   announce: string[]
-  /** Serves as a circuit relay v2 for peers that cannot be dialled (RELAY_LIMITS in ./libp2p.ts). */
+  /** Serves as a circuit relay v2 for peers that cannot be dialled, within `relayLimits`. */
   relay: boolean
+  /** What a relay grants (`--relay`): reservations held at once (one per peer), and the time and bytes of each relayed connection. */
+  relayLimits: RelayLimits
   bootstrap: string[]
   network: string
   /** Path of the swarm key file; set means a private network. */
@@ -224,6 +244,9 @@ export const rawConfigSchema = z.strictObject({
   listen: z.array(multiaddrString).min(1).default(() => defaultListen()),
   announce: z.array(multiaddrString).max(16).default([]),
   relay: booleanLike.default(false),
+  relayMaxReservations: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_RELAY_LIMITS.maxReservations),
+  relayMaxDurationMs: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(DEFAULT_RELAY_LIMITS.durationMs),
+  relayMaxBytes: byteSize.pipe(z.number().int().min(1)).default(DEFAULT_RELAY_LIMITS.dataBytes),
   bootstrap: z.array(bootstrapAddr).default([]),
   network: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/,
     { message: 'must be 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit' })
@@ -303,6 +326,7 @@ export function compileConfig (raw: unknown, cwd: string = process.cwd()): MeshN
     listen: value.listen,
     announce: value.announce,
     relay: value.relay,
+    relayLimits: { maxReservations: value.relayMaxReservations, durationMs: value.relayMaxDurationMs, dataBytes: value.relayMaxBytes },
     bootstrap: value.bootstrap,
     network: value.network,
     ...(value.swarmKey != null ? { swarmKeyFile: absolute(value.swarmKey) } : {}),

@@ -40,18 +40,6 @@ export type MeshServices = {
   relay?: CircuitRelayService
 }
 
-/**
- * What a relay of this mesh grants (`--relay`; docs/PROTOCOL.md, "Relays"): reservations in all
- * (one per peer), and per relayed connection the time and bytes it may carry before the relay
- * closes it (libp2p's defaults are 2 minutes and 128 KiB: less than one busy minute of lease
- * traffic). The lease channel opens a new one when a connection ends.
- */
-export const RELAY_LIMITS = {
-  maxReservations: 64,
-  durationMs: 10 * 60_000,
-  dataBytes: 16 * 1024 * 1024
-}
-
 export type MeshLibp2p = Libp2p<MeshServices>
 
 export interface Libp2pInit {
@@ -138,9 +126,12 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
         ...base,
         relay: circuitRelayServer({
           reservations: {
-            maxReservations: RELAY_LIMITS.maxReservations,
-            defaultDurationLimit: RELAY_LIMITS.durationMs,
-            defaultDataLimit: BigInt(RELAY_LIMITS.dataBytes)
+            // What a relay of this mesh grants (docs/PROTOCOL.md, "Relays"; DEFAULT_RELAY_LIMITS in
+            // ./config.ts): libp2p's defaults, 2 minutes and 128 KiB a relayed connection, are less
+            // than one busy minute of lease traffic. The lease channel opens a new one when one ends.
+            maxReservations: config.relayLimits.maxReservations,
+            defaultDurationLimit: config.relayLimits.durationMs,
+            defaultDataLimit: BigInt(config.relayLimits.dataBytes)
           }
         })
       }

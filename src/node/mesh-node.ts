@@ -43,14 +43,14 @@ import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { PeerKeeper } from './peer-keeper.js'
 import { ReachabilityCheck, type Reachability } from './reachability.js'
 import { RelayedTraffic } from './relayed-traffic.js'
-import { RelayKeeper } from './relays.js'
+import { RelayKeeper, type AvoidedRelay } from './relays.js'
 import { InboundSlots } from './inbound-slots.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
 import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
 import { lockDataDir } from './data-dir-lock.js'
 import { PeerDatastore } from './datastore.js'
 import { ensureDataDir, ensurePrivateFile, loadOrCreatePrivateKey } from './identity.js'
-import { RELAY_LIMITS, buildLibp2p, clearStaleBootstrapTags, learnAddresses, startListening, type MeshLibp2p } from './libp2p.js'
+import { buildLibp2p, clearStaleBootstrapTags, learnAddresses, startListening, type MeshLibp2p } from './libp2p.js'
 import { readSwarmKey } from './swarm-key.js'
 import { DialFailures, describeDialError, dialFailureReason, type FailureCounts } from './dial-failures.js'
 
@@ -80,6 +80,8 @@ export interface MeshNodeStatus {
   /** This node's addresses through relays (held while it is private), and the relays' peer ids. */
   relayAddrs: string[]
   relays: string[]
+  /** Relays this node does not reserve on for now: they refused it, or held its reservation without forwarding. */
+  avoidedRelays: AvoidedRelay[]
   /** What this node grants as a relay (`--relay`), and the reservations it holds for peers now; null when it is not one. */
   relay: { reservations: number, maxReservations: number, durationMs: number, dataBytes: number } | null
 }
@@ -338,7 +340,8 @@ export class MeshNode {
       announcedAddrs: this.config.announce,
       relayAddrs: relays.relayAddrs(),
       relays: relays.relays(),
-      relay: libp2p.services.relay == null ? null : { reservations: libp2p.services.relay.reservations.size, maxReservations: RELAY_LIMITS.maxReservations, durationMs: RELAY_LIMITS.durationMs, dataBytes: RELAY_LIMITS.dataBytes }
+      avoidedRelays: relays.avoidedRelays(),
+      relay: libp2p.services.relay == null ? null : { reservations: libp2p.services.relay.reservations.size, ...this.config.relayLimits }
     }
   }
 
@@ -586,7 +589,7 @@ export class MeshNode {
       const reachability = new ReachabilityCheck({ libp2p, network: config.network, clock: this.clock, logger, reputation: this.peerJudge })
       await reachability.start()
       cleanup.unshift(async () => { await reachability.stop() })
-      const relays = new RelayKeeper({ libp2p, reachability: () => reachability.state(), clock: this.clock, logger })
+      const relays = new RelayKeeper({ libp2p, reachability: () => reachability.state(), probe: async relay => await reachability.probeRelay(relay), clock: this.clock, logger })
       relays.start()
       cleanup.unshift(async () => { relays.stop() })
       const relayedTraffic = new RelayedTraffic(libp2p)

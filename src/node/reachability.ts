@@ -1,5 +1,6 @@
 import { lpStream } from '@libp2p/utils'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { CODE_P2P, multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { RateLimiter, type RateLimit } from '../gossip/rate-limit.js'
 import { dialBackProtocol } from '../gossip/topics.js'
 import { PROTOCOL_VERSION } from '../gossip/wire/limits.js'
@@ -25,9 +26,16 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
  * A peer's "reached you" counts only if this node saw that peer's new inbound connection arrive
  * (a liar cannot make a node believe it is public); "could not reach you" cannot be checked, so
  * `private` needs two peers saying so (or the only peer there is).
+ *
+ * The same request, naming a relay, asks whether that relay forwards (probeRelay, used by
+ * ./relays.ts): the peer dials the requester through the relay, over the connection it already
+ * holds to the relay (never a new one), so a request costs the relay one relayed connection to the
+ * peer that asked for it, within the same rate limits.
  */
 
 export type Reachability = 'public' | 'private' | 'unknown'
+/** Whether a relay this node holds a reservation on forwards connections to it. */
+export type RelayProbe = 'forwards' | 'not forwarding' | 'unknown'
 
 export interface ReachabilitySettings {
   /** A decided node asks again this often (its answers expire after `answerTtlMs`). */
@@ -53,7 +61,9 @@ export const DEFAULT_REACHABILITY: ReachabilitySettings = {
   askPerRound: 3,
   dialTimeoutMs: 5_000,
   answerTtlMs: 30 * 60_000,
-  perPeer: { rate: 1 / 60, burst: 2 },
+  // A private node asks a peer about its own address now and then, and about each of its relays
+  // every two minutes (./relays.ts): a few a minute at most.
+  perPeer: { rate: 1 / 15, burst: 4 },
   perAddress: { rate: 1 / 10, burst: 4 },
   maxConcurrent: 2
 }
@@ -81,6 +91,16 @@ interface Answer {
   at: number
 }
 
+/** A dial-back under way: how it should arrive (through `relay`, or directly), and whether it did. */
+interface Expected {
+  relay?: string
+  arrived: boolean
+  wake?: () => void
+}
+
+/** What to be dialled at: this node's listening port at its observed address, or through a relay. */
+type Target = { port: number } | { relay: string }
+
 export class ReachabilityCheck {
   readonly protocol: string
   private readonly settings: ReachabilitySettings
@@ -88,7 +108,7 @@ export class ReachabilityCheck {
   private readonly asked = new Map<string, number>()
   private readonly observed: string[] = []
   /** Peers whose dial-back this node waits for, and whether it arrived. */
-  private readonly expecting = new Map<string, { arrived: boolean, wake?: () => void }>()
+  private readonly expecting = new Map<string, Expected>()
   private readonly perPeer: RateLimiter
   private readonly perAddress: RateLimiter
   private serving = 0
@@ -103,6 +123,8 @@ export class ReachabilityCheck {
     if (connection.direction !== 'inbound') return
     const waiting = this.expecting.get(connection.remotePeer.toString())
     if (waiting == null) return
+    const relayed = connection.limits != null
+    if (waiting.relay != null ? !relayed || !connection.remoteAddr.toString().includes(`/p2p/${waiting.relay}/p2p-circuit`) : relayed) return
     waiting.arrived = true
     waiting.wake?.()
   }
@@ -202,7 +224,10 @@ export class ReachabilityCheck {
     if (port == null) return
     const peers = this.candidates(now).slice(0, this.settings.askPerRound)
     for (const peer of peers) this.asked.set(peer, now)
-    await Promise.all(peers.map(async peer => { await this.askOne(peer, port) }))
+    await Promise.all(peers.map(async peer => {
+      const answer = await this.askOne(peer, { port })
+      if (answer !== 'none') this.record(peer, answer === 'reached')
+    }))
     const state = this.state()
     if (state !== this.lastState) {
       this.init.logger.info({ reachability: state, observed: this.observedAddrs() }, state === 'public' ? 'reachable: a peer dialled this node back' : state === 'private' ? 'not reachable from outside: peers cannot dial this node back' : 'reachability unknown')
@@ -210,18 +235,36 @@ export class ReachabilityCheck {
     }
   }
 
-  private async askOne (peer: string, port: number): Promise<void> {
-    const waiting: { arrived: boolean, wake?: () => void } = { arrived: false }
+  /**
+   * Asks peers other than `relay` to dial this node through it: `forwards` once one connection
+   * through it arrives; `not forwarding` when two peers (or the only one there is) say they could
+   * not get through (unverifiable alone: one liar cannot make this node drop a relay); `unknown`
+   * without enough answers (no other peer, peers not connected to that relay, or busy).
+   */
+  async probeRelay (relay: string): Promise<RelayProbe> {
+    const helpers = this.directPeers().filter(peer => peer !== relay && !this.expecting.has(peer))
+    let failed = 0
+    for (const helper of helpers.slice(0, this.settings.askPerRound + 1)) {
+      const answer = await this.askOne(helper, { relay })
+      if (answer === 'reached') return 'forwards'
+      if (answer === 'failed' && ++failed >= Math.min(2, helpers.length)) return 'not forwarding'
+    }
+    return 'unknown'
+  }
+
+  private async askOne (peer: string, target: Target): Promise<'reached' | 'failed' | 'none'> {
+    const waiting: Expected = { arrived: false, ...('relay' in target ? { relay: target.relay } : {}) }
     this.expecting.set(peer, waiting)
     const signal = AbortSignal.timeout(this.settings.dialTimeoutMs * 3)
     let stream: Stream | undefined
     try {
       const connection = this.init.libp2p.getConnections().find(c => c.remotePeer.toString() === peer && c.limits == null && c.status === 'open')
-      if (connection == null) return
+      if (connection == null) return 'none'
       stream = await connection.newStream(this.protocol, { signal })
       this.streams.add(stream)
       const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES })
-      await lp.write(DialBackRequest.encode({ version: PROTOCOL_VERSION, port }), { signal })
+      const request = 'relay' in target ? { version: PROTOCOL_VERSION, port: 0, relay: target.relay } : { version: PROTOCOL_VERSION, port: target.port, relay: '' }
+      await lp.write(DialBackRequest.encode(request), { signal })
       let bytes: Uint8Array
       try {
         bytes = (await lp.read({ signal })).subarray()
@@ -237,19 +280,21 @@ export class ReachabilityCheck {
         throw err
       }
       await stream.close().catch(() => {})
-      if (response.dialed.byteLength > 0) this.noteObserved(response.dialed)
+      if (response.dialed.byteLength > 0 && 'port' in target) this.noteObserved(response.dialed)
       if (response.status === DialBackStatus.DIALBACK_OK) {
         // Its connection may finish its handshake here a moment after the peer's answer.
         if (!waiting.arrived) await new Promise<void>(resolve => { waiting.wake = resolve; this.init.clock.setTimeout(resolve, 2_000) })
-        if (waiting.arrived) this.record(peer, true)
-        else this.init.logger.debug({ peer }, 'a peer said it dialled this node back, but no connection from it arrived')
+        if (waiting.arrived) return 'reached'
+        this.init.logger.debug({ peer, ...target }, 'a peer said it dialled this node back, but no connection from it arrived')
       } else if (response.status === DialBackStatus.DIALBACK_FAILED) {
-        this.record(peer, false)
+        return 'failed'
       }
+      return 'none'
     } catch (err) {
       // A peer that does not speak the protocol, or a stream lost: no answer.
       this.init.logger.debug({ peer, err: (err as Error).message }, 'no dial-back answer')
       stream?.abort(err as Error)
+      return 'none'
     } finally {
       if (stream != null) this.streams.delete(stream)
       if (this.expecting.get(peer) === waiting) this.expecting.delete(peer)
@@ -303,12 +348,13 @@ export class ReachabilityCheck {
       const reply = async (status: DialBackStatus, dialed?: Multiaddr): Promise<void> => {
         await lp.write(DialBackResponse.encode({ version: PROTOCOL_VERSION, status, dialed: dialed?.bytes ?? new Uint8Array() }), { signal })
       }
-      if (request.port < 1 || request.port > 65535) {
-        this.init.reputation.report(peer, 'invalid_message', `dial-back request for port ${request.port}`)
+      const throughRelay = request.relay !== ''
+      if (throughRelay ? request.port !== 0 || !isPeerId(request.relay) : request.port < 1 || request.port > 65535) {
+        this.init.reputation.report(peer, 'invalid_message', throughRelay ? 'dial-back request naming no relay peer id' : `dial-back request for port ${request.port}`)
         stream.abort(new Error('bad dial-back request'))
         return
       }
-      const target = this.targetOf(connection, request.port)
+      const target = throughRelay ? this.relayTargetOf(request.relay, peer) : this.targetOf(connection, request.port)
       if (connection.limits != null || target == null) {
         await reply(DialBackStatus.DIALBACK_REFUSED)
         return
@@ -323,7 +369,7 @@ export class ReachabilityCheck {
       let reached = false
       try {
         const back = await this.init.libp2p.dial(multiaddr(`${target.addr.toString()}/p2p/${peer}`), { force: true, signal: AbortSignal.timeout(this.settings.dialTimeoutMs) })
-        reached = back.remotePeer.toString() === peer
+        reached = back.remotePeer.toString() === peer && (back.limits != null) === throughRelay
         await back.close().catch(() => { back.abort(new Error('dial-back done')) })
       } catch (err) {
         this.init.logger.debug({ peer, addr: target.addr.toString(), err: (err as Error).message }, 'dial-back failed')
@@ -339,11 +385,32 @@ export class ReachabilityCheck {
     }
   }
 
+  /**
+   * Through a relay: only over a direct connection this node already holds to it (the dial opens
+   * a relayed connection on it, nothing new toward any address), never through the requester
+   * itself or this node. Rate-limited per relay.
+   */
+  private relayTargetOf (relay: string, requester: string): { addr: Multiaddr, host: string } | undefined {
+    if (relay === requester || relay === this.init.libp2p.peerId.toString()) return undefined
+    const held = this.init.libp2p.getConnections().find(c => c.remotePeer.toString() === relay && c.limits == null && c.status === 'open')
+    if (held == null) return undefined
+    return { addr: multiaddr(`${held.remoteAddr.decapsulateCode(CODE_P2P).toString()}/p2p/${relay}/p2p-circuit`), host: `relay ${relay}` }
+  }
+
   /** The requester's address as this node sees it, at the port asked about: IP and TCP only. */
   private targetOf (connection: Connection, port: number): { addr: Multiaddr, host: string } | undefined {
     const ip = connection.remoteAddr.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')
     const overTcp = connection.remoteAddr.getComponents().some(c => c.name === 'tcp')
     if (ip?.value == null || !overTcp) return undefined
     return { addr: multiaddr(`/${ip.name}/${ip.value}/tcp/${port}`), host: ip.value }
+  }
+}
+
+function isPeerId (text: string): boolean {
+  try {
+    peerIdFromString(text)
+    return true
+  } catch {
+    return false
   }
 }

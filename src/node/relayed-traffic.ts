@@ -4,7 +4,7 @@ import type { Connection, Libp2p } from '@libp2p/interface'
  * Bytes this node sent and received over relayed (limited) connections, for /metrics (issue 14:
  * connections you can see). Counted at the ends of a relayed connection, on the relay stream
  * under it: everything the two peers exchange through the relay, encryption and framing included,
- * which is what the relay's data limit (./libp2p.ts RELAY_LIMITS) is charged with.
+ * which is what the relay's data limit (relayLimits in ./config.ts) is charged with.
  *
  * libp2p has no byte counters of its own without its metrics module, so this reads the circuit
  * transport's connection: `maConn.stream` is the relay stream (@libp2p/circuit-relay-v2's

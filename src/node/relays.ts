@@ -1,7 +1,8 @@
+import { peerIdFromString } from '@libp2p/peer-id'
 import { CODE_P2P, multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
-import type { Reachability } from './reachability.js'
+import type { Reachability, RelayProbe } from './reachability.js'
 import type { MeshLibp2p } from './libp2p.js'
 
 /** The circuit relay v2 protocol a relay serves reservations on (libp2p's RELAY_V2_HOP_CODEC). */
@@ -18,6 +19,24 @@ export interface RelayKeeperInit {
   /** How often to look; a relay that refused is not asked again for `retryMs`. */
   tickMs?: number
   retryMs?: number
+  /** Whether a relay forwards (ReachabilityCheck.probeRelay); without it relays are not checked. */
+  probe?: (relay: string) => Promise<RelayProbe>
+  /** Each held relay is checked this soon after its reservation, then this often. */
+  probeMs?: number
+  /** A relay found not forwarding is left (its connection closed) and not used again for this long. */
+  avoidMs?: number
+}
+
+/** A relay this node does not reserve on for now, why, and for how much longer. */
+export interface AvoidedRelay {
+  peerId: string
+  reason: 'refused' | 'not forwarding'
+  remainingMs: number
+}
+
+interface Avoidance {
+  reason: AvoidedRelay['reason']
+  untilMs: number
 }
 
 interface TransportManager {
@@ -30,22 +49,31 @@ interface TransportManager {
  * natural ones), so its relayed addresses (`<relay>/p2p-circuit/p2p/<self>`) are in what it
  * tells peers (identify, heartbeats) and owners and workers can reach it through them. When a
  * relay goes (its connection closes, its reservation ends), libp2p drops its address and the
- * next tick reserves on another.
+ * next tick reserves on another. A relay that keeps its connection and reservation but does not
+ * forward (connections to this node through it fail, as two peers asked to dial through it say)
+ * is left: its connection closed, and no reservation on it for `avoidMs`.
  */
 export class RelayKeeper {
   private readonly wanted: number
   private readonly retryMs: number
-  private readonly refusedAt = new Map<string, number>()
+  private readonly probeMs: number
+  private readonly avoidMs: number
+  private readonly avoided = new Map<string, Avoidance>()
+  /** When each held relay was last checked (first seen held: due at once). */
+  private readonly checkedAt = new Map<string, number>()
   private readonly reserving = new Set<string>()
+  private probing = false
   private timer?: unknown
 
   constructor (private readonly init: RelayKeeperInit) {
     this.wanted = init.wanted ?? 2
     this.retryMs = init.retryMs ?? 60_000
+    this.probeMs = init.probeMs ?? 120_000
+    this.avoidMs = init.avoidMs ?? 10 * 60_000
   }
 
   start (): void {
-    this.timer ??= this.init.clock.setInterval(() => { void this.tick() }, this.init.tickMs ?? 3_000)
+    this.timer ??= this.init.clock.setInterval(() => { void this.tick(); void this.checkOne() }, this.init.tickMs ?? 3_000)
   }
 
   stop (): void {
@@ -61,6 +89,13 @@ export class RelayKeeper {
       if (relay != null) ids.add(relay)
     }
     return [...ids]
+  }
+
+  /** Relays this node does not reserve on for now (refused it, or did not forward). */
+  avoidedRelays (): AvoidedRelay[] {
+    const now = this.init.clock.now()
+    for (const [peer, entry] of this.avoided) if (entry.untilMs <= now) this.avoided.delete(peer)
+    return [...this.avoided].map(([peerId, { reason, untilMs }]) => ({ peerId, reason, remainingMs: untilMs - now }))
   }
 
   /** This node's relayed addresses. */
@@ -81,7 +116,7 @@ export class RelayKeeper {
     for (const connection of libp2p.getConnections()) {
       const peer = connection.remotePeer.toString()
       if (connection.limits != null || held.has(peer)) continue
-      if (now - (this.refusedAt.get(peer) ?? -Infinity) < this.retryMs) continue
+      if ((this.avoided.get(peer)?.untilMs ?? -Infinity) > now) continue
       const protocols: string[] = await libp2p.peerStore.get(connection.remotePeer).then(p => p.protocols, () => [])
       if (!protocols.includes(HOP_PROTOCOL)) continue
       await this.reserve(peer, connection.remoteAddr)
@@ -96,10 +131,38 @@ export class RelayKeeper {
       await transports.listen([multiaddr(`${addr.decapsulateCode(CODE_P2P).toString()}/p2p/${relay}/p2p-circuit`)])
       this.init.logger.info({ relay }, 'reachable through a relay (this node cannot be dialled directly)')
     } catch (err) {
-      this.refusedAt.set(relay, this.init.clock.now())
+      this.avoided.set(relay, { reason: 'refused', untilMs: this.init.clock.now() + this.retryMs })
       this.init.logger.debug({ relay, err: (err as Error).message }, 'no reservation on a relay')
     } finally {
       this.reserving.delete(relay)
+    }
+  }
+
+  /**
+   * Checks one held relay that is due (probeMs since its last check; at once when newly held):
+   * one check at a time. A relay found not forwarding is left and avoided.
+   */
+  async checkOne (): Promise<void> {
+    const probe = this.init.probe
+    if (probe == null || this.probing) return
+    const held = this.relays()
+    for (const relay of this.checkedAt.keys()) if (!held.includes(relay)) this.checkedAt.delete(relay)
+    const now = this.init.clock.now()
+    const due = held.find(relay => now - (this.checkedAt.get(relay) ?? -Infinity) >= this.probeMs)
+    if (due == null) return
+    this.probing = true
+    try {
+      const result = await probe(due)
+      this.checkedAt.set(due, this.init.clock.now())
+      if (result !== 'not forwarding') return
+      this.avoided.set(due, { reason: 'not forwarding', untilMs: this.init.clock.now() + this.avoidMs })
+      this.checkedAt.delete(due)
+      this.init.logger.warn({ relay: due }, 'a relay holds this node\'s reservation but does not forward connections to it: leaving it')
+      await this.init.libp2p.hangUp(peerIdFromString(due)).catch(() => {})
+    } catch (err) {
+      this.init.logger.debug({ relay: due, err: (err as Error).message }, 'relay check failed')
+    } finally {
+      this.probing = false
     }
   }
 }

@@ -44,7 +44,7 @@ describe.skipIf(unavailable != null)('behind home routers (NAT)', () => {
     return { dir, status: status as MeshNodeStatus, kill: async () => { proc.child.kill('SIGKILL'); await proc.exited } }
   }
 
-  it('nodes behind NAT find themselves private, public ones public; a worker behind NAT runs a public owner\'s tasks over a direct connection and the tasks of an owner behind the other NAT through a relay; when one relay stops they go through the other; restarted with both relays down, the worker rejoins through the plain public node', async () => {
+  it('nodes behind NAT find themselves private, public ones public; a worker behind NAT runs a public owner\'s tasks over a direct connection and the tasks of an owner behind the other NAT through a relay; when one relay stops they go through the other, and they leave a relay that does not forward; restarted with both relays down, the worker rejoins through the plain public node', async () => {
     const relay = await node(lab.pub, lab.publicAddr, ['--no-worker', '--relay'])
     const bootstrap = relay.status.addrs.find(a => a.includes(lab.publicAddr)) as string
     expect(bootstrap).toBeDefined()
@@ -115,17 +115,37 @@ describe.skipIf(unavailable != null)('behind home routers (NAT)', () => {
     expect(await metric(home1.home, homeOwner.dir, 'mesh_relay_reservations_held')).toBe(2)
     expect(await metric(home1.home, homeOwner.dir, 'mesh_connections{kind="relayed"}')).toBeGreaterThanOrEqual(1)
     // Bytes over relayed connections: the home owner's and home worker's tasks went through the
-    // relay both ways; the public owner, whose connections are all direct, relayed nothing.
+    // relay both ways; the public owner's only relayed connections are the dial-backs it makes
+    // when a home node checks that its relay forwards (a handshake each, no tasks).
+    const relayed = async (ns: string, dir: string, direction: string): Promise<number> => await metric(ns, dir, `mesh_relayed_bytes_total{direction="${direction}"}`)
     for (const [ns, dir] of [[home1.home, homeOwner.dir], [home2.home, homeWorker.dir]] as const) {
-      for (const direction of ['in', 'out']) expect(await metric(ns, dir, `mesh_relayed_bytes_total{direction="${direction}"}`)).toBeGreaterThan(1000)
+      for (const direction of ['in', 'out']) expect(await relayed(ns, dir, direction)).toBeGreaterThan(1000)
     }
-    expect(await metric(lab.pub, owner.dir, 'mesh_relayed_bytes_total{direction="out"}')).toBe(0)
+    console.log(`relayed bytes out: home owner ${await relayed(home1.home, homeOwner.dir, 'out')}, home worker ${await relayed(home2.home, homeWorker.dir, 'out')}, public owner ${await relayed(lab.pub, owner.dir, 'out')}`)
+    expect(await relayed(lab.pub, owner.dir, 'out')).toBeLessThan(await relayed(home1.home, homeOwner.dir, 'out'))
 
     // One relay stops: the private nodes keep the other (and would take any other that comes), and new tasks go through it.
     await relay.kill()
     await expect.poll(async () => await relaysOf(home1.home, homeOwner.dir), { timeout: 60_000, interval: 1000, message: 'the home owner keeps the second relay only' }).toEqual([relay2.status.peerId])
     await expect.poll(async () => await relaysOf(home2.home, homeWorker.dir), { timeout: 60_000, interval: 1000, message: 'the home worker keeps the second relay only' }).toEqual([relay2.status.peerId])
     for (const task of await runs(home1.home, homeOwner.dir, 'through the second relay')) expect(task.replicas.map(r => r.worker)).toEqual([homeWorker.status.peerId])
+
+    // A relay that takes reservations but forwards nothing (it grants 64 bytes a relayed
+    // connection: no handshake gets through). The home nodes reserve on it, hear from two peers
+    // that nothing reaches them through it, leave it and keep the relay that works.
+    const broken = await node(lab.pub, lab.publicAddr, ['--no-worker', '--relay', '--relay-max-bytes', '64', '--bootstrap', bootstrap2])
+    expect(broken.status.relay).toMatchObject({ dataBytes: 64 })
+    const brokenAddr = broken.status.addrs.find(a => a.includes(lab.publicAddr)) as string
+    for (const [ns, dir] of [[lab.pub, owner.dir], [home1.home, homeOwner.dir], [home2.home, homeWorker.dir]] as const) {
+      const connected = await lab.cli(ns, ['connect', brokenAddr, '--data-dir', dir])
+      expect(connected.code, connected.stderr).toBe(0)
+    }
+    for (const [ns, dir] of [[home1.home, homeOwner.dir], [home2.home, homeWorker.dir]] as const) {
+      await expect.poll(async () => (await statusOf(ns, dir))?.avoidedRelays.find(r => r.peerId === broken.status.peerId)?.reason, { timeout: 90_000, interval: 1000, message: 'a home node finds the broken relay does not forward' }).toBe('not forwarding')
+      expect(await relaysOf(ns, dir)).toEqual([relay2.status.peerId])
+    }
+    for (const task of await runs(home1.home, homeOwner.dir, 'past a broken relay')) expect(task.replicas.map(r => r.worker)).toEqual([homeWorker.status.peerId])
+    await broken.kill()
 
     // Both relay (and bootstrap) nodes down: the home worker restarts on its data dir and finds
     // the mesh again through the plain public node its peer store remembers.

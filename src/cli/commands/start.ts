@@ -13,6 +13,9 @@ interface StartFlags extends GlobalOptions {
   listen?: string[]
   announce?: string[]
   relay?: boolean
+  relayMaxReservations?: string
+  relayMaxDurationMs?: string
+  relayMaxBytes?: string
   bootstrap?: string[]
   network?: string
   swarmKey?: string
@@ -41,6 +44,9 @@ const FLAG_NAMES: Record<string, string> = {
   dataDir: '--data-dir',
   listen: '--listen',
   announce: '--announce',
+  relayMaxReservations: '--relay-max-reservations',
+  relayMaxDurationMs: '--relay-max-duration-ms',
+  relayMaxBytes: '--relay-max-bytes',
   bootstrap: '--bootstrap',
   network: '--network',
   swarmKey: '--swarm-key',
@@ -76,6 +82,9 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .option('--listen <multiaddr>', 'address to listen on, repeatable (default /ip4/0.0.0.0/tcp/4001, and /ip6/::/tcp/4001 where the host has IPv6)', collect)
     .option('--announce <multiaddr>', 'address to give peers instead of the listen addresses (your public address, if you know it), repeatable', collect)
     .option('--relay', 'serve as a circuit relay for peers behind NATs (a node peers can dial)')
+    .option('--relay-max-reservations <n>', 'as a relay: peers holding a reservation at once, one each (default 64)')
+    .option('--relay-max-duration-ms <ms>', 'as a relay: how long one relayed connection may last (default 600000)')
+    .option('--relay-max-bytes <size>', 'as a relay: bytes one relayed connection may carry, e.g. 16MiB (default 16MiB)')
     .option('--bootstrap <multiaddr>', 'peer to join through, /.../p2p/<id>, repeatable', collect)
     .option('--network <name>', 'network name; topics and protocols are namespaced by it (default mesh)')
     .option('--swarm-key <file>', 'pre-shared key file for a private network (make one with "mesh-node psk --out swarm.key")')
@@ -134,6 +143,9 @@ export async function runStart (flags: StartFlags, io: CliIo, signals: NodeJS.Ev
       listen: flags.listen,
       announce: flags.announce,
       relay: flags.relay,
+      relayMaxReservations: flags.relayMaxReservations,
+      relayMaxDurationMs: flags.relayMaxDurationMs,
+      relayMaxBytes: flags.relayMaxBytes,
       bootstrap: flags.bootstrap,
       network: flags.network,
       swarmKey: flags.swarmKey,

@@ -40,11 +40,20 @@ export function statusCommand (io: CliIo): Command {
         ...(status.observedAddrs?.length > 0 ? ['seen at', ...status.observedAddrs.map(addr => `  ${addr}`)] : []),
         ...(status.announcedAddrs?.length > 0 ? ['announced', ...status.announcedAddrs.map(addr => `  ${addr}`)] : []),
         ...(status.relayAddrs?.length > 0 ? ['through relays', ...status.relayAddrs.map(addr => `  ${addr}`)] : []),
-        ...(status.relay != null ? [`relaying ${status.relay.reservations}/${status.relay.maxReservations} reservations; ${Math.round(status.relay.durationMs / 60_000)} min and ${Math.round(status.relay.dataBytes / 1024 / 1024)} MiB per relayed connection`] : []),
+        ...(status.avoidedRelays?.length > 0 ? ['relays avoided', ...status.avoidedRelays.map(r => `  ${r.peerId} ${r.reason}, for ${formatUptime(r.remainingMs)}`)] : []),
+        ...(status.relay != null ? [`relaying ${status.relay.reservations}/${status.relay.maxReservations} reservations; ${formatUptime(status.relay.durationMs)} and ${formatSize(status.relay.dataBytes)} per relayed connection`] : []),
         ...failureLines('failed dials', status.failedDials),
         ...failureLines('failed inbound', status.failedInbound),
         'addrs',
         ...status.addrs.map(addr => `  ${addr}`)
       ].join('\n'))
     })
+}
+
+/** Bytes as the largest binary unit that keeps a whole number of at least 1 (16 MiB, 1500 B). */
+function formatSize (bytes: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`
+  }
+  return `${bytes} B`
 }

@@ -6069,6 +6069,7 @@ export namespace VersionPeek {
 export interface DialBackRequest {
   version: number
   port: number
+  relay: string
 }
 
 export namespace DialBackRequest {
@@ -6091,13 +6092,19 @@ export namespace DialBackRequest {
           w.uint32(obj.port)
         }
 
+        if ((obj.relay != null && obj.relay !== '')) {
+          w.uint32(26)
+          w.string(obj.relay)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           version: 0,
-          port: 0
+          port: 0,
+          relay: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -6112,6 +6119,10 @@ export namespace DialBackRequest {
             }
             case 2: {
               obj.port = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.relay = reader.string()
               break
             }
             default: {
@@ -6143,6 +6154,13 @@ export namespace DialBackRequest {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.relay`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -6165,6 +6183,11 @@ export namespace DialBackRequest {
     value: number
   }
 
+  export interface DialBackRequestRelayFieldEvent {
+    field: '$.relay'
+    value: string
+  }
+
   export function encode (obj: Partial<DialBackRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DialBackRequest.codec())
   }
@@ -6173,7 +6196,7 @@ export namespace DialBackRequest {
     return decodeMessage(buf, DialBackRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DialBackRequest>): Generator<DialBackRequestVersionFieldEvent | DialBackRequestPortFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DialBackRequest>): Generator<DialBackRequestVersionFieldEvent | DialBackRequestPortFieldEvent | DialBackRequestRelayFieldEvent> {
     return streamMessage(buf, DialBackRequest.codec(), opts)
   }
 }

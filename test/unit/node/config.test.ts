@@ -28,6 +28,11 @@ describe('compileConfig', () => {
     expect(defaultListen({})).toEqual([DEFAULT_LISTEN])
   })
 
+  it('takes what a relay grants from sizes and numbers, with the mesh\'s defaults', () => {
+    expect(compileConfig({}, '/work').relayLimits).toEqual({ maxReservations: 64, durationMs: 600_000, dataBytes: 16 * 1024 * 1024 })
+    expect(compileConfig({ relayMaxReservations: '8', relayMaxDurationMs: '60000', relayMaxBytes: '1MiB' }, '/work').relayLimits).toEqual({ maxReservations: 8, durationMs: 60_000, dataBytes: 1024 * 1024 })
+  })
+
   it('resolves relative paths against the working directory', () => {
     const config = compileConfig({ dataDir: 'data', swarmKey: 'keys/swarm.key' }, '/work')
     expect(config.dataDir).toBe('/work/data')
@@ -36,6 +41,9 @@ describe('compileConfig', () => {
 
   it.each([
     [{ listen: ['nope'] }, 'listen[0]'],
+    [{ relayMaxDurationMs: 999 }, 'relayMaxDurationMs'],
+    [{ relayMaxBytes: 'lots' }, 'relayMaxBytes'],
+    [{ relayMaxReservations: 0 }, 'relayMaxReservations'],
     [{ listen: [] }, 'listen'],
     [{ bootstrap: ['/ip4/127.0.0.1/tcp/4001'] }, 'bootstrap[0]: a bootstrap address must end in /p2p/'],
     [{ bootstrap: ['/ip4/127.0.0.1/tcp/4001/p2p/'] }, 'bootstrap[0]: "/ip4/127.0.0.1/tcp/4001/p2p/" has an empty peer id'],
