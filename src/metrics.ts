@@ -59,8 +59,8 @@ export function createMetrics (): MeshMetrics {
     registers: [registry],
     collect () { this.set(sources.reservationsServed?.() ?? 0) }
   })
-  // A counter read from a running total: prom-client counters only go up, so it adds what grew
-  // since the last scrape (a node restarted in the same process starts its total at 0 again).
+  // A counter read from a running total (kept across restarts of a node object: it only grows);
+  // prom-client counters only go up, so it adds what grew since the last scrape.
   const reported = { in: 0, out: 0 }
   const relayedBytes: Counter<'direction'> = new Counter({
     name: 'mesh_relayed_bytes_total',

@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { MeshMetrics } from '../metrics.js'
 import type { MultiaddrConnection } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 /**
  * Per-host and per-subnet bounds on inbound connections, so that one host (or one network)
@@ -77,7 +78,7 @@ export class InboundSlots {
   admit (conn: MultiaddrConnection): InboundRefusal | undefined {
     let keys: SourceKeys | undefined
     try {
-      keys = sourceKeys(conn, this.limits.limitLoopback)
+      keys = sourceKeys(conn.remoteAddr, this.limits.limitLoopback)
     } catch (err) {
       this.components.logger.debug({ remote: conn.remoteAddr.toString(), err: errorMessage(err) }, 'inbound connection from an address that cannot be counted')
     }
@@ -101,9 +102,13 @@ export class InboundSlots {
   }
 }
 
-/** Host and subnet keys of a connection's remote address; undefined for what is not counted. */
-function sourceKeys (conn: MultiaddrConnection, limitLoopback: boolean): SourceKeys | undefined {
-  const net = tryGetNetConfig(conn.remoteAddr)
+/**
+ * Host and subnet keys of a remote address (a host: an IPv4 address or an IPv6 /64); undefined
+ * for what is not counted (not IP; loopback unless `limitLoopback`). Also the key the dial-back
+ * check rate-limits askers by (./reachability.ts).
+ */
+export function sourceKeys (remoteAddr: Multiaddr, limitLoopback: boolean): SourceKeys | undefined {
+  const net = tryGetNetConfig(remoteAddr)
   if (net == null || (net.type !== 'ip4' && net.type !== 'ip6')) return undefined
   const groups = net.type === 'ip6' ? ipv6Groups(net.host) : []
   // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is that IPv4 host.

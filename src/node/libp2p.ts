@@ -51,6 +51,8 @@ export interface Libp2pInit {
   reputation: ReputationHook
   /** Peers refused at dial and at connection (simulated partitions); live: changes apply to new connections. */
   blocked?: ReadonlySet<string>
+  /** Peers not dialled afresh for now (a dial-back through a relay goes over the connection held to it: ./reachability.ts). */
+  noNewDials?: ReadonlySet<string>
   /** The gossip timing windows (the seen cache's lifetime comes from them); the protocol's by default. */
   windows?: GossipWindows
   /** Per-host and per-subnet inbound bounds; none: only libp2p's own limits. */
@@ -81,7 +83,7 @@ export async function clearStaleBootstrapTags (libp2p: MeshLibp2p, bootstrapList
  * Assembles libp2p for one mesh node. Every option that differs from libp2p's defaults is here,
  * with the reason.
  */
-export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation, blocked, inbound, failures, windows = DEFAULT_GOSSIP_WINDOWS }: Libp2pInit): Promise<MeshLibp2p> {
+export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, reputation, blocked, noNewDials, inbound, failures, windows = DEFAULT_GOSSIP_WINDOWS }: Libp2pInit): Promise<MeshLibp2p> {
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
   if (config.bootstrap.length > 0) {
     peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: 0, tagName: BOOTSTRAP_TAG }))
@@ -171,7 +173,7 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
       inboundConnectionThreshold: 1_000,
       maxIncomingPendingConnections: 256
     },
-    connectionGater: connectionGater(blocked, inbound),
+    connectionGater: connectionGater(blocked, noNewDials, inbound),
     // libp2p pings every connection every 10 s by default, each ping a new stream (protocol
     // negotiation, a peer store write): ~1.3 pings and 1.7 disk writes a second per idle node
     // with 13 connections, the largest fixed cost of an idle node (issue 17). Heartbeats and
@@ -187,13 +189,13 @@ export async function buildLibp2p ({ config, privateKey, datastore, swarmKey, re
  * refused here: they are graylisted and granted nothing (refusing them made each banned peer's
  * redials a handshake loop; docs/PROTOCOL.md §12.5).
  */
-function connectionGater (blocked: ReadonlySet<string> | undefined, inbound: InboundSlots | undefined): ConnectionGater {
+function connectionGater (blocked: ReadonlySet<string> | undefined, noNewDials: ReadonlySet<string> | undefined, inbound: InboundSlots | undefined): ConnectionGater {
   return {
-    ...(blocked != null
+    ...(blocked != null || noNewDials != null
       ? {
-          denyDialPeer: (peer: PeerId) => blocked.has(peer.toString()),
-          denyInboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString()),
-          denyOutboundEncryptedConnection: (peer: PeerId) => blocked.has(peer.toString())
+          denyDialPeer: (peer: PeerId) => blocked?.has(peer.toString()) === true || noNewDials?.has(peer.toString()) === true,
+          denyInboundEncryptedConnection: (peer: PeerId) => blocked?.has(peer.toString()) === true,
+          denyOutboundEncryptedConnection: (peer: PeerId) => blocked?.has(peer.toString()) === true
         }
       : {}),
     ...(inbound != null ? { denyInboundConnection: (conn: MultiaddrConnection) => inbound.admit(conn) != null } : {})

@@ -43,7 +43,7 @@ import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { PeerKeeper } from './peer-keeper.js'
 import { ReachabilityCheck, type Reachability } from './reachability.js'
 import { RelayedTraffic } from './relayed-traffic.js'
-import { RelayKeeper, type AvoidedRelay } from './relays.js'
+import { RelayKeeper, isRelayed, type AvoidedRelay } from './relays.js'
 import { InboundSlots } from './inbound-slots.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
 import { compileConfig, type MeshNodeConfig, type RawConfig } from './config.js'
@@ -180,6 +180,10 @@ export class MeshNode {
   private readonly gossipWindows: GossipWindows
   /** Peers this node refuses to talk to (simulated partitions). */
   private readonly blocked = new Set<string>()
+  /** Peers the gater does not dial afresh for now (./reachability.ts: dial-backs through a relay). */
+  private readonly noNewDials = new Set<string>()
+  /** Bytes over relayed connections, counted across restarts of this node object (a monotonic /metrics counter). */
+  private readonly relayedTraffic = new RelayedTraffic()
   private crashing = false
   private running?: Running
   /** The node being stopped, while its stop runs. */
@@ -368,7 +372,7 @@ export class MeshNode {
       const found = entry(connection.remotePeer.toString())
       found.connected = true
       // A direct connection wins over a relayed one to the same peer.
-      found.connection = connection.limits == null || found.connection === 'direct' ? 'direct' : 'relayed'
+      found.connection = !isRelayed(connection) || found.connection === 'direct' ? 'direct' : 'relayed'
       found.nextDialAt = null
       const remote = connection.remoteAddr.toString()
       if (!found.addrs.includes(remote)) found.addrs.push(remote)
@@ -452,7 +456,7 @@ export class MeshNode {
       cleanup.unshift(async () => { await datastore.close() })
       const inbound = new InboundSlots(config.inbound, { logger: this.logger, metrics: this.metrics })
       const failures = new DialFailures({ privateNetwork: swarmKey != null, logger: this.logger, clock: this.clock })
-      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, inbound, failures, windows: this.gossipWindows, ...(swarmKey != null ? { swarmKey } : {}) })
+      const libp2p = await buildLibp2p({ config, privateKey, datastore, reputation: this.peerJudge, blocked: this.blocked, noNewDials: this.noNewDials, inbound, failures, windows: this.gossipWindows, ...(swarmKey != null ? { swarmKey } : {}) })
       await clearStaleBootstrapTags(libp2p, config.bootstrap)
       await startListening(libp2p)
       cleanup.unshift(async () => { await libp2p.stop() })
@@ -586,19 +590,19 @@ export class MeshNode {
       libp2p.addEventListener('peer:disconnect', onDisconnect)
       offs.push(offWorked, () => { libp2p.removeEventListener('peer:connect', onConnect); libp2p.removeEventListener('peer:disconnect', onDisconnect) })
       cleanup.unshift(async () => { peerKeeper.stop(); trimmer.stop() })
-      const reachability = new ReachabilityCheck({ libp2p, network: config.network, clock: this.clock, logger, reputation: this.peerJudge })
+      const reachability = new ReachabilityCheck({ libp2p, network: config.network, clock: this.clock, logger, reputation: this.peerJudge, noNewDials: this.noNewDials })
       await reachability.start()
       cleanup.unshift(async () => { await reachability.stop() })
       const relays = new RelayKeeper({ libp2p, reachability: () => reachability.state(), probe: async relay => await reachability.probeRelay(relay), clock: this.clock, logger })
       relays.start()
       cleanup.unshift(async () => { relays.stop() })
-      const relayedTraffic = new RelayedTraffic(libp2p)
-      relayedTraffic.start()
+      const relayedTraffic = this.relayedTraffic
+      relayedTraffic.start(libp2p)
       cleanup.unshift(async () => { relayedTraffic.stop() })
       Object.assign(this.metrics.sources, {
         connections: () => {
           const counts = { direct: 0, relayed: 0 }
-          for (const c of libp2p.getConnections()) counts[c.limits == null ? 'direct' : 'relayed']++
+          for (const c of libp2p.getConnections()) counts[isRelayed(c) ? 'relayed' : 'direct']++
           return counts
         },
         relaysHeld: () => relays.relays().length,

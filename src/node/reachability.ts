@@ -8,6 +8,8 @@ import { DialBackRequest, DialBackResponse, DialBackStatus } from '../gossip/wir
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 import type { ReputationHook } from '../reputation/hook.js'
+import { sourceKeys } from './inbound-slots.js'
+import { isRelayed } from './relays.js'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 
 /**
@@ -84,6 +86,12 @@ export interface ReachabilityInit {
   logger: Logger
   reputation: Pick<ReputationHook, 'report'>
   settings?: Partial<ReachabilitySettings>
+  /**
+   * Peers the connection gater refuses to dial afresh (./libp2p.ts): while this node dials an
+   * asker through a relay, the relay is in it, so the dial goes over the connection held to the
+   * relay or fails, never opens a new one to addresses the relay's identity advertised.
+   */
+  noNewDials?: Set<string>
 }
 
 interface Answer {
@@ -123,7 +131,7 @@ export class ReachabilityCheck {
     if (connection.direction !== 'inbound') return
     const waiting = this.expecting.get(connection.remotePeer.toString())
     if (waiting == null) return
-    const relayed = connection.limits != null
+    const relayed = isRelayed(connection)
     if (waiting.relay != null ? !relayed || !connection.remoteAddr.toString().includes(`/p2p/${waiting.relay}/p2p-circuit`) : relayed) return
     waiting.arrived = true
     waiting.wake?.()
@@ -196,7 +204,7 @@ export class ReachabilityCheck {
   private directPeers (): string[] {
     const peers = new Set<string>()
     for (const connection of this.init.libp2p.getConnections()) {
-      if (connection.limits == null && connection.status === 'open') peers.add(connection.remotePeer.toString())
+      if (!isRelayed(connection) && connection.status === 'open') peers.add(connection.remotePeer.toString())
     }
     return [...peers]
   }
@@ -204,6 +212,7 @@ export class ReachabilityCheck {
   /** Direct peers not asked within `recheckMs`. */
   private candidates (now: number): string[] {
     return this.directPeers().filter(peer => {
+      if (this.expecting.has(peer)) return false
       const at = this.asked.get(peer)
       return at == null || now - at >= this.settings.recheckMs
     })
@@ -236,20 +245,22 @@ export class ReachabilityCheck {
   }
 
   /**
-   * Asks peers other than `relay` to dial this node through it: `forwards` once one connection
-   * through it arrives; `not forwarding` when two peers (or the only one there is) say they could
-   * not get through (unverifiable alone: one liar cannot make this node drop a relay); `unknown`
-   * without enough answers (no other peer, peers not connected to that relay, or busy).
+   * Asks peers other than `relay` to dial this node through it, one at a time, up to
+   * `askPerRound + 1` of them in random order: `forwards` as soon as one connection through it
+   * arrives (a liar cannot fake that); `not forwarding` when at least two said they could not get
+   * through and none got through (a failure cannot be checked: one liar alone cannot make this
+   * node leave a relay, and an honest peer's success outweighs any number of liars asked);
+   * `unknown` otherwise (too few peers, peers not connected to that relay, or busy).
    */
   async probeRelay (relay: string): Promise<RelayProbe> {
-    const helpers = this.directPeers().filter(peer => peer !== relay && !this.expecting.has(peer))
+    const helpers = shuffle(this.directPeers().filter(peer => peer !== relay && !this.expecting.has(peer)))
     let failed = 0
     for (const helper of helpers.slice(0, this.settings.askPerRound + 1)) {
       const answer = await this.askOne(helper, { relay })
       if (answer === 'reached') return 'forwards'
-      if (answer === 'failed' && ++failed >= Math.min(2, helpers.length)) return 'not forwarding'
+      if (answer === 'failed') failed++
     }
-    return 'unknown'
+    return failed >= 2 ? 'not forwarding' : 'unknown'
   }
 
   private async askOne (peer: string, target: Target): Promise<'reached' | 'failed' | 'none'> {
@@ -258,7 +269,7 @@ export class ReachabilityCheck {
     const signal = AbortSignal.timeout(this.settings.dialTimeoutMs * 3)
     let stream: Stream | undefined
     try {
-      const connection = this.init.libp2p.getConnections().find(c => c.remotePeer.toString() === peer && c.limits == null && c.status === 'open')
+      const connection = this.init.libp2p.getConnections().find(c => c.remotePeer.toString() === peer && !isRelayed(c) && c.status === 'open')
       if (connection == null) return 'none'
       stream = await connection.newStream(this.protocol, { signal })
       this.streams.add(stream)
@@ -283,7 +294,11 @@ export class ReachabilityCheck {
       if (response.dialed.byteLength > 0 && 'port' in target) this.noteObserved(response.dialed)
       if (response.status === DialBackStatus.DIALBACK_OK) {
         // Its connection may finish its handshake here a moment after the peer's answer.
-        if (!waiting.arrived) await new Promise<void>(resolve => { waiting.wake = resolve; this.init.clock.setTimeout(resolve, 2_000) })
+        if (!waiting.arrived) {
+          let timer: unknown
+          await new Promise<void>(resolve => { waiting.wake = resolve; timer = this.init.clock.setTimeout(resolve, 2_000) })
+          this.init.clock.clearTimeout(timer)
+        }
         if (waiting.arrived) return 'reached'
         this.init.logger.debug({ peer, ...target }, 'a peer said it dialled this node back, but no connection from it arrived')
       } else if (response.status === DialBackStatus.DIALBACK_FAILED) {
@@ -355,24 +370,32 @@ export class ReachabilityCheck {
         return
       }
       const target = throughRelay ? this.relayTargetOf(request.relay, peer) : this.targetOf(connection, request.port)
-      if (connection.limits != null || target == null) {
+      if (isRelayed(connection) || target == null) {
         await reply(DialBackStatus.DIALBACK_REFUSED)
         return
       }
+      // The asker's own budget first, then its address's (IPv4 address or IPv6 /64; with the
+      // relay, per relay and asker address): an asker over its limit spends no shared token.
       const now = this.init.clock.now()
-      if (this.serving >= this.settings.maxConcurrent || !this.perAddress.take(target.host, now) || !this.perPeer.take(peer, now)) {
+      const asker = sourceKeys(connection.remoteAddr, true)?.host ?? connection.remoteAddr.toString()
+      const addressKey = throughRelay ? `${target.host} ${asker}` : asker
+      if (this.serving >= this.settings.maxConcurrent || !this.perPeer.take(peer, now) || !this.perAddress.take(addressKey, now)) {
         await reply(DialBackStatus.DIALBACK_BUSY)
         return
       }
       this.serving++
       counted = true
       let reached = false
+      const guarded = throughRelay && this.init.noNewDials != null && !this.init.noNewDials.has(request.relay)
+      if (guarded) this.init.noNewDials?.add(request.relay)
       try {
         const back = await this.init.libp2p.dial(multiaddr(`${target.addr.toString()}/p2p/${peer}`), { force: true, signal: AbortSignal.timeout(this.settings.dialTimeoutMs) })
-        reached = back.remotePeer.toString() === peer && (back.limits != null) === throughRelay
+        reached = back.remotePeer.toString() === peer && isRelayed(back) === throughRelay
         await back.close().catch(() => { back.abort(new Error('dial-back done')) })
       } catch (err) {
         this.init.logger.debug({ peer, addr: target.addr.toString(), err: (err as Error).message }, 'dial-back failed')
+      } finally {
+        if (guarded) this.init.noNewDials?.delete(request.relay)
       }
       await reply(reached ? DialBackStatus.DIALBACK_OK : DialBackStatus.DIALBACK_FAILED, target.addr)
     } catch (err) {
@@ -392,7 +415,7 @@ export class ReachabilityCheck {
    */
   private relayTargetOf (relay: string, requester: string): { addr: Multiaddr, host: string } | undefined {
     if (relay === requester || relay === this.init.libp2p.peerId.toString()) return undefined
-    const held = this.init.libp2p.getConnections().find(c => c.remotePeer.toString() === relay && c.limits == null && c.status === 'open')
+    const held = this.init.libp2p.getConnections().find(c => c.remotePeer.toString() === relay && !isRelayed(c) && c.status === 'open')
     if (held == null) return undefined
     return { addr: multiaddr(`${held.remoteAddr.decapsulateCode(CODE_P2P).toString()}/p2p/${relay}/p2p-circuit`), host: `relay ${relay}` }
   }
@@ -413,4 +436,16 @@ function isPeerId (text: string): boolean {
   } catch {
     return false
   }
+}
+
+/** A copy of `items` in random order (Fisher–Yates). */
+function shuffle<T> (items: T[]): T[] {
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    const swap = out[i] as T
+    out[i] = out[j] as T
+    out[j] = swap
+  }
+  return out
 }

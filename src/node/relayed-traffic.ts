@@ -1,10 +1,12 @@
+import { isRelayed } from './relays.js'
 import type { Connection, Libp2p } from '@libp2p/interface'
 
 /**
  * Bytes this node sent and received over relayed (limited) connections, for /metrics (issue 14:
  * connections you can see). Counted at the ends of a relayed connection, on the relay stream
- * under it: everything the two peers exchange through the relay, encryption and framing included,
- * which is what the relay's data limit (relayLimits in ./config.ts) is charged with.
+ * under it, from the moment the connection is open: what the two peers exchange through the
+ * relay, encryption and framing included (the handshake before it opened is not counted), which
+ * is what the relay's data limit (relayLimits in ./config.ts) is charged with.
  *
  * libp2p has no byte counters of its own without its metrics module, so this reads the circuit
  * transport's connection: `maConn.stream` is the relay stream (@libp2p/circuit-relay-v2's
@@ -14,17 +16,20 @@ import type { Connection, Libp2p } from '@libp2p/interface'
 export class RelayedTraffic {
   private received = 0
   private sent = 0
+  private libp2p?: Pick<Libp2p, 'addEventListener' | 'removeEventListener' | 'getConnections'>
   private readonly onOpen = (event: CustomEvent<Connection>): void => { this.watch(event.detail) }
 
-  constructor (private readonly libp2p: Pick<Libp2p, 'addEventListener' | 'removeEventListener' | 'getConnections'>) {}
-
-  start (): void {
-    this.libp2p.addEventListener('connection:open', this.onOpen)
-    for (const connection of this.libp2p.getConnections()) this.watch(connection)
+  /** Counts the relayed connections of `libp2p` (one run of the node); totals carry over runs. */
+  start (libp2p: Pick<Libp2p, 'addEventListener' | 'removeEventListener' | 'getConnections'>): void {
+    this.stop()
+    this.libp2p = libp2p
+    libp2p.addEventListener('connection:open', this.onOpen)
+    for (const connection of libp2p.getConnections()) this.watch(connection)
   }
 
   stop (): void {
-    this.libp2p.removeEventListener('connection:open', this.onOpen)
+    this.libp2p?.removeEventListener('connection:open', this.onOpen)
+    this.libp2p = undefined
   }
 
   bytes (): { in: number, out: number } {
@@ -32,7 +37,7 @@ export class RelayedTraffic {
   }
 
   private watch (connection: Connection): void {
-    if (connection.limits == null) return
+    if (!isRelayed(connection)) return
     const stream = (connection as unknown as { maConn?: { stream?: RelayStream } }).maConn?.stream
     if (stream == null || typeof stream.send !== 'function' || typeof stream.addEventListener !== 'function') return
     stream.addEventListener('message', (event: { data: { byteLength: number } }) => { this.received += event.data.byteLength })

@@ -7,6 +7,16 @@ import type { MeshLibp2p } from './libp2p.js'
 
 /** The circuit relay v2 protocol a relay serves reservations on (libp2p's RELAY_V2_HOP_CODEC). */
 export const HOP_PROTOCOL = '/libp2p/circuit/relay/0.2.0/hop'
+/** Relays avoided at once at most (a stream of new relay identities that refuse cannot grow it). */
+const MAX_AVOIDED = 256
+
+/**
+ * Whether a connection runs through a relay. Its address says so (`/p2p-circuit`); `limits` does
+ * not always: a relay that grants no limits gives a relayed connection without them.
+ */
+export function isRelayed (connection: { remoteAddr: Multiaddr }): boolean {
+  return connection.remoteAddr.getComponents().some(c => c.name === 'p2p-circuit')
+}
 
 export interface RelayKeeperInit {
   libp2p: MeshLibp2p
@@ -63,6 +73,7 @@ export class RelayKeeper {
   private readonly checkedAt = new Map<string, number>()
   private readonly reserving = new Set<string>()
   private probing = false
+  private running = false
   private timer?: unknown
 
   constructor (private readonly init: RelayKeeperInit) {
@@ -73,10 +84,13 @@ export class RelayKeeper {
   }
 
   start (): void {
+    this.running = true
     this.timer ??= this.init.clock.setInterval(() => { void this.tick(); void this.checkOne() }, this.init.tickMs ?? 3_000)
   }
 
+  /** Stops the ticks; a reservation or check under way finishes without acting on its outcome. */
   stop (): void {
+    this.running = false
     if (this.timer != null) this.init.clock.clearInterval(this.timer)
     this.timer = undefined
   }
@@ -94,7 +108,7 @@ export class RelayKeeper {
   /** Relays this node does not reserve on for now (refused it, or did not forward). */
   avoidedRelays (): AvoidedRelay[] {
     const now = this.init.clock.now()
-    for (const [peer, entry] of this.avoided) if (entry.untilMs <= now) this.avoided.delete(peer)
+    this.forgetExpired(now)
     return [...this.avoided].map(([peerId, { reason, untilMs }]) => ({ peerId, reason, remainingMs: untilMs - now }))
   }
 
@@ -108,14 +122,14 @@ export class RelayKeeper {
    * time (two listens on relays started together left the second without a reservation).
    */
   async tick (): Promise<void> {
-    if (this.init.reachability() !== 'private' || this.reserving.size > 0) return
+    if (!this.running || this.init.reachability() !== 'private' || this.reserving.size > 0) return
     const held = new Set(this.relays())
     if (held.size >= this.wanted) return
     const now = this.init.clock.now()
     const { libp2p } = this.init
     for (const connection of libp2p.getConnections()) {
       const peer = connection.remotePeer.toString()
-      if (connection.limits != null || held.has(peer)) continue
+      if (isRelayed(connection) || held.has(peer)) continue
       if ((this.avoided.get(peer)?.untilMs ?? -Infinity) > now) continue
       const protocols: string[] = await libp2p.peerStore.get(connection.remotePeer).then(p => p.protocols, () => [])
       if (!protocols.includes(HOP_PROTOCOL)) continue
@@ -131,7 +145,7 @@ export class RelayKeeper {
       await transports.listen([multiaddr(`${addr.decapsulateCode(CODE_P2P).toString()}/p2p/${relay}/p2p-circuit`)])
       this.init.logger.info({ relay }, 'reachable through a relay (this node cannot be dialled directly)')
     } catch (err) {
-      this.avoided.set(relay, { reason: 'refused', untilMs: this.init.clock.now() + this.retryMs })
+      this.avoid(relay, 'refused', this.retryMs)
       this.init.logger.debug({ relay, err: (err as Error).message }, 'no reservation on a relay')
     } finally {
       this.reserving.delete(relay)
@@ -144,7 +158,7 @@ export class RelayKeeper {
    */
   async checkOne (): Promise<void> {
     const probe = this.init.probe
-    if (probe == null || this.probing) return
+    if (probe == null || this.probing || !this.running) return
     const held = this.relays()
     for (const relay of this.checkedAt.keys()) if (!held.includes(relay)) this.checkedAt.delete(relay)
     const now = this.init.clock.now()
@@ -153,9 +167,10 @@ export class RelayKeeper {
     this.probing = true
     try {
       const result = await probe(due)
+      if (!this.running) return
       this.checkedAt.set(due, this.init.clock.now())
       if (result !== 'not forwarding') return
-      this.avoided.set(due, { reason: 'not forwarding', untilMs: this.init.clock.now() + this.avoidMs })
+      this.avoid(due, 'not forwarding', this.avoidMs)
       this.checkedAt.delete(due)
       this.init.logger.warn({ relay: due }, 'a relay holds this node\'s reservation but does not forward connections to it: leaving it')
       await this.init.libp2p.hangUp(peerIdFromString(due)).catch(() => {})
@@ -164,5 +179,17 @@ export class RelayKeeper {
     } finally {
       this.probing = false
     }
+  }
+
+  private avoid (relay: string, reason: Avoidance['reason'], forMs: number): void {
+    const now = this.init.clock.now()
+    this.forgetExpired(now)
+    this.avoided.delete(relay)
+    this.avoided.set(relay, { reason, untilMs: now + forMs })
+    while (this.avoided.size > MAX_AVOIDED) this.avoided.delete(this.avoided.keys().next().value as string)
+  }
+
+  private forgetExpired (now: number): void {
+    for (const [peer, entry] of this.avoided) if (entry.untilMs <= now) this.avoided.delete(peer)
   }
 }

@@ -34,9 +34,11 @@ describe('RelayKeeper: relays that hold a reservation but do not forward', () =>
       probe: async relay => { asked.push(relay); return answers[relay] ?? 'unknown' },
       probeMs: 120_000,
       avoidMs: 600_000,
+      tickMs: 1e9,
       clock,
       logger: createLogger({ level: 'silent' })
     })
+    keeper.start()
     await keeper.checkOne()
     await keeper.checkOne()
     expect(asked).toEqual([good, bad])
@@ -54,6 +56,11 @@ describe('RelayKeeper: relays that hold a reservation but do not forward', () =>
     // The avoidance ends after avoidMs.
     await clock.advance(480_000)
     expect(keeper.avoidedRelays()).toEqual([])
+    // Stopped: no more checks.
+    keeper.stop()
+    await clock.advance(240_000)
+    await keeper.checkOne()
+    expect(asked).toEqual([good, bad, good])
   })
 
   it('an unknown answer (no peer could check) leaves the relay held', async () => {
@@ -63,10 +70,13 @@ describe('RelayKeeper: relays that hold a reservation but do not forward', () =>
       libp2p: fakeLibp2p(self, [relay], hungUp),
       reachability: () => 'private',
       probe: async () => 'unknown',
+      tickMs: 1e9,
       clock: new ManualClock(),
       logger: createLogger({ level: 'silent' })
     })
+    keeper.start()
     await keeper.checkOne()
+    keeper.stop()
     expect(hungUp).toEqual([])
     expect(keeper.relays()).toEqual([relay])
     expect(keeper.avoidedRelays()).toEqual([])
