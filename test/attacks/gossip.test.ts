@@ -183,5 +183,5 @@ describe('hostile gossip', () => {
     const heard = onV.size
     await expect.poll(() => onV.size, { timeout: 20_000 }).toBeGreaterThan(heard + 5)
     expect((await v.peers()).find(p => p.peerId === b.peerId)?.state).toBe('alive')
-  })
+  }, 120_000)
 })

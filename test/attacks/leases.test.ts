@@ -62,7 +62,7 @@ describe('a hostile lease holder', () => {
     expect(view(owner, id).state).not.toBe('failed')
     await expect.poll(() => view(owner, id).state, { timeout: 60_000 }).toBe('succeeded')
     await expect.poll(() => misreportsOf(owner, peer.id), { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
-  })
+  }, 120_000)
 
   // Attack 3, the other side: a worker whose own local limit (here its wasm output cap) stops a
   // run has said nothing about the task. Must hold: it reports a retryable failure, the task is

@@ -83,5 +83,5 @@ describe('verdict floods', () => {
     for (const worker of workers) expect(a.reputation().find(r => r.peerId === worker)?.verified).toBe(3)
     expect(a.reputation().length).toBeLessThanOrEqual(64)
     await expect.poll(() => gossipsubInternals(a.libp2p.services.pubsub).getScore(evil.peerId.toString()), { timeout: 20_000 }).toBeLessThan(0)
-  })
+  }, 120_000)
 })

@@ -79,7 +79,7 @@ describe('large data travels by hash', () => {
     // The owner may fetch the output again, but never more than it asks for.
     expect(toHex(sha256(await owner.blobChannel.fetch(worker.peerId, outputHash, LIMITS.blobBytes)))).toBe(toHex(outputHash))
     await expect(owner.blobChannel.fetch(worker.peerId, outputHash, 1024)).rejects.toMatchObject({ code: 'too_large' })
-  })
+  }, 120_000)
 
   it('bytes that do not match their hash are refused and count against the sender', async () => {
     const honest = await mesh.node()

@@ -37,5 +37,5 @@ describe('built-in kinds run off the event loop', () => {
     } finally {
       clearInterval(watch)
     }
-  })
+  }, 120_000)
 })

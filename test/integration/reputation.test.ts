@@ -117,7 +117,7 @@ describe('verified results and reputation', () => {
     expect(standing(owner, liar.peerId).state).toBe('banned')
     const checked = ids.filter(id => (owner.tasks.get(id) as TaskView).replicas.length > 1).length
     console.log(`spot checks: ${checked} of ${ids.length} tasks re-run (all workers new, so on probation)`)
-  })
+  }, 240_000)
 
   it('a peer that claims leases and never finishes them is throttled', async () => {
     const owner = await mesh.node({ ...FAST, worker: false, leaseTtlMs: 300 })
@@ -171,7 +171,7 @@ describe('verified results and reputation', () => {
     await liarOwner.protocol.verdict(bad)
     await expect.poll(() => standing(third, liarOwner.peerId).counts.false_verdict, { timeout: 20_000 }).toBe(1)
     expect(standing(third, liarOwner.peerId).state).toBe('throttled')
-  })
+  }, 240_000)
 
   it('a kind that is not deterministic: replicas that differ punish nobody', async () => {
     const owner = await mesh.node({ ...FAST, worker: false })
@@ -190,7 +190,7 @@ describe('verified results and reputation', () => {
       expect(standing(owner, w.peerId).counts.misreport ?? 0).toBe(0)
       expect(standing(owner, w.peerId).score).toBeGreaterThanOrEqual(0)
     }
-  })
+  }, 240_000)
 })
 
 function owner (node: MeshNode): { submit: (n: number) => Promise<string[]> } {

@@ -54,7 +54,7 @@ describe('tasks survive crashes', () => {
       expect(task.replicas[0]?.epoch).toBeGreaterThanOrEqual(2)
       expect(task.history.filter(h => h.state === 'succeeded')).toHaveLength(1)
     }
-  })
+  }, 120_000)
 
   it('drain: SIGTERM to a worker holding tasks longer than the drain bound releases them (not expired), another worker finishes them, the drained worker exits 0', async () => {
     const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 60_000, probationLeases: 16 })
@@ -78,7 +78,7 @@ describe('tasks survive crashes', () => {
       expect(task.history.some(h => h.reason.includes('expired'))).toBe(false)
       expect(task.replicas[0]).toMatchObject({ worker: w2.peerId, epoch: 2 })
     }
-  })
+  }, 120_000)
 
   it('a second signal during a drain kills running tasks and releases them at once, and the worker exits 0', async () => {
     const owner = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 60_000, probationLeases: 16 })

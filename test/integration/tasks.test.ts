@@ -54,7 +54,7 @@ describe('tasks end to end on 127.0.0.1', () => {
     console.log(`claims per granted replica, 4 nodes, 200 tasks: ${stats.claimsPerGrant.toFixed(2)} (${stats.claimsReceived} claims, ${stats.grantsIssued} grants, of which ${checks} spot checks); tasks per worker: ${[...workers.values()].join(', ')}`)
     expect(stats.grantsIssued).toBe(200 + checks)
     expect(workers.size).toBeGreaterThan(1)
-  })
+  }, 120_000)
 
   it('refuses a late result carrying an old epoch, from a worker whose lease expired and was re-granted', async () => {
     const a = await mesh.node({ heartbeatMs: 200, worker: false, leaseTtlMs: 500 })
