@@ -1,16 +1,20 @@
 import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-/** The package version, read from the package.json above this module (works from src/ and dist/src/). */
+/**
+ * The package version, from the package.json above this module: two levels up from dist/src/,
+ * one from src/ (tests). Read once, at load; every CLI call loads it, so no failing reads (a
+ * thrown ENOENT costs more than the read).
+ */
 function readVersion (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 4; i++) {
+  for (const relative of ['../../package.json', '../package.json']) {
+    let text: string
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string, version?: string }
-      if (pkg.name === 'mesh-node' && pkg.version != null) return pkg.version
-    } catch {}
-    dir = dirname(dir)
+      text = readFileSync(new URL(relative, import.meta.url), 'utf8')
+    } catch {
+      continue
+    }
+    const pkg = JSON.parse(text) as { name?: string, version?: string }
+    if (pkg.name === 'mesh-node' && pkg.version != null) return pkg.version
   }
   return '0.0.0'
 }

@@ -1,14 +1,20 @@
 import { readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { z } from 'zod'
 import { MeshError } from '../errors.js'
-import { writePrivateFile } from '../node/identity.js'
+import { writePrivateFile } from '../node/private-files.js'
 
 /** `<data-dir>/api.json` tells the CLI where the running node's API is (the token is in api.token). */
 export const API_FILE = 'api.json'
 
-export const apiFileSchema = z.object({ url: z.string().url() })
-export type ApiFile = z.infer<typeof apiFileSchema>
+export interface ApiFile {
+  url: string
+}
+
+/** The file's value, or undefined if it is not `{url}` with a URL (checked by hand: every CLI call reads it, and loading zod takes ≈ 90 ms). */
+function asApiFile (value: unknown): ApiFile | undefined {
+  const url = (value as { url?: unknown } | null)?.url
+  return typeof url === 'string' && URL.canParse(url) ? { url } : undefined
+}
 
 export async function writeApiFile (dataDir: string, value: ApiFile): Promise<void> {
   await writePrivateFile(join(dataDir, API_FILE), JSON.stringify(value) + '\n')
@@ -31,9 +37,10 @@ export async function readApiFile (dataDir: string): Promise<ApiFile> {
     }
     throw new MeshError('NODE_UNREACHABLE', `cannot read ${path}: ${(err as Error).message}`, { path })
   }
+  let file: ApiFile | undefined
   try {
-    return apiFileSchema.parse(JSON.parse(text))
-  } catch {
-    throw new MeshError('NODE_UNREACHABLE', `${path} is damaged; restart the node to rewrite it`, { path })
-  }
+    file = asApiFile(JSON.parse(text))
+  } catch {}
+  if (file == null) throw new MeshError('NODE_UNREACHABLE', `${path} is damaged; restart the node to rewrite it`, { path })
+  return file
 }

@@ -1,3 +1,4 @@
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http'
 import { MeshError, errorMessage } from '../errors.js'
 
 export interface ApiClientInit {
@@ -35,10 +36,10 @@ export class ApiClient {
 
   /** A JSON answer and the cursor of the next page (the Next-Cursor header), if any. */
   async getPage<T> (path: string): Promise<{ body: T, next?: string }> {
-    const response = await this.fetch('GET', path)
-    const body = await this.parse<T>(response, await response.text())
-    const next = response.headers.get('next-cursor')
-    return { body, ...(next != null ? { next } : {}) }
+    const response = await this.send('GET', path)
+    const body = this.parse<T>(response)
+    const next = response.headers['next-cursor']
+    return { body, ...(typeof next === 'string' ? { next } : {}) }
   }
 
   /**
@@ -46,42 +47,24 @@ export class ApiClient {
    * is never whole in memory; `timeoutMs` bounds the whole request.
    */
   async postLines<T> (path: string, lines: Iterable<string>, timeoutMs: number): Promise<T> {
-    const iterator = lines[Symbol.iterator]()
-    const encoder = new TextEncoder()
-    const body = new ReadableStream<Uint8Array>({
-      pull: controller => {
-        // About 256 KiB per chunk: few chunks, little held at once.
-        let chunk = ''
-        while (chunk.length < 256 * 1024) {
-          const next = iterator.next()
-          if (next.done === true) {
-            if (chunk !== '') controller.enqueue(encoder.encode(chunk))
-            controller.close()
-            return
-          }
-          chunk += next.value + '\n'
-        }
-        controller.enqueue(encoder.encode(chunk))
-      }
-    })
-    const response = await this.fetch('POST', path, body, timeoutMs)
-    return await this.parse<T>(response, await response.text())
+    return this.parse<T>(await this.send('POST', path, { lines }, timeoutMs))
   }
 
   /** A raw body (for task results): bytes as the node sent them. */
   async getBytes (path: string): Promise<Uint8Array> {
-    const response = await this.fetch('GET', path)
-    if (response.ok) return new Uint8Array(await response.arrayBuffer())
-    throw this.failure(response, await response.text())
+    const response = await this.send('GET', path)
+    if (response.status >= 200 && response.status < 300) return new Uint8Array(response.body)
+    throw this.failure(response)
   }
 
   private async request<T> (method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.fetch(method, path, body)
-    return await this.parse<T>(response, await response.text())
+    const sent = body === undefined ? undefined : body instanceof Uint8Array ? { bytes: body } : { json: body }
+    return this.parse<T>(await this.send(method, path, sent))
   }
 
-  private async parse<T> (response: Response, text: string): Promise<T> {
-    if (!response.ok) throw this.failure(response, text)
+  private parse<T> (response: RawResponse): T {
+    if (response.status < 200 || response.status >= 300) throw this.failure(response)
+    const text = response.body.toString('utf8')
     try {
       return (text === '' ? undefined : JSON.parse(text)) as T
     } catch {
@@ -89,37 +72,93 @@ export class ApiClient {
     }
   }
 
-  private failure (response: Response, text: string): MeshError {
+  private failure (response: RawResponse): MeshError {
     let error: { code?: string, message?: string } | undefined
     try {
-      error = (JSON.parse(text) as { error?: { code?: string, message?: string } }).error
+      error = (JSON.parse(response.body.toString('utf8')) as { error?: { code?: string, message?: string } }).error
     } catch {}
     const message = error?.message ?? `HTTP ${response.status}`
     const code = response.status === 401 ? 'API_UNAUTHORIZED' : response.status === 400 ? 'BAD_REQUEST' : response.status === 404 ? 'NOT_FOUND' : 'API_ERROR'
     return new MeshError(code, message, { status: response.status, code: error?.code })
   }
 
-  private async fetch (method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<Response> {
+  /**
+   * One HTTP request over node:http (a CLI call pays ≈ 30 ms more to load fetch's undici), its
+   * whole answer read. `timeoutMs` bounds it all; a connection that fails is NODE_UNREACHABLE.
+   */
+  private async send (method: string, path: string, body?: RequestBody, timeoutMs = this.timeoutMs): Promise<RawResponse> {
     const headers: Record<string, string> = {}
     if (this.token != null) headers.authorization = `Bearer ${this.token}`
-    const raw = body instanceof Uint8Array
-    const stream = body instanceof ReadableStream
-    if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : stream ? 'application/x-ndjson' : 'application/json'
-    try {
-      return await fetch(`${this.url}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: raw || stream ? body : JSON.stringify(body) } : {}),
-        // A streamed body is sent as it is read (undici requires saying so).
-        ...(stream ? { duplex: 'half' } : {}),
-        signal: AbortSignal.timeout(timeoutMs)
-      } as RequestInit)
-    } catch (err) {
-      if ((err as Error).name === 'TimeoutError') {
-        throw new MeshError('API_ERROR', `the node at ${this.url} did not answer within ${timeoutMs / 1000} s`, { url: this.url })
-      }
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? errorMessage(err)
-      throw new MeshError('NODE_UNREACHABLE', `cannot reach the node at ${this.url} (${cause}); is it running?`, { url: this.url })
+    let payload: Buffer | undefined
+    if (body != null && 'json' in body) {
+      payload = Buffer.from(JSON.stringify(body.json))
+      headers['content-type'] = 'application/json'
+    } else if (body != null && 'bytes' in body) {
+      payload = Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength)
+      headers['content-type'] = 'application/octet-stream'
+    } else if (body != null) {
+      headers['content-type'] = 'application/x-ndjson'
     }
+    if (payload != null) headers['content-length'] = String(payload.byteLength)
+    return await new Promise<RawResponse>((resolve, reject) => {
+      let settled = false
+      const fail = (err: unknown): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        request.destroy()
+        reject(err)
+      }
+      const timer = setTimeout(() => {
+        fail(new MeshError('API_ERROR', `the node at ${this.url} did not answer within ${timeoutMs / 1000} s`, { url: this.url }))
+      }, timeoutMs)
+      const request = httpRequest(`${this.url}${path}`, { method, headers }, response => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+        response.on('error', fail)
+        response.on('end', () => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) })
+        })
+      })
+      request.on('error', err => {
+        const code = (err as NodeJS.ErrnoException).code ?? errorMessage(err)
+        fail(new MeshError('NODE_UNREACHABLE', `cannot reach the node at ${this.url} (${code}); is it running?`, { url: this.url }))
+      })
+      if (body != null && 'lines' in body) {
+        void writeLines(request, body.lines).then(() => { request.end() }, fail)
+      } else {
+        request.end(payload)
+      }
+    })
   }
+}
+
+type RequestBody = { json: unknown } | { bytes: Uint8Array } | { lines: Iterable<string> }
+
+interface RawResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  body: Buffer
+}
+
+/** Writes `lines` in chunks of about 256 KiB, each after the socket took the last: little held at once. */
+async function writeLines (request: ClientRequest, lines: Iterable<string>): Promise<void> {
+  let chunk = ''
+  for (const line of lines) {
+    chunk += line + '\n'
+    if (chunk.length < 256 * 1024) continue
+    if (!request.write(chunk)) {
+      await new Promise<void>((resolve, reject) => {
+        const onDrain = (): void => { request.off('close', onClose); resolve() }
+        const onClose = (): void => { request.off('drain', onDrain); reject(new Error('the connection closed')) }
+        request.once('drain', onDrain)
+        request.once('close', onClose)
+      })
+    }
+    chunk = ''
+  }
+  if (chunk !== '') request.write(chunk)
 }

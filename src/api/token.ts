@@ -1,15 +1,15 @@
-import { randomBytes } from 'node:crypto'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MeshError, errorMessage } from '../errors.js'
-import { ensureDataDir, writePrivateFile } from '../node/identity.js'
+import { ensureDataDir, writePrivateFile } from '../node/private-files.js'
 
 /** `<data-dir>/api.token`: the control API's bearer token, mode 0600, kept across restarts. */
 export const TOKEN_FILE = 'api.token'
 
 const TOKEN = /^[0-9a-f]{64}$/
 
-const newToken = (): string => randomBytes(32).toString('hex')
+// node:crypto loads only when a token is made: reading one is every CLI call, and it must be fast.
+const newToken = async (): Promise<string> => (await import('node:crypto')).randomBytes(32).toString('hex')
 
 async function readToken (path: string): Promise<string | undefined> {
   let text: string
@@ -35,7 +35,7 @@ export async function loadOrCreateApiToken (dataDir: string): Promise<string> {
   const path = join(dataDir, TOKEN_FILE)
   const existing = await readToken(path)
   if (existing != null) return existing
-  const token = newToken()
+  const token = await newToken()
   try {
     await writeFile(path, token + '\n', { mode: 0o600, flag: 'wx' })
     return token
@@ -48,7 +48,7 @@ export async function loadOrCreateApiToken (dataDir: string): Promise<string> {
 /** Replaces the token (atomically: a reader sees the old one or the new one). A running node takes it at its next request. */
 export async function rotateApiToken (dataDir: string): Promise<string> {
   await ensureDataDir(dataDir)
-  const token = newToken()
+  const token = await newToken()
   await writePrivateFile(join(dataDir, TOKEN_FILE), token + '\n')
   return token
 }

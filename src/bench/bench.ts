@@ -32,7 +32,7 @@ interface BenchOptions {
   only?: string[]
 }
 
-export const GROUPS = ['hop', 'latency', 'throughput', 'fairness', 'claims', 'reclaim', 'isolation', 'memory', 'ownerScale', 'idle', 'scale']
+export const GROUPS = ['hop', 'latency', 'throughput', 'fairness', 'claims', 'reclaim', 'isolation', 'memory', 'ownerScale', 'idle', 'scale', 'cli']
 
 async function hopMs (nodes: Nodes, samples: number): Promise<number | null> {
   const a = await nodes.node({ worker: false })
@@ -188,6 +188,39 @@ async function processRss (): Promise<number | null> {
     await sleep(4000)
     const status = spawnSync('ps', ['-o', 'rss=', '-p', String(child.pid)]).stdout.toString().trim()
     return status === '' ? null : round(Number(status) / 1024, 1)
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise(resolve => { child.once('exit', resolve) })
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Issue 15's fast CLI: wall time of `mesh-node status` against an idle node process and of
+ * `mesh-node --help`, the median of `calls` runs each (a new Node process every call, as a user
+ * types it).
+ */
+async function cliTimes (calls: number): Promise<{ statusMs: number | null, helpMs: number | null }> {
+  const dir = await mkdtemp(join(tmpdir(), 'mesh-bench-cli-'))
+  const bin = projectFile('bin/mesh-node')
+  const child = spawn(process.execPath, [bin, 'start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-worker', '--log-level', 'warn'], { stdio: 'ignore' })
+  const timed = (args: string[]): number | null => {
+    const began = performance.now()
+    const run = spawnSync(process.execPath, [bin, ...args], { stdio: 'ignore' })
+    return run.status === 0 ? performance.now() - began : null
+  }
+  const median = (values: Array<number | null>): number | null => {
+    if (values.some(v => v == null)) return null
+    const sorted = (values as number[]).sort((a, b) => a - b)
+    return round(sorted[Math.floor(sorted.length / 2)] as number, 0)
+  }
+  try {
+    for (let i = 0; i < 100 && timed(['status', '--data-dir', dir]) == null; i++) await sleep(200)
+    timed(['--help'])
+    await sleep(1000)
+    const status = Array.from({ length: calls }, () => timed(['status', '--data-dir', dir]))
+    const help = Array.from({ length: calls }, () => timed(['--help']))
+    return { statusMs: median(status), helpMs: median(help) }
   } finally {
     child.kill('SIGTERM')
     await new Promise(resolve => { child.once('exit', resolve) })
@@ -523,6 +556,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   }
   const noOwnerScale: OwnerScale = { queued: null, submitSeconds: null, rssMB: null, perSec: null, parked: null, shortQueuePerSec: null, rateRatio: null }
   let owner: OwnerScale = noOwnerScale
+  const cli = want('cli') ? await measure('cli', log, notes, async () => await cliTimes(20), { statusMs: null, helpMs: null }) : { statusMs: null, helpMs: null }
   if (quick) notes.push('ownerScale: skipped in --quick (the full run queues 1,000,000 tasks on one owner process)')
   else if (want('ownerScale')) owner = await measure('ownerScale', log, notes, async () => await ownerScale(1_000_000, 30_000, log), noOwnerScale)
   let scaleIn: number | null = null
@@ -571,6 +605,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
     isolation: { r3Tasks: r3.tasks, r3Seconds: r3.seconds, r1Tasks: r1.tasks, r1Seconds: r1.seconds, spotCheckOverhead: overhead },
     memory: { rssMBPerNode: rss, rssMBPerInProcessNode: mem.perNode, heapMBPerInProcessNode: mem.heapPerNode, growthMBPer5Min: mem.growth, heapGrowthMBPer5Min: mem.heapGrowth, growthMarks: mem.marks },
     ownerScale: owner,
+    cli,
     scale: {
       processes: scaleProcesses.best,
       // Seconds from the first submission to the last task finished, at each size (start-up apart).

@@ -1,11 +1,10 @@
-import { ApiClient } from '../api/client.js'
-import { readApiFile } from '../api/api-file.js'
-import { readApiToken } from '../api/token.js'
-import { MeshError, isMeshError, errorMessage } from '../errors.js'
-import { defaultDataDir, isLoopbackHost, parseApiAddress, rawConfigSchema } from '../node/config.js'
-import { ENV_VARS, readConfigFile } from '../node/config-sources.js'
-import { lockHolder } from '../node/data-dir-lock.js'
 import { resolve } from 'node:path'
+import { MeshError, isMeshError, errorMessage } from '../errors.js'
+import { DATA_DIR_ENV, defaultDataDir, isLoopbackHost, parseApiAddress } from '../node/config-values.js'
+import type { ApiClient } from '../api/client.js'
+
+// What a command needs to reach the node (HTTP, the data dir's files) loads when it does: the
+// CLI answers --help and usage errors without it (./main.ts: every command loads what it uses).
 
 /** Options every subcommand accepts, before or after its name. */
 export interface GlobalOptions {
@@ -62,12 +61,15 @@ export class Output {
 export async function resolveDataDir (options: GlobalOptions, io: CliIo): Promise<string> {
   let fromFile: string | undefined
   if (options.config != null) {
+    const { readConfigFile } = await import('../node/config-sources.js')
     const value = (await readConfigFile(resolve(io.cwd, options.config))).dataDir
+    // The schema (and zod) only when a config file is given: a client command stays fast without.
+    const { rawConfigSchema } = await import('../node/config.js')
     const parsed = rawConfigSchema.shape.dataDir.safeParse(value)
     if (!parsed.success) throw new MeshError('CONFIG_INVALID', `invalid config: dataDir: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
     if (value !== undefined) fromFile = parsed.data
   }
-  const dir = options.dataDir ?? io.env[ENV_VARS.dataDir] ?? fromFile ?? defaultDataDir()
+  const dir = options.dataDir ?? io.env[DATA_DIR_ENV] ?? fromFile ?? defaultDataDir()
   return resolve(io.cwd, dir)
 }
 
@@ -77,6 +79,10 @@ export async function resolveDataDir (options: GlobalOptions, io: CliIo): Promis
  * user's process) would get it.
  */
 export async function connectToNode (options: GlobalOptions, io: CliIo): Promise<ApiClient> {
+  const [{ ApiClient }, { readApiFile }, { readApiToken }, dataDir] = await Promise.all([
+    import('../api/client.js'), import('../api/api-file.js'), import('../api/token.js'),
+    options.api != null ? undefined : resolveDataDir(options, io)
+  ])
   const token = options.token ?? io.env.MESH_TOKEN
   if (options.api != null) {
     const address = parseApiAddress(options.api)
@@ -86,12 +92,15 @@ export async function connectToNode (options: GlobalOptions, io: CliIo): Promise
     const host = address.host.includes(':') ? `[${address.host}]` : address.host
     return new ApiClient({ url: `http://${host}:${address.port}`, ...(token != null ? { token } : {}) })
   }
-  const dataDir = await resolveDataDir(options, io)
+  if (dataDir == null) throw new Error('unreachable: no data dir without --api')
+  // Both files at once; the API file's problem is the one reported first.
+  const reading = token != null ? Promise.resolve(token) : readApiToken(dataDir)
+  reading.catch(() => {})
   const file = await readApiFile(dataDir).catch(async err => {
-    const pid = await lockHolder(dataDir)
+    const pid = await (await import('../node/data-dir-lock.js')).lockHolder(dataDir)
     if (pid == null) throw err
     throw new MeshError('NODE_UNREACHABLE', `the node on data dir ${dataDir} (pid ${pid}) runs without a control API (--api off)`, { dataDir, pid })
   })
-  const stored = token ?? await readApiToken(dataDir)
+  const stored = await reading
   return new ApiClient({ url: file.url, ...(stored != null ? { token: stored } : {}) })
 }

@@ -1,17 +1,34 @@
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError, Option } from './commander.js'
 import { VERSION } from '../version.js'
-import { connectCommand } from './commands/connect.js'
-import { peersCommand } from './commands/peers.js'
-import { reputationCommand } from './commands/reputation.js'
-import { statusCommand } from './commands/status.js'
-import { cancelCommand, logsCommand, resultCommand, submitCommand, taskCommand, tasksCommand } from './commands/tasks.js'
-import { idCommand, pskCommand } from './commands/keys.js'
-import { startCommand } from './commands/start.js'
-import { tokenCommand } from './commands/token.js'
-import { batchCommand } from './commands/batch.js'
+import { COMMANDS } from './catalog.js'
 import { EXIT, reportError, type CliIo } from './context.js'
 
-export function buildProgram (io: CliIo, setExitCode: (code: number) => void): Command {
+/** Global options that take a value: their value is not the command's name. */
+const VALUED_GLOBALS = new Set(['--data-dir', '--api', '--token', '--config'])
+
+/**
+ * The command a call names (`mesh-node [globals] <command> ...`, or `mesh-node help <command>`),
+ * if any: the only one built in full, so a call loads what that command uses and no more.
+ */
+export function namedCommand (argv: string[]): string | undefined {
+  const words: string[] = []
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const arg = argv[i] as string
+    if (arg === '--') break
+    if (arg.startsWith('-')) {
+      if (VALUED_GLOBALS.has(arg)) i++
+      continue
+    }
+    words.push(arg)
+  }
+  return words[0] === 'help' ? words[1] : words[0]
+}
+
+/**
+ * The CLI: every command of the catalog, the one `argv` names built in full (its options, its
+ * action), the others by name, arguments and description only (what help lists).
+ */
+export async function buildProgram (io: CliIo, setExitCode: (code: number) => void, argv: string[] = []): Promise<Command> {
   const program = new Command('mesh-node')
     .description('a peer-to-peer worker mesh on libp2p gossipsub')
     .version(VERSION, '-V, --version')
@@ -28,23 +45,13 @@ export function buildProgram (io: CliIo, setExitCode: (code: number) => void): C
     })
     .exitOverride()
 
-  for (const command of [
-    startCommand(io, setExitCode),
-    statusCommand(io),
-    peersCommand(io),
-    reputationCommand(io),
-    connectCommand(io),
-    submitCommand(io, setExitCode),
-    tasksCommand(io),
-    taskCommand(io),
-    resultCommand(io),
-    cancelCommand(io),
-    batchCommand(io),
-    logsCommand(io),
-    idCommand(io),
-    tokenCommand(io),
-    pskCommand(io)
-  ]) {
+  const named = namedCommand(argv)
+  for (const entry of COMMANDS) {
+    const stub = (): Command => {
+      const listed = new Command(entry.name).description(entry.description)
+      return entry.args != null ? listed.arguments(entry.args) : listed
+    }
+    const command = entry.name === named ? (await entry.load())(io, setExitCode) : stub()
     program.addCommand(command
       .configureOutput(program.configureOutput())
       .configureHelp({ showGlobalOptions: true })
@@ -56,8 +63,8 @@ export function buildProgram (io: CliIo, setExitCode: (code: number) => void): C
 /** Runs the CLI and returns its exit code: 0 ok, 1 failed, 2 usage or config, 3 node unreachable. */
 export async function runCli (argv: string[], io: CliIo): Promise<number> {
   let code: number = EXIT.ok
-  const program = buildProgram(io, c => { code = c })
   try {
+    const program = await buildProgram(io, c => { code = c }, argv)
     await program.parseAsync(argv, { from: 'user' })
     return code
   } catch (err) {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { MeshError, errorMessage } from '../errors.js'
 import type { RawConfig } from './config.js'
+import { DATA_DIR_ENV } from './config-values.js'
 
 /**
  * Where raw options come from, merged with precedence flags > env > file > defaults
@@ -10,7 +11,7 @@ import type { RawConfig } from './config.js'
 
 /** Environment variable for each option; lists are comma-separated. */
 export const ENV_VARS = {
-  dataDir: 'MESH_DATA_DIR',
+  dataDir: DATA_DIR_ENV,
   listen: 'MESH_LISTEN',
   announce: 'MESH_ANNOUNCE',
   relay: 'MESH_RELAY',

@@ -1,5 +1,5 @@
-import { availableParallelism, homedir, networkInterfaces, totalmem } from 'node:os'
-import { isAbsolute, join, resolve } from 'node:path'
+import { availableParallelism, networkInterfaces, totalmem } from 'node:os'
+import { isAbsolute, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { z } from 'zod'
@@ -11,6 +11,10 @@ import { DEFAULT_QUOTAS, type QuotaLimits } from '../tasks/quota.js'
 import { RESIDENT_READY } from '../tasks/backlog.js'
 import { WASM_KIND } from '../tasks/spec.js'
 import type { InboundLimits } from './inbound-slots.js'
+import { LOG_LEVELS, defaultDataDir, isLoopbackHost, parseApiAddress, parseByteSize, type ApiAddress, type LogLevel } from './config-values.js'
+
+export { LOG_LEVELS, defaultDataDir, isLoopbackHost, parseApiAddress, parseByteSize }
+export type { ApiAddress, LogLevel } from './config-values.js'
 
 /**
  * Node options, compiled and validated once into the strict shape the rest of the code uses
@@ -18,8 +22,6 @@ import type { InboundLimits } from './inbound-slots.js'
  * ./config-sources.ts.
  */
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-export type LogLevel = typeof LOG_LEVELS[number]
 
 export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4001'
 export const DEFAULT_LISTEN_IP6 = '/ip6/::/tcp/4001'
@@ -56,10 +58,6 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   dataBytes: 16 * 1024 * 1024
 }
 
-export interface ApiAddress {
-  host: string
-  port: number
-}
 
 export interface MeshNodeConfig {
   dataDir: string
@@ -137,9 +135,6 @@ export interface MeshNodeConfig {
   quotas: QuotaLimits
 }
 
-export function defaultDataDir (): string {
-  return join(homedir(), '.mesh-node')
-}
 
 /** Why `value` is not a multiaddr (the parser's own words), or undefined when it is one. */
 function multiaddrProblem (value: string): string | undefined {
@@ -175,22 +170,6 @@ const bootstrapAddr = z.string().superRefine((value, ctx) => {
   }
 })
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
-
-export function isLoopbackHost (host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-}
-
-/** Parses "host:port" or "http://host:port"; the control API listens on loopback only. */
-export function parseApiAddress (value: string): ApiAddress | undefined {
-  const match = /^(?:http:\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(value.trim())
-  if (match == null) return undefined
-  const port = Number(match[2])
-  if (port > 65535) return undefined
-  const host = match[1] as string
-  return { host: host.startsWith('[') ? host.slice(1, -1) : host, port }
-}
-
 const apiAddress = z.union([z.literal(false), z.literal('off'), z.null(), z.string()]).transform((value, ctx) => {
   if (value === false || value === null || value === 'off') return null
   const parsed = parseApiAddress(value)
@@ -216,15 +195,6 @@ const booleanLike = z.union([z.boolean(), z.string()]).transform((value, ctx) =>
   }
   return TRUE_WORDS.includes(word)
 })
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1000 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1000 ** 3, gib: 1024 ** 3 }
-
-/** A byte count from text such as "512MiB", "4G" or "1500000"; undefined if it is not one. */
-export function parseByteSize (value: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value)
-  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()]
-  return match == null || unit == null ? undefined : Math.floor(Number(match[1]) * unit)
-}
 
 /** A byte count: a number, or a size string (parseByteSize). */
 const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {

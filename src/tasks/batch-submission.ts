@@ -5,6 +5,7 @@ import { newTask, type Task } from './lifecycle.js'
 import { sha256, taskId, toHex, type TaskSpec } from './spec.js'
 import { inputByHash, parseSubmission, type Submission } from './submission.js'
 import type { StoredInput } from './batch-queries.js'
+import { BATCH_LIMITS } from './batch-limits.js'
 
 /**
  * A batch: many tasks of one kind and one set of options, each with its own input and its index
@@ -13,17 +14,7 @@ import type { StoredInput } from './batch-queries.js'
  * inputs returns the same ids, with other inputs it is a CONFLICT.
  */
 
-const MiB = 1024 * 1024
-
-/** Limits of one batch request (the API's JSON and NDJSON forms, and the CLI's --inputs). */
-export const BATCH_LIMITS = {
-  /** Tasks in one request. */
-  tasks: 100_000,
-  /** One NDJSON line (the options line or one input). Larger inputs go one at a time through POST /v1/blobs. */
-  lineBytes: 1 * MiB,
-  /** A whole NDJSON body: every input of the batch is held until the batch is stored in one transaction. */
-  streamBytes: 256 * MiB
-} as const
+export { BATCH_LIMITS } from './batch-limits.js'
 
 /** One input: text, or bytes in base64. */
 export const inputLineSchema = z.union([

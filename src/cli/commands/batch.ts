@@ -1,13 +1,14 @@
 import { isUtf8 } from 'node:buffer'
 import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { Command } from 'commander'
+import { describeCommand } from '../catalog.js'
+import { Command } from '../commander.js'
 import { MeshError } from '../../errors.js'
-import { BATCH_LIMITS, decodeInput } from '../../tasks/batch-submission.js'
+import { BATCH_LIMITS } from '../../tasks/batch-limits.js'
 import { connectToNode, EXIT, Output, type CliIo, type GlobalOptions } from '../context.js'
 import { ProgressLine } from '../progress.js'
 import type { ApiClient } from '../../api/client.js'
-import type { BatchResult, BatchResultsPage } from '../../tasks/batch-api.js'
+import type { BatchResult } from '../../tasks/batch-api.js'
 
 /**
  * Batches from the CLI: `submit --inputs FILE` (one task per line), waiting for a batch through
@@ -32,6 +33,8 @@ export async function readInputs (source: string, format: InputsFormat, io: CliI
   const name = source === '-' ? 'stdin' : source
   const bytes = source === '-' ? await readAll(io.stdin ?? process.stdin) : await readInputsFile(resolve(io.cwd, source), source)
   const lines: string[] = []
+  // jsonl lines are checked with the API's own schema (loaded here only: zod is slow to load).
+  const decodeInput = format === 'jsonl' ? (await import('../../tasks/batch-submission.js')).decodeInput : undefined
   // The request is the options line (up to a line) and these, each with its newline.
   let requestBytes = BATCH_LIMITS.lineBytes
   let start = 0
@@ -41,7 +44,7 @@ export async function readInputs (source: string, format: InputsFormat, io: CliI
     const where = `--inputs ${name} line ${lines.length + 1}`
     if (lines.length >= BATCH_LIMITS.tasks) throw new MeshError('BAD_REQUEST', `--inputs ${name}: more than ${BATCH_LIMITS.tasks} lines; a batch has at most ${BATCH_LIMITS.tasks} tasks (split the file)`)
     const raw = bytes.subarray(start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end)
-    const line = format === 'text' ? textLine(raw) : jsonLine(raw, where)
+    const line = decodeInput == null ? textLine(raw) : jsonLine(raw, where, decodeInput)
     const size = Buffer.byteLength(line)
     if (size > BATCH_LIMITS.lineBytes) throw new MeshError('BAD_REQUEST', `${where}: over ${BATCH_LIMITS.lineBytes} bytes as a line of the request; submit an input that large on its own (--input-file)`)
     requestBytes += size + 1
@@ -74,7 +77,7 @@ function textLine (raw: Buffer): string {
   return isUtf8(raw) ? JSON.stringify({ input: raw.toString('utf8') }) : JSON.stringify({ inputBase64: raw.toString('base64') })
 }
 
-function jsonLine (raw: Buffer, where: string): string {
+function jsonLine (raw: Buffer, where: string, decodeInput: (value: unknown, where: string) => Uint8Array): string {
   let value: unknown
   try {
     value = JSON.parse(raw.toString('utf8'))
@@ -111,18 +114,13 @@ async function resultLine (client: ApiClient, result: BatchResult): Promise<Batc
 export async function waitForBatch (client: ApiClient, key: string, total: number, io: CliIo, json: boolean): Promise<Record<'succeeded' | 'failed' | 'cancelled', number> & { errors: Map<string, number> }> {
   const states = { succeeded: 0, failed: 0, cancelled: 0 }
   const errors = new Map<string, number>()
-  const seen = new Uint8Array(total)
   const line = new ProgressLine(io)
   let received = 0
-  let since: string | undefined
   let summary: BatchSummaryView | undefined
   let summaryAt = -Infinity
-  const path = `/v1/batches/${encodeURIComponent(key)}/results`
-  while (received < total) {
-    const page = await client.get<BatchResultsPage>(`${path}${since != null ? `?since=${encodeURIComponent(since)}` : ''}`)
-    for (const result of page.results) {
-      if (result.index >= total || seen[result.index] === 1) continue
-      seen[result.index] = 1
+  const { batchResultPages } = await import('../../client.js')
+  for await (const results of batchResultPages(client, key, POLL_MS)) {
+    for (const result of results) {
       received++
       states[result.state as keyof typeof states]++
       // Distinct errors are bounded by the tasks; a batch has at most 100,000.
@@ -134,9 +132,6 @@ export async function waitForBatch (client: ApiClient, key: string, total: numbe
       summaryAt = Date.now()
     }
     line.update({ done: received, total, counts: summary?.counts ?? states, waiting: summary?.waiting })
-    // Every task finished, yet some were never seen (a clock step moved a finish time back): read the batch again from its start.
-    since = page.done >= page.total && received < total && page.results.length === 0 ? undefined : page.next
-    if (page.results.length === 0 && received < total) await new Promise(resolve => setTimeout(resolve, POLL_MS))
   }
   line.end()
   return { ...states, errors }
@@ -176,7 +171,7 @@ interface BatchSummaryView {
 
 export function batchCommand (io: CliIo): Command {
   return new Command('batch')
-    .description('a batch by its key: its tasks by state, and whether it is being cancelled')
+    .description(describeCommand('batch'))
     .argument('<key>', 'the batch key (submit --key, or the key submit --inputs printed with --json)')
     .action(async (key: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()

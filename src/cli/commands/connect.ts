@@ -1,9 +1,10 @@
-import { Command } from 'commander'
+import { describeCommand } from '../catalog.js'
+import { Command } from '../commander.js'
 import { connectToNode, Output, type CliIo, type GlobalOptions } from '../context.js'
 
 export function connectCommand (io: CliIo): Command {
   return new Command('connect')
-    .description('dial a peer now by its multiaddr (/.../p2p/<id>)')
+    .description(describeCommand('connect'))
     .argument('<multiaddr>', 'address of the peer, ending in /p2p/<peer id>')
     .action(async (addr: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>()

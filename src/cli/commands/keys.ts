@@ -1,18 +1,18 @@
 import { chmod, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { Command } from 'commander'
+import { describeCommand } from '../catalog.js'
+import { Command } from '../commander.js'
 import { MeshError, errorMessage } from '../../errors.js'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { loadOrCreatePrivateKey } from '../../node/identity.js'
-import { generateSwarmKey } from '../../node/swarm-key.js'
 import { Output, resolveDataDir, type CliIo, type GlobalOptions } from '../context.js'
 
 export function idCommand (io: CliIo): Command {
   return new Command('id')
-    .description("print the peer id of the data dir's key (creating the key if needed)")
+    .description(describeCommand('id'))
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>()
       const dataDir = await resolveDataDir(options, io)
+      // libp2p's key code only here, not for every command (./main.ts: the CLI loads per command).
+      const [{ peerIdFromPrivateKey }, { loadOrCreatePrivateKey }] = await Promise.all([import('@libp2p/peer-id'), import('../../node/identity.js')])
       const peerId = peerIdFromPrivateKey(await loadOrCreatePrivateKey(dataDir)).toString()
       new Output(io, options.json === true).result({ peerId, dataDir }, () => peerId)
     })
@@ -20,10 +20,11 @@ export function idCommand (io: CliIo): Command {
 
 export function pskCommand (io: CliIo): Command {
   return new Command('psk')
-    .description('make a new swarm key for a private network: mesh-node psk --out swarm.key')
+    .description(describeCommand('psk'))
     .option('--out <file>', 'write the key to this new file, readable by you only (mode 0600); an existing file is never overwritten')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions & { out?: string }>()
+      const { generateSwarmKey } = await import('../../node/swarm-key.js')
       const key = generateSwarmKey()
       const text = new TextDecoder().decode(key)
       if (options.out != null) {

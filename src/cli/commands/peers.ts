@@ -1,4 +1,5 @@
-import { Command } from 'commander'
+import { describeCommand } from '../catalog.js'
+import { Command } from '../commander.js'
 import { connectToNode, Output, type CliIo, type GlobalOptions } from '../context.js'
 import type { PeerSummary } from '../../node/mesh-node.js'
 
@@ -21,7 +22,7 @@ function describe (peer: PeerSummary): string {
 
 export function peersCommand (io: CliIo): Command {
   return new Command('peers')
-    .description('peers the running node knows: addresses, connection, heartbeat state (alive, suspect, gone), capabilities, free/total slots, heartbeat age; for an unconnected peer, when it was last connected and when the next dial is due')
+    .description(describeCommand('peers'))
     .addHelpText('after', '\nIn the text output a kind marked * is not deterministic.')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>()

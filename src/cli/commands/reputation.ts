@@ -1,10 +1,11 @@
-import { Command } from 'commander'
+import { describeCommand } from '../catalog.js'
+import { Command } from '../commander.js'
 import { connectToNode, Output, type CliIo, type GlobalOptions } from '../context.js'
 import type { PeerReputation } from '../../reputation/reputation.js'
 
 export function reputationCommand (io: CliIo): Command {
   return new Command('reputation')
-    .description('how the running node judges each peer it has a record of: score (-100..100), state (trusted, neutral, probation, throttled, banned), verified results, counts of each observed action; lowest score first')
+    .description(describeCommand('reputation'))
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>()
       const peers = await (await connectToNode(options, io)).get<PeerReputation[]>('/v1/reputation')

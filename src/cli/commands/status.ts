@@ -1,4 +1,5 @@
-import { Command } from 'commander'
+import { describeCommand } from '../catalog.js'
+import { Command } from '../commander.js'
 import { connectToNode, Output, type CliIo, type GlobalOptions } from '../context.js'
 import type { MeshNodeStatus } from '../../node/mesh-node.js'
 import { DIAL_FAILURE_TEXT, type DialFailureReason, type FailureCounts } from '../../node/dial-failures.js'
@@ -25,7 +26,7 @@ const REACHABILITY_TEXT: Record<string, string> = {
 
 export function statusCommand (io: CliIo): Command {
   return new Command('status')
-    .description('peer id, network, listen addresses, connected peers, reachability, uptime and version of the running node')
+    .description(describeCommand('status'))
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>()
       const status = await (await connectToNode(options, io)).get<MeshNodeStatus>('/v1/status')

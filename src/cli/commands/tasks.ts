@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { Command } from 'commander'
+import { describeCommand } from '../catalog.js'
+import { Command } from '../commander.js'
 import { MeshError } from '../../errors.js'
-import { parseByteSize } from '../../node/config.js'
+import { parseByteSize } from '../../node/config-values.js'
 import { connectToNode, EXIT, Output, type CliIo, type GlobalOptions } from '../context.js'
 import { readInputs, submitInputs, type InputsFormat } from './batch.js'
 import { shortId } from '../../tasks/task-ids.js'
@@ -81,7 +82,7 @@ async function waitFor (client: ApiClient, ids: string[], io: CliIo): Promise<Ma
 
 export function submitCommand (io: CliIo, setExitCode: (code: number) => void): Command {
   return new Command('submit')
-    .description('submit tasks to the running node (it owns them); input from --input, --input-file or stdin, or one task per line of --inputs')
+    .description(describeCommand('submit'))
     .requiredOption('--kind <kind>', 'task kind: echo, sha256, hash-loop, sleep, wasm (with --module), or a command kind a worker declared')
     .option('--module <file.wasm>', 'kind wasm: the WASI module to run (it must declare a memory maximum)')
     .option('--input <text>', 'input as text')
@@ -201,7 +202,7 @@ function optional (key: string, value: number | undefined): Record<string, numbe
 
 export function tasksCommand (io: CliIo): Command {
   return new Command('tasks')
-    .description('tasks this node owns, newest first (a batch: in input order); ids shortened to 12 digits (--json: in full)')
+    .description(describeCommand('tasks'))
     .option('--state <state>', 'only tasks in this state (pending, leased, verifying, succeeded, failed, cancelled)')
     .option('--key <key>', 'only the tasks of this batch, in input order, each with its index')
     .option('--limit <n>', 'at most n tasks (1 to 1000, the default)')
@@ -222,7 +223,7 @@ export function tasksCommand (io: CliIo): Command {
 
 export function taskCommand (io: CliIo): Command {
   return new Command('task')
-    .description('one task: state, attempts, leases, replicas and the trail of reasons')
+    .description(describeCommand('task'))
     .argument('<id>', 'task id, or a unique prefix of it (at least 8 digits)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
@@ -247,7 +248,7 @@ export function taskCommand (io: CliIo): Command {
 
 export function resultCommand (io: CliIo): Command {
   return new Command('result')
-    .description('the output bytes of a succeeded task, on stdout')
+    .description(describeCommand('result'))
     .argument('<id>', 'task id, or a unique prefix of it (at least 8 digits)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
@@ -257,7 +258,7 @@ export function resultCommand (io: CliIo): Command {
 
 export function logsCommand (io: CliIo): Command {
   return new Command('logs')
-    .description('how each attempt of a task ended, as its worker reported it: outcome, exit code, error, stderr tail')
+    .description(describeCommand('logs'))
     .argument('<id>', 'task id, or a unique prefix of it (at least 8 digits)')
     .action(async (id: string, _options: unknown, command: Command) => {
       const flags = command.optsWithGlobals<GlobalOptions>()
@@ -274,7 +275,7 @@ export function logsCommand (io: CliIo): Command {
 
 export function cancelCommand (io: CliIo): Command {
   return new Command('cancel')
-    .description('cancel a task, or every unfinished task of a batch (--key); a worker running one stops')
+    .description(describeCommand('cancel'))
     .argument('[id]', 'task id, or a unique prefix of it (at least 8 digits)')
     .option('--key <key>', 'cancel the batch with this key instead (about 20 tasks a second: "mesh-node batch <key>" shows how far it is)')
     .action(async (id: string | undefined, _options: unknown, command: Command) => {

@@ -1,10 +1,11 @@
-import { Command } from 'commander'
+import { describeCommand } from '../catalog.js'
+import { Command } from '../commander.js'
 import { loadOrCreateApiToken, rotateApiToken } from '../../api/token.js'
 import { Output, resolveDataDir, type CliIo, type GlobalOptions } from '../context.js'
 
 export function tokenCommand (io: CliIo): Command {
   return new Command('token')
-    .description("print the control API's bearer token (<data-dir>/api.token, 0600; made if missing)")
+    .description(describeCommand('token'))
     .option('--rotate', 'replace it with a new one; a running node refuses the old one from its next request')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions & { rotate?: boolean }>()
