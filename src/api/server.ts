@@ -1,5 +1,6 @@
 import { LIMITS } from '../gossip/wire/limits.js'
 import type { AttemptRecord } from '../tasks/lifecycle.js'
+import { OPENAPI } from './openapi.js'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { z } from 'zod'
@@ -171,6 +172,7 @@ export class ApiServer {
       ['GET /v1/status', { open: true, body: NO_BODY, handler: async () => node.status() }],
       ['GET /v1/peers', { open: true, body: NO_BODY, handler: async () => await node.peers() }],
       ['GET /metrics', { open: true, body: NO_BODY, handler: async () => new RawBody('text/plain; version=0.0.4; charset=utf-8', await node.metricsText()) }],
+      ['GET /v1/openapi.json', { open: true, body: NO_BODY, handler: async () => OPENAPI }],
       ['GET /v1/reputation', { body: NO_BODY, handler: async () => node.reputation() }],
       ['POST /v1/tasks', {
         body: { type: 'json', limit: MAX_JSON_BODY_BYTES, ndjson: NDJSON_SUBMIT_LIMITS },
@@ -220,6 +222,11 @@ export class ApiServer {
         }
       }]
     ])
+  }
+
+  /** Every route, as "METHOD /path" with `:name` segments (the OpenAPI test checks each is documented). */
+  routeKeys (): string[] {
+    return [...this.routes.keys()]
   }
 
   /** The token requests need (the data dir's, as last read). */
