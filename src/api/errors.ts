@@ -17,6 +17,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   BODY_TOO_LARGE: 413,
+  TOO_MANY_STREAMS: 429,
   DIAL_FAILED: 502,
   NOT_STARTED: 503,
   STORE_FULL: 507

@@ -9,6 +9,9 @@ import { VERSION } from '../version.js'
 
 type Schema = Record<string, unknown>
 
+/** GET /v1/events' bound (MAX_EVENT_STREAMS in ./server.ts, which imports this file). */
+const MAX_EVENT_STREAMS_DOC = 8
+
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] })
 const str: Schema = { type: 'string' }
@@ -117,7 +120,9 @@ const schemas: Record<string, Schema> = {
   BatchCancel: object({ key: str, total: int, unfinished: int, cancelling: bool }),
   Stats: object({ counts, claimsReceived: int, grantsIssued: int, claimsPerGrant: nullable(num), running: int }, ['counts', 'running']),
   Logs: object({ id: str, attempts: { type: 'array', items: object({ at: num, replica: int, epoch: int, worker: str, outcome: str, exitCode: int, error: str, stderrTail: str }, ['at', 'replica', 'epoch', 'worker', 'outcome']) } }),
-  Dialled: object({ peerId: str })
+  Dialled: object({ peerId: str }),
+  TimelineSample: object({ t: num, succeeded: int, failed: int, cancelled: int, latencyP50: nullable(num), latencyP99: nullable(num), peersAlive: int, meanScore: nullable(num), running: int }),
+  Timeline: object({ intervalMs: int, samples: { type: 'array', items: ref('TimelineSample') } })
 }
 
 const json = (schema: Schema): Schema => ({ content: { 'application/json': { schema } } })
@@ -146,6 +151,8 @@ const paths: Record<string, Record<string, Operation>> = {
   },
   '/metrics': { get: { ...open, summary: 'Prometheus text (docs/OPERATIONS.md lists the metrics)', responses: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: str } } } } } },
   '/v1/openapi.json': { get: { ...open, summary: 'this document', responses: { 200: ok('OpenAPI 3.1', { type: 'object' }) } } },
+  '/v1/timeline': { get: { ...needsToken, summary: 'the last hour, a sample a second: tasks finished by outcome, their latency, peers alive, mean peer score, tasks running here (the dashboard\'s charts)', responses: { 200: ok('samples, oldest first', ref('Timeline')), ...unauthorized } } },
+  '/v1/events': { get: { ...needsToken, summary: `server-sent events, one a second: {"sample": TimelineSample, "status": Status, "peers": [Peer]} as the \`data\` of each; at most ${MAX_EVENT_STREAMS_DOC} streams open at once (429 beyond)`, responses: { 200: { description: 'an event stream that stays open', content: { 'text/event-stream': { schema: str } } }, ...unauthorized, 429: error('too many streams open') } } },
   '/v1/reputation': { get: { ...needsToken, summary: 'how this node judges each peer, lowest score first', responses: { 200: ok('peers by score', { type: 'array', items: ref('Reputation') }), ...unauthorized } } },
   '/v1/tasks': {
     post: {

@@ -1,6 +1,7 @@
 import { LIMITS } from '../gossip/wire/limits.js'
 import type { AttemptRecord } from '../tasks/lifecycle.js'
 import { OPENAPI } from './openapi.js'
+import type { Timeline } from '../node/timeline.js'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { z } from 'zod'
@@ -22,6 +23,8 @@ export interface ApiNode {
   /** This node's reputation table: [{peerId, score, state, verified, counts}], lowest score first. */
   reputation: () => unknown
   tasks: ApiTasks
+  /** The last hour a sample a second, and each new sample as it is taken (GET /v1/timeline, /v1/events). */
+  timeline: Pick<Timeline, 'history' | 'subscribe'>
 }
 
 /** Bytes written to the store as they arrive (an upload); see TaskStore.blobWriter. */
@@ -75,6 +78,17 @@ export interface ApiTasks {
 export class JsonReply {
   constructor (readonly body: unknown, readonly headers: Record<string, string>) {}
 }
+
+/**
+ * A handler's answer that stays open: server-sent events, one `data:` line of JSON per event.
+ * `subscribe` starts the events and returns how to stop them (when the client goes away).
+ */
+export class EventStream {
+  constructor (readonly subscribe: (send: (event: unknown) => void) => () => void) {}
+}
+
+/** Event streams open at once at most: each holds a connection and a subscription. */
+export const MAX_EVENT_STREAMS = 8
 
 /** A handler's answer that is sent as it is rather than as JSON. */
 export class RawBody {
@@ -155,6 +169,8 @@ export class ApiServer {
   private readonly init: ApiServerInit
   private readonly tokens: { token: () => Promise<string>, cached: string | undefined }
   private readonly routes: Map<string, Route>
+  /** Event streams open now (GET /v1/events). */
+  private streams = 0
   private server?: Server
   private starting?: Promise<void>
   private address?: AddressInfo
@@ -173,6 +189,17 @@ export class ApiServer {
       ['GET /v1/peers', { open: true, body: NO_BODY, handler: async () => await node.peers() }],
       ['GET /metrics', { open: true, body: NO_BODY, handler: async () => new RawBody('text/plain; version=0.0.4; charset=utf-8', await node.metricsText()) }],
       ['GET /v1/openapi.json', { open: true, body: NO_BODY, handler: async () => OPENAPI }],
+      ['GET /v1/timeline', { body: NO_BODY, handler: async () => ({ intervalMs: 1000, samples: node.timeline.history() }) }],
+      ['GET /v1/events', {
+        body: NO_BODY,
+        handler: async () => {
+          if (this.streams >= MAX_EVENT_STREAMS) throw new ApiError('TOO_MANY_STREAMS', `${MAX_EVENT_STREAMS} event streams are open; close one`)
+          // Each second: the new sample, and what the page shows at the top (status) and in its peers table.
+          return new EventStream(send => node.timeline.subscribe(sample => {
+            void node.peers().then(peers => { send({ sample, status: node.status(), peers }) }, () => {})
+          }))
+        }
+      }],
       ['GET /v1/reputation', { body: NO_BODY, handler: async () => node.reputation() }],
       ['POST /v1/tasks', {
         body: { type: 'json', limit: MAX_JSON_BODY_BYTES, ndjson: NDJSON_SUBMIT_LIMITS },
@@ -291,6 +318,10 @@ export class ApiServer {
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const result = await this.dispatch(req)
+      if (result instanceof EventStream) {
+        this.stream(req, res, result)
+        return
+      }
       this.send(res, 200, result)
     } catch (err) {
       const reply = errorReply(err)
@@ -355,6 +386,24 @@ export class ApiServer {
       if (routeParts.every((part, i) => part.startsWith(':') ? (params[part.slice(1)] = decodeSegment(parts[i] ?? '')) !== '' : part === parts[i])) return { route, params }
     }
     return { params: {} }
+  }
+
+  /** Server-sent events until the client goes away (or the server stops): `data: <json>` a line each. */
+  private stream (req: IncomingMessage, res: ServerResponse, events: EventStream): void {
+    this.streams++
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' })
+    // A comment first, so the client sees the stream open before the first event.
+    res.write(': mesh-node events\n\n')
+    const stop = events.subscribe(event => { if (!res.writableEnded) res.write(`data: ${JSON.stringify(event)}\n\n`) })
+    let closed = false
+    const close = (): void => {
+      if (closed) return
+      closed = true
+      this.streams--
+      stop()
+    }
+    req.once('close', close)
+    res.once('close', close)
   }
 
   private send (res: ServerResponse, status: number, body: unknown): void {

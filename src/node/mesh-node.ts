@@ -43,6 +43,7 @@ import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { PeerKeeper } from './peer-keeper.js'
 import { ReachabilityCheck, type Reachability } from './reachability.js'
 import { RelayedTraffic } from './relayed-traffic.js'
+import { Timeline } from './timeline.js'
 import { RelayKeeper, isRelayed, type AvoidedRelay } from './relays.js'
 import { InboundSlots } from './inbound-slots.js'
 import { ConnectionTrimmer } from './connection-trimmer.js'
@@ -184,6 +185,8 @@ export class MeshNode {
   private readonly noNewDials = new Set<string>()
   /** Bytes over relayed connections, counted across restarts of this node object (a monotonic /metrics counter). */
   private readonly relayedTraffic = new RelayedTraffic()
+  /** The last hour, a sample a second (the dashboard's charts): kept across restarts of this node object. */
+  readonly timeline: Timeline
   private crashing = false
   private running?: Running
   /** The node being stopped, while its stop runs. */
@@ -196,6 +199,14 @@ export class MeshNode {
     this.logger = deps.logger ?? createLogger({ level: 'silent' })
     this.clock = deps.clock ?? systemClock
     this.metrics = createMetrics()
+    this.timeline = new Timeline(this.clock, {
+      peersAlive: () => this.aliveConnectedPeers(),
+      meanScore: () => {
+        const table = this.reputation()
+        return table.length === 0 ? null : Math.round(table.reduce((sum, r) => sum + r.score, 0) / table.length * 10) / 10
+      },
+      running: () => this.running?.worker?.runningCount() ?? 0
+    })
     this.peerJudge = deps.reputation ?? new Reputation({ clock: this.clock, logger: this.logger })
     this.workerHooks = deps.workerHooks
     this.gossipWindows = compileGossipWindows(deps.gossipWindows)
@@ -389,6 +400,16 @@ export class MeshNode {
     return [...known.values()].sort((a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId))
   }
 
+  /** Peers alive in the heartbeat table and connected now. */
+  private aliveConnectedPeers (): number {
+    const protocol = this.running?.protocol
+    if (protocol == null) return 0
+    const now = this.clock.now()
+    let alive = 0
+    for (const record of protocol.peerTable.list()) if (record.connected && stateAt(record, now) === 'alive') alive++
+    return alive
+  }
+
   private clearMetricSources (): void {
     const sources = this.metrics.sources
     delete sources.connections
@@ -559,7 +580,8 @@ export class MeshNode {
         retentionMs: config.retentionMs,
         probationLeases: config.probationLeases,
         residentTasks: config.residentTasks,
-        window
+        window,
+        onFinished: (task, at) => { this.timeline.finishedTask(task.state, task.createdAt, at) }
       })
       blobs.taskBlobAccess = (hash, peer) => owner.grantsBlob(hash, peer)
       const canceller = new BatchCanceller({ cancel: (ids, reason) => owner.cancelMany(ids, reason), unfinished: (key, after, limit) => store.batches.unfinished(key, after, limit), clock: this.clock, logger })
@@ -596,6 +618,8 @@ export class MeshNode {
       const relays = new RelayKeeper({ libp2p, reachability: () => reachability.state(), probe: async relay => await reachability.probeRelay(relay), clock: this.clock, logger })
       relays.start()
       cleanup.unshift(async () => { relays.stop() })
+      this.timeline.start()
+      cleanup.unshift(async () => { this.timeline.stop() })
       const relayedTraffic = this.relayedTraffic
       relayedTraffic.start(libp2p)
       cleanup.unshift(async () => { relayedTraffic.stop() })

@@ -74,6 +74,8 @@ export interface TaskOwnerInit {
   probationLeases: number
   /** Pending tasks kept in memory, waiting for workers (RESIDENT_READY by default); the rest are parked in the store. */
   residentTasks?: number
+  /** Told of each task that finishes (succeeded, failed or cancelled), once its transition is written: the node's timeline counts them. */
+  onFinished?: (task: Task, at: number) => void
 }
 
 /** Waiting reasons written per second at most (each is a store write): 20k stuck tasks are noted over a minute, not in one stall. */
@@ -578,8 +580,12 @@ export class TaskOwner {
         const resumed = lease != null && this.resumedLeases.delete(`${task.id}/${event.replica}/${lease.epoch}`)
         if (lease != null && !resumed) this.init.reputation.report(lease.holder, 'lease_expired', `lease of task ${task.id} expired`)
       }
-      if (TERMINAL.has(next.state)) this.tasks.delete(next.id)
-      else this.tasks.set(next.id, next)
+      if (TERMINAL.has(next.state)) {
+        this.tasks.delete(next.id)
+        if (!TERMINAL.has(task.state)) this.init.onFinished?.(next, now)
+      } else {
+        this.tasks.set(next.id, next)
+      }
       this.dispatcher.track(next)
       // A released, expired or added replica goes to a standing request at once; it is announced
       // too, for workers that have none here.

@@ -23,7 +23,7 @@ describe('Startable contract', () => {
   const services: Array<[string, () => Promise<Startable>]> = [
     ['MeshNode', async () => createMeshNode({ dataDir: await mesh.tempDir(), listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0' })],
     ['ApiServer', async () => new ApiServer({
-      node: { status: () => ({}), peers: async () => [], dial: async () => ({}), metricsText: async () => '', reputation: () => [], tasks: {} as ApiTasks },
+      node: { status: () => ({}), peers: async () => [], dial: async () => ({}), metricsText: async () => '', reputation: () => [], tasks: {} as ApiTasks, timeline: { history: () => [], subscribe: () => () => {} } },
       host: '127.0.0.1',
       port: 0,
       logger: silentLogger()
