@@ -21,6 +21,11 @@ export class ApiClient {
     this.timeoutMs = timeoutMs
   }
 
+  /** The API's address (http://host:port). */
+  get baseUrl (): string {
+    return this.url
+  }
+
   async get<T> (path: string): Promise<T> {
     return await this.request<T>('GET', path)
   }

@@ -150,6 +150,9 @@ const paths: Record<string, Record<string, Operation>> = {
     post: { ...needsToken, summary: 'dial a peer now', requestBody: { required: true, ...json(object({ addr: str })) }, responses: { 200: ok('connected', ref('Dialled')), 400: error('not a multiaddr, or the dial failed'), ...unauthorized } }
   },
   '/metrics': { get: { ...open, summary: 'Prometheus text (docs/OPERATIONS.md lists the metrics)', responses: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: str } } } } } },
+  '/': { get: { ...open, summary: 'the dashboard (a page of this node: status, peers, tasks, charts; docs/OPERATIONS.md)', responses: { 200: { description: 'HTML', content: { 'text/html': { schema: str } } } } } },
+  '/dashboard/app.js': { get: { ...open, summary: 'the dashboard\'s script', responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: str } } } } } },
+  '/dashboard/style.css': { get: { ...open, summary: 'the dashboard\'s style', responses: { 200: { description: 'CSS', content: { 'text/css': { schema: str } } } } } },
   '/v1/openapi.json': { get: { ...open, summary: 'this document', responses: { 200: ok('OpenAPI 3.1', { type: 'object' }) } } },
   '/v1/timeline': { get: { ...needsToken, summary: 'the last hour, a sample a second: tasks finished by outcome, their latency, peers alive, mean peer score, tasks running here (the dashboard\'s charts)', responses: { 200: ok('samples, oldest first', ref('Timeline')), ...unauthorized } } },
   '/v1/events': { get: { ...needsToken, summary: `server-sent events, one a second: {"sample": TimelineSample, "status": Status, "peers": [Peer]} as the \`data\` of each; at most ${MAX_EVENT_STREAMS_DOC} streams open at once (429 beyond)`, responses: { 200: { description: 'an event stream that stays open', content: { 'text/event-stream': { schema: str } } }, ...unauthorized, 429: error('too many streams open') } } },
@@ -184,7 +187,7 @@ export const OPENAPI = {
   info: {
     title: 'mesh-node control API',
     version: VERSION,
-    description: 'The control API of a mesh-node (README, "Control API and CLI"). It listens on loopback only. Every route but GET /v1/status, /v1/peers, /metrics and /v1/openapi.json needs the token of <data-dir>/api.token as a bearer token. Errors are {"error": {"code", "message"}}.'
+    description: 'The control API of a mesh-node (README, "Control API and CLI"). It listens on loopback only. Every route but GET /v1/status, /v1/peers, /metrics, /v1/openapi.json and the dashboard files need the token of <data-dir>/api.token as a bearer token. Errors are {"error": {"code", "message"}}.'
   },
   servers: [{ url: 'http://127.0.0.1:7373' }],
   security: [{ token: [] }],

@@ -1,5 +1,7 @@
 import { LIMITS } from '../gossip/wire/limits.js'
 import type { AttemptRecord } from '../tasks/lifecycle.js'
+import { readFile } from 'node:fs/promises'
+import { projectFile } from '../tasks/exec/worker-files.js'
 import { OPENAPI } from './openapi.js'
 import type { Timeline } from '../node/timeline.js'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
@@ -92,7 +94,7 @@ export const MAX_EVENT_STREAMS = 8
 
 /** A handler's answer that is sent as it is rather than as JSON. */
 export class RawBody {
-  constructor (readonly contentType: string, readonly body: string | Uint8Array) {}
+  constructor (readonly contentType: string, readonly body: string | Uint8Array, readonly headers: Record<string, string> = {}) {}
 }
 
 export interface ApiServerInit {
@@ -189,6 +191,11 @@ export class ApiServer {
       ['GET /v1/peers', { open: true, body: NO_BODY, handler: async () => await node.peers() }],
       ['GET /metrics', { open: true, body: NO_BODY, handler: async () => new RawBody('text/plain; version=0.0.4; charset=utf-8', await node.metricsText()) }],
       ['GET /v1/openapi.json', { open: true, body: NO_BODY, handler: async () => OPENAPI }],
+      // The dashboard (dashboard/ in the package): static files, open like status and peers; the
+      // page asks for the token before it reads anything else.
+      ['GET /', { open: true, body: NO_BODY, handler: async () => await dashboardFile('index.html') }],
+      ['GET /dashboard/app.js', { open: true, body: NO_BODY, handler: async () => await dashboardFile('app.js') }],
+      ['GET /dashboard/style.css', { open: true, body: NO_BODY, handler: async () => await dashboardFile('style.css') }],
       ['GET /v1/timeline', { body: NO_BODY, handler: async () => ({ intervalMs: 1000, samples: node.timeline.history() }) }],
       ['GET /v1/events', {
         body: NO_BODY,
@@ -409,7 +416,33 @@ export class ApiServer {
   private send (res: ServerResponse, status: number, body: unknown): void {
     if (res.headersSent) return
     const [contentType, text] = body instanceof RawBody ? [body.contentType, body.body] : ['application/json; charset=utf-8', JSON.stringify(body instanceof JsonReply ? body.body : body)]
-    res.writeHead(status, { ...(body instanceof JsonReply ? body.headers : {}), 'content-type': contentType, 'cache-control': 'no-store' })
+    res.writeHead(status, { ...(body instanceof JsonReply || body instanceof RawBody ? body.headers : {}), 'content-type': contentType, 'cache-control': 'no-store' })
     res.end(text)
   }
+}
+
+const DASHBOARD_TYPES: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8'
+}
+
+/** The page may load only its own files and talk only to this API; nothing from elsewhere. */
+const DASHBOARD_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer'
+}
+
+const dashboardFiles = new Map<string, Promise<string>>()
+
+/** A file of the dashboard, read once. */
+async function dashboardFile (name: string): Promise<RawBody> {
+  let text = dashboardFiles.get(name)
+  if (text == null) {
+    text = readFile(projectFile(`dashboard/${name}`), 'utf8')
+    text.catch(() => { dashboardFiles.delete(name) })
+    dashboardFiles.set(name, text)
+  }
+  return new RawBody(DASHBOARD_TYPES[name] ?? 'application/octet-stream', await text, DASHBOARD_HEADERS)
 }

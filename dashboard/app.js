@@ -1,0 +1,278 @@
+// The mesh-node dashboard (issue 15): plain JavaScript served by the node's API, no build step,
+// nothing loaded from elsewhere. Status and peers are open to any local process; tasks, charts and
+// reputation need the API token, which `mesh-node dashboard` puts in the URL's fragment (never
+// sent to the server): the page keeps it for this tab (sessionStorage), removes it from the
+// address bar, and sends it as an Authorization header, on the event stream too (read with
+// fetch, not EventSource, which cannot send headers).
+
+const $ = id => document.getElementById(id)
+const TASK_PAGE = 20
+
+const token = (() => {
+  const found = /(?:^#|&)token=([0-9a-f]{64})/.exec(location.hash)
+  if (found != null) {
+    sessionStorage.setItem('mesh-node-token', found[1])
+    history.replaceState(null, '', location.pathname + location.search)
+  }
+  return sessionStorage.getItem('mesh-node-token')
+})()
+
+async function api (path, init = {}) {
+  const headers = { ...(init.headers ?? {}) }
+  if (token != null) headers.authorization = `Bearer ${token}`
+  const response = await fetch(path, { ...init, headers })
+  if (response.status === 401) {
+    sessionStorage.removeItem('mesh-node-token')
+    throw new Error('the API token was refused (rotated?): enter the current one')
+  }
+  const text = await response.text()
+  const body = text === '' ? undefined : JSON.parse(text)
+  if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`)
+  return { body, headers: response.headers }
+}
+
+function showError (err) {
+  $('error').textContent = err == null ? '' : String(err.message ?? err)
+  // A refused token (rotated since): ask for the current one.
+  if (err != null && /token was refused/.test(String(err.message))) $('token-form').hidden = false
+}
+
+const short = id => id == null ? '' : id.length > 20 ? `${id.slice(0, 12)}…${id.slice(-4)}` : id
+const ago = ms => ms == null ? '' : ms < 1000 ? `${ms} ms ago` : `${(ms / 1000).toFixed(1)} s ago`
+const duration = ms => {
+  const s = Math.floor(ms / 1000)
+  return s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.floor(s / 60) % 60}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`
+}
+
+function cell (row, text, className) {
+  const td = row.insertCell()
+  td.textContent = text
+  if (className != null) td.className = className
+  return td
+}
+
+// ---- status and peers (open) ----
+
+let scores = new Map()
+
+function renderStatus (status) {
+  $('peer-id').textContent = status.peerId
+  $('peer-id').title = status.addrs.join('\n')
+  $('network').textContent = status.network + (status.privateNetwork ? ' (private)' : '')
+  $('reachability').textContent = status.reachability + (status.relays.length > 0 ? ` (through ${status.relays.length} relays)` : '')
+  $('version').textContent = status.version
+  $('uptime').textContent = duration(status.uptimeMs)
+}
+
+function renderPeers (peers) {
+  const body = $('peers').tBodies[0]
+  body.replaceChildren()
+  const kinds = new Set()
+  for (const peer of peers) {
+    const row = body.insertRow()
+    row.dataset.peer = peer.peerId
+    cell(row, short(peer.peerId), 'id').title = peer.peerId
+    cell(row, peer.connected ? peer.connection ?? 'direct' : 'not connected')
+    cell(row, peer.state, `state-${peer.state}`)
+    const names = peer.capabilities.map(c => c.kind)
+    for (const name of names) kinds.add(name)
+    cell(row, names.join(', '))
+    cell(row, peer.slots == null ? '' : `${peer.slots.free}/${peer.slots.total}`)
+    cell(row, ago(peer.lastSeenMs))
+    const score = scores.get(peer.peerId)
+    cell(row, score == null ? '' : String(score.score) + (score.state !== 'neutral' ? ` (${score.state})` : ''))
+  }
+  $('peer-count').textContent = `${peers.filter(p => p.connected).length} connected, ${peers.length} known`
+  $('kinds').replaceChildren(...[...kinds].sort().map(kind => Object.assign(document.createElement('option'), { value: kind })))
+}
+
+// ---- charts (token) ----
+
+const samples = []
+const HOUR = 3600
+
+function line (points, className, max) {
+  const n = points.length
+  if (n === 0) return ''
+  const coords = points.map((v, i) => `${((HOUR - n + i) / (HOUR - 1) * 360).toFixed(1)},${(118 - (v ?? 0) / max * 110).toFixed(1)}`)
+  return `<polyline class="${className}" points="${coords.join(' ')}"/>`
+}
+
+function chart (id, series) {
+  const max = Math.max(1, ...series.flatMap(s => s.values.filter(v => v != null)))
+  const labels = `<text x="2" y="10">${Number.isInteger(max) ? max : max.toFixed(1)}</text><text x="2" y="117">0</text><text x="300" y="117">now</text>`
+  $(id).innerHTML = series.map(s => line(s.values, s.className, max)).join('') + labels
+}
+
+function renderCharts () {
+  chart('chart-throughput', [{ values: samples.map(s => s.succeeded + s.failed), className: 'a' }])
+  chart('chart-latency', [{ values: samples.map(s => s.latencyP50), className: 'a' }, { values: samples.map(s => s.latencyP99), className: 'b' }])
+  chart('chart-peers', [{ values: samples.map(s => s.peersAlive), className: 'a' }, { values: samples.map(s => s.meanScore == null ? null : Math.max(0, s.meanScore)), className: 'b' }])
+}
+
+function addSample (sample) {
+  samples.push(sample)
+  if (samples.length > HOUR) samples.splice(0, samples.length - HOUR)
+}
+
+// ---- tasks (token) ----
+
+const cursors = [undefined]
+let page = 0
+let selected = null
+
+async function loadTasks () {
+  const query = new URLSearchParams({ limit: String(TASK_PAGE) })
+  const state = $('task-state').value
+  if (state !== '') query.set('state', state)
+  if (cursors[page] != null) query.set('cursor', cursors[page])
+  const { body: tasks, headers } = await api(`/v1/tasks?${query}`)
+  cursors[page + 1] = headers.get('next-cursor') ?? undefined
+  $('page-next').disabled = cursors[page + 1] == null
+  $('page-first').disabled = page === 0
+  const tbody = $('tasks').tBodies[0]
+  tbody.replaceChildren()
+  for (const task of tasks) {
+    const row = tbody.insertRow()
+    row.dataset.task = task.id
+    cell(row, short(task.id), 'id').title = task.id
+    cell(row, task.state, `state state-${task.state}`)
+    cell(row, task.kind)
+    cell(row, String(task.attempts))
+    // The lease holder while it runs; once it ran, the worker of its first replica.
+    const lease = task.leases[0]
+    const holder = lease?.holder ?? task.replicas[0]?.worker ?? null
+    cell(row, short(holder)).title = holder ?? ''
+    cell(row, lease != null ? String(lease.epoch) : task.replicas[0]?.epoch > 0 ? String(task.replicas[0].epoch) : '')
+    const progress = task.replicas.map(r => r.progress).filter(p => p > 0)
+    cell(row, progress.length === 0 ? '' : `${Math.round(Math.max(...progress))} %`)
+    cell(row, new Date(task.createdAt).toLocaleTimeString())
+    row.addEventListener('click', () => { selected = task.id; void loadDetail() })
+  }
+  const { body: stats } = await api('/v1/tasks/stats')
+  $('task-counts').textContent = Object.entries(stats.counts).map(([s, n]) => `${n} ${s}`).join(', ')
+}
+
+async function loadDetail () {
+  if (selected == null) return
+  const { body: task } = await api(`/v1/tasks/${selected}`)
+  $('task-detail').hidden = false
+  $('detail-id').textContent = task.id
+  $('detail-summary').textContent = `${task.state}, kind ${task.kind}, ${task.attempts} attempt(s), redundancy ${task.redundancy}` +
+    (task.waiting != null ? `; waiting: ${task.waiting}` : '') + (task.error != null ? `; error: ${task.error}` : '')
+  $('detail-history').replaceChildren(...task.history.map(h => Object.assign(document.createElement('li'), { textContent: `${new Date(h.at).toLocaleTimeString()} ${h.state}: ${h.reason}` })))
+  const tbody = $('detail-replicas').tBodies[0]
+  tbody.replaceChildren()
+  for (const r of task.replicas) {
+    const row = tbody.insertRow()
+    cell(row, String(r.index) + (r.check ? ' (check)' : ''))
+    cell(row, r.status)
+    cell(row, short(r.worker)).title = r.worker ?? ''
+    cell(row, String(r.epoch))
+    cell(row, String(r.attempts))
+    cell(row, `${Math.round(r.progress)} %`)
+    cell(row, r.verdict ?? '')
+  }
+}
+
+async function loadScores () {
+  const { body } = await api('/v1/reputation')
+  scores = new Map(body.map(r => [r.peerId, r]))
+}
+
+// ---- live updates: the event stream (token), or polling status and peers (no token) ----
+
+async function follow () {
+  const response = await fetch('/v1/events', { headers: { authorization: `Bearer ${token}` } })
+  if (!response.ok || response.body == null) throw new Error(`event stream: HTTP ${response.status}`)
+  $('live').textContent = 'yes'
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
+  let buffered = ''
+  let tick = 0
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) break
+    buffered += value
+    let end
+    while ((end = buffered.indexOf('\n\n')) !== -1) {
+      const block = buffered.slice(0, end)
+      buffered = buffered.slice(end + 2)
+      const data = block.split('\n').filter(l => l.startsWith('data: ')).map(l => l.slice(6)).join('\n')
+      if (data === '') continue
+      const event = JSON.parse(data)
+      renderStatus(event.status)
+      renderPeers(event.peers)
+      addSample(event.sample)
+      renderCharts()
+      if (++tick % 5 === 0) void loadScores().catch(showError)
+      void loadTasks().then(loadDetail).then(() => showError(null), showError)
+    }
+  }
+  $('live').textContent = 'no'
+}
+
+async function pollOpen () {
+  for (;;) {
+    try {
+      renderStatus((await api('/v1/status')).body)
+      renderPeers((await api('/v1/peers')).body)
+      showError(null)
+    } catch (err) {
+      showError(err)
+    }
+    await new Promise(resolve => setTimeout(resolve, 2000))
+  }
+}
+
+function wire () {
+  $('token-form').addEventListener('submit', event => {
+    event.preventDefault()
+    sessionStorage.setItem('mesh-node-token', $('token-input').value.trim())
+    location.reload()
+  })
+  $('submit-form').addEventListener('submit', event => {
+    event.preventDefault()
+    const kind = $('submit-kind').value.trim()
+    const input = $('submit-input').value
+    api('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, input }) })
+      .then(({ body }) => {
+        $('submit-result').textContent = `submitted ${short(body.ids[0])}` + (body.warning != null ? ` (${body.warning})` : '')
+        selected = body.ids[0]
+        page = 0
+        return loadTasks().then(loadDetail)
+      })
+      .catch(showError)
+  })
+  $('task-state').addEventListener('change', () => { page = 0; cursors.length = 1; void loadTasks().catch(showError) })
+  $('page-first').addEventListener('click', () => { page = 0; void loadTasks().catch(showError) })
+  $('page-next').addEventListener('click', () => { if (cursors[page + 1] != null) { page++; void loadTasks().catch(showError) } })
+  $('detail-close').addEventListener('click', () => { selected = null; $('task-detail').hidden = true })
+}
+
+async function main () {
+  wire()
+  if (token == null) {
+    document.body.classList.add('no-token')
+    $('token-form').hidden = false
+    await pollOpen()
+    return
+  }
+  try {
+    renderStatus((await api('/v1/status')).body)
+    await loadScores()
+    renderPeers((await api('/v1/peers')).body)
+    for (const sample of (await api('/v1/timeline')).body.samples) addSample(sample)
+    renderCharts()
+    await loadTasks()
+  } catch (err) {
+    showError(err)
+  }
+  // The stream ends when the node stops or restarts: follow it again.
+  for (;;) {
+    await follow().catch(showError)
+    $('live').textContent = 'no'
+    await new Promise(resolve => setTimeout(resolve, 2000))
+  }
+}
+
+void main()
