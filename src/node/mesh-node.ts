@@ -377,7 +377,8 @@ export class MeshNode {
       return found
     }
     for (const peer of await libp2p.peerStore.all()) {
-      if (peer.id.toString() !== self) entry(peer.id.toString()).addrs = peer.addresses.map(a => a.multiaddr.toString())
+      // The peer store can hold one address twice (learnt from identify and from a heartbeat): each once.
+      if (peer.id.toString() !== self) entry(peer.id.toString()).addrs = [...new Set(peer.addresses.map(a => a.multiaddr.toString()))]
     }
     for (const connection of libp2p.getConnections()) {
       const found = entry(connection.remotePeer.toString())

@@ -39,9 +39,8 @@ export function startCommand (io: CliIo, setExitCode: (code: number) => void): C
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices([...LOG_LEVELS]))
     .addHelpText('after', `
 The API address comes from the global --api (default 127.0.0.1:7373; port 0 picks a free one).
-Precedence: flags > environment (MESH_DATA_DIR, MESH_LISTEN, MESH_BOOTSTRAP, MESH_NETWORK,
-MESH_SWARM_KEY, MESH_MDNS, MESH_DHT, MESH_API, MESH_LOG_LEVEL, MESH_SLOTS, MESH_HEARTBEAT_MS;
-lists comma-separated) >
+Precedence: flags > environment (MESH_* variables: MESH_DATA_DIR, MESH_LISTEN, MESH_BOOTSTRAP,
+MESH_RELAY, ...; the README's "Configuration" lists each; lists comma-separated) >
 --config file (JSON) > defaults.`)
     .action(async (_options: unknown, command: Command) => {
       // The node itself (libp2p, SQLite) loads only for this command: the others answer fast.
