@@ -18,7 +18,14 @@ export type MeshErrorCode =
   | 'STORE_FULL'
   | 'AMBIGUOUS_ID'
 
+/**
+ * Marks a MeshError whichever copy of this module made it: the CLI's one-file bundle
+ * (src/cli/light-bin.ts) holds a copy of its own, and the modules it loads lazily from dist/ theirs.
+ */
+const MESH_ERROR = Symbol.for('mesh-node.MeshError')
+
 export class MeshError<C extends MeshErrorCode = MeshErrorCode> extends Error {
+  readonly [MESH_ERROR] = true
   readonly code: C
   readonly fields: Record<string, unknown>
 
@@ -31,7 +38,8 @@ export class MeshError<C extends MeshErrorCode = MeshErrorCode> extends Error {
 }
 
 export function isMeshError (err: unknown, code?: MeshErrorCode): err is MeshError {
-  return err instanceof MeshError && (code == null || err.code === code)
+  const marked = err instanceof MeshError || (typeof err === 'object' && err !== null && (err as { [MESH_ERROR]?: unknown })[MESH_ERROR] === true)
+  return marked && (code == null || (err as MeshError).code === code)
 }
 
 export function errorMessage (err: unknown): string {

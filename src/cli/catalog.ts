@@ -14,11 +14,13 @@ export interface CommandEntry {
   description: string
   /** Its arguments as its usage shows them (`<id>`), when it takes any. */
   args?: string
+  /** It loads libp2p or SQLite: bin/mesh-node runs it from the modules tsc built, not the bundle (./light-bin.ts). */
+  heavy?: true
   load: () => Promise<CommandFactory>
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'start', description: 'run a node in the foreground until SIGINT/SIGTERM', load: async () => (await import('./commands/start.js')).startCommand },
+  { name: 'start', description: 'run a node in the foreground until SIGINT/SIGTERM', heavy: true, load: async () => (await import('./commands/start.js')).startCommand },
   { name: 'status', description: 'peer id, network, listen addresses, connected peers, reachability, uptime and version of the running node', load: async () => { const { statusCommand } = await import('./commands/status.js'); return io => statusCommand(io) } },
   { name: 'peers', description: 'peers the running node knows: addresses, connection, heartbeat state (alive, suspect, gone), capabilities, free/total slots, heartbeat age; for an unconnected peer, when it was last connected and when the next dial is due', load: async () => { const { peersCommand } = await import('./commands/peers.js'); return io => peersCommand(io) } },
   { name: 'reputation', description: 'how the running node judges each peer it has a record of: score (-100..100), state (trusted, neutral, probation, throttled, banned), verified results, counts of each observed action; lowest score first', load: async () => { const { reputationCommand } = await import('./commands/reputation.js'); return io => reputationCommand(io) } },
@@ -31,10 +33,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'batch', description: 'a batch by its key: its tasks by state, and whether it is being cancelled', args: '<key>', load: async () => { const { batchCommand } = await import('./commands/batch.js'); return io => batchCommand(io) } },
   { name: 'logs', description: 'how each attempt of a task ended, as its worker reported it: outcome, exit code, error, stderr tail', args: '<id>', load: async () => { const { logsCommand } = await import('./commands/tasks.js'); return io => logsCommand(io) } },
   { name: 'dashboard', description: "the URL of the running node's dashboard (its status, peers, tasks and charts), with the API token in the fragment; --open opens it", load: async () => { const { dashboardCommand } = await import('./commands/dashboard.js'); return io => dashboardCommand(io) } },
-  { name: 'backup', description: "an online backup of the running (or stopped) node's store, through SQLite's backup API: tasks, inputs, outputs, histories (not its key)", args: '<file>', load: async () => { const { backupCommand } = await import('./commands/backup.js'); return io => backupCommand(io) } },
-  { name: 'id', description: "print the peer id of the data dir's key (creating the key if needed)", load: async () => { const { idCommand } = await import('./commands/keys.js'); return io => idCommand(io) } },
+  { name: 'backup', description: "an online backup of the running (or stopped) node's store, through SQLite's backup API: tasks, inputs, outputs, histories (not its key)", args: '<file>', heavy: true, load: async () => { const { backupCommand } = await import('./commands/backup.js'); return io => backupCommand(io) } },
+  { name: 'id', description: "print the peer id of the data dir's key (creating the key if needed)", heavy: true, load: async () => { const { idCommand } = await import('./commands/keys.js'); return io => idCommand(io) } },
   { name: 'token', description: "print the control API's bearer token (<data-dir>/api.token, 0600; made if missing)", load: async () => { const { tokenCommand } = await import('./commands/token.js'); return io => tokenCommand(io) } },
-  { name: 'psk', description: 'make a new swarm key for a private network: mesh-node psk --out swarm.key', load: async () => { const { pskCommand } = await import('./commands/keys.js'); return io => pskCommand(io) } }
+  { name: 'psk', description: 'make a new swarm key for a private network: mesh-node psk --out swarm.key', heavy: true, load: async () => { const { pskCommand } = await import('./commands/keys.js'); return io => pskCommand(io) } }
 ]
 
 export function describeCommand (name: string): string {

@@ -1,0 +1,73 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { NodeProcesses, runBin, waitForApiFile } from '../helpers/cli.js'
+import { TestMesh } from '../helpers/nodes.js'
+
+const TRACE = fileURLToPath(new URL('../fixtures/module-trace.mjs', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/** The project's files (and packages) a CLI call loads, relative to the project, as `esm x` or `cjs x`. */
+async function modulesOf (args: string[], traceFile: string): Promise<{ code: number, stdout: string, modules: string[] }> {
+  const run = await runBin(args, { NODE_OPTIONS: `--import ${TRACE}`, MODULE_TRACE: traceFile })
+  const lines = (await readFile(traceFile, 'utf8')).trim().split('\n')
+  const modules = lines
+    .map(line => line.replace('file://', '').replace(ROOT, ''))
+    .filter(line => !line.includes('node:') && !line.includes('data:') && !line.includes('test/fixtures/'))
+    // The trace's --import starts the ES module loader, which then resolves the entry script too.
+    .filter(line => line !== 'esm bin/mesh-node')
+  return { code: run.code, stdout: run.stdout, modules: [...new Set(modules)] }
+}
+
+// Issue 15's fast CLI: bin/mesh-node requires one bundled CommonJS file for every command but
+// the heavy ones (src/cli/light-bin.ts, scripts/bundle-cli.mjs). The bench holds the times
+// (`cli.statusMs`, `cli.helpMs`); this holds what makes them.
+describe('the CLI light path (one bundled file)', () => {
+  const procs = new NodeProcesses()
+  const mesh = new TestMesh()
+  afterEach(async () => {
+    await procs.killAll()
+    await mesh.cleanup()
+  })
+
+  it('answers --help and status from the bundle and commander alone, and hands start, id and psk to the full CLI', async () => {
+    const dir = await mesh.tempDir()
+    const help = await modulesOf(['--help'], join(dir, 'help.trace'))
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('Usage: mesh-node')
+    expect(help.modules.filter(m => !m.startsWith('cjs node_modules/commander/'))).toEqual(['cjs bin/mesh-node', 'cjs dist/src/cli-light.cjs'])
+
+    procs.start(['--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-worker', '--log-level', 'warn'])
+    await waitForApiFile(dir)
+    const status = await modulesOf(['status', '--json', '--data-dir', dir], join(dir, 'status.trace'))
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout).peerId).toMatch(/^12D3KooW/)
+    expect(status.modules.filter(m => !m.startsWith('cjs node_modules/commander/'))).toEqual(['cjs bin/mesh-node', 'cjs dist/src/cli-light.cjs'])
+
+    // A heavy command runs the CLI as tsc built it: its ES modules, libp2p's among them.
+    const id = await modulesOf(['id', '--json', '--data-dir', dir], join(dir, 'id.trace'))
+    expect(id.code).toBe(0)
+    expect(JSON.parse(id.stdout).peerId).toBe(JSON.parse(status.stdout).peerId)
+    expect(id.modules).toContain('esm dist/src/cli/bin.js')
+    expect(id.modules.some(m => m.includes('node_modules/@libp2p/'))).toBe(true)
+    const psk = await runBin(['psk'])
+    expect(psk.code).toBe(0)
+    expect(psk.stdout).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\//)
+  }, 60_000)
+
+  it('keeps coded errors from modules it loads lazily from dist/: a config file that is not JSON exits 2 in one line', async () => {
+    // config-sources.js is not in the bundle: its MeshError comes from dist/src/errors.js, a copy
+    // other than the bundle's, and must still be known for one (src/errors.ts MESH_ERROR).
+    const dir = await mesh.tempDir()
+    const config = join(dir, 'config.json')
+    await writeFile(config, '{not json')
+    const run = await modulesOf(['status', '--config', config], join(dir, 'config.trace'))
+    expect(run.code).toBe(2)
+    expect(run.modules).toContain('esm dist/src/node/config-sources.js')
+    expect(run.modules).toContain('esm dist/src/errors.js')
+    const bad = await runBin(['status', '--config', config])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^mesh-node: config file \S+ is not valid JSON: [^\n]+\n$/)
+  }, 60_000)
+})
