@@ -62,6 +62,12 @@ function renderStatus (status) {
   $('reachability').textContent = status.reachability + (status.relays.length > 0 ? ` (through ${status.relays.length} relays)` : '')
   $('version').textContent = status.version
   $('uptime').textContent = duration(status.uptimeMs)
+  $('relay').textContent = status.relay == null ? 'off' : `serving ${status.relay.reservations} of ${status.relay.maxReservations} reservations`
+  // Connections that failed, by reason: the first thing to look at when a peer never shows up.
+  const failures = Object.entries({ ...status.failedDials }).map(([reason, n]) => `${n} dials: ${reason}`)
+    .concat(Object.entries({ ...status.failedInbound }).map(([reason, n]) => `${n} inbound: ${reason}`))
+  $('failures').textContent = failures.join('; ')
+  $('failures-term').hidden = $('failures').hidden = failures.length === 0
 }
 
 function renderPeers (peers) {
@@ -91,23 +97,65 @@ function renderPeers (peers) {
 const samples = []
 const HOUR = 3600
 
-function line (points, className, max) {
+/**
+ * One series as polylines, broken where it has no value (null): a gap, not a fall to zero. The
+ * `connect` joins the points across gaps (latency: seconds with no task finished have none). The
+ * x axis spans `span` seconds to now: the last 5 minutes while the history is shorter, up to the hour.
+ */
+function line (points, className, low, high, span, connect) {
   const n = points.length
-  if (n === 0) return ''
-  const coords = points.map((v, i) => `${((HOUR - n + i) / (HOUR - 1) * 360).toFixed(1)},${(118 - (v ?? 0) / max * 110).toFixed(1)}`)
-  return `<polyline class="${className}" points="${coords.join(' ')}"/>`
+  const y = v => (118 - (Math.min(high, Math.max(low, v)) - low) / (high - low) * 110).toFixed(1)
+  const runs = [[]]
+  points.forEach((v, i) => {
+    if (v == null) { if (!connect && runs.at(-1).length > 0) runs.push([]); return }
+    runs.at(-1).push(`${((span - n + i) / (span - 1) * 360).toFixed(1)},${y(v)}`)
+  })
+  // A lone point (one second between gaps) as a short dash, so it shows.
+  const dash = point => { const [x, y] = point.split(',').map(Number); return `${(x - 1.5).toFixed(1)},${y} ${(x + 1.5).toFixed(1)},${y}` }
+  return runs.filter(run => run.length > 0).map(run => `<polyline class="${className}" points="${run.length === 1 ? dash(run[0]) : run.join(' ')}"/>`).join('')
 }
 
-function chart (id, series) {
-  const max = Math.max(1, ...series.flatMap(s => s.values.filter(v => v != null)))
-  const labels = `<text x="2" y="10">${Number.isInteger(max) ? max : max.toFixed(1)}</text><text x="2" y="117">0</text><text x="300" y="117">now</text>`
-  $(id).innerHTML = series.map(s => line(s.values, s.className, max)).join('') + labels
+const last = values => values.findLast(v => v != null)
+/** A rate's legend: its total over the last minute (a second's count is mostly 0). */
+const perMinute = values => values.slice(-60).reduce((sum, v) => sum + (v ?? 0), 0)
+const figure = v => v == null ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(1)
+
+/**
+ * A chart of the last hour (now at the right edge): its series, each named in the legend with its
+ * latest value. Counts start at 0 and grow to fit; `range` fixes the axis (scores: -100..100).
+ */
+function chart (id, series, range) {
+  const values = series.flatMap(s => s.values.filter(v => v != null))
+  const low = range?.min ?? 0
+  const high = range?.max ?? values.reduce((a, b) => Math.max(a, b), 1)
+  const zero = low < 0 ? `<line class="zero" x1="0" x2="360" y1="${(118 - (0 - low) / (high - low) * 110).toFixed(1)}" y2="${(118 - (0 - low) / (high - low) * 110).toFixed(1)}"/>` : ''
+  const span = Math.min(HOUR, Math.max(300, samples.length))
+  const labels = `<text x="2" y="10">${figure(high)}</text><text x="2" y="117">${figure(low)}</text>` +
+    `<text x="60" y="117">${span >= HOUR ? '−1 h' : `−${Math.round(span / 60)} min`}</text><text x="335" y="117">now</text>`
+  $(id).innerHTML = zero + series.map(s => line(s.values, s.className, low, high, span, s.connect === true)).join('') + labels
+  $(`${id}-legend`).replaceChildren(...series.map(s => Object.assign(document.createElement('span'), {
+    className: `key ${s.className}`,
+    textContent: s.rate === true ? `${s.name} ${perMinute(s.values)}/min` : `${s.name} ${figure(last(s.values))}`
+  })))
 }
 
 function renderCharts () {
-  chart('chart-throughput', [{ values: samples.map(s => s.succeeded + s.failed), className: 'a' }])
-  chart('chart-latency', [{ values: samples.map(s => s.latencyP50), className: 'a' }, { values: samples.map(s => s.latencyP99), className: 'b' }])
-  chart('chart-peers', [{ values: samples.map(s => s.peersAlive), className: 'a' }, { values: samples.map(s => s.meanScore == null ? null : Math.max(0, s.meanScore)), className: 'b' }])
+  chart('chart-throughput', [
+    { name: 'succeeded', values: samples.map(s => s.succeeded), className: 'a', rate: true },
+    { name: 'failed', values: samples.map(s => s.failed), className: 'b', rate: true }
+  ])
+  chart('chart-latency', [
+    { name: 'p50', values: samples.map(s => s.latencyP50), className: 'a', connect: true },
+    { name: 'p99', values: samples.map(s => s.latencyP99), className: 'b', connect: true }
+  ])
+  chart('chart-peers', [
+    { name: 'peers alive', values: samples.map(s => s.peersAlive), className: 'a' },
+    { name: 'running here', values: samples.map(s => s.running), className: 'b' }
+  ])
+  chart('chart-scores', [
+    { name: 'mean', values: samples.map(s => s.meanScore), className: 'a' },
+    { name: 'lowest', values: samples.map(s => s.minScore ?? null), className: 'b' }
+  ], { min: -100, max: 100 })
 }
 
 function addSample (sample) {
@@ -204,7 +252,8 @@ async function follow () {
       renderPeers(event.peers)
       addSample(event.sample)
       renderCharts()
-      if (++tick % 5 === 0) void loadScores().catch(showError)
+      // Scores move when results are judged: read them when tasks finished, else every 5 s.
+      if (++tick % 5 === 0 || event.sample.succeeded + event.sample.failed > 0) void loadScores().catch(showError)
       void loadTasks().then(loadDetail).then(() => showError(null), showError)
     }
   }

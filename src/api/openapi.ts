@@ -121,7 +121,7 @@ const schemas: Record<string, Schema> = {
   Stats: object({ counts, claimsReceived: int, grantsIssued: int, claimsPerGrant: nullable(num), running: int }, ['counts', 'running']),
   Logs: object({ id: str, attempts: { type: 'array', items: object({ at: num, replica: int, epoch: int, worker: str, outcome: str, exitCode: int, error: str, stderrTail: str }, ['at', 'replica', 'epoch', 'worker', 'outcome']) } }),
   Dialled: object({ peerId: str }),
-  TimelineSample: object({ t: num, succeeded: int, failed: int, cancelled: int, latencyP50: nullable(num), latencyP99: nullable(num), peersAlive: int, meanScore: nullable(num), running: int }),
+  TimelineSample: object({ t: num, succeeded: int, failed: int, cancelled: int, latencyP50: nullable(num), latencyP99: nullable(num), peersAlive: int, meanScore: nullable(num), minScore: nullable(num), running: int }),
   Timeline: object({ intervalMs: int, samples: { type: 'array', items: ref('TimelineSample') } })
 }
 

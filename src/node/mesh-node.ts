@@ -201,10 +201,7 @@ export class MeshNode {
     this.metrics = createMetrics()
     this.timeline = new Timeline(this.clock, {
       peersAlive: () => this.aliveConnectedPeers(),
-      meanScore: () => {
-        const table = this.reputation()
-        return table.length === 0 ? null : Math.round(table.reduce((sum, r) => sum + r.score, 0) / table.length * 10) / 10
-      },
+      scores: () => this.reputation().map(record => record.score),
       running: () => this.running?.worker?.runningCount() ?? 0
     })
     this.peerJudge = deps.reputation ?? new Reputation({ clock: this.clock, logger: this.logger })

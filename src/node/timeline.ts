@@ -21,6 +21,8 @@ export interface TimelineSample {
   peersAlive: number
   /** The mean reputation score of the peers this node has a record of (-100..100), null without any. */
   meanScore: number | null
+  /** The lowest of those scores (a peer being penalized shows here first), null without any. */
+  minScore: number | null
   /** Tasks running on this node's worker. */
   running: number
 }
@@ -28,7 +30,8 @@ export interface TimelineSample {
 /** What the sampler reads of the node each second. */
 export interface TimelineSources {
   peersAlive: () => number
-  meanScore: () => number | null
+  /** The reputation scores of the peers this node has a record of. */
+  scores: () => readonly number[]
   running: () => number
 }
 
@@ -73,13 +76,15 @@ export class Timeline {
   sample (): TimelineSample {
     const sorted = this.latencies.sort((a, b) => a - b)
     const at = (q: number): number | null => sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
+    const scores = this.sources.scores()
     const sample: TimelineSample = {
       t: this.clock.now(),
       ...this.finished,
       latencyP50: at(0.5),
       latencyP99: at(0.99),
       peersAlive: this.sources.peersAlive(),
-      meanScore: this.sources.meanScore(),
+      meanScore: scores.length === 0 ? null : Math.round(scores.reduce((sum, score) => sum + score, 0) / scores.length * 10) / 10,
+      minScore: scores.length === 0 ? null : scores.reduce((low, score) => Math.min(low, score)),
       running: this.sources.running()
     }
     this.samples.push(sample)

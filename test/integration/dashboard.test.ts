@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser } from 'playwright-core'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -59,6 +60,15 @@ describe('the dashboard in headless Chromium', () => {
     expect(new TextDecoder().decode(owner.tasks.output(id))).toBe('from the page')
     // The charts drew the last seconds from the node's timeline.
     await expect.poll(async () => await page.locator('#chart-throughput polyline').count(), { timeout: 10_000 }).toBeGreaterThan(0)
+    await expect.poll(async () => await page.textContent('#chart-throughput-legend'), { timeout: 10_000 }).toMatch(/succeeded [1-9]\d*\/min/)
+    // The workers that ran it now have a score, in the peers table and in the scores chart.
+    const ranIt = (owner.tasks.get(id) as { replicas: Array<{ worker?: string | null }> }).replicas.map(r => r.worker).filter((w): w is string => w != null)
+    expect(ranIt.length).toBeGreaterThan(0)
+    for (const worker of ranIt) {
+      await expect.poll(async () => await page.locator(`#peers tr[data-peer="${worker}"] td:nth-child(7)`).textContent(), { timeout: 20_000 }).toMatch(/^-?\d+/)
+    }
+    await expect.poll(async () => await page.textContent('#chart-scores-legend'), { timeout: 20_000 }).toMatch(/mean -?\d/)
+    expect(await page.textContent('#relay')).toBe('off')
     await mkdir(OUTPUT, { recursive: true })
     await page.screenshot({ path: `${OUTPUT}dashboard.png`, fullPage: true })
     expect(errors).toEqual([])
@@ -72,4 +82,23 @@ describe('the dashboard in headless Chromium', () => {
     await expect.poll(async () => await anonymous.locator('#peers tbody tr').count(), { timeout: 20_000 }).toBe(2)
     await anonymous.screenshot({ path: `${OUTPUT}dashboard-no-token.png` })
   }, 120_000)
+
+  it('--open hands the URL to the system opener (xdg-open), and says so in one line where there is none', async () => {
+    const owner = await mesh.node({ api: '127.0.0.1:0', worker: false })
+    const bin = await mesh.tempDir('mesh-opener-')
+    const opened = join(bin, 'opened')
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`)
+    await chmod(join(bin, 'xdg-open'), 0o755)
+    const run = await runBin(['dashboard', '--open', '--data-dir', owner.config.dataDir], { PATH: `${bin}:/usr/bin:/bin` })
+    expect(run.code, run.stderr).toBe(0)
+    const url = run.stdout.trim()
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64}$/)
+    await expect.poll(async () => await readFile(opened, 'utf8').catch(() => null), { timeout: 10_000 }).toBe(url)
+
+    const empty = await mesh.tempDir('mesh-no-opener-')
+    const none = await runBin(['dashboard', '--open', '--data-dir', owner.config.dataDir], { PATH: empty })
+    expect(none.code).toBe(0)
+    expect(none.stdout.trim()).toBe(url)
+    expect(none.stderr).toBe('mesh-node: cannot open a browser here (no xdg-open): open the URL above\n')
+  }, 60_000)
 })

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import SwaggerParser from '@apidevtools/swagger-parser'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { OPENAPI } from '../../src/api/openapi.js'
@@ -34,6 +35,17 @@ describe('the OpenAPI document', () => {
     expect(await client.api.get('/v1/openapi.json')).toEqual(JSON.parse(JSON.stringify(OPENAPI)))
     const kept = JSON.parse(await readFile(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as { info: { version: string } }
     expect({ ...kept, info: { ...kept.info, version: OPENAPI.info.version } }).toEqual(JSON.parse(JSON.stringify(OPENAPI)))
+  })
+
+  it('is a valid OpenAPI 3.1 document: the specification\'s own schema, every $ref resolved', async () => {
+    // @apidevtools/swagger-parser validates against the OpenAPI 3.1 meta-schema; the schemas of
+    // the bodies themselves are compiled by ajv in the tests below.
+    const parsed = await SwaggerParser.validate(JSON.parse(JSON.stringify(OPENAPI)))
+    expect(parsed).toMatchObject({ openapi: '3.1.0' })
+    // It can fail: a response keyed by something other than a status code is refused.
+    const broken = JSON.parse(JSON.stringify(OPENAPI))
+    broken.paths['/v1/status'].get.responses = { fine: { description: 'not a status code' } }
+    await expect(SwaggerParser.validate(broken)).rejects.toThrow(/unevaluated properties/)
   })
 
   it('documents every route the server has, and nothing it does not have', async () => {
