@@ -1,15 +1,16 @@
 // Bundles the CLI's light path (src/cli/light-bin.ts, as tsc built it) with commander into one
 // CommonJS file, dist/src/cli-light.cjs, which bin/mesh-node requires: see light-bin.ts for why.
 // Run by `npm run build` after tsc. Left out of the bundle, loaded from dist/ as ES modules when
-// a call needs them: the heavy commands (never run from the bundle), the modules that bring zod
-// or the task model (a --config file, --inputs-format jsonl), and every package but commander.
+// a call needs them: `start` (never run from the bundle), the modules that bring zod, libp2p's
+// key code or the task model (a --config file, `id` without peer.id, --inputs-format jsonl), and
+// every package but commander (better-sqlite3 for `backup`).
 import { dirname, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const outfile = resolve(root, 'dist/src/cli-light.cjs')
-const LAZY = /\/(cli\/commands\/(start|keys|backup)|node\/config|node\/config-sources|tasks\/batch-submission)\.js$/
+const LAZY = /\/(cli\/commands\/start|node\/identity|node\/config|node\/config-sources|tasks\/batch-submission)\.js$/
 
 /** A module in LAZY stays out: imported from its place in dist/, relative to the bundle. */
 const lazyModules = {

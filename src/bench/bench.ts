@@ -195,12 +195,17 @@ async function processRss (): Promise<number | null> {
   }
 }
 
+/** `status` and `--help` (the targets) and every other command but `start`, medians in ms. */
+interface CliTimes { statusMs: number | null, helpMs: number | null, otherMs: Record<string, number | null> }
+const NO_CLI_TIMES: CliTimes = { statusMs: null, helpMs: null, otherMs: {} }
+
 /**
  * Issue 15's fast CLI: wall time of `mesh-node status` against an idle node process and of
  * `mesh-node --help`, the median of `calls` runs each (a new Node process every call, as a user
- * types it).
+ * types it); and of the other commands but `start` (half as many calls each; `backup` into a new
+ * file each time).
  */
-async function cliTimes (calls: number): Promise<{ statusMs: number | null, helpMs: number | null }> {
+async function cliTimes (calls: number): Promise<CliTimes> {
   const dir = await mkdtemp(join(tmpdir(), 'mesh-bench-cli-'))
   const bin = projectFile('bin/mesh-node')
   const child = spawn(process.execPath, [bin, 'start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-worker', '--log-level', 'warn'], { stdio: 'ignore' })
@@ -220,7 +225,14 @@ async function cliTimes (calls: number): Promise<{ statusMs: number | null, help
     await sleep(1000)
     const status = Array.from({ length: calls }, () => timed(['status', '--data-dir', dir]))
     const help = Array.from({ length: calls }, () => timed(['--help']))
-    return { statusMs: median(status), helpMs: median(help) }
+    const some = Math.max(1, Math.floor(calls / 2))
+    const others: Record<string, string[]> = {
+      peers: ['peers'], reputation: ['reputation'], tasks: ['tasks'], token: ['token'], dashboard: ['dashboard'], id: ['id'], psk: ['psk']
+    }
+    const otherMs: Record<string, number | null> = {}
+    for (const [name, args] of Object.entries(others)) otherMs[name] = median(Array.from({ length: some }, () => timed([...args, '--data-dir', dir])))
+    otherMs.backup = median(Array.from({ length: some }, (_, i) => timed(['backup', join(dir, `backup-${i}.db`), '--data-dir', dir])))
+    return { statusMs: median(status), helpMs: median(help), otherMs }
   } finally {
     child.kill('SIGTERM')
     await new Promise(resolve => { child.once('exit', resolve) })
@@ -556,7 +568,7 @@ export async function runBench ({ quick, out, log, only }: BenchOptions): Promis
   }
   const noOwnerScale: OwnerScale = { queued: null, submitSeconds: null, rssMB: null, perSec: null, parked: null, shortQueuePerSec: null, rateRatio: null }
   let owner: OwnerScale = noOwnerScale
-  const cli = want('cli') ? await measure('cli', log, notes, async () => await cliTimes(20), { statusMs: null, helpMs: null }) : { statusMs: null, helpMs: null }
+  const cli = want('cli') ? await measure('cli', log, notes, async () => await cliTimes(20), NO_CLI_TIMES) : NO_CLI_TIMES
   if (quick) notes.push('ownerScale: skipped in --quick (the full run queues 1,000,000 tasks on one owner process)')
   else if (want('ownerScale')) owner = await measure('ownerScale', log, notes, async () => await ownerScale(1_000_000, 30_000, log), noOwnerScale)
   let scaleIn: number | null = null

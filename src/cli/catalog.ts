@@ -14,7 +14,7 @@ export interface CommandEntry {
   description: string
   /** Its arguments as its usage shows them (`<id>`), when it takes any. */
   args?: string
-  /** It loads libp2p or SQLite: bin/mesh-node runs it from the modules tsc built, not the bundle (./light-bin.ts). */
+  /** It runs the node (libp2p, SQLite, every module): bin/mesh-node runs it from the modules tsc built, not the bundle (./light-bin.ts). */
   heavy?: true
   load: () => Promise<CommandFactory>
 }
@@ -33,10 +33,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'batch', description: 'a batch by its key: its tasks by state, and whether it is being cancelled', args: '<key>', load: async () => { const { batchCommand } = await import('./commands/batch.js'); return io => batchCommand(io) } },
   { name: 'logs', description: 'how each attempt of a task ended, as its worker reported it: outcome, exit code, error, stderr tail', args: '<id>', load: async () => { const { logsCommand } = await import('./commands/tasks.js'); return io => logsCommand(io) } },
   { name: 'dashboard', description: "the URL of the running node's dashboard (its status, peers, tasks and charts), with the API token in the fragment; --open opens it", load: async () => { const { dashboardCommand } = await import('./commands/dashboard.js'); return io => dashboardCommand(io) } },
-  { name: 'backup', description: "an online backup of the running (or stopped) node's store, through SQLite's backup API: tasks, inputs, outputs, histories (not its key)", args: '<file>', heavy: true, load: async () => { const { backupCommand } = await import('./commands/backup.js'); return io => backupCommand(io) } },
-  { name: 'id', description: "print the peer id of the data dir's key (creating the key if needed)", heavy: true, load: async () => { const { idCommand } = await import('./commands/keys.js'); return io => idCommand(io) } },
+  { name: 'backup', description: "an online backup of the running (or stopped) node's store, through SQLite's backup API: tasks, inputs, outputs, histories (not its key)", args: '<file>', load: async () => { const { backupCommand } = await import('./commands/backup.js'); return io => backupCommand(io) } },
+  { name: 'id', description: "print the peer id of the data dir's key (creating the key if needed)", load: async () => { const { idCommand } = await import('./commands/keys.js'); return io => idCommand(io) } },
   { name: 'token', description: "print the control API's bearer token (<data-dir>/api.token, 0600; made if missing)", load: async () => { const { tokenCommand } = await import('./commands/token.js'); return io => tokenCommand(io) } },
-  { name: 'psk', description: 'make a new swarm key for a private network: mesh-node psk --out swarm.key', heavy: true, load: async () => { const { pskCommand } = await import('./commands/keys.js'); return io => pskCommand(io) } }
+  { name: 'psk', description: 'make a new swarm key for a private network: mesh-node psk --out swarm.key', load: async () => { const { pskCommand } = await import('./commands/keys.js'); return io => pskCommand(io) } }
 ]
 
 export function describeCommand (name: string): string {

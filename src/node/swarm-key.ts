@@ -1,4 +1,4 @@
-import { generateKey } from '@libp2p/pnet'
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { MeshError, errorMessage } from '../errors.js'
 
@@ -6,11 +6,13 @@ const HEADER = '/key/swarm/psk/1.0.0/'
 const CODEC = '/base16/'
 const KEY_HEX_LENGTH = 64
 
-/** A new swarm key in the IPFS `swarm.key` format (95 bytes, three lines, no trailing newline). */
+/**
+ * A new swarm key in the IPFS `swarm.key` format (95 bytes, three lines, no trailing newline):
+ * 32 random bytes from the OS, as @libp2p/pnet's generateKey makes them, without loading libp2p
+ * (`mesh-node psk` answers from the CLI's light bundle). The private-network tests give nodes keys made here.
+ */
 export function generateSwarmKey (): Uint8Array {
-  const bytes = new Uint8Array(HEADER.length + 1 + CODEC.length + 1 + KEY_HEX_LENGTH)
-  generateKey(bytes)
-  return bytes
+  return new TextEncoder().encode(`${HEADER}\n${CODEC}\n${randomBytes(KEY_HEX_LENGTH / 2).toString('hex')}`)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { copyFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -31,29 +31,61 @@ describe('the CLI light path (one bundled file)', () => {
     await mesh.cleanup()
   })
 
-  it('answers --help and status from the bundle and commander alone, and hands start, id and psk to the full CLI', async () => {
+  it('answers --help, status, id, psk and backup from the bundle and commander alone, and hands start to the full CLI', async () => {
     const dir = await mesh.tempDir()
+    const light = (modules: string[]): string[] => modules.filter(m => !m.startsWith('cjs node_modules/commander/'))
     const help = await modulesOf(['--help'], join(dir, 'help.trace'))
     expect(help.code).toBe(0)
     expect(help.stdout).toContain('Usage: mesh-node')
-    expect(help.modules.filter(m => !m.startsWith('cjs node_modules/commander/'))).toEqual(['cjs bin/mesh-node', 'cjs dist/src/cli-light.cjs'])
+    expect(light(help.modules)).toEqual(['cjs bin/mesh-node', 'cjs dist/src/cli-light.cjs'])
 
     procs.start(['--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-worker', '--log-level', 'warn'])
     await waitForApiFile(dir)
     const status = await modulesOf(['status', '--json', '--data-dir', dir], join(dir, 'status.trace'))
     expect(status.code).toBe(0)
-    expect(JSON.parse(status.stdout).peerId).toMatch(/^12D3KooW/)
-    expect(status.modules.filter(m => !m.startsWith('cjs node_modules/commander/'))).toEqual(['cjs bin/mesh-node', 'cjs dist/src/cli-light.cjs'])
+    const peerId = JSON.parse(status.stdout).peerId as string
+    expect(peerId).toMatch(/^12D3KooW/)
+    expect(light(status.modules)).toEqual(['cjs bin/mesh-node', 'cjs dist/src/cli-light.cjs'])
 
-    // A heavy command runs the CLI as tsc built it: its ES modules, libp2p's among them.
+    // The node wrote peer.id beside its key: id reads it, no libp2p.
     const id = await modulesOf(['id', '--json', '--data-dir', dir], join(dir, 'id.trace'))
     expect(id.code).toBe(0)
-    expect(JSON.parse(id.stdout).peerId).toBe(JSON.parse(status.stdout).peerId)
-    expect(id.modules).toContain('esm dist/src/cli/bin.js')
-    expect(id.modules.some(m => m.includes('node_modules/@libp2p/'))).toBe(true)
-    const psk = await runBin(['psk'])
+    expect(JSON.parse(id.stdout).peerId).toBe(peerId)
+    expect(light(id.modules)).toEqual(['cjs bin/mesh-node', 'cjs dist/src/cli-light.cjs'])
+
+    const psk = await modulesOf(['psk'], join(dir, 'psk.trace'))
     expect(psk.code).toBe(0)
-    expect(psk.stdout).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\//)
+    expect(psk.stdout).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/)
+    expect(light(psk.modules)).toEqual(['cjs bin/mesh-node', 'cjs dist/src/cli-light.cjs'])
+
+    const backup = await modulesOf(['backup', join(dir, 'backup.db'), '--data-dir', dir], join(dir, 'backup.trace'))
+    expect(backup.code).toBe(0)
+    expect(light(backup.modules).filter(m => !m.startsWith('cjs node_modules/better-sqlite3/') && !m.startsWith('cjs node_modules/bindings/') && !m.startsWith('cjs node_modules/file-uri-to-path/')))
+      .toEqual(['cjs bin/mesh-node', 'cjs dist/src/cli-light.cjs'])
+
+    // start runs the CLI as tsc built it: its ES modules, libp2p's among them.
+    const start = await modulesOf(['start', '--help'], join(dir, 'start.trace'))
+    expect(start.code).toBe(0)
+    expect(start.modules).toContain('esm dist/src/cli/bin.js')
+  }, 60_000)
+
+  it('id on a data dir without peer.id makes the key with libp2p and writes peer.id; a key replaced since is not taken for the old one', async () => {
+    const dir = join(await mesh.tempDir(), 'new')
+    const first = await modulesOf(['id', '--data-dir', dir], join(dir, '..', 'first.trace'))
+    expect(first.code).toBe(0)
+    expect(first.modules).toContain('esm dist/src/node/identity.js')
+    const peerId = first.stdout.trim()
+    expect(peerId).toMatch(/^12D3KooW/)
+    const again = await modulesOf(['id', '--data-dir', dir], join(dir, '..', 'again.trace'))
+    expect(again.stdout.trim()).toBe(peerId)
+    expect(again.modules).not.toContain('esm dist/src/node/identity.js')
+
+    // Another node's key copied over this one: peer.id no longer matches it, and is rewritten.
+    const other = join(await mesh.tempDir(), 'other')
+    const otherId = (await runBin(['id', '--data-dir', other])).stdout.trim()
+    await copyFile(join(other, 'peer.key'), join(dir, 'peer.key'))
+    expect((await runBin(['id', '--data-dir', dir])).stdout.trim()).toBe(otherId)
+    expect(JSON.parse(await readFile(join(dir, 'peer.id'), 'utf8'))).toMatchObject({ peerId: otherId })
   }, 60_000)
 
   it('keeps coded errors from modules it loads lazily from dist/: a config file that is not JSON exits 2 in one line', async () => {

@@ -4,6 +4,7 @@ import { describeCommand } from '../catalog.js'
 import { Command } from '../commander.js'
 import { MeshError, errorMessage } from '../../errors.js'
 import { Output, resolveDataDir, type CliIo, type GlobalOptions } from '../context.js'
+import { knownPeerId } from '../../node/peer-id-file.js'
 
 export function idCommand (io: CliIo): Command {
   return new Command('id')
@@ -11,9 +12,12 @@ export function idCommand (io: CliIo): Command {
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>()
       const dataDir = await resolveDataDir(options, io)
-      // libp2p's key code only here, not for every command (./main.ts: the CLI loads per command).
-      const [{ peerIdFromPrivateKey }, { loadOrCreatePrivateKey }] = await Promise.all([import('@libp2p/peer-id'), import('../../node/identity.js')])
-      const peerId = peerIdFromPrivateKey(await loadOrCreatePrivateKey(dataDir)).toString()
+      // The peer.id the node (or an earlier call) wrote for exactly this key; else libp2p's key
+      // code computes it (and writes peer.id), making the key first if there is none.
+      const peerId = await knownPeerId(dataDir) ?? await (async () => {
+        const [{ peerIdFromPrivateKey }, { loadOrCreatePrivateKey }] = await Promise.all([import('@libp2p/peer-id'), import('../../node/identity.js')])
+        return peerIdFromPrivateKey(await loadOrCreatePrivateKey(dataDir)).toString()
+      })()
       new Output(io, options.json === true).result({ peerId, dataDir }, () => peerId)
     })
 }

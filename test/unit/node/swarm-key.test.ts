@@ -1,3 +1,4 @@
+import { preSharedKey } from '@libp2p/pnet'
 import { describe, expect, it } from 'vitest'
 import { generateSwarmKey, parseSwarmKey } from '../../../src/node/swarm-key.js'
 
@@ -10,6 +11,12 @@ describe('swarm keys', () => {
     expect(a.byteLength).toBe(95)
     expect(new TextDecoder().decode(a)).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/)
     expect(a).not.toEqual(b)
+  })
+
+  it('makes keys @libp2p/pnet takes (the protector decodes the key when it is made), and refuses what it would not', () => {
+    const protector = preSharedKey({ psk: generateSwarmKey() })() as unknown as { psk: Uint8Array }
+    expect(protector.psk.byteLength).toBe(32)
+    expect(() => preSharedKey({ psk: text('/key/swarm/psk/1.0.0/\n/base16/\nzz') })()).toThrow()
   })
 
   it('normalizes trailing newlines, CRLF and upper-case hex to the canonical form', () => {
