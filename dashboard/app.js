@@ -135,7 +135,7 @@ function chart (id, series, range) {
   $(id).innerHTML = zero + series.map(s => line(s.values, s.className, low, high, span, s.connect === true)).join('') + labels
   $(`${id}-legend`).replaceChildren(...series.map(s => Object.assign(document.createElement('span'), {
     className: `key ${s.className}`,
-    textContent: s.rate === true ? `${s.name} ${perMinute(s.values)}/min` : `${s.name} ${figure(last(s.values))}`
+    textContent: s.rate === true ? `${s.name} ${perMinute(s.values)} in the last minute` : `${s.name} ${figure(last(s.values))}`
   })))
 }
 

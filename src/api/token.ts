@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MeshError, errorMessage } from '../errors.js'
@@ -8,8 +9,7 @@ export const TOKEN_FILE = 'api.token'
 
 const TOKEN = /^[0-9a-f]{64}$/
 
-// node:crypto loads only when a token is made: reading one is every CLI call, and it must be fast.
-const newToken = async (): Promise<string> => (await import('node:crypto')).randomBytes(32).toString('hex')
+const newToken = (): string => randomBytes(32).toString('hex')
 
 async function readToken (path: string): Promise<string | undefined> {
   let text: string
@@ -35,7 +35,7 @@ export async function loadOrCreateApiToken (dataDir: string): Promise<string> {
   const path = join(dataDir, TOKEN_FILE)
   const existing = await readToken(path)
   if (existing != null) return existing
-  const token = await newToken()
+  const token = newToken()
   try {
     await writeFile(path, token + '\n', { mode: 0o600, flag: 'wx' })
     return token
@@ -48,7 +48,7 @@ export async function loadOrCreateApiToken (dataDir: string): Promise<string> {
 /** Replaces the token (atomically: a reader sees the old one or the new one). A running node takes it at its next request. */
 export async function rotateApiToken (dataDir: string): Promise<string> {
   await ensureDataDir(dataDir)
-  const token = await newToken()
+  const token = newToken()
   await writePrivateFile(join(dataDir, TOKEN_FILE), token + '\n')
   return token
 }

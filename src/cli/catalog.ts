@@ -14,7 +14,7 @@ export interface CommandEntry {
   description: string
   /** Its arguments as its usage shows them (`<id>`), when it takes any. */
   args?: string
-  /** It runs the node (libp2p, SQLite, every module): bin/mesh-node runs it from the modules tsc built, not the bundle (./light-bin.ts). */
+  /** It runs the node (libp2p, SQLite, every module): ./light-bin.ts hands it to the modules tsc built instead of running it from the bundle. */
   heavy?: true
   load: () => Promise<CommandFactory>
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writePrivateFile } from './private-files.js'
@@ -8,14 +8,19 @@ import { writePrivateFile } from './private-files.js'
 
 /** The node's key (libp2p's protobuf encoding; ./identity.ts makes and reads it). */
 export const KEY_FILE = 'peer.key'
-/** `{"keySha256": <SHA-256 of peer.key's bytes, hex>, "peerId": <its peer id>}`, 0600. */
+/**
+ * `{"peerId": <the key's peer id>, "mac": <HMAC-SHA256 of the peer id, keyed with peer.key's
+ * bytes, hex>}`, 0600: only whoever can read the key can write a peer.id that `id` believes, and
+ * a key replaced since no longer matches.
+ */
 export const PEER_ID_FILE = 'peer.id'
 
-const keyDigest = (key: Uint8Array): string => createHash('sha256').update(key).digest('hex')
+const mac = (key: Uint8Array, peerId: string): Buffer => createHmac('sha256', key).update(peerId).digest()
 const PEER_ID = /^[1-9A-HJ-NP-Za-km-z]{40,100}$/
+const MAC = /^[0-9a-f]{64}$/
 
 /**
- * The peer id peer.id gives for the data dir's key, if peer.id was computed from exactly that key
+ * The peer id peer.id gives for the data dir's key, if peer.id was written with exactly that key
  * file (a key replaced since, or a peer.id edited or copied from elsewhere, gives undefined: the
  * caller computes it from the key). `key` is the key file's bytes when the caller has them.
  */
@@ -34,11 +39,12 @@ export async function knownPeerId (dataDir: string, key?: Uint8Array): Promise<s
     return undefined
   }
   if (typeof stored !== 'object' || stored === null) return undefined
-  const { keySha256, peerId } = stored as { keySha256?: unknown, peerId?: unknown }
-  return keySha256 === keyDigest(keyBytes) && typeof peerId === 'string' && PEER_ID.test(peerId) ? peerId : undefined
+  const { peerId, mac: given } = stored as { peerId?: unknown, mac?: unknown }
+  if (typeof peerId !== 'string' || !PEER_ID.test(peerId) || typeof given !== 'string' || !MAC.test(given)) return undefined
+  return timingSafeEqual(Buffer.from(given, 'hex'), mac(keyBytes, peerId)) ? peerId : undefined
 }
 
 /** Writes peer.id for the key file's bytes and the peer id computed from them. */
 export async function rememberPeerId (dataDir: string, key: Uint8Array, peerId: string): Promise<void> {
-  await writePrivateFile(join(dataDir, PEER_ID_FILE), JSON.stringify({ keySha256: keyDigest(key), peerId }) + '\n')
+  await writePrivateFile(join(dataDir, PEER_ID_FILE), JSON.stringify({ peerId, mac: mac(key, peerId).toString('hex') }) + '\n')
 }

@@ -1,4 +1,5 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { copyFile, mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -86,6 +87,47 @@ describe('the CLI light path (one bundled file)', () => {
     await copyFile(join(other, 'peer.key'), join(dir, 'peer.key'))
     expect((await runBin(['id', '--data-dir', dir])).stdout.trim()).toBe(otherId)
     expect(JSON.parse(await readFile(join(dir, 'peer.id'), 'utf8'))).toMatchObject({ peerId: otherId })
+
+    // A peer.id written without the key (its MAC made up) is not believed.
+    await writeFile(join(dir, 'peer.id'), JSON.stringify({ peerId, mac: 'ab'.repeat(32) }))
+    expect((await runBin(['id', '--data-dir', dir])).stdout.trim()).toBe(otherId)
+  }, 60_000)
+
+  it('runs the CLI as tsc built it when the bundle is older than tsc\'s output, and says in one line when neither loads', async () => {
+    // A copy of the package's layout: bin/ copied, dist/src/ a dir of links to the real files
+    // but for the bundle, a copy dated an hour back (as after running tsc alone).
+    const root = await mesh.tempDir('mesh-layout-')
+    await mkdir(join(root, 'bin'))
+    for (const file of ['mesh-node', 'package.json']) await copyFile(join(ROOT, 'bin', file), join(root, 'bin', file))
+    await mkdir(join(root, 'dist/src'), { recursive: true })
+    for (const entry of await readdir(join(ROOT, 'dist/src'))) {
+      if (entry !== 'cli-light.cjs') await symlink(join(ROOT, 'dist/src', entry), join(root, 'dist/src', entry))
+    }
+    const bundle = join(root, 'dist/src/cli-light.cjs')
+    await copyFile(join(ROOT, 'dist/src/cli-light.cjs'), bundle)
+    const hourAgo = new Date(Date.now() - 3_600_000)
+    await utimes(bundle, hourAgo, hourAgo)
+    const run = async (): Promise<{ code: number, stdout: string, stderr: string, modules: string[] }> => {
+      const trace = join(root, `${Math.random()}.trace`)
+      return await new Promise(resolve => {
+        execFile(process.execPath, [join(root, 'bin/mesh-node'), '--version'], { env: { ...process.env, NODE_OPTIONS: `--import ${TRACE}`, MODULE_TRACE: trace }, timeout: 30_000 }, (err, stdout, stderr) => {
+          void readFile(trace, 'utf8').catch(() => '').then(text => {
+            resolve({ code: err == null ? 0 : (err as { code?: number }).code ?? 1, stdout, stderr, modules: text.split('\n') })
+          })
+        })
+      })
+    }
+    const stale = await run()
+    expect(stale.code).toBe(0)
+    expect(stale.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+    expect(stale.modules).toContain(`esm file://${ROOT}dist/src/cli/bin.js`)
+    expect(stale.modules.some(m => m.endsWith('cli-light.cjs'))).toBe(false)
+
+    // Neither the bundle nor tsc's output: one line, exit 1.
+    await rm(join(root, 'dist'), { recursive: true })
+    const none = await run()
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(/^mesh-node: cannot load the CLI \([^\n]+\): run "npm install" or "npm run build"\n$/)
   }, 60_000)
 
   it('keeps coded errors from modules it loads lazily from dist/: a config file that is not JSON exits 2 in one line', async () => {

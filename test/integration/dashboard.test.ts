@@ -60,7 +60,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(new TextDecoder().decode(owner.tasks.output(id))).toBe('from the page')
     // The charts drew the last seconds from the node's timeline.
     await expect.poll(async () => await page.locator('#chart-throughput polyline').count(), { timeout: 10_000 }).toBeGreaterThan(0)
-    await expect.poll(async () => await page.textContent('#chart-throughput-legend'), { timeout: 10_000 }).toMatch(/succeeded [1-9]\d*\/min/)
+    await expect.poll(async () => await page.textContent('#chart-throughput-legend'), { timeout: 10_000 }).toMatch(/succeeded [1-9]\d* in the last minute/)
     // The workers that ran it now have a score, in the peers table and in the scores chart.
     const ranIt = (owner.tasks.get(id) as { replicas: Array<{ worker?: string | null }> }).replicas.map(r => r.worker).filter((w): w is string => w != null)
     expect(ranIt.length).toBeGreaterThan(0)

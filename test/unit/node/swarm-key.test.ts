@@ -14,8 +14,7 @@ describe('swarm keys', () => {
   })
 
   it('makes keys @libp2p/pnet takes (the protector decodes the key when it is made), and refuses what it would not', () => {
-    const protector = preSharedKey({ psk: generateSwarmKey() })() as unknown as { psk: Uint8Array }
-    expect(protector.psk.byteLength).toBe(32)
+    expect(() => preSharedKey({ psk: generateSwarmKey() })()).not.toThrow()
     expect(() => preSharedKey({ psk: text('/key/swarm/psk/1.0.0/\n/base16/\nzz') })()).toThrow()
   })
 
