@@ -383,8 +383,10 @@ export class MeshNode {
       // A direct connection wins over a relayed one to the same peer.
       found.connection = !isRelayed(connection) || found.connection === 'direct' ? 'direct' : 'relayed'
       found.nextDialAt = null
+      // The address this node dialled it at, or the relay's circuit address it came through; a
+      // direct inbound connection's is the peer's source port, which nobody can dial: not listed.
       const remote = connection.remoteAddr.toString()
-      if (!found.addrs.includes(remote)) found.addrs.push(remote)
+      if ((connection.direction === 'outbound' || isRelayed(connection)) && !found.addrs.includes(remote)) found.addrs.push(remote)
     }
     // Read the time after the awaits above: heartbeats that arrived meanwhile are not in the future.
     const now = this.clock.now()

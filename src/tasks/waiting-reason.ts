@@ -67,8 +67,9 @@ export function waitingNow (task: Task, alive: PeerRecord[], context: WaitingCon
  * all run on the live peers (and this node) that run it now; undefined when they can.
  */
 export function capacityWarning (kind: string, redundancy: number, alive: PeerRecord[], context: WaitingContext): string | undefined {
-  const capable = capablePeers(kind, alive, context.reputation).filter(p => p.peerId !== context.self).length + (context.runsLocally(kind) ? 1 : 0)
+  const here = context.runsLocally(kind)
+  const capable = capablePeers(kind, alive, context.reputation).filter(p => p.peerId !== context.self).length + (here ? 1 : 0)
   if (capable >= redundancy) return undefined
   if (capable === 0) return `no live peer runs kind "${kind}" (nor this node): the task waits until one does, or until its deadline ("mesh-node peers" lists the kinds each peer runs)`
-  return `only ${capable} live peer(s) run kind "${kind}" (this node counted), fewer than the ${redundancy} distinct peers redundancy ${redundancy} needs: the task waits for ${redundancy - capable} more, or until its deadline`
+  return `only ${capable} live peer(s) run kind "${kind}" (${here ? 'this node counted' : 'this node does not run it'}), fewer than the ${redundancy} distinct peers redundancy ${redundancy} needs: the task waits for ${redundancy - capable} more, or until its deadline`
 }

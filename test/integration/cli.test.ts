@@ -46,6 +46,10 @@ describe('mesh-node binary end to end', () => {
     const idB = JSON.parse((await runBin(['id', '--json'], { MESH_DATA_DIR: dirB })).stdout).peerId
     const peersOfA = JSON.parse((await runBin(['peers', '--json', '--data-dir', dirA])).stdout)
     expect(peersOfA[0].peerId).toBe(idB)
+    // b dialled a: a lists b's listen address, not the source port of b's connection.
+    const listenB = (JSON.parse((await runBin(['status', '--json', '--data-dir', dirB])).stdout).addrs as string[]).map(addr => addr.replace(/\/p2p\/.*$/, ''))
+    expect(peersOfA[0].addrs.length).toBeGreaterThan(0)
+    for (const addr of peersOfA[0].addrs as string[]) expect(listenB).toContain(addr)
 
     const text = await runBin(['status', '--data-dir', dirB])
     expect(text.stdout).toMatch(/peers\s+1 connected/)
