@@ -97,6 +97,9 @@ function renderPeers (peers) {
 const samples = []
 const HOUR = 3600
 
+/** Where `v` goes on a chart's 120-unit-high face, for an axis from `low` to `high` (clamped). */
+const yOf = (v, low, high) => (118 - (Math.min(high, Math.max(low, v)) - low) / (high - low) * 110).toFixed(1)
+
 /**
  * One series as polylines, broken where it has no value (null): a gap, not a fall to zero. The
  * `connect` joins the points across gaps (latency: seconds with no task finished have none). The
@@ -104,11 +107,10 @@ const HOUR = 3600
  */
 function line (points, className, low, high, span, connect) {
   const n = points.length
-  const y = v => (118 - (Math.min(high, Math.max(low, v)) - low) / (high - low) * 110).toFixed(1)
   const runs = [[]]
   points.forEach((v, i) => {
     if (v == null) { if (!connect && runs.at(-1).length > 0) runs.push([]); return }
-    runs.at(-1).push(`${((span - n + i) / (span - 1) * 360).toFixed(1)},${y(v)}`)
+    runs.at(-1).push(`${((span - n + i) / (span - 1) * 360).toFixed(1)},${yOf(v, low, high)}`)
   })
   // A lone point (one second between gaps) as a short dash, so it shows.
   const dash = point => { const [x, y] = point.split(',').map(Number); return `${(x - 1.5).toFixed(1)},${y} ${(x + 1.5).toFixed(1)},${y}` }
@@ -128,7 +130,7 @@ function chart (id, series, range) {
   const values = series.flatMap(s => s.values.filter(v => v != null))
   const low = range?.min ?? 0
   const high = range?.max ?? values.reduce((a, b) => Math.max(a, b), 1)
-  const zero = low < 0 ? `<line class="zero" x1="0" x2="360" y1="${(118 - (0 - low) / (high - low) * 110).toFixed(1)}" y2="${(118 - (0 - low) / (high - low) * 110).toFixed(1)}"/>` : ''
+  const zero = low < 0 ? `<line class="zero" x1="0" x2="360" y1="${yOf(0, low, high)}" y2="${yOf(0, low, high)}"/>` : ''
   const span = Math.min(HOUR, Math.max(300, samples.length))
   const labels = `<text x="2" y="10">${figure(high)}</text><text x="2" y="117">${figure(low)}</text>` +
     `<text x="60" y="117">${span >= HOUR ? '−1 h' : `−${Math.round(span / 60)} min`}</text><text x="335" y="117">now</text>`

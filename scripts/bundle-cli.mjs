@@ -43,8 +43,8 @@ const result = await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // import.meta.url in CommonJS: the bundle's own URL (version.js finds package.json from it,
-  // light-bin.js the full CLI; both sit beside it in dist/src/). "use strict" first: a directive
+  // import.meta.url in CommonJS: the bundle's own URL (version.js finds package.json from it:
+  // the bundle sits beside it in dist/src/). "use strict" first: a directive
   // after the banner would not count, and the modules were written as strict ES modules.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "'use strict'\nconst __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -38,7 +38,7 @@ export class MeshError<C extends MeshErrorCode = MeshErrorCode> extends Error {
 }
 
 export function isMeshError (err: unknown, code?: MeshErrorCode): err is MeshError {
-  const marked = err instanceof MeshError || (typeof err === 'object' && err !== null && (err as { [MESH_ERROR]?: unknown })[MESH_ERROR] === true)
+  const marked = typeof err === 'object' && err !== null && (err as { [MESH_ERROR]?: unknown })[MESH_ERROR] === true
   return marked && (code == null || (err as MeshError).code === code)
 }
 

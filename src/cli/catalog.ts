@@ -14,7 +14,7 @@ export interface CommandEntry {
   description: string
   /** Its arguments as its usage shows them (`<id>`), when it takes any. */
   args?: string
-  /** It runs the node (libp2p, SQLite, every module): ./light-bin.ts hands it to the modules tsc built instead of running it from the bundle. */
+  /** It runs the node (libp2p, SQLite, every module): bin/mesh-node runs it on the modules tsc built, not from the bundle (./light-bin.ts). */
   heavy?: true
   load: () => Promise<CommandFactory>
 }

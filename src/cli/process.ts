@@ -3,7 +3,7 @@ import { runCli } from './main.js'
 /**
  * Runs the CLI as this process: its arguments, its streams, then its exit code. Shared by both
  * entries: bin.ts (the ES modules tsc builds) and light-bin.ts (the one-file bundle that answers
- * every command but the heavy ones; bin/mesh-node picks).
+ * every command but the heavy ones).
  */
 export async function runAsProcess (): Promise<never> {
   // Whatever this process creates (the store's files, the peer store, the token) is its user's alone.

@@ -11,11 +11,12 @@ export interface CliResult { code: number, stdout: string, stderr: string }
 
 /**
  * Runs the real binary (compiled JS; `npm test` builds first) to completion: within 60 s and
- * 1 MiB of output unless `opts` says otherwise, with `opts.stdin` on its stdin.
+ * 1 MiB of output unless `opts` says otherwise, with `opts.stdin` on its stdin; `opts.bin` runs
+ * another copy of bin/mesh-node.
  */
-export async function runBin (args: string[], env: NodeJS.ProcessEnv = {}, opts: { timeoutMs?: number, maxBuffer?: number, stdin?: string } = {}): Promise<CliResult> {
+export async function runBin (args: string[], env: NodeJS.ProcessEnv = {}, opts: { timeoutMs?: number, maxBuffer?: number, stdin?: string, bin?: string } = {}): Promise<CliResult> {
   return await new Promise(resolve => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: opts.maxBuffer ?? 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [opts.bin ?? BIN, ...args], { env: { ...process.env, ...env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: opts.maxBuffer ?? 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err == null ? 0 : typeof err.code === 'number' ? err.code : 1
       resolve({ code, stdout, stderr })
     })

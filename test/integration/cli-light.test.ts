@@ -1,24 +1,26 @@
-import { execFile } from 'node:child_process'
 import { copyFile, mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { NodeProcesses, runBin, waitForApiFile } from '../helpers/cli.js'
+import { NodeProcesses, runBin, waitForApiFile, type CliResult } from '../helpers/cli.js'
 import { TestMesh } from '../helpers/nodes.js'
 
 const TRACE = fileURLToPath(new URL('../fixtures/module-trace.mjs', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/** The project's files (and packages) a CLI call loads, relative to the project, as `esm x` or `cjs x`. */
-async function modulesOf (args: string[], traceFile: string): Promise<{ code: number, stdout: string, modules: string[] }> {
-  const run = await runBin(args, { NODE_OPTIONS: `--import ${TRACE}`, MODULE_TRACE: traceFile })
+/**
+ * The project's files (and packages) a CLI call loads, relative to the project, as `esm x` or
+ * `cjs x`; `bin`: another copy of bin/mesh-node.
+ */
+async function modulesOf (args: string[], traceFile: string, bin?: string): Promise<CliResult & { modules: string[] }> {
+  const run = await runBin(args, { NODE_OPTIONS: `--import ${TRACE}`, MODULE_TRACE: traceFile }, bin != null ? { bin } : {})
   const lines = (await readFile(traceFile, 'utf8')).trim().split('\n')
   const modules = lines
     .map(line => line.replace('file://', '').replace(ROOT, ''))
     .filter(line => !line.includes('node:') && !line.includes('data:') && !line.includes('test/fixtures/'))
     // The trace's --import starts the ES module loader, which then resolves the entry script too.
     .filter(line => line !== 'esm bin/mesh-node')
-  return { code: run.code, stdout: run.stdout, modules: [...new Set(modules)] }
+  return { ...run, modules: [...new Set(modules)] }
 }
 
 // Issue 15's fast CLI: bin/mesh-node requires one bundled CommonJS file for every command but
@@ -107,25 +109,16 @@ describe('the CLI light path (one bundled file)', () => {
     await copyFile(join(ROOT, 'dist/src/cli-light.cjs'), bundle)
     const hourAgo = new Date(Date.now() - 3_600_000)
     await utimes(bundle, hourAgo, hourAgo)
-    const run = async (): Promise<{ code: number, stdout: string, stderr: string, modules: string[] }> => {
-      const trace = join(root, `${Math.random()}.trace`)
-      return await new Promise(resolve => {
-        execFile(process.execPath, [join(root, 'bin/mesh-node'), '--version'], { env: { ...process.env, NODE_OPTIONS: `--import ${TRACE}`, MODULE_TRACE: trace }, timeout: 30_000 }, (err, stdout, stderr) => {
-          void readFile(trace, 'utf8').catch(() => '').then(text => {
-            resolve({ code: err == null ? 0 : (err as { code?: number }).code ?? 1, stdout, stderr, modules: text.split('\n') })
-          })
-        })
-      })
-    }
-    const stale = await run()
+    const copy = join(root, 'bin/mesh-node')
+    const stale = await modulesOf(['--version'], join(root, 'stale.trace'), copy)
     expect(stale.code).toBe(0)
     expect(stale.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
-    expect(stale.modules).toContain(`esm file://${ROOT}dist/src/cli/bin.js`)
+    expect(stale.modules).toContain('esm dist/src/cli/bin.js')
     expect(stale.modules.some(m => m.endsWith('cli-light.cjs'))).toBe(false)
 
     // Neither the bundle nor tsc's output: one line, exit 1.
     await rm(join(root, 'dist'), { recursive: true })
-    const none = await run()
+    const none = await modulesOf(['--version'], join(root, 'none.trace'), copy)
     expect(none.code).toBe(1)
     expect(none.stderr).toMatch(/^mesh-node: cannot load the CLI \([^\n]+\): run "npm install" or "npm run build"\n$/)
   }, 60_000)

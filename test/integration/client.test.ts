@@ -1,19 +1,28 @@
 import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest'
 import { MeshClient, MeshError, type MeshNodeStatus, type PeerSummary, type Submitted, type TaskPage, type TaskResult, type TaskView } from '../../src/client.js'
 import { TestMesh, addrOf } from '../helpers/nodes.js'
 
-const PROBE = fileURLToPath(new URL('../fixtures/loaded-modules.mjs', import.meta.url))
+const TRACE = fileURLToPath(new URL('../fixtures/module-trace.mjs', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/** The module URLs a fresh Node process loads to import `specifier` (test/fixtures/loaded-modules.mjs). */
+/** The module URLs a fresh Node process loads to import `specifier` (test/fixtures/module-trace.mjs). */
 async function modulesLoadedBy (specifier: string): Promise<string[]> {
-  return await new Promise((resolve, reject) => {
-    execFile(process.execPath, [PROBE, specifier], { timeout: 30_000 }, (err, stdout) => {
-      if (err != null) reject(err)
-      else resolve(JSON.parse(stdout) as string[])
+  const dir = await mkdtemp(join(tmpdir(), 'mesh-trace-'))
+  try {
+    const trace = join(dir, 'modules.trace')
+    await new Promise<void>((resolve, reject) => {
+      execFile(process.execPath, ['--import', TRACE, '--input-type=module', '-e', `await import(${JSON.stringify(specifier)})`],
+        { cwd: ROOT, env: { ...process.env, MODULE_TRACE: trace }, timeout: 30_000 }, err => { if (err != null) reject(err); else resolve() })
     })
-  })
+    return (await readFile(trace, 'utf8')).split('\n').filter(line => line.startsWith('esm ')).map(line => line.slice(4))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 describe('MeshClient (mesh-node/client)', () => {
